@@ -1,0 +1,57 @@
+//! The domain's error type: every rule a user can break, with the field and the limit.
+
+use std::fmt;
+
+/// One broken rule inside a step output: a JSON path such as `stakeholders[2].category`
+/// and the rule it breaks, such as `must be one of core, direct, indirect`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    /// Path of the offending field from the output's root, `""` for the root itself.
+    pub path: String,
+    /// The rule, phrased to follow the path: "is required", "must have 1 to 8 items (has 9)".
+    pub rule: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "the output {}", self.rule)
+        } else {
+            write!(f, "{} {}", self.path, self.rule)
+        }
+    }
+}
+
+/// Every way a change can break a domain rule. Messages name the field and the limit.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DomainError {
+    /// A workshop title outside 1 to 100 characters after trimming (steps.md).
+    #[error("title must be 1 to {max} characters after trimming (got {len})")]
+    InvalidTitle { len: usize, max: usize },
+    /// A note longer than 50,000 characters (the notes cap of the original server API).
+    #[error("note is {len} characters; notes are limited to {max} characters")]
+    NoteTooLong { len: usize, max: usize },
+    /// A step id that is not one of the ten step definitions.
+    #[error("unknown step \"{0}\"; steps are: challenge, stakeholder-mapping, user-research, sense-making, persona, journey-mapping, reframe, ideation, concept, validate")]
+    UnknownStep(String),
+    /// A step output that does not match its step's schema; lists every broken rule.
+    #[error("invalid output for step \"{step}\": {}", join(errors))]
+    InvalidOutput {
+        step: String,
+        errors: Vec<FieldError>,
+    },
+    /// A step transition the progress rules do not allow.
+    #[error("step \"{step}\" {reason}")]
+    StepTransition { step: String, reason: String },
+    /// Completing a workshop whose steps are not all complete (steps.md completion gate).
+    #[error("All steps must be completed before finishing the workshop; not complete: {}", missing.join(", "))]
+    StepsIncomplete { missing: Vec<String> },
+}
+
+fn join(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}

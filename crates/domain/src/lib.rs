@@ -1,0 +1,18 @@
+//! The WorkshopPilot domain, shared by the desktop store and the server.
+//!
+//! It holds the rules of `reference/steps.md` as plain data and pure functions:
+//! the ten [`steps`], the output [`schema`] of each step and its validation,
+//! the step and workshop [`progress`] rules, [`limits`] on user text, and [`ids`].
+//! Nothing here touches a database, a file or the network.
+
+pub mod error;
+pub mod ids;
+pub mod limits;
+pub mod progress;
+pub mod schema;
+pub mod status;
+pub mod steps;
+
+pub use error::{DomainError, FieldError};
+pub use status::{StepStatus, Visibility, WorkshopStatus};
+pub use steps::{StepDefinition, STEPS};

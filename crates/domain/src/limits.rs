@@ -1,0 +1,78 @@
+//! Limits on user text, each with where it comes from.
+
+use crate::DomainError;
+
+/// Longest workshop title, in characters after trimming: steps.md ("1 to 100 characters").
+pub const TITLE_MAX_CHARS: usize = 100;
+/// Title given to a workshop created without one: steps.md.
+pub const DEFAULT_TITLE: &str = "New Workshop";
+/// Longest note, in characters (Unicode scalar values): 50,000, the notes cap of the
+/// original server API ("Notes cannot exceed 50,000 characters").
+pub const NOTE_MAX_CHARS: usize = 50_000;
+
+/// Trims a workshop title and checks its length.
+///
+/// `None` gives [`DEFAULT_TITLE`]. Errors with [`DomainError::InvalidTitle`] when the
+/// trimmed title is empty or longer than [`TITLE_MAX_CHARS`] characters.
+pub fn normalize_title(input: Option<&str>) -> Result<String, DomainError> {
+    let Some(raw) = input else {
+        return Ok(DEFAULT_TITLE.to_string());
+    };
+    let title = raw.trim();
+    let len = title.chars().count();
+    if len == 0 || len > TITLE_MAX_CHARS {
+        return Err(DomainError::InvalidTitle {
+            len,
+            max: TITLE_MAX_CHARS,
+        });
+    }
+    Ok(title.to_string())
+}
+
+/// Checks a note's length: errors with [`DomainError::NoteTooLong`] past [`NOTE_MAX_CHARS`].
+pub fn check_note(content: &str) -> Result<(), DomainError> {
+    let len = content.chars().count();
+    if len > NOTE_MAX_CHARS {
+        return Err(DomainError::NoteTooLong {
+            len,
+            max: NOTE_MAX_CHARS,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_are_trimmed_and_bounded() {
+        assert_eq!(normalize_title(Some("  PawPal \n")).unwrap(), "PawPal");
+        assert_eq!(normalize_title(None).unwrap(), "New Workshop");
+        assert_eq!(
+            normalize_title(Some(&"é".repeat(100)))
+                .unwrap()
+                .chars()
+                .count(),
+            100
+        );
+        assert_eq!(
+            normalize_title(Some(&"a".repeat(101))),
+            Err(DomainError::InvalidTitle { len: 101, max: 100 })
+        );
+        assert_eq!(
+            normalize_title(Some("   ")),
+            Err(DomainError::InvalidTitle { len: 0, max: 100 })
+        );
+    }
+
+    #[test]
+    fn notes_are_counted_in_characters_not_bytes() {
+        assert!(check_note(&"é".repeat(50_000)).is_ok());
+        let err = check_note(&"a".repeat(50_001)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "note is 50001 characters; notes are limited to 50000 characters"
+        );
+    }
+}

@@ -1,0 +1,66 @@
+//! Status enums of steps and workshops, stored as the snake_case text shown here.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stored text of this value.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// Parses the stored text; `None` for anything else.
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// A workshop step's status (steps.md, "Step status and progress rules").
+    StepStatus {
+        /// Not begun; no timestamps.
+        NotStarted => "not_started",
+        /// Being worked on; `started_at` is set.
+        InProgress => "in_progress",
+        /// Confirmed; `completed_at` is set.
+        Complete => "complete",
+        /// An earlier step was revised, so this output may be stale; no timestamps, output kept.
+        NeedsRegeneration => "needs_regeneration",
+    }
+}
+
+text_enum! {
+    /// A workshop's status. New workshops are `active`, as in the original app.
+    WorkshopStatus {
+        Draft => "draft",
+        Active => "active",
+        Paused => "paused",
+        /// All ten steps complete; reached only through the completion gate.
+        Completed => "completed",
+    }
+}
+
+text_enum! {
+    /// Who may see a workshop: only its owner, or its members too (the original's values).
+    Visibility {
+        Private => "private",
+        Shared => "shared",
+    }
+}
