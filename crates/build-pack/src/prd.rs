@@ -1,0 +1,726 @@
+//! The product requirements document (build-pack.md, "the original's PRD", 14 sections).
+//!
+//! [`Prd::from_source`] gathers the content from the step outputs into one structure; its
+//! JSON form uses the original's keys (plus a few more that the Markdown shows), and
+//! [`Prd::markdown`] writes the document from the same structure, leaving out every
+//! section whose source steps have no output.
+
+use serde::Serialize;
+
+use crate::text::{bullets, capitalize, inline, paragraphs, table};
+use crate::views::{
+    self, Challenge, ConceptSheets, Ideation, Journey, Persona, Reframe, SenseMaking,
+    StakeholderMap, UserResearch, Validate,
+};
+use crate::Source;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Prd {
+    pub title: String,
+    pub executive_summary: Option<String>,
+    pub problem_statement: Option<String>,
+    pub key_pains: Vec<String>,
+    pub target_users: Option<TargetUsers>,
+    pub stakeholders: Vec<StakeholderRow>,
+    pub research_insights: Vec<ResearchTheme>,
+    pub findings: Vec<Finding>,
+    pub user_journey: Option<UserJourney>,
+    pub hmw_statement: Option<String>,
+    pub hmw_context: Option<HmwContext>,
+    pub solution: Option<Solution>,
+    pub alternative_concepts: Vec<Solution>,
+    pub features: Vec<Feature>,
+    pub success_metrics: Vec<String>,
+    pub assumptions: Vec<String>,
+    pub risks: Vec<String>,
+    pub implementation_roadmap: Vec<RoadmapPhase>,
+    pub next_steps: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TargetUsers {
+    pub name: String,
+    pub role: String,
+    pub age: Option<i64>,
+    pub location: Option<String>,
+    pub bio: String,
+    pub quote: String,
+    pub goals: Vec<String>,
+    pub pains: Vec<String>,
+    pub gains: Vec<String>,
+    pub behaviors: Vec<String>,
+    pub motivations: Vec<String>,
+    pub frustrations: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct StakeholderRow {
+    pub name: String,
+    pub category: String,
+    /// The stakeholder's power, under the original's JSON key.
+    pub influence: String,
+    pub interest: String,
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct ResearchTheme {
+    pub theme: String,
+    pub evidence: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Finding {
+    pub finding: String,
+    pub source: Option<String>,
+    pub quote: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UserJourney {
+    pub persona_name: String,
+    pub stages: Vec<JourneyStage>,
+    pub dip_stage: Option<String>,
+    pub dip_summary: String,
+    pub dip_rationale: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct JourneyStage {
+    pub name: String,
+    pub actions: String,
+    pub emotions: String,
+    pub pain_points: String,
+    pub opportunities: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct HmwContext {
+    pub original_hmw: String,
+    pub insights_applied: Vec<String>,
+    pub evolution: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Solution {
+    pub name: String,
+    pub idea_source: String,
+    pub usp: String,
+    pub elevator_pitch: String,
+    pub swot: views::Swot,
+    pub feasibility: views::Feasibility,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Feature {
+    pub phase: String,
+    pub title: String,
+    pub description: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct RoadmapPhase {
+    pub phase: String,
+    pub focus: String,
+}
+
+fn non_empty(text: &str) -> Option<String> {
+    let t = text.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+impl Prd {
+    pub(crate) fn from_source(source: &Source) -> Prd {
+        let challenge: Option<Challenge> = views::read(source.output("challenge"));
+        let stakeholders: Option<StakeholderMap> =
+            views::read(source.output("stakeholder-mapping"));
+        let research: Option<UserResearch> = views::read(source.output("user-research"));
+        let sense: Option<SenseMaking> = views::read(source.output("sense-making"));
+        let persona: Option<Persona> = views::read(source.output("persona"));
+        let journey: Option<Journey> = views::read(source.output("journey-mapping"));
+        let reframe: Option<Reframe> = views::read(source.output("reframe"));
+        let ideation: Option<Ideation> = views::read(source.output("ideation"));
+        let concepts: Option<ConceptSheets> = views::read(source.output("concept"));
+        let validate: Option<Validate> = views::read(source.output("validate"));
+
+        let concept_list = concepts.map(|c| c.concepts).unwrap_or_default();
+        let solutions: Vec<Solution> = concept_list
+            .iter()
+            .map(|c| Solution {
+                name: c.name.clone(),
+                idea_source: c.idea_source.clone(),
+                usp: c.usp.clone(),
+                elevator_pitch: c.elevator_pitch.clone(),
+                swot: c.swot.clone(),
+                feasibility: c.feasibility.clone(),
+            })
+            .collect();
+        let lead = solutions.first();
+        // The concept name is concepts[0].name (the original read a missing field and fell
+        // back to "Product"); without a concept the workshop's title stands in.
+        let name = lead
+            .and_then(|s| non_empty(&s.name))
+            .unwrap_or_else(|| source.workshop_title.clone());
+
+        let executive_summary = {
+            let mut parts = Vec::new();
+            if let Some(c) = &challenge {
+                parts.extend(non_empty(&c.problem_statement));
+                parts.extend(non_empty(&c.target_user).map(|t| format!("Target user: {t}.")));
+                parts
+                    .extend(non_empty(&c.desired_outcome).map(|t| format!("Desired outcome: {t}")));
+            }
+            parts.extend(lead.and_then(|s| non_empty(&s.elevator_pitch)));
+            (!parts.is_empty()).then(|| parts.join("\n\n"))
+        };
+
+        let selected_hmw: Vec<String> = reframe
+            .as_ref()
+            .map(|r| {
+                r.selected()
+                    .iter()
+                    .filter_map(|h| non_empty(&h.full_statement))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let hmw_statement = selected_hmw
+            .first()
+            .cloned()
+            .or_else(|| challenge.as_ref().and_then(|c| non_empty(&c.hmw_statement)));
+
+        let mut features = Vec::new();
+        if let Some(ideation) = &ideation {
+            let lead_source = lead.map(|s| s.idea_source.as_str()).unwrap_or_default();
+            let lead_index = ideation
+                .clusters
+                .iter()
+                .position(|c| c.ideas.iter().any(|i| i.title == lead_source));
+            let lead_cluster = lead_index.map(|i| &ideation.clusters[i]);
+            let lead_name = lead
+                .map(|s| s.name.clone())
+                .unwrap_or_else(|| "Core".into());
+            if let Some(cluster) = lead_cluster {
+                for idea in cluster.ideas.iter().filter(|i| !i.is_wild_card) {
+                    features.push(Feature {
+                        phase: format!("Phase 1 — MVP: {lead_name}"),
+                        title: idea.title.clone(),
+                        description: idea.description.clone(),
+                    });
+                }
+            }
+            for other in solutions.iter().skip(1) {
+                features.push(Feature {
+                    phase: "Phase 2 — Expansion".into(),
+                    title: other.name.clone(),
+                    description: other.usp.clone(),
+                });
+            }
+            let explored = ideation
+                .clusters
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| Some(*i) != lead_index);
+            for (_, cluster) in explored {
+                for idea in cluster.ideas.iter().filter(|i| !i.is_wild_card) {
+                    if solutions
+                        .iter()
+                        .skip(1)
+                        .any(|s| s.idea_source == idea.title)
+                    {
+                        continue;
+                    }
+                    features.push(Feature {
+                        phase: format!("Phase 3 — Later: {}", cluster.theme),
+                        title: idea.title.clone(),
+                        description: idea.description.clone(),
+                    });
+                }
+            }
+            for idea in ideation
+                .clusters
+                .iter()
+                .flat_map(|c| &c.ideas)
+                .filter(|i| i.is_wild_card)
+            {
+                features.push(Feature {
+                    phase: "Wild cards to explore".into(),
+                    title: idea.title.clone(),
+                    description: idea.description.clone(),
+                });
+            }
+            for sketch in ideation.selected_sketches() {
+                features.push(Feature {
+                    phase: "Selected Crazy 8s sketches".into(),
+                    title: sketch.title.clone(),
+                    description: sketch.description.clone(),
+                });
+            }
+        } else if let Some(lead) = lead {
+            features.push(Feature {
+                phase: "Phase 1 — MVP".into(),
+                title: lead.name.clone(),
+                description: lead.usp.clone(),
+            });
+        }
+
+        let mut success_metrics = Vec::new();
+        if let Some(v) = &validate {
+            if let Some(c) = challenge
+                .as_ref()
+                .and_then(|c| non_empty(&c.desired_outcome))
+            {
+                success_metrics.push(format!("Desired outcome: {c}"));
+            }
+            for plan in &v.validation_plans {
+                if let Some(signal) = &plan.signal {
+                    success_metrics.push(format!(
+                        "{}: {}",
+                        plan.concept_name,
+                        crate::validation_plan::signal_text(signal)
+                    ));
+                }
+            }
+            if let Some(conf) = &v.confidence_assessment {
+                success_metrics.push(format!(
+                    "Confidence in the concept: {}/10 ({} research)",
+                    conf.score, conf.research_quality
+                ));
+            }
+        }
+
+        let mut assumptions = Vec::new();
+        if let Some(c) = &challenge {
+            assumptions
+                .extend(non_empty(&c.target_user).map(|t| format!("The target user is: {t}")));
+            assumptions.extend(
+                non_empty(&c.problem_statement)
+                    .map(|p| format!("The problem is real and pressing: {p}")),
+            );
+            assumptions
+                .extend(non_empty(&c.desired_outcome).map(|o| format!("Solving it achieves: {o}")));
+        }
+        if let Some(v) = &validate {
+            assumptions.extend(
+                v.validation_plans
+                    .iter()
+                    .filter_map(|p| non_empty(&p.assumption)),
+            );
+        }
+        let mut risks = Vec::new();
+        if let Some(lead) = lead {
+            risks.extend(lead.swot.threats.iter().map(|t| format!("Threat: {t}")));
+            risks.extend(
+                lead.swot
+                    .weaknesses
+                    .iter()
+                    .map(|w| format!("Weakness: {w}")),
+            );
+        }
+
+        let next_steps = validate
+            .as_ref()
+            .map(|v| v.recommended_next_steps.clone())
+            .unwrap_or_default();
+        let implementation_roadmap = next_steps
+            .iter()
+            .enumerate()
+            .map(|(i, step)| RoadmapPhase {
+                phase: match i {
+                    0 => "Now".to_string(),
+                    i if i + 1 == next_steps.len() => "Later".to_string(),
+                    _ => "Next".to_string(),
+                },
+                focus: step.clone(),
+            })
+            .collect();
+
+        Prd {
+            title: format!("{name} — Product Requirements Document"),
+            executive_summary,
+            problem_statement: challenge
+                .as_ref()
+                .and_then(|c| non_empty(&c.problem_statement)),
+            key_pains: sense.as_ref().map(|s| s.pains.clone()).unwrap_or_default(),
+            target_users: persona.map(|p| TargetUsers {
+                name: p.name,
+                role: p.role,
+                age: p.age,
+                location: p.location,
+                bio: p.bio,
+                quote: p.quote,
+                goals: p.goals,
+                pains: p.pains,
+                gains: p.gains,
+                behaviors: p.behaviors,
+                motivations: p.motivations,
+                frustrations: p.frustrations,
+            }),
+            stakeholders: stakeholders
+                .map(|s| s.stakeholders)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| StakeholderRow {
+                    name: s.name,
+                    category: s.category,
+                    influence: s.power,
+                    interest: s.interest,
+                    notes: s.notes,
+                })
+                .collect(),
+            research_insights: sense
+                .map(|s| {
+                    s.themes
+                        .into_iter()
+                        .map(|t| ResearchTheme {
+                            theme: t.name,
+                            evidence: t.evidence,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            findings: research
+                .map(|r| {
+                    r.insights
+                        .into_iter()
+                        .map(|i| Finding {
+                            finding: i.finding,
+                            source: i.source,
+                            quote: i.quote,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            user_journey: journey.map(|j| UserJourney {
+                dip_stage: j.stages.iter().find(|s| s.is_dip).map(|s| s.name.clone()),
+                persona_name: j.persona_name,
+                stages: j
+                    .stages
+                    .into_iter()
+                    .map(|s| JourneyStage {
+                        name: s.name,
+                        actions: s.action,
+                        emotions: s.emotions,
+                        pain_points: s.barriers,
+                        opportunities: s.opportunities,
+                    })
+                    .collect(),
+                dip_summary: j.dip_summary,
+                dip_rationale: j.dip_rationale,
+            }),
+            hmw_statement,
+            hmw_context: reframe.map(|r| HmwContext {
+                original_hmw: r.original_hmw,
+                insights_applied: r.insights_applied,
+                evolution: r.evolution,
+            }),
+            alternative_concepts: solutions.iter().skip(1).cloned().collect(),
+            solution: solutions.into_iter().next(),
+            features,
+            success_metrics,
+            assumptions,
+            risks,
+            implementation_roadmap,
+            next_steps,
+        }
+    }
+}
+
+impl Prd {
+    /// The document in Markdown: `# {concept} — Product Requirements Document`, then the
+    /// numbered sections that have a source.
+    pub(crate) fn markdown(&self) -> String {
+        let mut doc = MarkdownDoc::new(&self.title);
+        if let Some(summary) = &self.executive_summary {
+            doc.section("Executive Summary", paragraphs(summary));
+        }
+        if self.problem_statement.is_some()
+            || !self.key_pains.is_empty()
+            || self.hmw_statement.is_some()
+        {
+            let mut body = Vec::new();
+            body.extend(self.problem_statement.as_deref().map(paragraphs));
+            body.extend(bullets(&self.key_pains).map(|b| format!("**Key pains**\n\n{b}")));
+            body.extend(
+                self.hmw_statement
+                    .as_deref()
+                    .map(|h| format!("**How might we…**\n\n> {}", inline(h))),
+            );
+            doc.section("Problem Statement", body.join("\n\n"));
+        }
+        if let Some(p) = &self.target_users {
+            let mut body = vec![format!("### {} — {}", inline(&p.name), inline(&p.role))];
+            let facts: Vec<String> = [
+                p.age.map(|a| format!("**Age:** {a}")),
+                p.location
+                    .as_deref()
+                    .map(|l| format!("**Location:** {}", inline(l))),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if !facts.is_empty() {
+                body.push(facts.join(" · "));
+            }
+            body.push(paragraphs(&p.bio));
+            if !p.quote.trim().is_empty() {
+                body.push(format!("> “{}”", inline(&p.quote)));
+            }
+            for (label, items) in [
+                ("Goals", &p.goals),
+                ("Pains", &p.pains),
+                ("Gains", &p.gains),
+                ("Behaviors", &p.behaviors),
+                ("Motivations", &p.motivations),
+                ("Frustrations", &p.frustrations),
+            ] {
+                body.extend(bullets(items).map(|b| format!("**{label}**\n\n{b}")));
+            }
+            doc.section("Target Users", body.join("\n\n"));
+        }
+        if !self.stakeholders.is_empty() {
+            let rows: Vec<Vec<String>> = self
+                .stakeholders
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.name.clone(),
+                        capitalize(&s.category),
+                        capitalize(&s.influence),
+                        capitalize(&s.interest),
+                        s.notes.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            doc.section(
+                "Stakeholder Analysis",
+                table(
+                    &["Stakeholder", "Category", "Power", "Interest", "Notes"],
+                    &rows,
+                ),
+            );
+        }
+        if !self.findings.is_empty() || !self.research_insights.is_empty() {
+            let mut body = Vec::new();
+            let findings: Vec<String> = self
+                .findings
+                .iter()
+                .map(|f| {
+                    let mut item = format!("- {}", inline(&f.finding));
+                    if let Some(q) = f.quote.as_deref().filter(|q| !q.trim().is_empty()) {
+                        item.push_str(&format!(" — “{}”", inline(q)));
+                    }
+                    if let Some(s) = f.source.as_deref().filter(|s| !s.trim().is_empty()) {
+                        item.push_str(&format!(" _({})_", inline(s)));
+                    }
+                    item
+                })
+                .collect();
+            if !findings.is_empty() {
+                body.push(format!("**Key findings**\n\n{}", findings.join("\n")));
+            }
+            for theme in &self.research_insights {
+                body.push(format!(
+                    "### {}\n\n{}",
+                    inline(&theme.theme),
+                    bullets(&theme.evidence).unwrap_or_default()
+                ));
+            }
+            doc.section("User Research Insights", body.join("\n\n"));
+        }
+        if let Some(j) = &self.user_journey {
+            let rows: Vec<Vec<String>> = j
+                .stages
+                .iter()
+                .map(|s| {
+                    let name = if j.dip_stage.as_deref() == Some(s.name.as_str()) {
+                        format!("{} (the dip)", s.name)
+                    } else {
+                        s.name.clone()
+                    };
+                    vec![
+                        name,
+                        s.actions.clone(),
+                        capitalize(&s.emotions),
+                        s.pain_points.clone(),
+                        s.opportunities.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            let mut body = vec![
+                format!("Journey of {}.", inline(&j.persona_name)),
+                table(
+                    &["Stage", "Actions", "Emotion", "Barriers", "Opportunities"],
+                    &rows,
+                ),
+            ];
+            let dip = j
+                .dip_stage
+                .as_deref()
+                .map(|d| format!("**The critical dip: {}.** ", inline(d)))
+                .unwrap_or_else(|| "**The critical dip.** ".into());
+            body.push(format!("{dip}{}", inline(&j.dip_summary)));
+            body.extend(j.dip_rationale.as_deref().map(paragraphs));
+            doc.section("User Journey", body.join("\n\n"));
+        }
+        if let (Some(hmw), Some(ctx)) = (&self.hmw_statement, &self.hmw_context) {
+            let mut body = vec![
+                format!("> {}", inline(hmw)),
+                format!("**Where it started:** {}", inline(&ctx.original_hmw)),
+            ];
+            body.extend(
+                bullets(&ctx.insights_applied).map(|b| format!("**Insights applied**\n\n{b}")),
+            );
+            body.extend(
+                ctx.evolution
+                    .as_deref()
+                    .map(|e| format!("**How it evolved:** {}", inline(e))),
+            );
+            doc.section("Core Problem (How Might We)", body.join("\n\n"));
+        }
+        if let Some(lead) = &self.solution {
+            let mut body = vec![concept_markdown(lead, true)];
+            body.extend(
+                self.alternative_concepts
+                    .iter()
+                    .map(|c| concept_markdown(c, false)),
+            );
+            doc.section("Solution Overview", body.join("\n\n"));
+        }
+        if !self.features.is_empty() {
+            let mut body = Vec::new();
+            let mut phase = "";
+            for feature in &self.features {
+                if feature.phase != phase {
+                    phase = &feature.phase;
+                    body.push(format!("\n### {}\n", inline(phase)));
+                }
+                body.push(format!(
+                    "- **{}** — {}",
+                    inline(&feature.title),
+                    inline(&feature.description)
+                ));
+            }
+            doc.section(
+                "Feature Requirements by Release Phase",
+                body.join("\n").trim().to_string(),
+            );
+        }
+        if !self.success_metrics.is_empty() {
+            doc.section(
+                "Success Metrics",
+                bullets(&self.success_metrics).unwrap_or_default(),
+            );
+        }
+        if !self.assumptions.is_empty() || !self.risks.is_empty() {
+            let mut body = Vec::new();
+            body.extend(bullets(&self.assumptions).map(|b| format!("**Assumptions**\n\n{b}")));
+            body.extend(bullets(&self.risks).map(|b| format!("**Risks**\n\n{b}")));
+            doc.section("Assumptions & Risks", body.join("\n\n"));
+        }
+        if !self.implementation_roadmap.is_empty() {
+            let rows: Vec<Vec<String>> = self
+                .implementation_roadmap
+                .iter()
+                .map(|p| vec![p.phase.clone(), p.focus.clone()])
+                .collect();
+            doc.section("Implementation Roadmap", table(&["Phase", "Focus"], &rows));
+        }
+        if !self.next_steps.is_empty() {
+            let list: Vec<String> = self
+                .next_steps
+                .iter()
+                .map(|s| format!("- [ ] {}", inline(s)))
+                .collect();
+            doc.section("Recommended Next Steps", list.join("\n"));
+        }
+        doc.finish()
+    }
+}
+
+fn concept_markdown(c: &Solution, lead: bool) -> String {
+    let label = if lead {
+        "Lead concept"
+    } else {
+        "Alternative concept"
+    };
+    let f = &c.feasibility;
+    let mut out = vec![
+        format!("### {} _({label})_", inline(&c.name)),
+        paragraphs(&c.elevator_pitch),
+        format!("**Unique selling point:** {}", inline(&c.usp)),
+        format!("**From the idea:** {}", inline(&c.idea_source)),
+        format!("#### SWOT — {}", inline(&c.name)),
+    ];
+    for (label, items) in [
+        ("Strengths", &c.swot.strengths),
+        ("Weaknesses", &c.swot.weaknesses),
+        ("Opportunities", &c.swot.opportunities),
+        ("Threats", &c.swot.threats),
+    ] {
+        out.extend(bullets(items).map(|b| format!("**{label}**\n\n{b}")));
+    }
+    out.push(format!("#### Feasibility — {}", inline(&c.name)));
+    out.push(table(
+        &["Dimension", "Score", "Rationale"],
+        &[
+            vec![
+                "Technical".into(),
+                format!("{}/5", f.technical),
+                f.technical_rationale.clone(),
+            ],
+            vec![
+                "Business".into(),
+                format!("{}/5", f.business),
+                f.business_rationale.clone(),
+            ],
+            vec![
+                "User desirability".into(),
+                format!("{}/5", f.user_desirability),
+                f.user_desirability_rationale.clone(),
+            ],
+        ],
+    ));
+    out.join("\n\n")
+}
+
+/// Writes a document: an `#` title, then `## n. Section` headings numbered as they appear.
+pub(crate) struct MarkdownDoc {
+    out: String,
+    sections: usize,
+}
+
+impl MarkdownDoc {
+    pub(crate) fn new(title: &str) -> MarkdownDoc {
+        MarkdownDoc {
+            out: format!("# {}\n", inline(title)),
+            sections: 0,
+        }
+    }
+
+    /// Adds a numbered section; `body` is Markdown.
+    pub(crate) fn section(&mut self, heading: &str, body: String) {
+        self.sections += 1;
+        self.out.push_str(&format!(
+            "\n## {}. {}\n\n{}\n",
+            self.sections,
+            heading,
+            body.trim_end()
+        ));
+    }
+
+    /// Adds raw Markdown after the title.
+    pub(crate) fn push(&mut self, markdown: &str) {
+        self.out.push_str(&format!("\n{}\n", markdown.trim_end()));
+    }
+
+    pub(crate) fn finish(self) -> String {
+        self.out
+    }
+}

@@ -1,0 +1,77 @@
+//! The store's error type and the small code set the UI branches on.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use wp_domain::DomainError;
+
+/// What went wrong in a store operation. When an operation returns one, nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The input broke a domain rule (title, note length, step output, progress).
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// No such workshop, step or note.
+    #[error("{entity} \"{id}\" not found")]
+    NotFound { entity: &'static str, id: String },
+    /// The workshop is soft-deleted; it must be restored before it can change.
+    #[error("workshop \"{0}\" is in the trash; restore it first")]
+    InTrash(String),
+    /// An import file that is not in the expected shape or has invalid step outputs.
+    /// Each line names the step and the field.
+    #[error("cannot import: {}", problems.join("; "))]
+    InvalidImport { problems: Vec<String> },
+    /// The database was written by a newer version of the app.
+    #[error("this database has schema version {found}, newer than this app's {supported}; update WorkshopPilot to open it (the file was not changed)")]
+    NewerDatabase { found: u32, supported: u32 },
+    /// A pragma the store relies on could not be set.
+    #[error("cannot configure the database: {0}")]
+    Pragma(String),
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    /// Building or exporting a build pack failed.
+    #[error(transparent)]
+    BuildPack(#[from] wp_build_pack::BuildPackError),
+    /// SQLite failed (disk full, locked past the busy timeout, corrupt file...).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored JSON value could not be read back.
+    #[error("stored data is not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// The small set of error codes that cross the IPC boundary as `{code, message}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The user's input broke a rule; the message names the field and the limit.
+    InvalidInput,
+    /// The thing asked for does not exist (or is in the trash).
+    NotFound,
+    /// The action does not fit the current state (completing too early, a step transition).
+    Conflict,
+    /// The database or a file failed; the user's earlier data is intact.
+    Storage,
+}
+
+impl StoreError {
+    /// The code the UI branches on.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            StoreError::Domain(DomainError::StepTransition { .. } | DomainError::StepsIncomplete { .. }) => {
+                ErrorCode::Conflict
+            }
+            StoreError::Domain(DomainError::UnknownStep(_)) | StoreError::NotFound { .. } => ErrorCode::NotFound,
+            StoreError::InTrash(_) => ErrorCode::Conflict,
+            StoreError::Domain(_) | StoreError::InvalidImport { .. } => ErrorCode::InvalidInput,
+            StoreError::BuildPack(e) if e.is_input_error() => ErrorCode::InvalidInput,
+            StoreError::NewerDatabase { .. }
+            | StoreError::Pragma(_)
+            | StoreError::Io { .. }
+            | StoreError::BuildPack(_)
+            | StoreError::Sqlite(_)
+            | StoreError::Json(_) => ErrorCode::Storage,
+        }
+    }
+}

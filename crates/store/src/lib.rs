@@ -1,0 +1,102 @@
+//! The local workshop store of WorkshopPilot Desktop.
+//!
+//! One SQLite file (WAL, `synchronous=FULL`, foreign keys on) holds workshops, their ten
+//! steps, notes, sessions and build packs. [`Store`] is the only writer of user data: each
+//! operation validates its input with `wp_domain` first, then runs in one transaction that
+//! also appends a row to the `outbox` and bumps the changed rows' `rev`, so a sync can later
+//! push exactly what changed. When an operation returns `Ok`, its transaction is committed
+//! and durable; when it returns `Err`, nothing was written.
+
+mod build_packs;
+mod error;
+mod import;
+mod migrate;
+mod model;
+mod notes;
+mod outbox;
+pub mod paths;
+mod steps;
+mod workshops;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use rusqlite::{Connection, OptionalExtension};
+
+pub use build_packs::{ExportFormat, ExportRequest, Exported};
+pub use error::{ErrorCode, StoreError};
+pub use import::ImportFile;
+pub use migrate::{MIGRATIONS, SCHEMA_VERSION};
+pub use model::{BuildPackRow, Note, OutboxEntry, Workshop, WorkshopDetail, WorkshopFilter, WorkshopStep, WorkshopSummary};
+
+/// `Result` with [`StoreError`].
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// How long a writer waits for another connection's lock before failing: 5 s.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// An open local database. Not `Sync`: share it behind a mutex.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    user_id: String,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    ///
+    /// Before migrating an existing database, it is copied to
+    /// `{path}.v{old}-{timestamp}.bak`. Errors with [`StoreError::NewerDatabase`] when the
+    /// file was written by a newer version of the app; the file is then left untouched.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
+        }
+        let mut conn = Connection::open(&path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Pragma(format!("journal_mode is {mode}, expected wal")));
+        }
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")?;
+        migrate::run(&mut conn, &path)?;
+        let user_id = local_user(&conn)?;
+        Ok(Store { conn, path, user_id })
+    }
+
+    /// The database file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The local user's id (`usr_...`), created with the database; owner of local workshops.
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+
+    /// Runs `PRAGMA integrity_check`; `Ok("ok")` for a sound database.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+}
+
+fn local_user(conn: &Connection) -> Result<String> {
+    let existing: Option<String> =
+        conn.query_row("SELECT user_id FROM local_profile WHERE id = 1", [], |r| r.get(0)).optional()?;
+    if let Some(id) = existing {
+        return Ok(id);
+    }
+    let id = wp_domain::ids::new_id(wp_domain::ids::IdKind::User);
+    conn.execute(
+        "INSERT OR IGNORE INTO local_profile (id, user_id, created_at) VALUES (1, ?1, ?2)",
+        (&id, now()),
+    )?;
+    Ok(conn.query_row("SELECT user_id FROM local_profile WHERE id = 1", [], |r| r.get(0))?)
+}
+
+/// The current time, to the millisecond (what the database keeps).
+pub(crate) fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(3)
+}

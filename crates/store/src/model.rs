@@ -1,0 +1,140 @@
+//! What the store returns. Serialized in camelCase; timestamps as RFC 3339 UTC.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use wp_domain::{StepStatus, Visibility, WorkshopStatus};
+
+/// A workshop row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Workshop {
+    /// `ws_...`
+    pub id: String,
+    pub owner_id: String,
+    /// 1 to 100 characters, trimmed.
+    pub title: String,
+    pub original_idea: String,
+    pub status: WorkshopStatus,
+    pub visibility: Visibility,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Set while the workshop is in the trash.
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// Local revision, bumped by every change to this row.
+    pub rev: i64,
+}
+
+/// A workshop in a list, with its progress.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkshopSummary {
+    #[serde(flatten)]
+    pub workshop: Workshop,
+    /// Steps complete, 0 to 10.
+    pub steps_complete: u8,
+    /// Name of the first step not complete, `None` when all ten are.
+    pub current_step: Option<String>,
+    /// The latest change to the workshop or any of its steps.
+    pub last_activity_at: DateTime<Utc>,
+}
+
+/// One of a workshop's ten steps, with its definition and output.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkshopStep {
+    /// `wst_...`
+    pub id: String,
+    pub workshop_id: String,
+    /// The step definition's id, e.g. `persona`.
+    pub step_id: String,
+    /// 1 to 10.
+    pub order: u8,
+    pub name: String,
+    pub description: String,
+    pub confirm_label: Option<String>,
+    pub status: StepStatus,
+    /// The step output as saved (unknown fields included), `None` before the first save.
+    pub output: Option<Value>,
+    /// Short plain-text summary written when the step was confirmed.
+    pub summary: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub rev: i64,
+}
+
+/// A workshop with its ten steps in order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkshopDetail {
+    pub workshop: Workshop,
+    pub steps: Vec<WorkshopStep>,
+}
+
+impl WorkshopDetail {
+    /// Steps complete, 0 to 10.
+    pub fn steps_complete(&self) -> usize {
+        self.steps.iter().filter(|s| s.status == StepStatus::Complete).count()
+    }
+
+    /// The step with this id; `None` for an unknown id.
+    pub fn step(&self, step_id: &str) -> Option<&WorkshopStep> {
+        self.steps.iter().find(|s| s.step_id == step_id)
+    }
+}
+
+/// A private facilitator note on a workshop (`step_id` `None`) or on one of its steps.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Note {
+    /// `note_...`
+    pub id: String,
+    pub workshop_id: String,
+    pub step_id: Option<String>,
+    /// At most 50,000 characters.
+    pub content: String,
+    pub updated_at: DateTime<Utc>,
+    pub rev: i64,
+}
+
+/// Which workshops a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct WorkshopFilter {
+    /// Show the trash (soft-deleted workshops) instead of the live ones.
+    pub trash: bool,
+    /// Keep only titles containing this text, case-insensitively.
+    pub search: Option<String>,
+}
+
+/// A stored build-pack document (one row per workshop, kind and format).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuildPackRow {
+    /// `bp_...`
+    pub id: String,
+    pub workshop_id: String,
+    /// `pack`, `prd`, `validation-plan` or `workshop-summary`.
+    pub kind: String,
+    /// `markdown`, `html` or `json`.
+    pub format: String,
+    pub title: String,
+    pub content: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A change waiting to be pushed by sync, in commit order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxEntry {
+    pub seq: i64,
+    /// e.g. `note.put`, `step.status`, `workshop.rename`.
+    pub mutation: String,
+    /// e.g. `note`, `workshop_step`, `workshop`.
+    pub entity: String,
+    pub entity_id: String,
+    /// The entity's `rev` after the change.
+    pub rev: i64,
+    pub payload: Value,
+    pub created_at: DateTime<Utc>,
+}
