@@ -29,7 +29,10 @@ pub enum StoreError {
     Pragma(String),
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// Building or exporting a build pack failed.
     #[error(transparent)]
     BuildPack(#[from] wp_build_pack::BuildPackError),
@@ -59,10 +62,12 @@ impl StoreError {
     /// The code the UI branches on.
     pub fn code(&self) -> ErrorCode {
         match self {
-            StoreError::Domain(DomainError::StepTransition { .. } | DomainError::StepsIncomplete { .. }) => {
-                ErrorCode::Conflict
+            StoreError::Domain(
+                DomainError::StepTransition { .. } | DomainError::StepsIncomplete { .. },
+            ) => ErrorCode::Conflict,
+            StoreError::Domain(DomainError::UnknownStep(_)) | StoreError::NotFound { .. } => {
+                ErrorCode::NotFound
             }
-            StoreError::Domain(DomainError::UnknownStep(_)) | StoreError::NotFound { .. } => ErrorCode::NotFound,
             StoreError::InTrash(_) => ErrorCode::Conflict,
             StoreError::Domain(_) | StoreError::InvalidImport { .. } => ErrorCode::InvalidInput,
             StoreError::BuildPack(e) if e.is_input_error() => ErrorCode::InvalidInput,

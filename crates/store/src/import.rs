@@ -35,10 +35,14 @@ impl Store {
     /// [`StoreError::InvalidImport`] lists each problem with its step and field. The new
     /// workshop's first step is in progress and the rest not started, outputs in place.
     pub fn import_workshop(&mut self, json_text: &str) -> Result<WorkshopDetail> {
-        let file: ImportFile = serde_json::from_str(json_text)
-            .map_err(|e| StoreError::InvalidImport { problems: vec![format!("not a workshop file: {e}")] })?;
+        let file: ImportFile =
+            serde_json::from_str(json_text).map_err(|e| StoreError::InvalidImport {
+                problems: vec![format!("not a workshop file: {e}")],
+            })?;
         let mut problems = Vec::new();
-        let title = limits::normalize_title(file.title.as_deref()).map_err(|e| problems.push(e.to_string())).ok();
+        let title = limits::normalize_title(file.title.as_deref())
+            .map_err(|e| problems.push(e.to_string()))
+            .ok();
         let mut outputs = Vec::new();
         for (step_id, step) in file.steps {
             if let Err(e) = steps::find(&step_id) {
@@ -56,7 +60,13 @@ impl Store {
             return Err(StoreError::InvalidImport { problems });
         };
         let tx = self.conn.transaction()?;
-        let id = crate::workshops::insert(&tx, &self.user_id, &title, file.original_idea.trim(), &outputs)?;
+        let id = crate::workshops::insert(
+            &tx,
+            &self.user_id,
+            &title,
+            file.original_idea.trim(),
+            &outputs,
+        )?;
         tx.commit()?;
         self.workshop(&id)
     }

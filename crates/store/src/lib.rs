@@ -28,7 +28,11 @@ pub use build_packs::{ExportFormat, ExportRequest, Exported};
 pub use error::{ErrorCode, StoreError};
 pub use import::ImportFile;
 pub use migrate::{MIGRATIONS, SCHEMA_VERSION};
-pub use model::{BuildPackRow, Note, OutboxEntry, Workshop, WorkshopDetail, WorkshopFilter, WorkshopStep, WorkshopSummary};
+pub use model::{
+    BuildPackRow, Note, OutboxEntry, Workshop, WorkshopDetail, WorkshopFilter, WorkshopStep,
+    WorkshopSummary,
+};
+pub use wp_build_pack::{BuildPack, Kind as BuildPackKind};
 
 /// `Result` with [`StoreError`].
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -52,18 +56,27 @@ impl Store {
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         }
         let mut conn = Connection::open(&path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Pragma(format!("journal_mode is {mode}, expected wal")));
+            return Err(StoreError::Pragma(format!(
+                "journal_mode is {mode}, expected wal"
+            )));
         }
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")?;
         migrate::run(&mut conn, &path)?;
         let user_id = local_user(&conn)?;
-        Ok(Store { conn, path, user_id })
+        Ok(Store {
+            conn,
+            path,
+            user_id,
+        })
     }
 
     /// The database file's path.
@@ -76,15 +89,47 @@ impl Store {
         &self.user_id
     }
 
+    /// The connection's durability settings, as SQLite reports them:
+    /// (`journal_mode`, `synchronous` (2 = FULL), `foreign_keys` (1 = on), `busy_timeout` in ms).
+    pub fn pragmas(&self) -> Result<(String, i64, i64, i64)> {
+        let get = |name: &str| {
+            self.conn.query_row(&format!("PRAGMA {name}"), [], |r| {
+                r.get::<_, rusqlite::types::Value>(0)
+            })
+        };
+        let int = |v: rusqlite::types::Value| {
+            if let rusqlite::types::Value::Integer(i) = v {
+                i
+            } else {
+                -1
+            }
+        };
+        let mode = match get("journal_mode")? {
+            rusqlite::types::Value::Text(t) => t,
+            other => format!("{other:?}"),
+        };
+        Ok((
+            mode,
+            int(get("synchronous")?),
+            int(get("foreign_keys")?),
+            int(get("busy_timeout")?),
+        ))
+    }
+
     /// Runs `PRAGMA integrity_check`; `Ok("ok")` for a sound database.
     pub fn integrity_check(&self) -> Result<String> {
-        Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
     }
 }
 
 fn local_user(conn: &Connection) -> Result<String> {
-    let existing: Option<String> =
-        conn.query_row("SELECT user_id FROM local_profile WHERE id = 1", [], |r| r.get(0)).optional()?;
+    let existing: Option<String> = conn
+        .query_row("SELECT user_id FROM local_profile WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
     if let Some(id) = existing {
         return Ok(id);
     }
@@ -93,7 +138,11 @@ fn local_user(conn: &Connection) -> Result<String> {
         "INSERT OR IGNORE INTO local_profile (id, user_id, created_at) VALUES (1, ?1, ?2)",
         (&id, now()),
     )?;
-    Ok(conn.query_row("SELECT user_id FROM local_profile WHERE id = 1", [], |r| r.get(0))?)
+    Ok(
+        conn.query_row("SELECT user_id FROM local_profile WHERE id = 1", [], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 /// The current time, to the millisecond (what the database keeps).

@@ -10,8 +10,16 @@ use crate::{now, Result, StoreError};
 /// Every migration as (version, file name, SQL), in order. A test checks that this list and
 /// the files in `migrations/` agree.
 pub const MIGRATIONS: &[(u32, &str, &str)] = &[
-    (1, "0001_initial.sql", include_str!("../../../migrations/0001_initial.sql")),
-    (2, "0002_step_definitions.sql", include_str!("../../../migrations/0002_step_definitions.sql")),
+    (
+        1,
+        "0001_initial.sql",
+        include_str!("../../../migrations/0001_initial.sql"),
+    ),
+    (
+        2,
+        "0002_step_definitions.sql",
+        include_str!("../../../migrations/0002_step_definitions.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the last migration's number.
@@ -20,12 +28,20 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 /// The database's schema version, 0 for a new file.
 pub(crate) fn current_version(conn: &Connection) -> Result<u32> {
     let has_table: Option<i64> = conn
-        .query_row("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'", [], |r| r.get(0))
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
         .optional()?;
     if has_table.is_none() {
         return Ok(0);
     }
-    Ok(conn.query_row("SELECT coalesce(max(version), 0) FROM schema_version", [], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT coalesce(max(version), 0) FROM schema_version",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 /// Brings the schema up to date: refuses a newer database, backs an existing one up with
@@ -33,7 +49,10 @@ pub(crate) fn current_version(conn: &Connection) -> Result<u32> {
 pub(crate) fn run(conn: &mut Connection, path: &Path) -> Result<()> {
     let current = current_version(conn)?;
     if current > SCHEMA_VERSION {
-        return Err(StoreError::NewerDatabase { found: current, supported: SCHEMA_VERSION });
+        return Err(StoreError::NewerDatabase {
+            found: current,
+            supported: SCHEMA_VERSION,
+        });
     }
     let pending: Vec<_> = MIGRATIONS.iter().filter(|(v, _, _)| *v > current).collect();
     if pending.is_empty() {

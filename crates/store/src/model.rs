@@ -75,7 +75,10 @@ pub struct WorkshopDetail {
 impl WorkshopDetail {
     /// Steps complete, 0 to 10.
     pub fn steps_complete(&self) -> usize {
-        self.steps.iter().filter(|s| s.status == StepStatus::Complete).count()
+        self.steps
+            .iter()
+            .filter(|s| s.status == StepStatus::Complete)
+            .count()
     }
 
     /// The step with this id; `None` for an unknown id.

@@ -27,7 +27,12 @@ impl Store {
     ///
     /// Errors with [`wp_domain::DomainError::NoteTooLong`] past 50,000 characters (the
     /// original server's cap), leaving the previous text as it was.
-    pub fn set_note(&mut self, workshop_id: &str, step_id: Option<&str>, content: &str) -> Result<Note> {
+    pub fn set_note(
+        &mut self,
+        workshop_id: &str,
+        step_id: Option<&str>,
+        content: &str,
+    ) -> Result<Note> {
         limits::check_note(content)?;
         if let Some(step) = step_id {
             steps::find(step)?;

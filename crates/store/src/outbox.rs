@@ -30,12 +30,28 @@ impl Store {
              WHERE seq > ?1 ORDER BY seq LIMIT ?2",
         )?;
         let rows = stmt.query_map((after, limit), |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, String>(5)?, r.get(6)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get::<_, String>(5)?,
+                r.get(6)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
             let (seq, mutation, entity, entity_id, rev, payload, created_at) = row?;
-            out.push(OutboxEntry { seq, mutation, entity, entity_id, rev, payload: serde_json::from_str(&payload)?, created_at });
+            out.push(OutboxEntry {
+                seq,
+                mutation,
+                entity,
+                entity_id,
+                rev,
+                payload: serde_json::from_str(&payload)?,
+                created_at,
+            });
         }
         Ok(out)
     }

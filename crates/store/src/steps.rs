@@ -17,7 +17,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<WorkshopStep> {
     let output = output
         .map(|text| serde_json::from_str::<Value>(&text))
         .transpose()
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(8, rusqlite::types::Type::Text, e.into()))?;
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(8, rusqlite::types::Type::Text, e.into())
+        })?;
     Ok(WorkshopStep {
         id: r.get(0)?,
         workshop_id: r.get(1)?,
@@ -27,7 +29,11 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<WorkshopStep> {
         description: r.get(5)?,
         confirm_label: r.get(6)?,
         status: StepStatus::parse(&status).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, format!("unexpected status {status}").into())
+            rusqlite::Error::FromSqlConversionFailure(
+                7,
+                rusqlite::types::Type::Text,
+                format!("unexpected status {status}").into(),
+            )
         })?,
         output,
         summary: r.get(9)?,
@@ -86,7 +92,12 @@ impl Store {
         self.apply_progress(workshop_id, step_id, progress::revise)
     }
 
-    fn apply_progress(&mut self, workshop_id: &str, step_id: &str, rule: ProgressRule) -> Result<WorkshopDetail> {
+    fn apply_progress(
+        &mut self,
+        workshop_id: &str,
+        step_id: &str,
+        rule: ProgressRule,
+    ) -> Result<WorkshopDetail> {
         let tx = self.conn.transaction()?;
         let mut workshop = live(&tx, workshop_id)?;
         let mut steps = load_steps(&tx, workshop_id)?;
@@ -99,7 +110,16 @@ impl Store {
         )?;
         for &i in &changed {
             let (state, step) = (&states[i], &mut steps[i]);
-            step.rev = update.query_row((&step.id, state.status.as_str(), state.started_at, state.completed_at, now), |r| r.get(0))?;
+            step.rev = update.query_row(
+                (
+                    &step.id,
+                    state.status.as_str(),
+                    state.started_at,
+                    state.completed_at,
+                    now,
+                ),
+                |r| r.get(0),
+            )?;
             step.status = state.status;
             step.started_at = state.started_at;
             step.completed_at = state.completed_at;
@@ -117,7 +137,8 @@ impl Store {
             )?;
         }
         drop(update);
-        let reopened = workshop.status == WorkshopStatus::Completed && progress::completion_gate(&states).is_err();
+        let reopened = workshop.status == WorkshopStatus::Completed
+            && progress::completion_gate(&states).is_err();
         if reopened {
             set_status(&tx, &mut workshop, WorkshopStatus::Active)?;
         }
@@ -131,19 +152,27 @@ impl Store {
     /// are kept, not refused); [`DomainError::UnknownStep`]; a
     /// [`DomainError::StepTransition`] for a complete step, which must be revised first.
     /// On error the previous output stays.
-    pub fn save_step_output(&mut self, workshop_id: &str, step_id: &str, output: &Value) -> Result<WorkshopStep> {
+    pub fn save_step_output(
+        &mut self,
+        workshop_id: &str,
+        step_id: &str,
+        output: &Value,
+    ) -> Result<WorkshopStep> {
         steps::find(step_id)?;
         schema::validate(step_id, output)?;
         let text = output.to_string();
         let tx = self.conn.transaction()?;
         live(&tx, workshop_id)?;
         let (row_id, status): (String, String) = tx
-            .prepare_cached("SELECT id, status FROM workshop_steps WHERE workshop_id = ?1 AND step_id = ?2")?
+            .prepare_cached(
+                "SELECT id, status FROM workshop_steps WHERE workshop_id = ?1 AND step_id = ?2",
+            )?
             .query_row((workshop_id, step_id), |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => {
-                    StoreError::NotFound { entity: "workshop step", id: format!("{workshop_id}/{step_id}") }
-                }
+                rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound {
+                    entity: "workshop step",
+                    id: format!("{workshop_id}/{step_id}"),
+                },
                 e => e.into(),
             })?;
         if status == StepStatus::Complete.as_str() {
@@ -168,7 +197,10 @@ impl Store {
         let step = load_steps(&self.conn, workshop_id)?
             .into_iter()
             .find(|s| s.step_id == step_id)
-            .ok_or_else(|| StoreError::NotFound { entity: "workshop step", id: format!("{workshop_id}/{step_id}") })?;
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "workshop step",
+                id: format!("{workshop_id}/{step_id}"),
+            })?;
         Ok(step)
     }
 }

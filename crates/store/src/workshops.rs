@@ -6,7 +6,10 @@ use wp_domain::ids::{new_id, IdKind};
 use wp_domain::{limits, progress, Visibility, WorkshopStatus};
 
 use crate::steps::{load_steps, states_of};
-use crate::{now, outbox, Result, Store, StoreError, Workshop, WorkshopDetail, WorkshopFilter, WorkshopSummary};
+use crate::{
+    now, outbox, Result, Store, StoreError, Workshop, WorkshopDetail, WorkshopFilter,
+    WorkshopSummary,
+};
 
 const COLUMNS: &str = "w.id, w.owner_id, w.title, w.original_idea, w.status, w.visibility, w.created_at, w.updated_at, w.deleted_at, w.rev";
 
@@ -37,10 +40,15 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Workshop> {
 
 /// Reads a workshop whether or not it is in the trash; [`StoreError::NotFound`] if missing.
 pub(crate) fn find(conn: &Connection, id: &str) -> Result<Workshop> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM workshops w WHERE w.id = ?1"))?
-        .query_row([id], from_row)
-        .optional()?
-        .ok_or_else(|| StoreError::NotFound { entity: "workshop", id: id.to_string() })
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM workshops w WHERE w.id = ?1"
+    ))?
+    .query_row([id], from_row)
+    .optional()?
+    .ok_or_else(|| StoreError::NotFound {
+        entity: "workshop",
+        id: id.to_string(),
+    })
 }
 
 /// Reads a workshop that may be changed: not missing, not in the trash.
@@ -53,7 +61,11 @@ pub(crate) fn live(conn: &Connection, id: &str) -> Result<Workshop> {
 }
 
 /// Writes a workshop's status and bumps its rev; returns the new rev.
-pub(crate) fn set_status(conn: &Connection, workshop: &mut Workshop, status: WorkshopStatus) -> Result<()> {
+pub(crate) fn set_status(
+    conn: &Connection,
+    workshop: &mut Workshop,
+    status: WorkshopStatus,
+) -> Result<()> {
     let now = now();
     workshop.rev = conn.query_row(
         "UPDATE workshops SET status = ?2, updated_at = ?3, rev = rev + 1 WHERE id = ?1 RETURNING rev",
@@ -62,7 +74,14 @@ pub(crate) fn set_status(conn: &Connection, workshop: &mut Workshop, status: Wor
     )?;
     workshop.status = status;
     workshop.updated_at = now;
-    outbox::append(conn, "workshop.status", "workshop", &workshop.id, workshop.rev, &json!({ "status": status }))
+    outbox::append(
+        conn,
+        "workshop.status",
+        "workshop",
+        &workshop.id,
+        workshop.rev,
+        &json!({ "status": status }),
+    )
 }
 
 /// Inserts a new workshop and its ten steps (the first in progress), with optional outputs
@@ -131,7 +150,11 @@ impl Store {
     /// Creates a workshop with its ten steps: the first `in_progress`, the rest `not_started`.
     ///
     /// `title` is trimmed and must be 1 to 100 characters; `None` gives "New Workshop".
-    pub fn create_workshop(&mut self, title: Option<&str>, original_idea: &str) -> Result<WorkshopDetail> {
+    pub fn create_workshop(
+        &mut self,
+        title: Option<&str>,
+        original_idea: &str,
+    ) -> Result<WorkshopDetail> {
         let title = limits::normalize_title(title)?;
         let tx = self.conn.transaction()?;
         let id = insert(&tx, &self.user_id, &title, original_idea.trim(), &[])?;
@@ -148,7 +171,11 @@ impl Store {
 
     /// Lists workshops, most recently active first, with their progress.
     pub fn list_workshops(&self, filter: &WorkshopFilter) -> Result<Vec<WorkshopSummary>> {
-        let trash = if filter.trash { "IS NOT NULL" } else { "IS NULL" };
+        let trash = if filter.trash {
+            "IS NOT NULL"
+        } else {
+            "IS NULL"
+        };
         let sql = format!(
             "SELECT {COLUMNS},
                 (SELECT count(*) FROM workshop_steps s WHERE s.workshop_id = w.id AND s.status = 'complete'),
@@ -159,7 +186,11 @@ impl Store {
              WHERE w.deleted_at {trash} AND (?1 IS NULL OR instr(lower(w.title), lower(?1)) > 0)
              ORDER BY 13 DESC, w.id"
         );
-        let search = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let search = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([search], |r| {
             Ok(WorkshopSummary {
@@ -183,7 +214,14 @@ impl Store {
             (id, &title, now()),
             |r| r.get(0),
         )?;
-        outbox::append(&tx, "workshop.rename", "workshop", id, rev, &json!({ "title": title }))?;
+        outbox::append(
+            &tx,
+            "workshop.rename",
+            "workshop",
+            id,
+            rev,
+            &json!({ "title": title }),
+        )?;
         tx.commit()?;
         find(&self.conn, id)
     }
@@ -226,8 +264,19 @@ impl Store {
             (id, deleted_at, now),
             |r| r.get(0),
         )?;
-        let mutation = if deleted { "workshop.delete" } else { "workshop.restore" };
-        outbox::append(&tx, mutation, "workshop", id, rev, &json!({ "deletedAt": deleted_at }))?;
+        let mutation = if deleted {
+            "workshop.delete"
+        } else {
+            "workshop.restore"
+        };
+        outbox::append(
+            &tx,
+            mutation,
+            "workshop",
+            id,
+            rev,
+            &json!({ "deletedAt": deleted_at }),
+        )?;
         tx.commit()?;
         find(&self.conn, id)
     }
