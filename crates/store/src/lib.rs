@@ -32,7 +32,7 @@ pub use model::{
     BuildPackRow, Note, OutboxEntry, Workshop, WorkshopDetail, WorkshopFilter, WorkshopStep,
     WorkshopSummary,
 };
-pub use wp_build_pack::{BuildPack, Kind as BuildPackKind};
+pub use wp_build_pack::{BuildPack, BuildPackError, Kind as BuildPackKind};
 
 /// `Result` with [`StoreError`].
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

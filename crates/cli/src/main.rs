@@ -1,0 +1,362 @@
+//! `workshoppilot`: the command-line tool over the local workshop store.
+//!
+//! Every command opens the same database as the desktop app (or `--db` /
+//! `$WORKSHOPPILOT_DB`), runs one store operation and prints its result. Errors go to
+//! stderr with a hint and a non-zero exit code: 3 invalid input, 4 not found, 5 conflict
+//! with the current state, 6 storage; 2 is a usage error.
+
+mod print;
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use wp_store::{
+    BuildPackKind, ErrorCode, ExportFormat, ExportRequest, Store, StoreError, WorkshopFilter,
+};
+
+#[derive(Parser)]
+#[command(
+    name = "workshoppilot",
+    version,
+    about = "WorkshopPilot on the command line: workshops, steps, notes and build packs, offline."
+)]
+struct Cli {
+    /// Database file [default: the app's data directory, or $WORKSHOPPILOT_DATA_DIR/workshoppilot.db].
+    #[arg(long, global = true, env = "WORKSHOPPILOT_DB", value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Print results as JSON.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import a workshop from a JSON file (the PawPal fixture's shape); nothing is imported if any step is invalid.
+    Import { file: PathBuf },
+    /// Create an empty workshop.
+    Create {
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long, default_value = "")]
+        idea: String,
+    },
+    /// List workshops with their progress.
+    List {
+        /// Show the trash instead.
+        #[arg(long)]
+        trash: bool,
+        /// Keep titles containing this text.
+        #[arg(long)]
+        search: Option<String>,
+    },
+    /// Show a workshop's steps with status and progress.
+    Show { workshop: String },
+    /// Rename a workshop (1 to 100 characters).
+    Rename { workshop: String, title: String },
+    /// Work on a step.
+    #[command(subcommand)]
+    Step(StepCommand),
+    /// Private facilitator notes (at most 50,000 characters).
+    #[command(subcommand)]
+    Note(NoteCommand),
+    /// Complete the workshop (all ten steps must be complete).
+    Complete { workshop: String },
+    /// Move a workshop to the trash.
+    Delete { workshop: String },
+    /// Bring a workshop back from the trash.
+    Restore { workshop: String },
+    /// Build packs: generate and export.
+    #[command(subcommand, name = "build-pack")]
+    BuildPack(BuildPackCommand),
+}
+
+#[derive(Args)]
+struct StepArgs {
+    workshop: String,
+    /// Step id: challenge, stakeholder-mapping, user-research, sense-making, persona,
+    /// journey-mapping, reframe, ideation, concept, validate.
+    step: String,
+}
+
+#[derive(Subcommand)]
+enum StepCommand {
+    /// Start a step (not started or needing regeneration → in progress).
+    Start(StepArgs),
+    /// Complete a step (it needs a saved output).
+    Complete(StepArgs),
+    /// Complete a step and start the next.
+    Advance(StepArgs),
+    /// Revise a complete step: later steps need regeneration, outputs kept.
+    Revise(StepArgs),
+    /// Save a step's output from a JSON file (`-` for stdin), validated against the step's schema.
+    SetOutput {
+        #[command(flatten)]
+        step: StepArgs,
+        file: PathBuf,
+    },
+    /// Print a step's output as JSON.
+    Output(StepArgs),
+}
+
+#[derive(Subcommand)]
+enum NoteCommand {
+    /// Save a note whole: from --text, --file, or stdin.
+    Set {
+        workshop: String,
+        /// The step the note belongs to; without it, the workshop's own note.
+        #[arg(long)]
+        step: Option<String>,
+        #[arg(long, conflicts_with = "file")]
+        text: Option<String>,
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Print a note.
+    Show {
+        workshop: String,
+        #[arg(long)]
+        step: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BuildPackCommand {
+    /// Generate the build pack from the current step outputs and store it.
+    Generate { workshop: String },
+    /// Generate the build pack and write it to a file, atomically.
+    Export {
+        workshop: String,
+        /// md, html or json.
+        #[arg(long)]
+        format: String,
+        /// A file, or an existing directory to write `{slug}.{ext}` into.
+        #[arg(long)]
+        out: PathBuf,
+        /// pack (everything), prd, validation-plan or workshop-summary.
+        #[arg(long, default_value = "pack")]
+        kind: String,
+        /// Include the facilitator's private notes.
+        #[arg(long)]
+        include_notes: bool,
+    },
+}
+
+/// A command's failure: the store's error, or one of the CLI's own with its code.
+enum Failure {
+    Store(StoreError),
+    Input(String),
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure::Store(e)
+    }
+}
+
+impl From<wp_store::BuildPackError> for Failure {
+    fn from(e: wp_store::BuildPackError) -> Self {
+        Failure::Store(e.into())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(3)
+        }
+        Err(Failure::Store(e)) => {
+            let (code, hint) = match e.code() {
+                ErrorCode::InvalidInput => (3, "Fix the input named above and run the command again; nothing was changed."),
+                ErrorCode::NotFound => (4, "Run `workshoppilot list` (or `list --trash`) to see workshop ids and titles."),
+                ErrorCode::Conflict => (5, "Run `workshoppilot show <workshop>` to see the steps' status; nothing was changed."),
+                ErrorCode::Storage => (6, "Check the database path (--db or $WORKSHOPPILOT_DB), permissions and free disk space."),
+            };
+            eprintln!("error: {e}\nhint: {hint}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn read_input(path: &PathBuf) -> Result<String, Failure> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Failure::Input(format!("cannot read stdin: {e}")))?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path)
+        .map_err(|e| Failure::Input(format!("cannot read {}: {e}", path.display())))
+}
+
+/// Finds a workshop by id, or by title (case-insensitive) when the title is unambiguous.
+fn resolve(store: &Store, reference: &str) -> Result<String, Failure> {
+    if reference.starts_with("ws_") {
+        return Ok(reference.to_string());
+    }
+    let mut matches: Vec<_> = Vec::new();
+    for trash in [false, true] {
+        matches.extend(
+            store
+                .list_workshops(&WorkshopFilter {
+                    trash,
+                    search: None,
+                })?
+                .into_iter()
+                .filter(|w| w.workshop.title.eq_ignore_ascii_case(reference.trim())),
+        );
+    }
+    match matches.as_slice() {
+        [one] => Ok(one.workshop.id.clone()),
+        [] => Err(StoreError::NotFound {
+            entity: "workshop",
+            id: reference.to_string(),
+        }
+        .into()),
+        many => Err(Failure::Input(format!(
+            "{} workshops are titled \"{reference}\"; use an id: {}",
+            many.len(),
+            many.iter()
+                .map(|w| w.workshop.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    let db = match cli.db {
+        Some(path) => path,
+        None => wp_store::paths::default_db_path().ok_or_else(|| {
+            Failure::Input("this platform has no data directory; pass --db PATH".into())
+        })?,
+    };
+    let mut store = Store::open(&db)?;
+    let json = cli.json;
+    match cli.command {
+        Command::Import { file } => {
+            print::detail(&store.import_workshop(&read_input(&file)?)?, json)
+        }
+        Command::Create { title, idea } => {
+            print::detail(&store.create_workshop(title.as_deref(), &idea)?, json)
+        }
+        Command::List { trash, search } => print::list(
+            &store.list_workshops(&WorkshopFilter { trash, search })?,
+            json,
+        ),
+        Command::Show { workshop } => {
+            let id = resolve(&store, &workshop)?;
+            print::detail(&store.workshop(&id)?, json)
+        }
+        Command::Rename { workshop, title } => {
+            let id = resolve(&store, &workshop)?;
+            store.rename_workshop(&id, &title)?;
+            print::detail(&store.workshop(&id)?, json)
+        }
+        Command::Step(command) => step(&mut store, command, json)?,
+        Command::Note(command) => note(&mut store, command, json)?,
+        Command::Complete { workshop } => {
+            let id = resolve(&store, &workshop)?;
+            store.complete_workshop(&id)?;
+            print::detail(&store.workshop(&id)?, json)
+        }
+        Command::Delete { workshop } => {
+            let id = resolve(&store, &workshop)?;
+            print::workshop_line("Moved to the trash", &store.delete_workshop(&id)?, json)
+        }
+        Command::Restore { workshop } => {
+            let id = resolve(&store, &workshop)?;
+            print::workshop_line("Restored", &store.restore_workshop(&id)?, json)
+        }
+        Command::BuildPack(BuildPackCommand::Generate { workshop }) => {
+            let id = resolve(&store, &workshop)?;
+            print::build_packs(&store.generate_build_packs(&id)?, json)
+        }
+        Command::BuildPack(BuildPackCommand::Export {
+            workshop,
+            format,
+            out,
+            kind,
+            include_notes,
+        }) => {
+            let id = resolve(&store, &workshop)?;
+            let request = ExportRequest {
+                kind: BuildPackKind::parse(&kind)?,
+                format: ExportFormat::parse(&format)?,
+                out,
+                include_notes,
+            };
+            print::exported(&store.export_build_pack(&id, &request)?, json)
+        }
+    }
+    Ok(())
+}
+
+type StepOperation = fn(&mut Store, &str, &str) -> wp_store::Result<wp_store::WorkshopDetail>;
+
+fn step(store: &mut Store, command: StepCommand, json: bool) -> Result<(), Failure> {
+    let (args, operation): (StepArgs, StepOperation) = match command {
+        StepCommand::Start(a) => (a, Store::start_step),
+        StepCommand::Complete(a) => (a, Store::complete_step),
+        StepCommand::Advance(a) => (a, Store::advance_step),
+        StepCommand::Revise(a) => (a, Store::revise_step),
+        StepCommand::SetOutput { step, file } => {
+            let id = resolve(store, &step.workshop)?;
+            let text = read_input(&file)?;
+            let output: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                Failure::Input(format!("{} is not valid JSON: {e}", file.display()))
+            })?;
+            print::step_saved(&store.save_step_output(&id, &step.step, &output)?, json);
+            return Ok(());
+        }
+        StepCommand::Output(a) => {
+            let id = resolve(store, &a.workshop)?;
+            wp_domain::steps::find(&a.step).map_err(StoreError::from)?;
+            let detail = store.workshop(&id)?;
+            let output = detail
+                .step(&a.step)
+                .and_then(|s| s.output.clone())
+                .unwrap_or(serde_json::Value::Null);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&output).unwrap_or_default()
+            );
+            return Ok(());
+        }
+    };
+    let id = resolve(store, &args.workshop)?;
+    print::detail(&operation(store, &id, &args.step)?, json);
+    Ok(())
+}
+
+fn note(store: &mut Store, command: NoteCommand, json: bool) -> Result<(), Failure> {
+    match command {
+        NoteCommand::Set {
+            workshop,
+            step,
+            text,
+            file,
+        } => {
+            let id = resolve(store, &workshop)?;
+            let content = match (text, file) {
+                (Some(text), _) => text,
+                (None, Some(file)) => read_input(&file)?,
+                (None, None) => read_input(&PathBuf::from("-"))?,
+            };
+            let note = store.set_note(&id, step.as_deref(), &content)?;
+            print::note_saved(&note, json);
+        }
+        NoteCommand::Show { workshop, step } => {
+            let id = resolve(store, &workshop)?;
+            print::note(store.note(&id, step.as_deref())?.as_ref(), json);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! Durability under SIGKILL: a child process saves notes as fast as it can and reports each
+//! save after the store returned; it is killed at a random moment. Every save it reported
+//! must be in the database afterwards, and the database must pass `integrity_check`.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use wp_store::Store;
+
+const DB_ENV: &str = "WP_CRASH_CHILD_DB";
+const WORKSHOP_ENV: &str = "WP_CRASH_CHILD_WORKSHOP";
+
+/// The child: saves notes in a loop and prints `committed N` after each save returns.
+/// Run only by `committed_note_saves_survive_sigkill`, which sets the environment.
+#[test]
+#[ignore = "the child process of committed_note_saves_survive_sigkill"]
+fn crash_child_saves_notes() {
+    let (Ok(db), Ok(workshop)) = (std::env::var(DB_ENV), std::env::var(WORKSHOP_ENV)) else {
+        panic!("run by committed_note_saves_survive_sigkill only");
+    };
+    let mut store = Store::open(db).unwrap();
+    let start: u64 = std::env::var("WP_CRASH_CHILD_START")
+        .unwrap()
+        .parse()
+        .unwrap();
+    for i in start.. {
+        let step = ["persona", "concept", "validate"][(i % 3) as usize];
+        let padding = "lorem ipsum ".repeat((i % 7 * 400) as usize);
+        store
+            .set_note(&workshop, Some(step), &format!("save {i}\n{padding}"))
+            .unwrap();
+        println!("committed {i}");
+    }
+}
+
+fn pseudo_random(seed: u64, range: std::ops::Range<u64>) -> u64 {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64;
+    let x = (nanos ^ seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_mul(0x2545_F491_4F6C_DD1D);
+    range.start + x % (range.end - range.start)
+}
+
+#[test]
+fn committed_note_saves_survive_sigkill() {
+    let (dir, mut store) = common::store();
+    let workshop = store
+        .create_workshop(Some("Crash"), "")
+        .unwrap()
+        .workshop
+        .id;
+    drop(store);
+    let db = dir.path().join("test.db");
+    let mut next = 0u64;
+    let mut total_reported = 0;
+    for round in 0..6 {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "crash_child_saves_notes",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(DB_ENV, &db)
+            .env(WORKSHOP_ENV, &workshop)
+            .env("WP_CRASH_CHILD_START", next.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .filter_map(|l| {
+                    l.strip_prefix("committed ")
+                        .and_then(|n| n.parse::<u64>().ok())
+                })
+                .collect::<Vec<u64>>()
+        });
+        std::thread::sleep(Duration::from_millis(pseudo_random(round, 150..700)));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let reported = reader.join().unwrap();
+        assert!(
+            !reported.is_empty(),
+            "round {round}: the child saved nothing before the kill"
+        );
+
+        let store = Store::open(&db).unwrap();
+        assert_eq!(store.integrity_check().unwrap(), "ok", "round {round}");
+        let saved: Vec<u64> = store
+            .outbox(0, u32::MAX)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.mutation == "note.put")
+            .filter_map(|e| {
+                e.payload["content"]
+                    .as_str()?
+                    .strip_prefix("save ")?
+                    .split('\n')
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+            .collect();
+        for i in &reported {
+            assert!(
+                saved.contains(i),
+                "round {round}: save {i} was reported committed but is missing"
+            );
+        }
+        let last = *reported.last().unwrap();
+        let step = ["persona", "concept", "validate"][(last % 3) as usize];
+        let note = store.note(&workshop, Some(step)).unwrap().unwrap();
+        let in_note: u64 = note
+            .content
+            .strip_prefix("save ")
+            .unwrap()
+            .split('\n')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            in_note >= last,
+            "round {round}: the note holds save {in_note}, older than the reported {last}"
+        );
+        total_reported += reported.len();
+        next = saved.iter().max().unwrap() + 1;
+    }
+    assert!(
+        total_reported > 20,
+        "too few saves to mean anything: {total_reported}"
+    );
+}
