@@ -313,7 +313,7 @@ fn step(store: &mut Store, command: StepCommand, json: bool) -> Result<(), Failu
             let output: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
                 Failure::Input(format!("{} is not valid JSON: {e}", file.display()))
             })?;
-            print::step_saved(&store.save_step_output(&id, &step.step, &output)?, json);
+            print::step_saved(&store.save_step_output(&id, &step.step, output)?, json);
             return Ok(());
         }
         StepCommand::Output(a) => {

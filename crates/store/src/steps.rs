@@ -1,7 +1,7 @@
 //! Step operations: start, complete, advance, revise, and saving a step's output.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, Row};
+use rusqlite::{Connection, OptionalExtension, Row};
 use serde_json::{json, Value};
 use wp_domain::progress::{self, StepState};
 use wp_domain::{schema, steps, DomainError, StepStatus, WorkshopStatus};
@@ -10,9 +10,10 @@ use crate::workshops::{live, set_status};
 use crate::{now, outbox, Result, Store, StoreError, WorkshopDetail, WorkshopStep};
 
 const COLUMNS: &str = "s.id, s.workshop_id, s.step_id, d.position, d.name, d.description, d.confirm_label, s.status, s.output, s.summary, s.started_at, s.completed_at, s.updated_at, s.rev";
+/// [`COLUMNS`] with `NULL` in place of the output, for callers that already hold it.
+const COLUMNS_WITHOUT_OUTPUT: &str = "s.id, s.workshop_id, s.step_id, d.position, d.name, d.description, d.confirm_label, s.status, NULL, s.summary, s.started_at, s.completed_at, s.updated_at, s.rev";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<WorkshopStep> {
-    let status: String = r.get(7)?;
     let output: Option<String> = r.get(8)?;
     let output = output
         .map(|text| serde_json::from_str::<Value>(&text))
@@ -20,6 +21,11 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<WorkshopStep> {
         .map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(8, rusqlite::types::Type::Text, e.into())
         })?;
+    from_row_with(r, output)
+}
+
+fn from_row_with(r: &Row<'_>, output: Option<Value>) -> rusqlite::Result<WorkshopStep> {
+    let status: String = r.get(7)?;
     Ok(WorkshopStep {
         id: r.get(0)?,
         workshop_id: r.get(1)?,
@@ -156,51 +162,65 @@ impl Store {
         &mut self,
         workshop_id: &str,
         step_id: &str,
-        output: &Value,
+        output: Value,
     ) -> Result<WorkshopStep> {
         steps::find(step_id)?;
-        schema::validate(step_id, output)?;
-        let text = output.to_string();
+        schema::validate(step_id, &output)?;
+        let text = serde_json::value::RawValue::from_string(output.to_string())?;
         let tx = self.conn.transaction()?;
-        live(&tx, workshop_id)?;
-        let (row_id, status): (String, String) = tx
-            .prepare_cached(
-                "SELECT id, status FROM workshop_steps WHERE workshop_id = ?1 AND step_id = ?2",
-            )?
-            .query_row((workshop_id, step_id), |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound {
+        let found = tx
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS_WITHOUT_OUTPUT}, w.deleted_at IS NOT NULL FROM workshop_steps s
+                 JOIN step_definitions d ON d.id = s.step_id JOIN workshops w ON w.id = s.workshop_id
+                 WHERE s.workshop_id = ?1 AND s.step_id = ?2"
+            ))?
+            .query_row((workshop_id, step_id), |r| Ok((from_row_with(r, None)?, r.get::<_, bool>(14)?)))
+            .optional()?;
+        let mut step = match found {
+            Some((_, true)) => return Err(StoreError::InTrash(workshop_id.to_string())),
+            Some((step, false)) => step,
+            // No step row: the workshop is missing (every workshop has its ten steps).
+            None => {
+                live(&tx, workshop_id)?;
+                return Err(StoreError::NotFound {
                     entity: "workshop step",
                     id: format!("{workshop_id}/{step_id}"),
-                },
-                e => e.into(),
-            })?;
-        if status == StepStatus::Complete.as_str() {
+                });
+            }
+        };
+        if step.status == StepStatus::Complete {
             return Err(DomainError::StepTransition {
                 step: step_id.to_string(),
                 reason: "is complete; revise it before changing its output".into(),
             }
             .into());
         }
-        let rev: i64 = tx
+        step.updated_at = now();
+        step.rev = tx
             .prepare_cached("UPDATE workshop_steps SET output = ?2, updated_at = ?3, rev = rev + 1 WHERE id = ?1 RETURNING rev")?
-            .query_row((&row_id, &text, now()), |r| r.get(0))?;
+            .query_row((&step.id, text.get(), step.updated_at), |r| r.get(0))?;
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Payload<'a> {
+            workshop_id: &'a str,
+            step_id: &'a str,
+            output: &'a serde_json::value::RawValue,
+        }
+        let payload = Payload {
+            workshop_id,
+            step_id,
+            output: &text,
+        };
         outbox::append(
             &tx,
             "step.output",
             "workshop_step",
-            &row_id,
-            rev,
-            &json!({ "workshopId": workshop_id, "stepId": step_id, "output": output }),
+            &step.id,
+            step.rev,
+            &payload,
         )?;
+        step.output = Some(output);
         tx.commit()?;
-        let step = load_steps(&self.conn, workshop_id)?
-            .into_iter()
-            .find(|s| s.step_id == step_id)
-            .ok_or_else(|| StoreError::NotFound {
-                entity: "workshop step",
-                id: format!("{workshop_id}/{step_id}"),
-            })?;
         Ok(step)
     }
 }

@@ -105,7 +105,7 @@ fn unknown_workshops_and_steps_are_named() {
         "{err}"
     );
     assert!(store
-        .save_step_output(&id, "brainstorm", &json!({}))
+        .save_step_output(&id, "brainstorm", json!({}))
         .is_err());
     assert!(store.set_note(&id, Some("brainstorm"), "x").is_err());
     assert!(store.note("ws_missing", None).is_err());
@@ -125,7 +125,7 @@ fn saving_an_invalid_output_names_the_step_and_field_and_keeps_the_previous_outp
     let mut bad = before.output.clone().unwrap();
     bad["age"] = json!(12);
     bad["goals"] = json!([]);
-    let err = store.save_step_output(&id, "persona", &bad).unwrap_err();
+    let err = store.save_step_output(&id, "persona", bad).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
     assert_eq!(
         err.to_string(),
@@ -148,7 +148,9 @@ fn a_saved_output_keeps_unknown_fields_and_bumps_the_revision() {
         .id;
     let mut output = common::pawpal_json()["steps"]["challenge"]["artifact"].clone();
     output["facilitatorTag"] = json!({"nested": [1, 2, 3]});
-    let step = store.save_step_output(&id, "challenge", &output).unwrap();
+    let step = store
+        .save_step_output(&id, "challenge", output.clone())
+        .unwrap();
     assert_eq!(step.output.as_ref(), Some(&output));
     assert_eq!(step.rev, 2);
     let reread = store.workshop(&id).unwrap();
@@ -191,7 +193,7 @@ fn steps_follow_the_progress_rules() {
         .clone()
         .unwrap();
     assert!(store
-        .save_step_output(&id, "challenge", &challenge)
+        .save_step_output(&id, "challenge", challenge)
         .unwrap_err()
         .to_string()
         .contains("revise it"));
@@ -531,7 +533,7 @@ fn build_packs_are_stored_once_per_kind_and_format_and_exported_atomically() {
         .collect();
     assert_eq!(names.len(), 3, "no temporary files left: {names:?}");
     // Changing an output regenerates the pack.
-    store.save_step_output(&id, "challenge", &json!({
+    store.save_step_output(&id, "challenge", json!({
         "problemStatement": "p", "targetUser": "Night-shift nurses", "desiredOutcome": "o", "hmwStatement": "h"
     })).unwrap();
     let rows = store.generate_build_packs(&id).unwrap();

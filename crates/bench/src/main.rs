@@ -1,0 +1,25 @@
+//! `wp-bench`: benchmarks whose results go into BENCHMARKS.md, each section between its own
+//! markers, with the command that produced it. Every figure is compared with a baseline
+//! measured in the same run, because these machines are noisy.
+//!
+//! Usage: `cargo run --release -p wp-bench -- core [--iterations N]`
+
+mod core;
+mod report;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let iterations = args
+        .iter()
+        .position(|a| a == "--iterations")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(2000);
+    match args.first().map(String::as_str) {
+        Some("core") => core::run(iterations),
+        _ => {
+            eprintln!("usage: wp-bench core [--iterations N]");
+            std::process::exit(2);
+        }
+    }
+}
