@@ -29,3 +29,35 @@ ensure_rust() {
     fi
     ensure_apt build-essential pkg-config
 }
+
+# PostgreSQL 15 for tests and benchmarks: a throwaway cluster under target/pg, listening on
+# 127.0.0.1:$WP_PG_PORT (default 54329) with trust auth for the local `postgres` role.
+# Exports WP_TEST_DATABASE_URL; stop_postgres stops it (start_postgres arms an EXIT trap).
+PG_BIN=/usr/lib/postgresql/15/bin
+
+pg_run() {
+    # initdb and postgres refuse to run as root: use the postgres account then.
+    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start_postgres() {
+    ensure_apt postgresql-15
+    local port="${WP_PG_PORT:-54329}"
+    PGDATA_DIR="$PWD/target/pg/data"
+    stop_postgres
+    rm -rf "$PWD/target/pg"
+    mkdir -p "$PGDATA_DIR"
+    if [ "$(id -u)" -eq 0 ]; then chown -R postgres:postgres "$PWD/target/pg"; fi
+    step "starting PostgreSQL 15 on 127.0.0.1:$port ($PGDATA_DIR)"
+    pg_run "$PG_BIN/initdb" -D "$PGDATA_DIR" -U postgres --auth=trust --encoding=UTF8 --no-instructions >/dev/null
+    pg_run "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$PWD/target/pg/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $PGDATA_DIR -c max_connections=200 ${WP_PG_OPTIONS:-}" start >/dev/null
+    export WP_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
+    trap stop_postgres EXIT
+}
+
+stop_postgres() {
+    if [ -n "${PGDATA_DIR:-}" ] && [ -f "$PGDATA_DIR/postmaster.pid" ]; then
+        pg_run "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null 2>&1 || true
+    fi
+}

@@ -1,0 +1,88 @@
+//! Bearer-token authentication. Tokens are `wpt_` + 64 hex characters (256 random bits),
+//! shown once when a user is created; the server keeps only their SHA-256 hash.
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+
+use crate::{ApiError, AppState};
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+}
+
+/// A new random token and its hash.
+pub fn new_token() -> Result<(String, Vec<u8>), getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)?;
+    let token = format!(
+        "wpt_{}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    );
+    let hash = hash(&token);
+    Ok((token, hash))
+}
+
+/// SHA-256 of a token. Tokens carry 256 random bits, so a fast hash is enough.
+pub fn hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Creates a user and a personal access token; returns (user id, token). The token is not
+/// stored, only its hash: this is the one time it can be shown.
+pub async fn add_user(pool: &PgPool, name: &str) -> Result<(String, String), ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::field("name", "name must be 1 to 100 characters"));
+    }
+    let user_id = wp_domain::ids::new_id(wp_domain::ids::IdKind::User);
+    let (token, token_hash) = new_token().map_err(ApiError::internal)?;
+    let mut tx = pool.begin().await?;
+    sqlx::query("INSERT INTO users (id, name) VALUES ($1, $2)")
+        .bind(&user_id)
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO api_tokens (id, user_id, token_hash) VALUES ($1, $2, $3)")
+        .bind(format!("tok_{}", &user_id[4..]))
+        .bind(&user_id)
+        .bind(&token_hash)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok((user_id, token))
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for User
+where
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "Authentication required"))?;
+        let pool = AppState::from_ref(state).pool;
+        let id: Option<String> = sqlx::query_scalar(
+            "SELECT t.user_id FROM api_tokens t WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+        )
+        .bind(hash(token))
+        .fetch_optional(&pool)
+        .await?;
+        id.map(|id| User { id })
+            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "Invalid or revoked token"))
+    }
+}

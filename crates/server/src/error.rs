@@ -1,0 +1,104 @@
+//! API errors: a status and `{"error": message, "field"?: name}`. Internal errors are
+//! logged with their detail and answered with a bare 500.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+use wp_domain::DomainError;
+
+/// An error response.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+    /// The request field to blame, when there is one (`title`, `content`, `output.age`).
+    pub field: Option<String>,
+    /// Extra keys for the body (e.g. `missingSteps`).
+    pub extra: Option<Value>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+            field: None,
+            extra: None,
+        }
+    }
+
+    /// 400 naming a field.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> ApiError {
+        ApiError {
+            field: Some(field.into()),
+            ..ApiError::new(StatusCode::BAD_REQUEST, message)
+        }
+    }
+
+    pub fn not_found(message: &str) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, message)
+    }
+
+    /// 500; the detail goes to the log only.
+    pub fn internal(detail: impl std::fmt::Display) -> ApiError {
+        tracing::error!(error = %detail, "internal error");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({ "error": self.message });
+        if let Some(field) = self.field {
+            body["field"] = Value::String(field);
+        }
+        if let Some(Value::Object(extra)) = self.extra {
+            for (k, v) in extra {
+                body[k] = v;
+            }
+        }
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        let message = e.to_string();
+        match e {
+            DomainError::InvalidTitle { .. } => ApiError::field("title", message),
+            DomainError::NoteTooLong { .. } => {
+                ApiError::field("content", "Notes cannot exceed 50,000 characters")
+            }
+            DomainError::UnknownStep(_) => ApiError::not_found("Workshop step not found"),
+            DomainError::InvalidOutput { ref errors, .. } => {
+                let field = errors.first().map(|f| {
+                    if f.path.is_empty() {
+                        "output".to_string()
+                    } else {
+                        format!("output.{}", f.path)
+                    }
+                });
+                ApiError {
+                    field,
+                    extra: Some(json!({ "errors": errors })),
+                    ..ApiError::new(StatusCode::BAD_REQUEST, message)
+                }
+            }
+            DomainError::StepTransition { .. } => ApiError::new(StatusCode::CONFLICT, message),
+            DomainError::StepsIncomplete { missing } => ApiError {
+                extra: Some(json!({ "missingSteps": missing })),
+                ..ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "All steps must be completed before finishing the workshop",
+                )
+            },
+        }
+    }
+}

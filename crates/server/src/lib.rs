@@ -1,0 +1,55 @@
+//! The WorkshopPilot server: the workshop API of `reference/server-api.md` on PostgreSQL.
+//!
+//! It shares the desktop core's domain rules (`wp_domain`: titles, notes, step output
+//! schemas, progress and the completion gate) instead of copying them. Every workshop
+//! query names the caller in its WHERE clause ([`access`]), so another user's workshop is
+//! indistinguishable from a missing one. Errors are `{"error": "..."}` (plus `field` when
+//! one field is to blame); internal details are logged, never returned; every response is
+//! `Cache-Control: private, no-store`.
+
+pub mod access;
+pub mod auth;
+pub mod body;
+pub mod db;
+pub mod error;
+pub mod routes;
+
+use std::time::Duration;
+
+use axum::http::{header, HeaderValue};
+use axum::Router;
+use sqlx::PgPool;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+
+/// Largest request body accepted: 1 MiB (a 50,000-character note is at most 200 KB).
+pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+}
+
+/// The whole API as an axum router.
+pub fn router(state: AppState) -> Router {
+    routes::router()
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Opens a connection pool: at most `max_connections`, waiting at most 5 s for one.
+pub async fn connect(database_url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(database_url)
+        .await
+}

@@ -1,0 +1,144 @@
+//! `workshoppilot-server`: serve the API, migrate the database, add users.
+//!
+//! ```text
+//! workshoppilot-server migrate                       # DATABASE_URL from the environment
+//! workshoppilot-server user add --name "Ada"         # prints the user's token once
+//! workshoppilot-server serve --addr 127.0.0.1:8080   # migrates, then serves until SIGTERM/Ctrl-C
+//! ```
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+use wp_server::{connect, db, router, AppState};
+
+#[derive(Parser)]
+#[command(
+    name = "workshoppilot-server",
+    version,
+    about = "The WorkshopPilot workshop API on PostgreSQL."
+)]
+struct Cli {
+    /// PostgreSQL connection URL, e.g. postgres://user@localhost/workshoppilot.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    database_url: Option<String>,
+    /// Log format.
+    #[arg(long, env = "LOG_FORMAT", global = true, default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply pending migrations, then serve the API until SIGTERM or Ctrl-C.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "WORKSHOPPILOT_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Database connections in the pool.
+        #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 20)]
+        max_connections: u32,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user and print their personal access token (shown this once).
+    Add {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn"));
+    if cli.log_format == "json" {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .json()
+            .init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let url = cli
+        .database_url
+        .ok_or("no database: pass --database-url or set DATABASE_URL")?;
+    let max = match cli.command {
+        Command::Serve {
+            max_connections, ..
+        } => max_connections,
+        _ => 2,
+    };
+    let pool = connect(&url, max)
+        .await
+        .map_err(|e| format!("cannot connect to the database: {e}"))?;
+    db::migrate(&pool)
+        .await
+        .map_err(|e| format!("migration failed: {e}"))?;
+    match cli.command {
+        Command::Migrate => {
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::User(UserCommand::Add { name }) => {
+            let (user_id, token) = wp_server::auth::add_user(&pool, &name)
+                .await
+                .map_err(|e| e.message)?;
+            println!("user:  {user_id}\ntoken: {token}\n(the token is shown only now; the server keeps only its hash)");
+            Ok(())
+        }
+        Command::Serve { addr, .. } => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+            tracing::info!(%addr, "serving");
+            axum::serve(listener, router(AppState { pool: pool.clone() }))
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+                .map_err(|e| format!("server error: {e}"))?;
+            pool.close().await;
+            tracing::info!("stopped after finishing requests in flight");
+            Ok(())
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM; in-flight requests then finish before the server stops.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutdown requested");
+}

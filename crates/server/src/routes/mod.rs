@@ -1,0 +1,50 @@
+//! The routes of `reference/server-api.md` that concern what the desktop core holds.
+
+mod build_packs;
+mod health;
+mod members;
+mod model;
+mod notes;
+mod steps;
+mod workshops;
+
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::Router;
+
+use crate::{ApiError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health::health))
+        .route(
+            "/api/workshops",
+            get(workshops::list).post(workshops::create),
+        )
+        .route(
+            "/api/workshops/{id}",
+            get(workshops::get)
+                .patch(workshops::update)
+                .delete(workshops::delete),
+        )
+        .route("/api/workshops/{id}/complete", post(workshops::complete))
+        .route("/api/workshops/{id}/members", post(members::add))
+        .route(
+            "/api/workshops/{id}/steps/{step_id}/complete",
+            post(steps::complete),
+        )
+        .route(
+            "/api/workshops/{id}/steps/{step_id}/output",
+            put(steps::save_output),
+        )
+        .route("/api/workshops/{id}/notes", get(notes::get).put(notes::put))
+        .route("/api/workshops/{id}/build-packs", get(build_packs::list))
+        .route(
+            "/api/workshops/{id}/build-packs/{kind}/{format}",
+            put(build_packs::put),
+        )
+        .fallback(|| async { ApiError::not_found("Not found") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
+        })
+}

@@ -1,0 +1,96 @@
+//! Personal notes: one per (workshop, user), and one per step with `?stepId=`.
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use wp_domain::ids::{new_id, IdKind};
+use wp_domain::{limits, steps};
+
+use sqlx::AssertSqlSafe;
+
+use crate::access::CAN_READ;
+use crate::auth::User;
+use crate::body::JsonBody;
+use crate::{ApiError, AppState};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Scope {
+    step_id: Option<String>,
+}
+
+fn check_step(scope: &Scope) -> Result<(), ApiError> {
+    match &scope.step_id {
+        Some(step) => steps::find(step)
+            .map(|_| ())
+            .map_err(|e| ApiError::field("stepId", e.to_string())),
+        None => Ok(()),
+    }
+}
+
+/// `GET /api/workshops/{id}/notes[?stepId=]` → 200 `{"note": {content, updated_at} | null}`.
+pub async fn get(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    Query(scope): Query<Scope>,
+) -> Result<Json<Value>, ApiError> {
+    check_step(&scope)?;
+    let sql = format!(
+        "SELECT n.content, n.updated_at FROM workshops w
+         LEFT JOIN notes n ON n.workshop_id = w.id AND n.user_id = $2 AND n.step_id IS NOT DISTINCT FROM $3
+         WHERE {CAN_READ}"
+    );
+    let row: Option<(Option<String>, Option<DateTime<Utc>>)> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(&id)
+        .bind(&user.id)
+        .bind(&scope.step_id)
+        .fetch_optional(&state.pool)
+        .await?;
+    match row {
+        None => Err(ApiError::not_found("Workshop not found")),
+        Some((Some(content), Some(updated_at))) => Ok(Json(
+            json!({ "note": { "content": content, "updated_at": updated_at } }),
+        )),
+        Some(_) => Ok(Json(json!({ "note": null }))),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PutNote {
+    content: String,
+}
+
+/// `PUT /api/workshops/{id}/notes[?stepId=]` `{content}` → 200 `{"note"}`, an upsert; 400
+/// "Notes cannot exceed 50,000 characters".
+pub async fn put(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    Query(scope): Query<Scope>,
+    JsonBody(body): JsonBody<PutNote>,
+) -> Result<Json<Value>, ApiError> {
+    check_step(&scope)?;
+    limits::check_note(&body.content)?;
+    let sql = format!(
+        "INSERT INTO notes (id, workshop_id, user_id, step_id, content)
+         SELECT $4, w.id, $2, $3, $5 FROM workshops w WHERE {CAN_READ}
+         ON CONFLICT (workshop_id, user_id, step_id) DO UPDATE SET content = excluded.content, updated_at = now()
+         RETURNING content, updated_at"
+    );
+    let row: Option<(String, DateTime<Utc>)> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(&id)
+        .bind(&user.id)
+        .bind(&scope.step_id)
+        .bind(new_id(IdKind::Note))
+        .bind(&body.content)
+        .fetch_optional(&state.pool)
+        .await?;
+    let (content, updated_at) = row.ok_or_else(|| ApiError::not_found("Workshop not found"))?;
+    Ok(Json(
+        json!({ "note": { "content": content, "updated_at": updated_at } }),
+    ))
+}
