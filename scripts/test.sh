@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 ensure_rust
+start_postgres    # for the server's integration tests; stopped on exit
+
 step "formatting"
 cargo fmt --all -- --check
 

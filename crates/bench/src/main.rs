@@ -2,10 +2,12 @@
 //! markers, with the command that produced it. Every figure is compared with a baseline
 //! measured in the same run, because these machines are noisy.
 //!
-//! Usage: `cargo run --release -p wp-bench -- core [--iterations N]`
+//! Usage: `cargo run --release -p wp-bench -- core [--iterations N]`, or
+//! `scripts/bench.sh server` (starts PostgreSQL, then runs `wp-bench server [--requests N]`).
 
 mod core;
 mod report;
+mod server;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -17,8 +19,17 @@ fn main() {
         .unwrap_or(2000);
     match args.first().map(String::as_str) {
         Some("core") => core::run(iterations),
+        Some("server") => {
+            let requests = args
+                .iter()
+                .position(|a| a == "--requests")
+                .and_then(|i| args.get(i + 1))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(20_000);
+            server::run(requests)
+        }
         _ => {
-            eprintln!("usage: wp-bench core [--iterations N]");
+            eprintln!("usage: wp-bench core [--iterations N] | server [--requests N]");
             std::process::exit(2);
         }
     }
