@@ -61,3 +61,23 @@ stop_postgres() {
         pg_run "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null 2>&1 || true
     fi
 }
+
+# What the desktop app needs to build, test and run on Debian/Ubuntu.
+ensure_app_deps() {
+    ensure_apt build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev \
+        librsvg2-dev xvfb xauth webkit2gtk-driver
+    command -v npm >/dev/null 2>&1 || ensure_apt nodejs npm
+    if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+        step "installing the UI's npm packages"
+        npm --prefix ui ci --no-audit --no-fund
+    fi
+}
+
+# tauri-driver bridges WebDriver to the app's WebKitWebDriver (Tauri 2: tauri-driver 2.x).
+ensure_tauri_driver() {
+    if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+        step "installing tauri-driver"
+        cargo install tauri-driver --version '^2' --locked
+    fi
+    export TAURI_DRIVER="$(command -v tauri-driver || echo "$HOME/.cargo/bin/tauri-driver")"
+}

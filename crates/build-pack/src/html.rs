@@ -63,6 +63,20 @@ fn esc(text: &str) -> String {
     out
 }
 
+/// The documents as sanitized `<article>` elements, for showing inside a page.
+pub(crate) fn articles(parts: &[Part<'_>]) -> String {
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            format!(
+                "<article class=\"document\">\n{}</article>\n",
+                to_html(part.markdown, &format!("d{}", i + 1)).html
+            )
+        })
+        .collect()
+}
+
 /// The whole HTML file for `title`, with the given documents in order.
 pub(crate) fn standalone(title: &str, subtitle: &str, parts: &[Part<'_>]) -> String {
     let mut toc = String::new();

@@ -242,10 +242,15 @@ impl BuildPack {
             .collect()
     }
 
-    /// Renders one kind to one format; errors with [`BuildPackError::NotAvailable`] for a
-    /// document this pack does not have (a validation plan without plans).
-    pub fn render(&self, kind: Kind, format: Format) -> Result<Rendering, BuildPackError> {
-        let (title, parts): (String, Vec<html::Part<'_>>) = match kind {
+    /// The documents of `kind` as sanitized HTML `<article>`s, to show inside an app page
+    /// (no cover, no styles). Errors like [`BuildPack::render`].
+    pub fn html_preview(&self, kind: Kind) -> Result<String, BuildPackError> {
+        let (_, parts) = self.parts(kind)?;
+        Ok(html::articles(&parts))
+    }
+
+    fn parts(&self, kind: Kind) -> Result<(String, Vec<html::Part<'_>>), BuildPackError> {
+        Ok(match kind {
             Kind::Pack => {
                 let mut parts: Vec<html::Part<'_>> = self
                     .documents
@@ -277,7 +282,13 @@ impl BuildPack {
                     }],
                 )
             }
-        };
+        })
+    }
+
+    /// Renders one kind to one format; errors with [`BuildPackError::NotAvailable`] for a
+    /// document this pack does not have (a validation plan without plans).
+    pub fn render(&self, kind: Kind, format: Format) -> Result<Rendering, BuildPackError> {
+        let (title, parts) = self.parts(kind)?;
         let content = match format {
             Format::Markdown => {
                 parts

@@ -4,6 +4,7 @@ use std::fmt;
 
 /// One broken rule inside a step output: a JSON path such as `stakeholders[2].category`
 /// and the rule it breaks, such as `must be one of core, direct, indirect`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FieldError {
     /// Path of the offending field from the output's root, `""` for the root itself.

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use crate::{DomainError, FieldError};
 
 /// One field of a step output.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Field {
@@ -25,8 +26,13 @@ pub struct Field {
 }
 
 /// What a field holds. Bounds are inclusive; `max: None` means unbounded.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Serialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum Kind {
     /// A one-line string.
     Text,
@@ -483,6 +489,26 @@ const VALIDATE: &[Field] = &[
         },
     ),
 ];
+
+/// A step's definition with its output fields: what a form for the step is built from.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepSchema {
+    pub definition: crate::StepDefinition,
+    pub fields: &'static [Field],
+}
+
+/// The ten steps with their output fields, in step order.
+pub fn all() -> Vec<StepSchema> {
+    crate::STEPS
+        .iter()
+        .map(|definition| StepSchema {
+            definition: *definition,
+            fields: fields(definition.id).unwrap_or_default(),
+        })
+        .collect()
+}
 
 /// The output fields of a step, by step id; `None` for an unknown id.
 pub fn fields(step_id: &str) -> Option<&'static [Field]> {

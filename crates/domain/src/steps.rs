@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::DomainError;
 
 /// One of the ten design-thinking steps. `id` is a stable slug; `order` (1 to 10) is display order.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StepDefinition {

@@ -29,7 +29,9 @@ pub struct ExportRequest {
 }
 
 /// A written export.
-#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Exported {
     pub path: PathBuf,
     pub title: String,

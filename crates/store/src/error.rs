@@ -45,6 +45,7 @@ pub enum StoreError {
 }
 
 /// The small set of error codes that cross the IPC boundary as `{code, message}`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {

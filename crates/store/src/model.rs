@@ -6,6 +6,7 @@ use serde_json::Value;
 use wp_domain::{StepStatus, Visibility, WorkshopStatus};
 
 /// A workshop row.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Workshop {
@@ -26,6 +27,7 @@ pub struct Workshop {
 }
 
 /// A workshop in a list, with its progress.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkshopSummary {
@@ -40,6 +42,7 @@ pub struct WorkshopSummary {
 }
 
 /// One of a workshop's ten steps, with its definition and output.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkshopStep {
@@ -65,6 +68,7 @@ pub struct WorkshopStep {
 }
 
 /// A workshop with its ten steps in order.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkshopDetail {
@@ -88,6 +92,7 @@ impl WorkshopDetail {
 }
 
 /// A private facilitator note on a workshop (`step_id` `None`) or on one of its steps.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Note {
@@ -111,6 +116,7 @@ pub struct WorkshopFilter {
 }
 
 /// A stored build-pack document (one row per workshop, kind and format).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BuildPackRow {

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Builds the app and runs the end-to-end tests in its real window under Xvfb.
+# Screenshots land in target/e2e-screenshots/.
+# Usage: scripts/e2e.sh   (scripts/test.sh runs it too)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+ensure_app_deps
+ensure_tauri_driver
+step "building the UI and the app"
+npm --prefix ui run build
+cargo build -p workshoppilot-desktop
+step "end-to-end tests (tauri-driver + WebKitWebDriver under Xvfb)"
+rm -rf target/e2e-screenshots
+xvfb-run -a -s "-screen 0 1400x900x24" npm --prefix ui run e2e

@@ -1,0 +1,33 @@
+// The app's commands are listed here so that tauri-build generates an `allow-<command>`
+// permission for each; capabilities/default.json grants the ones the UI uses, and no
+// command is callable without a grant. Keep in step with `commands::handler()`.
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "step_schemas",
+    "list_workshops",
+    "create_workshop",
+    "import_workshop",
+    "get_workshop",
+    "rename_workshop",
+    "delete_workshop",
+    "restore_workshop",
+    "start_step",
+    "complete_step",
+    "advance_step",
+    "revise_step",
+    "save_step_output",
+    "complete_workshop",
+    "get_note",
+    "save_note",
+    "build_pack_preview",
+    "export_build_pack",
+    "ui_painted",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri-build failed");
+}

@@ -1,0 +1,274 @@
+//! The Tauri commands: each one calls the store and returns its result. Errors arrive in
+//! the UI as [`AppError`] `{code, message, fields}`.
+
+use serde::Serialize;
+use serde_json::Value;
+use tauri::{AppHandle, State};
+use ts_rs::TS;
+use wp_domain::schema::{self, StepSchema};
+use wp_store::{
+    BuildPackKind, ErrorCode, ExportFormat, ExportRequest, Exported, Note, Workshop,
+    WorkshopDetail, WorkshopFilter, WorkshopStep, WorkshopSummary,
+};
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+type Result<T> = std::result::Result<T, AppError>;
+
+/// Every command, for the invoke handler. Keep in step with `src-tauri/build.rs`.
+pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        app_info,
+        step_schemas,
+        list_workshops,
+        create_workshop,
+        import_workshop,
+        get_workshop,
+        rename_workshop,
+        delete_workshop,
+        restore_workshop,
+        start_step,
+        complete_step,
+        advance_step,
+        revise_step,
+        save_step_output,
+        complete_workshop,
+        get_note,
+        save_note,
+        build_pack_preview,
+        export_build_pack,
+        ui_painted,
+    ]
+}
+
+/// What the app knows about itself, for the About line and for a store that failed to open.
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub version: String,
+    pub db_path: Option<String>,
+    /// Why the database could not be opened; the UI shows it instead of the workshops.
+    pub open_error: Option<AppError>,
+}
+
+#[tauri::command]
+pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+    AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        db_path: state.db_path.as_ref().map(|p| p.display().to_string()),
+        open_error: state.open_error().cloned(),
+    }
+}
+
+#[tauri::command]
+pub fn step_schemas() -> Vec<StepSchema> {
+    schema::all()
+}
+
+#[tauri::command]
+pub async fn list_workshops(
+    state: State<'_, AppState>,
+    trash: bool,
+    search: Option<String>,
+) -> Result<Vec<WorkshopSummary>> {
+    state.with_store(|s| s.list_workshops(&WorkshopFilter { trash, search }))
+}
+
+#[tauri::command]
+pub async fn create_workshop(
+    state: State<'_, AppState>,
+    title: Option<String>,
+) -> Result<WorkshopDetail> {
+    state.with_store(|s| s.create_workshop(title.as_deref(), ""))
+}
+
+/// Asks for a workshop file (native dialog) and imports it; `None` when cancelled.
+#[tauri::command]
+pub async fn import_workshop(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Option<WorkshopDetail>> {
+    let Some(path) = state.files.open_workshop(&app).await else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        AppError::new(
+            ErrorCode::InvalidInput,
+            format!("cannot read {}: {e}", path.display()),
+        )
+    })?;
+    state.with_store(|s| s.import_workshop(&text)).map(Some)
+}
+
+#[tauri::command]
+pub async fn get_workshop(state: State<'_, AppState>, id: String) -> Result<WorkshopDetail> {
+    state.with_store(|s| s.workshop(&id))
+}
+
+#[tauri::command]
+pub async fn rename_workshop(
+    state: State<'_, AppState>,
+    id: String,
+    title: String,
+) -> Result<Workshop> {
+    state.with_store(|s| s.rename_workshop(&id, &title))
+}
+
+#[tauri::command]
+pub async fn delete_workshop(state: State<'_, AppState>, id: String) -> Result<Workshop> {
+    state.with_store(|s| s.delete_workshop(&id))
+}
+
+#[tauri::command]
+pub async fn restore_workshop(state: State<'_, AppState>, id: String) -> Result<Workshop> {
+    state.with_store(|s| s.restore_workshop(&id))
+}
+
+#[tauri::command]
+pub async fn start_step(
+    state: State<'_, AppState>,
+    id: String,
+    step: String,
+) -> Result<WorkshopDetail> {
+    state.with_store(|s| s.start_step(&id, &step))
+}
+
+#[tauri::command]
+pub async fn complete_step(
+    state: State<'_, AppState>,
+    id: String,
+    step: String,
+) -> Result<WorkshopDetail> {
+    state.with_store(|s| s.complete_step(&id, &step))
+}
+
+#[tauri::command]
+pub async fn advance_step(
+    state: State<'_, AppState>,
+    id: String,
+    step: String,
+) -> Result<WorkshopDetail> {
+    state.with_store(|s| s.advance_step(&id, &step))
+}
+
+#[tauri::command]
+pub async fn revise_step(
+    state: State<'_, AppState>,
+    id: String,
+    step: String,
+) -> Result<WorkshopDetail> {
+    state.with_store(|s| s.revise_step(&id, &step))
+}
+
+#[tauri::command]
+pub async fn save_step_output(
+    state: State<'_, AppState>,
+    id: String,
+    step: String,
+    output: Value,
+) -> Result<WorkshopStep> {
+    state.with_store(|s| s.save_step_output(&id, &step, output))
+}
+
+#[tauri::command]
+pub async fn complete_workshop(state: State<'_, AppState>, id: String) -> Result<Workshop> {
+    state.with_store(|s| s.complete_workshop(&id))
+}
+
+#[tauri::command]
+pub async fn get_note(
+    state: State<'_, AppState>,
+    id: String,
+    step: Option<String>,
+) -> Result<Option<Note>> {
+    state.with_store(|s| s.note(&id, step.as_deref()))
+}
+
+/// Saves a note whole. `Ok` means committed to disk: only then may the UI say "Saved".
+#[tauri::command]
+pub async fn save_note(
+    state: State<'_, AppState>,
+    id: String,
+    step: Option<String>,
+    content: String,
+) -> Result<Note> {
+    state.with_store(|s| s.set_note(&id, step.as_deref(), &content))
+}
+
+/// A build pack rendered for the preview pane: sanitized HTML and the documents it has.
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BuildPackPreview {
+    pub title: String,
+    /// Sanitized HTML (`<article>` per document), safe to insert into the page.
+    pub html: String,
+    /// The kinds that can be exported: `pack` and each document.
+    pub kinds: Vec<String>,
+}
+
+#[tauri::command]
+pub async fn build_pack_preview(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<BuildPackPreview> {
+    let pack = state.with_store(|s| s.build_pack(&id, false))?;
+    Ok(BuildPackPreview {
+        title: pack.title(),
+        html: pack.html_preview(BuildPackKind::Pack)?,
+        kinds: pack
+            .kinds()
+            .iter()
+            .map(|k| k.as_str().to_string())
+            .collect(),
+    })
+}
+
+/// Asks where to save (native dialog), then generates, stores and writes the build pack.
+/// `None` when the person cancels. `format` is md, html or json; `kind` is pack, prd,
+/// validation-plan or workshop-summary.
+#[tauri::command]
+pub async fn export_build_pack(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: String,
+    format: String,
+    kind: String,
+    include_notes: bool,
+) -> Result<Option<Exported>> {
+    let (format, kind) = (ExportFormat::parse(&format)?, BuildPackKind::parse(&kind)?);
+    let file_name = state.with_store(|s| {
+        Ok(s.build_pack(&id, include_notes)?
+            .render(kind, format)?
+            .file_name())
+    })?;
+    let Some(out) = state
+        .files
+        .save_as(&app, &file_name, format.extension())
+        .await
+    else {
+        return Ok(None);
+    };
+    state
+        .with_store(|s| {
+            s.export_build_pack(
+                &id,
+                &ExportRequest {
+                    kind,
+                    format,
+                    out,
+                    include_notes,
+                },
+            )
+        })
+        .map(Some)
+}
+
+/// Called by the UI once the workshop list has been painted. With
+/// `WORKSHOPPILOT_REPORT_PAINT=1` it prints a line the start-up benchmark waits for.
+#[tauri::command]
+pub fn ui_painted(workshops: usize) {
+    if std::env::var_os("WORKSHOPPILOT_REPORT_PAINT").is_some() {
+        println!("WORKSHOPPILOT_PAINTED workshops={workshops}");
+    }
+}

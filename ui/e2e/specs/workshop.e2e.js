@@ -1,0 +1,154 @@
+// The real app window from an empty data directory: import PawPal, work on a step, notes
+// across restarts, the note limit, exports, and hostile Markdown.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { byTestId, fill, openWorkshop, restartApp, selectStep, shot } from './helpers.js';
+
+const exportDir = () => process.env.WORKSHOPPILOT_E2E_SAVE_DIR;
+const noteSelector = '[data-testid="note-editor"][data-scope="workshop"] textarea';
+
+async function listProgress(title) {
+  const bar = await $(`[data-testid="workshop-row"][data-title="${title}"] [data-testid="progress"]`);
+  await bar.waitForExist();
+  return Number(await bar.getAttribute('aria-valuenow'));
+}
+
+async function openWorkshopNotes() {
+  await byTestId('notes-workshop').click();
+  const note = await $(noteSelector);
+  await note.waitForEnabled();
+  return note;
+}
+
+describe('WorkshopPilot desktop', () => {
+  it('starts with an empty list', async () => {
+    await expect(byTestId('workshop-list')).toExist();
+    await expect($('.empty')).toHaveText(expect.stringContaining('No workshops yet'));
+    await shot('01-empty-list');
+  });
+
+  it('imports the PawPal workshop from a file', async () => {
+    await byTestId('import').click();
+    const row = await $('[data-testid="workshop-row"][data-title="PawPal"]');
+    await row.waitForDisplayed();
+    expect(await listProgress('PawPal')).toBe(0);
+    await shot('02-imported');
+  });
+
+  it('completes a step in the form and the progress bar moves', async () => {
+    await openWorkshop('PawPal');
+    await expect($('[data-testid="step-editor"]')).toHaveAttribute('data-step', 'challenge');
+    const target = await $('[data-testid="step-editor"] input[data-path="targetUser"]');
+    await target.setValue('Busy urban professionals with two or more pets');
+    await shot('03-step-form');
+    await byTestId('advance').click();
+    await $('[data-testid="rail-step"][data-step="challenge"][data-status="complete"]').waitForExist();
+    await expect(byTestId('workshop-progress')).toHaveAttribute('aria-valuenow', '1');
+    await $('[data-testid="step-editor"][data-step="stakeholder-mapping"]').waitForDisplayed();
+    await shot('04-after-advance');
+    // Keyboard: Alt+Up goes back to the previous step, whose saved output kept the edit.
+    await browser.keys(['Alt', 'ArrowUp']);
+    await $('[data-testid="step-editor"][data-step="challenge"]').waitForDisplayed();
+    await expect($('[data-testid="step-editor"] input[data-path="targetUser"]')).toHaveValue('Busy urban professionals with two or more pets');
+    await byTestId('back').click();
+    expect(await listProgress('PawPal')).toBe(1);
+    await shot('05-list-progress');
+  });
+
+  it('shows a validation error beside the field and keeps the saved output', async () => {
+    await openWorkshop('PawPal');
+    await selectStep('persona');
+    await $('[data-testid="step-editor"] input[data-path="age"]').setValue('12');
+    await byTestId('save').click();
+    const error = await $('[data-path="age"] [data-testid="field-error"]');
+    await error.waitForDisplayed();
+    await expect(error).toHaveText('must be a whole number from 18 to 100, got 12');
+    await expect(byTestId('error')).toHaveText(expect.stringContaining('invalid output for step "persona"'));
+    await shot('06-field-error');
+    await $('[data-testid="step-editor"] input[data-path="age"]').setValue('33');
+    await byTestId('save').click();
+    await expect(byTestId('save-status')).toHaveText(expect.stringContaining('Saved'));
+    await expect($('[data-path="age"] [data-testid="field-error"]')).not.toBeExisting();
+    await byTestId('json-view').click();
+    await expect(byTestId('raw-json')).toHaveValue(expect.stringContaining('"age": 33'));
+    await byTestId('form-view').click();
+  });
+
+  it('keeps a note across a restart', async () => {
+    const note = await openWorkshopNotes();
+    await note.setValue("Facilitator only: the client's budget is tight");
+    await browser.waitUntil(async () => (await byTestId('note-status').getAttribute('data-state')) === 'saved', {
+      timeoutMsg: 'the note was never reported saved',
+    });
+    await shot('07-note-saved');
+    await restartApp();
+    await openWorkshop('PawPal');
+    const again = await openWorkshopNotes();
+    await expect(again).toHaveValue("Facilitator only: the client's budget is tight");
+  });
+
+  it('refuses a note over 50,000 characters and keeps the earlier note', async () => {
+    await openWorkshopNotes();
+    const long = "Facilitator only: the client's budget is tight " + 'x'.repeat(50_000);
+    await fill(noteSelector, long);
+    await browser.waitUntil(async () => (await byTestId('note-status').getAttribute('data-state')) === 'refused', {
+      timeout: 10000,
+      timeoutMsg: 'the over-long note was not refused',
+    });
+    await expect(byTestId('note-status')).toHaveText(expect.stringContaining('notes are limited to 50000 characters'));
+    await expect(byTestId('note-over')).toHaveText(expect.stringContaining('over the limit'));
+    expect((await $(noteSelector).getValue()).length).toBe(long.length);
+    await shot('08-note-refused');
+    await restartApp();
+    await openWorkshop('PawPal');
+    await expect(await openWorkshopNotes()).toHaveValue("Facilitator only: the client's budget is tight");
+  });
+
+  it('exports the build pack as Markdown and HTML', async () => {
+    await byTestId('tab-pack').click();
+    await byTestId('pack-preview').waitForDisplayed();
+    await shot('09-build-pack');
+    await byTestId('export-md').click();
+    await expect(byTestId('export-result')).toHaveText(expect.stringContaining('pawpal-build-pack.md'));
+    const md = readFileSync(path.join(exportDir(), 'pawpal-build-pack.md'), 'utf8');
+    expect(md).toContain('### Sarah Chen — Product Manager at a mid-size tech company');
+    expect(md).toContain('| Veterinarians | Direct | High | High |');
+    expect(md).toContain('#### SWOT — PawPal At-a-Glance');
+    expect(md).not.toContain("budget is tight"); // notes stay out unless asked for
+    await byTestId('export-html').click();
+    await expect(byTestId('export-result')).toHaveText(expect.stringContaining('pawpal-build-pack.html'));
+    const html = readFileSync(path.join(exportDir(), 'pawpal-build-pack.html'), 'utf8');
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html).toContain('Sarah Chen');
+    expect(html.toLowerCase()).not.toContain('<script');
+  });
+
+  it('shows hostile Markdown in a step output as harmless text', async () => {
+    await byTestId('tab-step').click();
+    await selectStep('persona');
+    await $('[data-testid="step-editor"] input[data-path="name"]').setValue('<script>window.__pwned = "script"</script>');
+    await $('[data-testid="step-editor"] textarea[data-path="bio"]').setValue(
+      '<img src="x" onerror="window.__pwned = \'img\'"> and [click me](javascript:window.__pwned=1)',
+    );
+    await byTestId('save').click();
+    await expect(byTestId('save-status')).toHaveText(expect.stringContaining('Saved'));
+    await byTestId('tab-pack').click();
+    const preview = await byTestId('pack-preview');
+    await preview.waitForDisplayed();
+    await expect(preview).toHaveText(expect.stringContaining('<script>window.__pwned = "script"</script>'));
+    await expect(preview).toHaveText(expect.stringContaining('<img src="x" onerror='));
+    expect(await $$('[data-testid="pack-preview"] script').length).toBe(0);
+    expect(await $$('[data-testid="pack-preview"] img').length).toBe(0);
+    expect(await $$('[data-testid="pack-preview"] a[href^="javascript"]').length).toBe(0);
+    expect(await browser.execute(() => window.__pwned)).toBe(null);
+    await browser.execute(() => [...document.querySelectorAll('[data-testid="pack-preview"] h2')].find((h) => h.textContent.includes('Target Users'))?.scrollIntoView());
+    await shot('10-hostile-preview');
+    await byTestId('export-html').click();
+    await expect(byTestId('export-result')).toHaveText(expect.stringContaining('pawpal-build-pack.html'));
+    const html = readFileSync(path.join(exportDir(), 'pawpal-build-pack.html'), 'utf8').toLowerCase();
+    expect(html).toContain('&lt;script&gt;window.__pwned');
+    expect(html).not.toContain('<script');
+    expect(html).not.toContain('<img');
+    expect(html).not.toContain('href="javascript');
+  });
+});

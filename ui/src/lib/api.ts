@@ -1,0 +1,67 @@
+// Typed calls to the app's Tauri commands. Every type here is generated from Rust (bindings/).
+import { invoke } from '@tauri-apps/api/core';
+import type { AppError } from './bindings/AppError';
+import type { AppInfo } from './bindings/AppInfo';
+import type { BuildPackPreview } from './bindings/BuildPackPreview';
+import type { ErrorCode } from './bindings/ErrorCode';
+import type { Exported } from './bindings/Exported';
+import type { FieldError } from './bindings/FieldError';
+import type { Note } from './bindings/Note';
+import type { StepSchema } from './bindings/StepSchema';
+import type { Workshop } from './bindings/Workshop';
+import type { WorkshopDetail } from './bindings/WorkshopDetail';
+import type { WorkshopStep } from './bindings/WorkshopStep';
+import type { WorkshopSummary } from './bindings/WorkshopSummary';
+import type { JsonValue } from './bindings/serde_json/JsonValue';
+
+/** A command that failed: `code` is what to branch on, `message` what to show. */
+export class CommandError extends Error {
+  code: ErrorCode;
+  fields: FieldError[];
+  constructor(e: AppError) {
+    super(e.message);
+    this.code = e.code;
+    this.fields = e.fields;
+  }
+}
+
+function isAppError(e: unknown): e is AppError {
+  return typeof e === 'object' && e !== null && 'code' in e && 'message' in e;
+}
+
+async function call<T>(command: string, args: Record<string, unknown> = {}): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    if (isAppError(e)) throw new CommandError(e);
+    throw new CommandError({ code: 'storage', message: String(e), fields: [] });
+  }
+}
+
+export const api = {
+  appInfo: () => call<AppInfo>('app_info'),
+  stepSchemas: () => call<StepSchema[]>('step_schemas'),
+  listWorkshops: (trash: boolean, search: string | null) => call<WorkshopSummary[]>('list_workshops', { trash, search }),
+  createWorkshop: (title: string | null) => call<WorkshopDetail>('create_workshop', { title }),
+  importWorkshop: () => call<WorkshopDetail | null>('import_workshop'),
+  getWorkshop: (id: string) => call<WorkshopDetail>('get_workshop', { id }),
+  renameWorkshop: (id: string, title: string) => call<Workshop>('rename_workshop', { id, title }),
+  deleteWorkshop: (id: string) => call<Workshop>('delete_workshop', { id }),
+  restoreWorkshop: (id: string) => call<Workshop>('restore_workshop', { id }),
+  startStep: (id: string, step: string) => call<WorkshopDetail>('start_step', { id, step }),
+  completeStep: (id: string, step: string) => call<WorkshopDetail>('complete_step', { id, step }),
+  advanceStep: (id: string, step: string) => call<WorkshopDetail>('advance_step', { id, step }),
+  reviseStep: (id: string, step: string) => call<WorkshopDetail>('revise_step', { id, step }),
+  saveStepOutput: (id: string, step: string, output: JsonValue) => call<WorkshopStep>('save_step_output', { id, step, output }),
+  completeWorkshop: (id: string) => call<Workshop>('complete_workshop', { id }),
+  getNote: (id: string, step: string | null) => call<Note | null>('get_note', { id, step }),
+  saveNote: (id: string, step: string | null, content: string) => call<Note>('save_note', { id, step, content }),
+  buildPackPreview: (id: string) => call<BuildPackPreview>('build_pack_preview', { id }),
+  exportBuildPack: (id: string, format: 'md' | 'html' | 'json', kind: string, includeNotes: boolean) =>
+    call<Exported | null>('export_build_pack', { id, format, kind, includeNotes }),
+  uiPainted: (workshops: number) => call<void>('ui_painted', { workshops }),
+};
+
+export function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
