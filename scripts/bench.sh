@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a benchmark and writes its section of BENCHMARKS.md.
-# Usage: scripts/bench.sh core|server
+# Usage: scripts/bench.sh core|server|app
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -10,5 +10,10 @@ case "${1:-}" in
     server)
         start_postgres
         cargo run --release -p wp-bench -- server ;;
-    *) echo "usage: scripts/bench.sh core|server" >&2; exit 2 ;;
+    app)
+        ensure_app_deps
+        npm --prefix ui run build
+        cargo build --release -p workshoppilot-desktop -p wp-bench
+        xvfb-run -a -s "-screen 0 1400x900x24" target/release/wp-bench app ;;
+    *) echo "usage: scripts/bench.sh core|server|app" >&2; exit 2 ;;
 esac

@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# Sets up what is missing on a fresh Debian/Ubuntu machine, then runs WorkshopPilot.
-# Until the desktop window lands, this builds the command-line tool and opens the PawPal
-# demo workshop with it, in a demo data directory (never your own data).
+# Sets up what is missing on a fresh Debian/Ubuntu machine, builds WorkshopPilot Desktop and
+# opens its window. Your workshops live in ~/.local/share/ai.workshoppilot.desktop (set
+# WORKSHOPPILOT_DATA_DIR to use another folder). Try "Import…" with
+# tests/fixtures/pawpal.workshop.json.
 # Usage: scripts/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 ensure_rust
-step "building the workshoppilot CLI"
-cargo build --release -p wp-cli
-export WORKSHOPPILOT_DATA_DIR="${WORKSHOPPILOT_DATA_DIR:-$PWD/target/demo-data}"
-wp=target/release/workshoppilot
-if ! "$wp" show PawPal >/dev/null 2>&1; then
-    "$wp" import tests/fixtures/pawpal.workshop.json >/dev/null
+ensure_app_deps
+step "building the UI and the app"
+npm --prefix ui run build
+cargo build -p workshoppilot-desktop
+step "starting WorkshopPilot"
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+    echo "No display found: starting it under Xvfb (nothing will be visible)." >&2
+    exec xvfb-run -a target/debug/workshoppilot-desktop
 fi
-"$wp" show PawPal
-echo
-echo "Data directory: $WORKSHOPPILOT_DATA_DIR  (try: $wp --help)"
+exec target/debug/workshoppilot-desktop

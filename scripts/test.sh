@@ -1,19 +1,32 @@
 #!/usr/bin/env bash
-# Sets up what is missing on a fresh Debian/Ubuntu machine, then runs every test.
+# Sets up what is missing on a fresh Debian/Ubuntu machine, then runs every test: the Rust
+# crates (store, build packs, CLI, server against a real PostgreSQL 15, the app's Rust side),
+# the UI's type check, and the end-to-end tests in the app's real window under Xvfb.
 # Usage: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 ensure_rust
+ensure_app_deps
+ensure_tauri_driver
 start_postgres    # for the server's integration tests; stopped on exit
 
 step "formatting"
 cargo fmt --all -- --check
 
-step "tests"
+step "the UI: type check and build (the app embeds ui/dist)"
+npm --prefix ui run check
+npm --prefix ui run build
+
+step "Rust tests"
 if command -v cargo-nextest >/dev/null 2>&1; then
     cargo nextest run --workspace --no-fail-fast
 else
     cargo test --workspace --no-fail-fast
 fi
+
+step "end-to-end tests in the app window"
+cargo build -p workshoppilot-desktop
+rm -rf target/e2e-screenshots
+xvfb-run -a -s "-screen 0 1400x900x24" npm --prefix ui run e2e

@@ -5,6 +5,7 @@
 //! Usage: `cargo run --release -p wp-bench -- core [--iterations N]`, or
 //! `scripts/bench.sh server` (starts PostgreSQL, then runs `wp-bench server [--requests N]`).
 
+mod app;
 mod core;
 mod report;
 mod server;
@@ -19,6 +20,15 @@ fn main() {
         .unwrap_or(2000);
     match args.first().map(String::as_str) {
         Some("core") => core::run(iterations),
+        Some("app") => {
+            let launches = args
+                .iter()
+                .position(|a| a == "--launches")
+                .and_then(|i| args.get(i + 1))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(7);
+            app::run(launches)
+        }
         Some("server") => {
             let requests = args
                 .iter()
@@ -29,7 +39,7 @@ fn main() {
             server::run(requests)
         }
         _ => {
-            eprintln!("usage: wp-bench core [--iterations N] | server [--requests N]");
+            eprintln!("usage: wp-bench core [--iterations N] | server [--requests N] | app [--launches N]");
             std::process::exit(2);
         }
     }
