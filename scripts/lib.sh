@@ -69,7 +69,9 @@ ensure_app_deps() {
     command -v npm >/dev/null 2>&1 || ensure_apt nodejs npm
     if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
         step "installing the UI's npm packages"
-        npm --prefix ui ci --no-audit --no-fund
+        # npm ci refuses this lock file (npm 11 leaves the other platforms' optional packages of
+        # @tauri-apps/cli out of it), so install from it with npm install.
+        npm --prefix ui install --no-audit --no-fund
     fi
 }
 

@@ -152,8 +152,8 @@ pub fn run(launches: usize) {
     let mib = |kib: u64| format!("{:.0}", kib as f64 / 1024.0);
     let body = format!(
         "## Desktop app: launch to the workshop list painted, and memory\n\n\
-         Command: `scripts/bench.sh app` (builds the release app, then runs \
-         `xvfb-run cargo run --release -p wp-bench -- app --launches {launches}` under Xvfb)  \n\
+         Command: `scripts/bench.sh app` (builds the release app and wp-bench, then runs \
+         `xvfb-run -a target/release/wp-bench app --launches {launches}`)  \n\
          Machine: {machine}; Xvfb 1400x900, software rendering.\n\n\
          Time is measured by the benchmark from spawning the binary to the app's report that the list \
          has been painted (two animation frames after it rendered). Memory is the whole process tree \

@@ -189,8 +189,8 @@ async fn run_async(admin_url: String, requests: usize) {
     };
     let body = format!(
         "## Server: GET workshop and PUT notes at {CONCURRENCY} concurrent clients\n\n\
-         Command: `scripts/bench.sh server` (starts PostgreSQL 15 under `target/pg`, then \
-         `cargo run --release -p wp-bench -- server --requests {requests}`)  \n\
+         Command: `scripts/bench.sh server` (starts PostgreSQL 15 under `target/pg`, then runs \
+         `cargo run --release -p wp-bench -- server`, {requests} requests per scenario)  \n\
          Machine: {machine}; the client, the server and PostgreSQL share it, on loopback.\n\n\
          The API path is HTTP/1.1 through the axum server (bearer-token lookup, ownership check in the \
          query, JSON). The baseline sends the same SQL straight to PostgreSQL from {CONCURRENCY} pooled \

@@ -555,3 +555,25 @@ async fn members_can_read_and_editors_can_work_on_steps() {
         (StatusCode::BAD_REQUEST, Some("role"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unexpected_failures_answer_500_without_internal_detail() {
+    let s = server().await;
+    let (_, token) = s.user("Ada").await;
+    let id = s.workshop(&token, "Broken").await;
+    // Break the database under the server: the query fails in a way no route expects.
+    sqlx::query("ALTER TABLE build_packs RENAME TO build_packs_gone")
+        .execute(&s.pool)
+        .await
+        .unwrap();
+    let r = s
+        .get(&format!("/api/workshops/{id}/build-packs"), &token)
+        .await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        r.body,
+        json!({ "error": "Internal server error" }),
+        "no SQL, table names or stack traces leak"
+    );
+    assert_eq!(r.cache_control.as_deref(), Some("private, no-store"));
+}
