@@ -9,7 +9,7 @@ ensure_app_deps
 ensure_tauri_driver
 step "building the UI and the app"
 npm --prefix ui run build
-cargo build -p workshoppilot-desktop
+cargo build --workspace
 step "end-to-end tests (tauri-driver + WebKitWebDriver under Xvfb)"
 rm -rf target/e2e-screenshots
 xvfb-run -a -s "-screen 0 1400x900x24" npm --prefix ui run e2e

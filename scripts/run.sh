@@ -12,7 +12,7 @@ ensure_rust
 ensure_app_deps
 step "building the UI and the app"
 npm --prefix ui run build
-cargo build -p workshoppilot-desktop
+cargo build --workspace
 step "starting WorkshopPilot"
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
     echo "No display found: starting it under Xvfb (nothing will be visible)." >&2

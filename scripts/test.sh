@@ -19,6 +19,9 @@ step "the UI: type check and build (the app embeds ui/dist)"
 npm --prefix ui run check
 npm --prefix ui run build
 
+step "building every crate and the app (one feature resolution for the whole workspace)"
+cargo build --workspace
+
 step "Rust tests"
 if command -v cargo-nextest >/dev/null 2>&1; then
     cargo nextest run --workspace --no-fail-fast
@@ -27,6 +30,5 @@ else
 fi
 
 step "end-to-end tests in the app window"
-cargo build -p workshoppilot-desktop
 rm -rf target/e2e-screenshots
 xvfb-run -a -s "-screen 0 1400x900x24" npm --prefix ui run e2e
