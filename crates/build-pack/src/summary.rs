@@ -4,8 +4,7 @@
 
 use serde::Serialize;
 
-use crate::prd::MarkdownDoc;
-use crate::text::{bullets, inline, paragraphs};
+use crate::text::{bullets, inline, paragraphs, MarkdownDoc};
 use crate::views::{self, Confidence, Validate};
 use crate::Source;
 

@@ -117,6 +117,41 @@ pub(crate) fn capitalize(text: &str) -> String {
     }
 }
 
+/// Writes a document: an `#` title, then `## n. Section` headings numbered as they appear.
+pub(crate) struct MarkdownDoc {
+    out: String,
+    sections: usize,
+}
+
+impl MarkdownDoc {
+    pub(crate) fn new(title: &str) -> MarkdownDoc {
+        MarkdownDoc {
+            out: format!("# {}\n", inline(title)),
+            sections: 0,
+        }
+    }
+
+    /// Adds a numbered section; `body` is Markdown.
+    pub(crate) fn section(&mut self, heading: &str, body: String) {
+        self.sections += 1;
+        self.out.push_str(&format!(
+            "\n## {}. {}\n\n{}\n",
+            self.sections,
+            heading,
+            body.trim_end()
+        ));
+    }
+
+    /// Adds raw Markdown after the title.
+    pub(crate) fn push(&mut self, markdown: &str) {
+        self.out.push_str(&format!("\n{}\n", markdown.trim_end()));
+    }
+
+    pub(crate) fn finish(self) -> String {
+        self.out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
