@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 deb=$(ls target/release/bundle/deb/*.deb | head -1)
 root=$(mktemp -d /tmp/workshoppilot-clean-XXXX)
+chmod 755 "$root"    # mktemp makes it 0700: the chroot's / must be readable by its users
 ensure_apt debootstrap
 step "debootstrap bookworm into $root"
 debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/dev/null
@@ -19,7 +20,17 @@ cp "$deb" "$root/tmp/app.deb"
 step "installing $(basename "$deb") with apt"
 chroot "$root" bash -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends xvfb xauth imagemagick /tmp/app.deb >/dev/null"
 step "starting the installed app as a new user under Xvfb"
-chroot "$root" bash -c 'useradd -m tester && su tester -c "cd ~ && WORKSHOPPILOT_REPORT_PAINT=1 timeout 60 xvfb-run -a -s \"-screen 0 1280x800x24\" bash -c \"(workshoppilot-desktop > /tmp/app.log 2>&1 &); for i in \$(seq 1 50); do grep -q WORKSHOPPILOT_PAINTED /tmp/app.log && break; sleep 1; done; sleep 1; import -window root /tmp/shot.png\""'
+cat > "$root/tmp/run-app.sh" <<'INNER'
+#!/bin/bash
+cd ~
+(WORKSHOPPILOT_REPORT_PAINT=1 workshoppilot-desktop > /tmp/app.log 2>&1 &)
+for _ in $(seq 1 60); do grep -q WORKSHOPPILOT_PAINTED /tmp/app.log && break; sleep 1; done
+sleep 1
+import -window root /tmp/shot.png
+INNER
+chmod 755 "$root/tmp/run-app.sh"
+chroot "$root" useradd -m tester
+chroot "$root" su tester -c 'timeout 90 xvfb-run -a -s "-screen 0 1280x800x24" /tmp/run-app.sh'
 grep WORKSHOPPILOT_PAINTED "$root/tmp/app.log"
 cp "$root/tmp/shot.png" target/deb-check.png
 echo "The installed app started and painted its list; screenshot: target/deb-check.png"
