@@ -10,18 +10,6 @@ const PAWPAL: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../tests/fixtures/pawpal.workshop.json"
 );
-const STEPS: [&str; 10] = [
-    "challenge",
-    "stakeholder-mapping",
-    "user-research",
-    "sense-making",
-    "persona",
-    "journey-mapping",
-    "reframe",
-    "ideation",
-    "concept",
-    "validate",
-];
 
 struct Cli {
     dir: tempfile::TempDir,
@@ -88,7 +76,7 @@ fn read(path: &Path) -> String {
 fn pawpal_from_import_to_exported_build_pack() {
     let cli = Cli::new();
     let id = cli.import_pawpal();
-    for step in STEPS {
+    for step in wp_domain::STEPS.iter().map(|d| d.id) {
         cli.ok(&["step", "advance", &id, step]);
     }
     let shown = cli.ok(&["show", "PawPal"]);

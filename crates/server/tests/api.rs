@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{server, STEPS};
+use common::{server, steps};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -308,7 +308,7 @@ async fn completing_a_workshop_follows_the_gate_and_is_idempotent() {
         r.body["error"],
         "All steps must be completed before finishing the workshop"
     );
-    assert_eq!(r.body["missingSteps"], json!(STEPS));
+    assert_eq!(r.body["missingSteps"], json!(steps()));
     assert_eq!(s.stored(&id).await.1, "active");
 
     s.complete_steps(&token, &id).await;

@@ -6,6 +6,18 @@ use rusqlite::Connection;
 use wp_domain::STEPS;
 use wp_store::{ErrorCode, Store, StoreError, MIGRATIONS, SCHEMA_VERSION};
 
+/// A database as version 1 of the app left it: the first migration only.
+fn version_1_database(path: &std::path::Path) -> Connection {
+    let conn = Connection::open(path).unwrap();
+    conn.execute_batch(MIGRATIONS[0].2).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL, app_version TEXT NOT NULL) STRICT;
+         INSERT INTO schema_version VALUES (1, '0001_initial.sql', '2026-01-01', '0.0.1');",
+    )
+    .unwrap();
+    conn
+}
+
 #[test]
 fn the_database_uses_wal_full_sync_and_foreign_keys() {
     let (dir, _store) = common::store();
@@ -102,14 +114,9 @@ fn an_older_database_is_backed_up_then_migrated_in_one_transaction() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
     {
-        let conn = Connection::open(&path).unwrap();
-        conn.execute_batch(MIGRATIONS[0].2).unwrap();
-        conn.execute_batch(
-            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL, app_version TEXT NOT NULL) STRICT;
-             INSERT INTO schema_version VALUES (1, '0001_initial.sql', '2026-01-01', '0.0.1');
-             INSERT INTO local_profile VALUES (1, 'usr_old', '2026-01-01');",
-        )
-        .unwrap();
+        let conn = version_1_database(&path);
+        conn.execute_batch("INSERT INTO local_profile VALUES (1, 'usr_old', '2026-01-01');")
+            .unwrap();
     }
     let store = Store::open(&path).unwrap();
     assert_eq!(
@@ -157,12 +164,9 @@ fn a_failing_migration_leaves_the_database_as_it_was() {
     let path = dir.path().join("clash.db");
     {
         // A table in the way of migration 2's inserts makes it fail half-way.
-        let conn = Connection::open(&path).unwrap();
-        conn.execute_batch(MIGRATIONS[0].2).unwrap();
+        let conn = version_1_database(&path);
         conn.execute_batch(
-            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL, app_version TEXT NOT NULL) STRICT;
-             INSERT INTO schema_version VALUES (1, '0001_initial.sql', '2026-01-01', '0.0.1');
-             INSERT INTO step_definitions VALUES ('challenge', 1, 'Challenge', 'x', NULL);",
+            "INSERT INTO step_definitions VALUES ('challenge', 1, 'Challenge', 'x', NULL);",
         )
         .unwrap();
     }

@@ -9,18 +9,10 @@ use sqlx::PgPool;
 use wp_server::{connect, db, router, AppState};
 
 pub const PAWPAL: &str = include_str!("../../../../tests/fixtures/pawpal.workshop.json");
-pub const STEPS: [&str; 10] = [
-    "challenge",
-    "stakeholder-mapping",
-    "user-research",
-    "sense-making",
-    "persona",
-    "journey-mapping",
-    "reframe",
-    "ideation",
-    "concept",
-    "validate",
-];
+/// The ten step ids in order, from the domain.
+pub fn steps() -> Vec<&'static str> {
+    wp_domain::STEPS.iter().map(|d| d.id).collect()
+}
 
 pub struct TestServer {
     pub base: String,
@@ -153,7 +145,7 @@ impl TestServer {
     pub async fn pawpal(&self, token: &str) -> String {
         let file: Value = serde_json::from_str(PAWPAL).unwrap();
         let id = self.workshop(token, "PawPal").await;
-        for step in STEPS {
+        for step in steps() {
             let r = self
                 .put(
                     &format!("/api/workshops/{id}/steps/{step}/output"),
@@ -168,7 +160,7 @@ impl TestServer {
 
     /// Completes every step of a workshop.
     pub async fn complete_steps(&self, token: &str, id: &str) {
-        for step in STEPS {
+        for step in steps() {
             let r = self
                 .post(
                     &format!("/api/workshops/{id}/steps/{step}/complete"),
