@@ -3,7 +3,7 @@
 //! numbers in the footer, tables that wrap instead of overflowing). It carries no script
 //! and forbids any with its own Content-Security-Policy.
 
-use crate::render::{to_html, Heading};
+use crate::render::{to_html, Heading, Rendered};
 
 /// One document to put into the file: its title and Markdown.
 pub(crate) struct Part<'a> {
@@ -65,24 +65,30 @@ fn esc(text: &str) -> String {
 
 /// The documents as sanitized `<article>` elements, for showing inside a page.
 pub(crate) fn articles(parts: &[Part<'_>]) -> String {
+    rendered(parts).iter().map(article).collect()
+}
+
+/// Each part rendered, its headings' ids prefixed `d1-`, `d2-`, ... so they stay unique.
+fn rendered(parts: &[Part<'_>]) -> Vec<Rendered> {
     parts
         .iter()
         .enumerate()
-        .map(|(i, part)| {
-            format!(
-                "<article class=\"document\">\n{}</article>\n",
-                to_html(part.markdown, &format!("d{}", i + 1)).html
-            )
-        })
+        .map(|(i, part)| to_html(part.markdown, &format!("d{}", i + 1)))
         .collect()
+}
+
+fn article(rendered: &Rendered) -> String {
+    format!(
+        "<article class=\"document\">\n{}</article>\n",
+        rendered.html
+    )
 }
 
 /// The whole HTML file for `title`, with the given documents in order.
 pub(crate) fn standalone(title: &str, subtitle: &str, parts: &[Part<'_>]) -> String {
     let mut toc = String::new();
     let mut body = String::new();
-    for (i, part) in parts.iter().enumerate() {
-        let rendered = to_html(part.markdown, &format!("d{}", i + 1));
+    for (part, rendered) in parts.iter().zip(rendered(parts)) {
         let doc_id = rendered
             .headings
             .iter()
@@ -106,10 +112,7 @@ pub(crate) fn standalone(title: &str, subtitle: &str, parts: &[Part<'_>]) -> Str
             toc.push_str("</ol>");
         }
         toc.push_str("</li>");
-        body.push_str(&format!(
-            "<article class=\"document\">\n{}</article>\n",
-            rendered.html
-        ));
+        body.push_str(&article(&rendered));
     }
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\

@@ -60,7 +60,7 @@ pub(crate) fn live(conn: &Connection, id: &str) -> Result<Workshop> {
     Ok(workshop)
 }
 
-/// Writes a workshop's status and bumps its rev; returns the new rev.
+/// Writes a workshop's status, bumps its rev and records the change in the outbox.
 pub(crate) fn set_status(
     conn: &Connection,
     workshop: &mut Workshop,
