@@ -47,6 +47,31 @@ pub enum DomainError {
     /// Completing a workshop whose steps are not all complete (steps.md completion gate).
     #[error("All steps must be completed before finishing the workshop; not complete: {}", missing.join(", "))]
     StepsIncomplete { missing: Vec<String> },
+    /// The workshop a change names does not exist (or the caller may not see it).
+    #[error("workshop \"{0}\" not found")]
+    WorkshopNotFound(String),
+    /// The workshop is in the trash; it must be restored before it can change.
+    #[error("workshop \"{0}\" is in the trash; restore it first")]
+    InTrash(String),
+    /// The caller's role on the workshop does not allow the change.
+    #[error("{action} needs the {needed} role on this workshop")]
+    Forbidden {
+        action: &'static str,
+        needed: crate::Role,
+    },
+    /// An argument of a change that breaks a rule other than the ones above; names the field.
+    #[error("{field}: {message}")]
+    InvalidArgument { field: String, message: String },
+}
+
+impl DomainError {
+    /// An [`DomainError::InvalidArgument`] naming `field`.
+    pub fn argument(field: impl Into<String>, message: impl Into<String>) -> DomainError {
+        DomainError::InvalidArgument {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
 }
 
 fn join(errors: &[FieldError]) -> String {

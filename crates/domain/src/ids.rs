@@ -40,6 +40,27 @@ pub fn new_id(kind: IdKind) -> String {
     format!("{}{}", kind.prefix(), nanoid::nanoid!())
 }
 
+/// Checks an id made by a client: the kind's prefix, then 1 to 64 letters, digits, `_` or
+/// `-`. Errors with [`crate::DomainError::InvalidArgument`] naming `field`.
+pub fn check(kind: IdKind, field: &str, id: &str) -> Result<(), crate::DomainError> {
+    let rest = id.strip_prefix(kind.prefix()).unwrap_or("");
+    let valid = (1..=64).contains(&rest.len())
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if valid {
+        Ok(())
+    } else {
+        Err(crate::DomainError::argument(
+            field,
+            format!(
+                "must be \"{}\" followed by 1 to 64 letters, digits, \"_\" or \"-\"",
+                kind.prefix()
+            ),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,11 +8,15 @@
 pub mod error;
 pub mod ids;
 pub mod limits;
+pub mod mutation;
 pub mod progress;
+pub mod records;
 pub mod schema;
 pub mod status;
 pub mod steps;
 
 pub use error::{DomainError, FieldError};
-pub use status::{StepStatus, Visibility, WorkshopStatus};
+pub use mutation::Mutation;
+pub use records::{Change, MemberRecord, NoteRecord, Rows, StepRecord, WorkshopRecord};
+pub use status::{Role, StepStatus, Visibility, WorkshopStatus};
 pub use steps::{StepDefinition, STEPS};

@@ -65,3 +65,25 @@ text_enum! {
         Shared => "shared",
     }
 }
+
+text_enum! {
+    /// What a user may do with a workshop: its owner everything, an editor the steps and
+    /// their outputs, a viewer read (and keep their own notes).
+    Role {
+        Owner => "owner",
+        Editor => "editor",
+        Viewer => "viewer",
+    }
+}
+
+impl Role {
+    /// Whether this role includes `needed`: owner ⊇ editor ⊇ viewer.
+    pub fn allows(self, needed: Role) -> bool {
+        let rank = |r: Role| match r {
+            Role::Viewer => 0,
+            Role::Editor => 1,
+            Role::Owner => 2,
+        };
+        rank(self) >= rank(needed)
+    }
+}

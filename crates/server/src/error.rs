@@ -92,6 +92,11 @@ impl From<DomainError> for ApiError {
                 }
             }
             DomainError::StepTransition { .. } => ApiError::new(StatusCode::CONFLICT, message),
+            DomainError::WorkshopNotFound(_) | DomainError::InTrash(_) => {
+                ApiError::not_found("Workshop not found")
+            }
+            DomainError::Forbidden { .. } => ApiError::new(StatusCode::FORBIDDEN, message),
+            DomainError::InvalidArgument { field, .. } => ApiError::field(field, message),
             DomainError::StepsIncomplete { missing } => ApiError {
                 extra: Some(json!({ "missingSteps": missing })),
                 ..ApiError::new(

@@ -4,14 +4,13 @@
 use std::path::PathBuf;
 
 use rusqlite::OptionalExtension;
-use serde_json::json;
 use wp_build_pack::{
     generate, write_atomically, BuildPack, Kind, Options, Source, SourceNote, SourceStep,
 };
 use wp_domain::ids::{new_id, IdKind};
 
 use crate::workshops::find;
-use crate::{now, outbox, BuildPackRow, Result, Store};
+use crate::{now, BuildPackRow, Result, Store};
 
 pub use wp_build_pack::Format as ExportFormat;
 
@@ -85,58 +84,40 @@ impl Store {
     /// Returns the stored rows.
     pub fn generate_build_packs(&mut self, workshop_id: &str) -> Result<Vec<BuildPackRow>> {
         let pack = self.build_pack(workshop_id, false)?;
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         crate::workshops::live(&tx, workshop_id)?;
         let now = now();
         for r in pack.renderings() {
-            let changed: Option<(String, i64)> = tx
+            tx
                 .prepare_cached(
                     "INSERT INTO build_packs (id, workshop_id, kind, format, title, content, created_at, updated_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
                      ON CONFLICT (workshop_id, kind, format) DO UPDATE
                        SET title = excluded.title, content = excluded.content, updated_at = excluded.updated_at, rev = rev + 1
                        WHERE build_packs.content != excluded.content OR build_packs.title != excluded.title
-                     RETURNING id, rev",
+                     RETURNING id",
                 )?
                 .query_row(
                     (new_id(IdKind::BuildPack), workshop_id, r.kind.as_str(), r.format.as_str(), &r.title, &r.content, now),
-                    |row| Ok((row.get(0)?, row.get(1)?)),
+                    |row| row.get::<_, String>(0),
                 )
                 .optional()?;
-            if let Some((id, rev)) = changed {
-                outbox::append(
-                    &tx,
-                    "build_pack.put",
-                    "build_pack",
-                    &id,
-                    rev,
-                    &json!({ "workshopId": workshop_id, "kind": r.kind, "format": r.format, "title": r.title, "content": r.content }),
-                )?;
-            }
         }
         let kinds: Vec<&str> = pack.kinds().iter().map(|k| k.as_str()).collect();
-        let stale: Vec<(String, i64)> = {
-            let mut stmt =
-                tx.prepare("SELECT id, rev, kind FROM build_packs WHERE workshop_id = ?1")?;
-            let rows = stmt.query_map([workshop_id], |r| {
-                Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, String>(2)?))
-            })?;
-            let all: Vec<(String, i64, String)> = rows.collect::<rusqlite::Result<_>>()?;
-            all.into_iter()
-                .filter(|(_, _, kind)| !kinds.contains(&kind.as_str()))
-                .map(|(id, rev, _)| (id, rev))
-                .collect()
-        };
-        for (id, rev) in stale {
+        let stale: Vec<String> = tx
+            .prepare("SELECT id, kind FROM build_packs WHERE workshop_id = ?1")?
+            .query_map([workshop_id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .filter(|(_, kind)| !kinds.contains(&kind.as_str()))
+            .map(|(id, _)| id)
+            .collect();
+        for id in stale {
             tx.execute("DELETE FROM build_packs WHERE id = ?1", [&id])?;
-            outbox::append(
-                &tx,
-                "build_pack.delete",
-                "build_pack",
-                &id,
-                rev + 1,
-                &json!({ "workshopId": workshop_id }),
-            )?;
         }
         tx.commit()?;
         self.build_packs(workshop_id)

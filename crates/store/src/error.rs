@@ -64,11 +64,13 @@ impl StoreError {
     pub fn code(&self) -> ErrorCode {
         match self {
             StoreError::Domain(
-                DomainError::StepTransition { .. } | DomainError::StepsIncomplete { .. },
+                DomainError::StepTransition { .. }
+                | DomainError::StepsIncomplete { .. }
+                | DomainError::InTrash(_)
+                | DomainError::Forbidden { .. },
             ) => ErrorCode::Conflict,
-            StoreError::Domain(DomainError::UnknownStep(_)) | StoreError::NotFound { .. } => {
-                ErrorCode::NotFound
-            }
+            StoreError::Domain(DomainError::UnknownStep(_) | DomainError::WorkshopNotFound(_))
+            | StoreError::NotFound { .. } => ErrorCode::NotFound,
             StoreError::InTrash(_) => ErrorCode::Conflict,
             StoreError::Domain(_) | StoreError::InvalidImport { .. } => ErrorCode::InvalidInput,
             StoreError::BuildPack(e) if e.is_input_error() => ErrorCode::InvalidInput,

@@ -59,15 +59,21 @@ impl Store {
         let Some(title) = title.filter(|_| problems.is_empty()) else {
             return Err(StoreError::InvalidImport { problems });
         };
-        let tx = self.conn.transaction()?;
-        let id = crate::workshops::insert(
-            &tx,
-            &self.user_id,
-            &title,
-            file.original_idea.trim(),
-            &outputs,
-        )?;
-        tx.commit()?;
+        let id = wp_domain::ids::new_id(wp_domain::ids::IdKind::Workshop);
+        let mut steps = wp_domain::Mutation::new_steps();
+        for (step_id, output, summary) in outputs {
+            if let Some(step) = steps.iter_mut().find(|s| s.step_id == step_id) {
+                step.output = output;
+                step.summary = summary;
+            }
+        }
+        self.mutate(wp_domain::Mutation::CreateWorkshop {
+            workshop_id: id.clone(),
+            title,
+            original_idea: file.original_idea.trim().to_string(),
+            steps,
+            at: crate::now(),
+        })?;
         self.workshop(&id)
     }
 }

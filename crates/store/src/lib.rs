@@ -12,6 +12,7 @@ mod error;
 mod import;
 mod migrate;
 mod model;
+mod mutate;
 mod notes;
 mod outbox;
 pub mod paths;
@@ -32,6 +33,7 @@ pub use model::{
     BuildPackRow, Note, OutboxEntry, Workshop, WorkshopDetail, WorkshopFilter, WorkshopStep,
     WorkshopSummary,
 };
+pub use mutate::Written;
 pub use wp_build_pack::{BuildPack, BuildPackError, Kind as BuildPackKind};
 
 /// `Result` with [`StoreError`].

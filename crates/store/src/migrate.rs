@@ -20,6 +20,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0002_step_definitions.sql",
         include_str!("../../../migrations/0002_step_definitions.sql"),
     ),
+    (
+        3,
+        "0003_mutation_outbox.sql",
+        include_str!("../../../migrations/0003_mutation_outbox.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the last migration's number.
@@ -65,7 +70,7 @@ pub(crate) fn run(conn: &mut Connection, path: &Path) -> Result<()> {
         let backup = backup.to_string_lossy().into_owned();
         conn.execute("VACUUM INTO ?1", [&backup])?;
     }
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     tx.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_version (
             version INTEGER PRIMARY KEY,

@@ -132,18 +132,15 @@ pub struct BuildPackRow {
     pub updated_at: DateTime<Utc>,
 }
 
-/// A change waiting to be pushed by sync, in commit order.
+/// A mutation waiting to be pushed by sync, in the order it was made.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutboxEntry {
-    pub seq: i64,
-    /// e.g. `note.put`, `step.status`, `workshop.rename`.
-    pub mutation: String,
-    /// e.g. `note`, `workshop_step`, `workshop`.
-    pub entity: String,
-    pub entity_id: String,
-    /// The entity's `rev` after the change.
-    pub rev: i64,
-    pub payload: Value,
+    /// The per-database mutation id: 1, 2, 3... with no gaps.
+    pub mutation_id: i64,
+    pub mutation: wp_domain::Mutation,
+    pub workshop_id: String,
+    /// The server revision of the row the change was made against; `None` before it synced.
+    pub base_rev: Option<i64>,
     pub created_at: DateTime<Utc>,
 }

@@ -1,12 +1,12 @@
 //! Private facilitator notes, one per workshop and one per workshop step, saved whole.
 
 use rusqlite::{OptionalExtension, Row};
-use serde_json::json;
 use wp_domain::ids::{new_id, IdKind};
-use wp_domain::{limits, steps};
+use wp_domain::{steps, Change, Mutation};
 
-use crate::workshops::{find, live};
-use crate::{now, outbox, Note, Result, Store};
+use crate::mutate::Written;
+use crate::workshops::find;
+use crate::{now, Note, Result, Store, StoreError};
 
 const COLUMNS: &str = "id, workshop_id, step_id, content, updated_at, rev";
 
@@ -33,32 +33,33 @@ impl Store {
         step_id: Option<&str>,
         content: &str,
     ) -> Result<Note> {
-        limits::check_note(content)?;
-        if let Some(step) = step_id {
-            steps::find(step)?;
+        let written = self.mutate(Mutation::SetNote {
+            note_id: new_id(IdKind::Note),
+            workshop_id: workshop_id.to_string(),
+            step_id: step_id.map(str::to_string),
+            content: content.to_string(),
+            at: now(),
+        })?;
+        if let Some(Written {
+            change: Change::Note(n),
+            rev,
+        }) = written.into_iter().next()
+        {
+            return Ok(Note {
+                id: n.id,
+                workshop_id: n.workshop_id,
+                step_id: n.step_id,
+                content: n.content,
+                updated_at: n.updated_at,
+                rev,
+            });
         }
-        let tx = self.conn.transaction()?;
-        live(&tx, workshop_id)?;
-        let now = now();
-        let note = tx
-            .prepare_cached(&format!(
-                "INSERT INTO notes (id, workshop_id, step_id, content, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)
-                 ON CONFLICT (workshop_id, coalesce(step_id, ''))
-                 DO UPDATE SET content = excluded.content, updated_at = excluded.updated_at, rev = rev + 1
-                 RETURNING {COLUMNS}"
-            ))?
-            .query_row((new_id(IdKind::Note), workshop_id, step_id, content, now), from_row)?;
-        outbox::append(
-            &tx,
-            "note.put",
-            "note",
-            &note.id,
-            note.rev,
-            &json!({ "workshopId": workshop_id, "stepId": step_id, "content": content }),
-        )?;
-        tx.commit()?;
-        Ok(note)
+        // The same text again: nothing changed.
+        self.note(workshop_id, step_id)?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "note",
+                id: workshop_id.to_string(),
+            })
     }
 
     /// The note on a workshop or one of its steps; `None` if none was saved.

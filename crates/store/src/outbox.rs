@@ -1,58 +1,73 @@
-//! The outbox: one row per change, appended in the change's own transaction.
+//! The outbox: the queue of [`Mutation`]s waiting for the server, one row per user change,
+//! appended in the change's own transaction.
 
 use rusqlite::Connection;
-use serde::Serialize;
+use wp_domain::Mutation;
 
 use crate::{now, OutboxEntry, Result, Store};
 
-/// Appends a change to the outbox. Call inside the transaction that makes the change.
-pub(crate) fn append(
-    conn: &Connection,
-    mutation: &str,
-    entity: &str,
-    entity_id: &str,
-    rev: i64,
-    payload: &impl Serialize,
-) -> Result<()> {
-    let payload = serde_json::to_string(payload)?;
+/// Appends a mutation with the next mutation id (1, 2, 3... with no gaps, never reused) and
+/// the server revision it was made against. Call inside the transaction that made the change.
+pub(crate) fn append(conn: &Connection, mutation: &Mutation, base_rev: Option<i64>) -> Result<i64> {
+    let id: i64 = conn.query_row(
+        "UPDATE local_profile SET next_mutation_id = next_mutation_id + 1 WHERE id = 1
+         RETURNING next_mutation_id - 1",
+        [],
+        |r| r.get(0),
+    )?;
+    let value = serde_json::to_value(mutation)?;
     conn.prepare_cached(
-        "INSERT INTO outbox (mutation, entity, entity_id, rev, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO outbox (mutation_id, name, args, workshop_id, base_rev, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute((mutation, entity, entity_id, rev, payload, now()))?;
-    Ok(())
+    .execute((
+        id,
+        mutation.name(),
+        value["args"].to_string(),
+        mutation.workshop_id(),
+        base_rev,
+        now(),
+    ))?;
+    Ok(id)
 }
 
 impl Store {
-    /// Outbox entries with `seq` greater than `after`, oldest first, at most `limit` of them.
+    /// Outbox entries with a mutation id greater than `after`, oldest first, at most `limit`.
     pub fn outbox(&self, after: i64, limit: u32) -> Result<Vec<OutboxEntry>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT seq, mutation, entity, entity_id, rev, payload, created_at FROM outbox
-             WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT mutation_id, name, args, workshop_id, base_rev, created_at FROM outbox
+             WHERE mutation_id > ?1 ORDER BY mutation_id LIMIT ?2",
         )?;
         let rows = stmt.query_map((after, limit), |r| {
             Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get::<_, String>(5)?,
-                r.get(6)?,
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<i64>>(4)?,
+                r.get(5)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (seq, mutation, entity, entity_id, rev, payload, created_at) = row?;
+            let (mutation_id, name, args, workshop_id, base_rev, created_at) = row?;
+            let args: serde_json::Value = serde_json::from_str(&args)?;
+            let mutation: Mutation =
+                serde_json::from_value(serde_json::json!({ "name": name, "args": args }))?;
             out.push(OutboxEntry {
-                seq,
+                mutation_id,
                 mutation,
-                entity,
-                entity_id,
-                rev,
-                payload: serde_json::from_str(&payload)?,
+                workshop_id,
+                base_rev,
                 created_at,
             });
         }
         Ok(out)
+    }
+
+    /// How many mutations wait in the outbox.
+    pub fn outbox_len(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?)
     }
 }

@@ -1,17 +1,16 @@
 //! Step operations: start, complete, advance, revise, and saving a step's output.
 
-use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row};
-use serde_json::{json, Value};
-use wp_domain::progress::{self, StepState};
-use wp_domain::{schema, steps, DomainError, StepStatus, WorkshopStatus};
+use rusqlite::{Connection, Row};
+use serde_json::Value;
+use wp_domain::{steps, Change, Mutation, StepRecord, StepStatus};
 
-use crate::workshops::{live, set_status};
-use crate::{now, outbox, Result, Store, StoreError, WorkshopDetail, WorkshopStep};
+use crate::mutate::Written;
+use crate::{now, Result, Store, StoreError, WorkshopDetail, WorkshopStep};
+
+#[cfg(doc)]
+use wp_domain::DomainError;
 
 const COLUMNS: &str = "s.id, s.workshop_id, s.step_id, d.position, d.name, d.description, d.confirm_label, s.status, s.output, s.summary, s.started_at, s.completed_at, s.updated_at, s.rev";
-/// [`COLUMNS`] with `NULL` in place of the output, for callers that already hold it.
-const COLUMNS_WITHOUT_OUTPUT: &str = "s.id, s.workshop_id, s.step_id, d.position, d.name, d.description, d.confirm_label, s.status, NULL, s.summary, s.started_at, s.completed_at, s.updated_at, s.rev";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<WorkshopStep> {
     let output: Option<String> = r.get(8)?;
@@ -60,96 +59,69 @@ pub(crate) fn load_steps(conn: &Connection, workshop_id: &str) -> Result<Vec<Wor
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// The progress states of loaded steps, for the rules of `wp_domain::progress`.
-pub(crate) fn states_of(steps: &[WorkshopStep]) -> Vec<StepState> {
-    steps
-        .iter()
-        .map(|s| StepState {
-            step_id: s.step_id.clone(),
-            status: s.status,
-            started_at: s.started_at,
-            completed_at: s.completed_at,
-            has_output: s.output.is_some(),
-        })
-        .collect()
+/// The step definition's fields of a step record, with its local `rev`.
+pub(crate) fn from_record(record: StepRecord, rev: i64) -> Result<WorkshopStep> {
+    let def = steps::find(&record.step_id)?;
+    Ok(WorkshopStep {
+        id: record.id,
+        workshop_id: record.workshop_id,
+        step_id: record.step_id,
+        order: def.order,
+        name: def.name.to_string(),
+        description: def.description.to_string(),
+        confirm_label: def.confirm_label.map(str::to_string),
+        status: record.status,
+        output: record.output,
+        summary: record.summary,
+        started_at: record.started_at,
+        completed_at: record.completed_at,
+        updated_at: record.updated_at,
+        rev,
+    })
 }
-
-type ProgressRule = fn(&mut [StepState], &str, DateTime<Utc>) -> Result<Vec<usize>, DomainError>;
 
 impl Store {
     /// Starts a step (`not_started` or `needs_regeneration` → `in_progress`).
     pub fn start_step(&mut self, workshop_id: &str, step_id: &str) -> Result<WorkshopDetail> {
-        self.apply_progress(workshop_id, step_id, progress::start)
+        self.progress(Mutation::StartStep {
+            workshop_id: workshop_id.to_string(),
+            step_id: step_id.to_string(),
+            at: now(),
+        })
     }
 
     /// Completes a step; it needs a saved output. Completing a complete step changes nothing.
     pub fn complete_step(&mut self, workshop_id: &str, step_id: &str) -> Result<WorkshopDetail> {
-        self.apply_progress(workshop_id, step_id, progress::complete)
+        self.progress(Mutation::CompleteStep {
+            workshop_id: workshop_id.to_string(),
+            step_id: step_id.to_string(),
+            at: now(),
+        })
     }
 
     /// Completes a step and starts the next one.
     pub fn advance_step(&mut self, workshop_id: &str, step_id: &str) -> Result<WorkshopDetail> {
-        self.apply_progress(workshop_id, step_id, progress::advance)
+        self.progress(Mutation::AdvanceStep {
+            workshop_id: workshop_id.to_string(),
+            step_id: step_id.to_string(),
+            at: now(),
+        })
     }
 
     /// Revises a complete step: it returns to `in_progress` and every later step becomes
     /// `needs_regeneration`, outputs kept. A completed workshop becomes `active` again.
     pub fn revise_step(&mut self, workshop_id: &str, step_id: &str) -> Result<WorkshopDetail> {
-        self.apply_progress(workshop_id, step_id, progress::revise)
+        self.progress(Mutation::ReviseStep {
+            workshop_id: workshop_id.to_string(),
+            step_id: step_id.to_string(),
+            at: now(),
+        })
     }
 
-    fn apply_progress(
-        &mut self,
-        workshop_id: &str,
-        step_id: &str,
-        rule: ProgressRule,
-    ) -> Result<WorkshopDetail> {
-        let tx = self.conn.transaction()?;
-        let mut workshop = live(&tx, workshop_id)?;
-        let mut steps = load_steps(&tx, workshop_id)?;
-        let mut states = states_of(&steps);
-        let now = now();
-        let changed = rule(&mut states, step_id, now)?;
-        let mut update = tx.prepare_cached(
-            "UPDATE workshop_steps SET status = ?2, started_at = ?3, completed_at = ?4, updated_at = ?5, rev = rev + 1
-             WHERE id = ?1 RETURNING rev",
-        )?;
-        for &i in &changed {
-            let (state, step) = (&states[i], &mut steps[i]);
-            step.rev = update.query_row(
-                (
-                    &step.id,
-                    state.status.as_str(),
-                    state.started_at,
-                    state.completed_at,
-                    now,
-                ),
-                |r| r.get(0),
-            )?;
-            step.status = state.status;
-            step.started_at = state.started_at;
-            step.completed_at = state.completed_at;
-            step.updated_at = now;
-            outbox::append(
-                &tx,
-                "step.status",
-                "workshop_step",
-                &step.id,
-                step.rev,
-                &json!({
-                    "workshopId": workshop_id, "stepId": step.step_id, "status": state.status,
-                    "startedAt": state.started_at, "completedAt": state.completed_at,
-                }),
-            )?;
-        }
-        drop(update);
-        let reopened = workshop.status == WorkshopStatus::Completed
-            && progress::completion_gate(&states).is_err();
-        if reopened {
-            set_status(&tx, &mut workshop, WorkshopStatus::Active)?;
-        }
-        tx.commit()?;
-        Ok(WorkshopDetail { workshop, steps })
+    fn progress(&mut self, mutation: Mutation) -> Result<WorkshopDetail> {
+        let id = mutation.workshop_id().to_string();
+        self.mutate(mutation)?;
+        self.workshop(&id)
     }
 
     /// Saves a step's output, whole, after validating it against the step's schema.
@@ -165,62 +137,26 @@ impl Store {
         output: Value,
     ) -> Result<WorkshopStep> {
         steps::find(step_id)?;
-        schema::validate(step_id, &output)?;
-        let text = serde_json::value::RawValue::from_string(output.to_string())?;
-        let tx = self.conn.transaction()?;
-        let found = tx
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS_WITHOUT_OUTPUT}, w.deleted_at IS NOT NULL FROM workshop_steps s
-                 JOIN step_definitions d ON d.id = s.step_id JOIN workshops w ON w.id = s.workshop_id
-                 WHERE s.workshop_id = ?1 AND s.step_id = ?2"
-            ))?
-            .query_row((workshop_id, step_id), |r| Ok((from_row_with(r, None)?, r.get::<_, bool>(14)?)))
-            .optional()?;
-        let mut step = match found {
-            Some((_, true)) => return Err(StoreError::InTrash(workshop_id.to_string())),
-            Some((step, false)) => step,
-            // No step row: the workshop is missing (every workshop has its ten steps).
-            None => {
-                live(&tx, workshop_id)?;
-                return Err(StoreError::NotFound {
-                    entity: "workshop step",
-                    id: format!("{workshop_id}/{step_id}"),
-                });
-            }
-        };
-        if step.status == StepStatus::Complete {
-            return Err(DomainError::StepTransition {
-                step: step_id.to_string(),
-                reason: "is complete; revise it before changing its output".into(),
-            }
-            .into());
+        let written = self.mutate(Mutation::SaveStepOutput {
+            workshop_id: workshop_id.to_string(),
+            step_id: step_id.to_string(),
+            output,
+            at: now(),
+        })?;
+        if let Some(Written {
+            change: Change::Step(record),
+            rev,
+        }) = written.into_iter().next()
+        {
+            return from_record(record, rev);
         }
-        step.updated_at = now();
-        step.rev = tx
-            .prepare_cached("UPDATE workshop_steps SET output = ?2, updated_at = ?3, rev = rev + 1 WHERE id = ?1 RETURNING rev")?
-            .query_row((&step.id, text.get(), step.updated_at), |r| r.get(0))?;
-        #[derive(serde::Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Payload<'a> {
-            workshop_id: &'a str,
-            step_id: &'a str,
-            output: &'a serde_json::value::RawValue,
-        }
-        let payload = Payload {
-            workshop_id,
-            step_id,
-            output: &text,
-        };
-        outbox::append(
-            &tx,
-            "step.output",
-            "workshop_step",
-            &step.id,
-            step.rev,
-            &payload,
-        )?;
-        step.output = Some(output);
-        tx.commit()?;
-        Ok(step)
+        // The same output again: nothing changed.
+        load_steps(&self.conn, workshop_id)?
+            .into_iter()
+            .find(|s| s.step_id == step_id)
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "workshop step",
+                id: format!("{workshop_id}/{step_id}"),
+            })
     }
 }

@@ -1,14 +1,12 @@
 //! Workshop operations: create, list, read, rename, complete, trash and restore.
 
 use rusqlite::{Connection, OptionalExtension, Row};
-use serde_json::{json, Value};
 use wp_domain::ids::{new_id, IdKind};
-use wp_domain::{limits, progress, Visibility, WorkshopStatus};
+use wp_domain::{limits, Mutation, Visibility, WorkshopStatus};
 
-use crate::steps::{load_steps, states_of};
+use crate::steps::load_steps;
 use crate::{
-    now, outbox, Result, Store, StoreError, Workshop, WorkshopDetail, WorkshopFilter,
-    WorkshopSummary,
+    now, Result, Store, StoreError, Workshop, WorkshopDetail, WorkshopFilter, WorkshopSummary,
 };
 
 const COLUMNS: &str = "w.id, w.owner_id, w.title, w.original_idea, w.status, w.visibility, w.created_at, w.updated_at, w.deleted_at, w.rev";
@@ -60,92 +58,6 @@ pub(crate) fn live(conn: &Connection, id: &str) -> Result<Workshop> {
     Ok(workshop)
 }
 
-/// Writes a workshop's status, bumps its rev and records the change in the outbox.
-pub(crate) fn set_status(
-    conn: &Connection,
-    workshop: &mut Workshop,
-    status: WorkshopStatus,
-) -> Result<()> {
-    let now = now();
-    workshop.rev = conn.query_row(
-        "UPDATE workshops SET status = ?2, updated_at = ?3, rev = rev + 1 WHERE id = ?1 RETURNING rev",
-        (&workshop.id, status.as_str(), now),
-        |r| r.get(0),
-    )?;
-    workshop.status = status;
-    workshop.updated_at = now;
-    outbox::append(
-        conn,
-        "workshop.status",
-        "workshop",
-        &workshop.id,
-        workshop.rev,
-        &json!({ "status": status }),
-    )
-}
-
-/// Inserts a new workshop and its ten steps (the first in progress), with optional outputs
-/// and summaries by step id, and records it in the outbox. Call inside a transaction.
-pub(crate) fn insert(
-    conn: &Connection,
-    owner_id: &str,
-    title: &str,
-    original_idea: &str,
-    outputs: &[(String, Option<Value>, Option<String>)],
-) -> Result<String> {
-    let now = now();
-    let id = new_id(IdKind::Workshop);
-    conn.execute(
-        "INSERT INTO workshops (id, owner_id, title, original_idea, status, visibility, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 'active', 'private', ?5, ?5)",
-        (&id, owner_id, title, original_idea, now),
-    )?;
-    outbox::append(
-        conn,
-        "workshop.create",
-        "workshop",
-        &id,
-        1,
-        &json!({ "title": title, "originalIdea": original_idea, "status": "active", "visibility": "private", "createdAt": now }),
-    )?;
-    let mut insert_step = conn.prepare_cached(
-        "INSERT INTO workshop_steps (id, workshop_id, step_id, status, output, summary, started_at, completed_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?;
-    for state in progress::initial(now) {
-        let step_row = new_id(IdKind::WorkshopStep);
-        let (output, summary) = outputs
-            .iter()
-            .find(|(step, _, _)| *step == state.step_id)
-            .map(|(_, o, s)| (o.as_ref().map(Value::to_string), s.clone()))
-            .unwrap_or_default();
-        insert_step.execute((
-            &step_row,
-            &id,
-            &state.step_id,
-            state.status.as_str(),
-            &output,
-            &summary,
-            state.started_at,
-            state.completed_at,
-            now,
-        ))?;
-        outbox::append(
-            conn,
-            "step.create",
-            "workshop_step",
-            &step_row,
-            1,
-            &json!({
-                "workshopId": id, "stepId": state.step_id, "status": state.status,
-                "startedAt": state.started_at, "output": output.as_deref().map(serde_json::from_str::<Value>).transpose()?,
-                "summary": summary,
-            }),
-        )?;
-    }
-    Ok(id)
-}
-
 impl Store {
     /// Creates a workshop with its ten steps: the first `in_progress`, the rest `not_started`.
     ///
@@ -156,9 +68,14 @@ impl Store {
         original_idea: &str,
     ) -> Result<WorkshopDetail> {
         let title = limits::normalize_title(title)?;
-        let tx = self.conn.transaction()?;
-        let id = insert(&tx, &self.user_id, &title, original_idea.trim(), &[])?;
-        tx.commit()?;
+        let id = new_id(IdKind::Workshop);
+        self.mutate(Mutation::CreateWorkshop {
+            workshop_id: id.clone(),
+            title,
+            original_idea: original_idea.trim().to_string(),
+            steps: Mutation::new_steps(),
+            at: now(),
+        })?;
         self.workshop(&id)
     }
 
@@ -206,23 +123,11 @@ impl Store {
     /// Renames a workshop. The title is trimmed and must be 1 to 100 characters
     /// ([`wp_domain::DomainError::InvalidTitle`]); on error the old title stays.
     pub fn rename_workshop(&mut self, id: &str, title: &str) -> Result<Workshop> {
-        let title = limits::normalize_title(Some(title))?;
-        let tx = self.conn.transaction()?;
-        live(&tx, id)?;
-        let rev: i64 = tx.query_row(
-            "UPDATE workshops SET title = ?2, updated_at = ?3, rev = rev + 1 WHERE id = ?1 RETURNING rev",
-            (id, &title, now()),
-            |r| r.get(0),
-        )?;
-        outbox::append(
-            &tx,
-            "workshop.rename",
-            "workshop",
-            id,
-            rev,
-            &json!({ "title": title }),
-        )?;
-        tx.commit()?;
+        self.mutate(Mutation::RenameWorkshop {
+            workshop_id: id.to_string(),
+            title: title.to_string(),
+            at: now(),
+        })?;
         find(&self.conn, id)
     }
 
@@ -230,54 +135,28 @@ impl Store {
     /// [`wp_domain::DomainError::StepsIncomplete`] names the missing ones. Completing a
     /// completed workshop succeeds and writes nothing (idempotent).
     pub fn complete_workshop(&mut self, id: &str) -> Result<Workshop> {
-        let tx = self.conn.transaction()?;
-        let mut workshop = live(&tx, id)?;
-        if workshop.status == WorkshopStatus::Completed {
-            return Ok(workshop);
-        }
-        progress::completion_gate(&states_of(&load_steps(&tx, id)?))?;
-        set_status(&tx, &mut workshop, WorkshopStatus::Completed)?;
-        tx.commit()?;
-        Ok(workshop)
+        self.mutate(Mutation::CompleteWorkshop {
+            workshop_id: id.to_string(),
+            at: now(),
+        })?;
+        find(&self.conn, id)
     }
 
     /// Moves a workshop to the trash (soft delete). Trashing a trashed workshop changes nothing.
     pub fn delete_workshop(&mut self, id: &str) -> Result<Workshop> {
-        self.set_deleted(id, true)
+        self.mutate(Mutation::DeleteWorkshop {
+            workshop_id: id.to_string(),
+            at: now(),
+        })?;
+        find(&self.conn, id)
     }
 
     /// Brings a workshop back from the trash. Restoring a live workshop changes nothing.
     pub fn restore_workshop(&mut self, id: &str) -> Result<Workshop> {
-        self.set_deleted(id, false)
-    }
-
-    fn set_deleted(&mut self, id: &str, deleted: bool) -> Result<Workshop> {
-        let tx = self.conn.transaction()?;
-        let workshop = find(&tx, id)?;
-        if workshop.deleted_at.is_some() == deleted {
-            return Ok(workshop);
-        }
-        let now = now();
-        let deleted_at = deleted.then_some(now);
-        let rev: i64 = tx.query_row(
-            "UPDATE workshops SET deleted_at = ?2, updated_at = ?3, rev = rev + 1 WHERE id = ?1 RETURNING rev",
-            (id, deleted_at, now),
-            |r| r.get(0),
-        )?;
-        let mutation = if deleted {
-            "workshop.delete"
-        } else {
-            "workshop.restore"
-        };
-        outbox::append(
-            &tx,
-            mutation,
-            "workshop",
-            id,
-            rev,
-            &json!({ "deletedAt": deleted_at }),
-        )?;
-        tx.commit()?;
+        self.mutate(Mutation::RestoreWorkshop {
+            workshop_id: id.to_string(),
+            at: now(),
+        })?;
         find(&self.conn, id)
     }
 }

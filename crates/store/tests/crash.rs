@@ -99,10 +99,12 @@ fn committed_note_saves_survive_sigkill() {
             .outbox(0, u32::MAX)
             .unwrap()
             .into_iter()
-            .filter(|e| e.mutation == "note.put")
-            .filter_map(|e| {
-                e.payload["content"]
-                    .as_str()?
+            .filter_map(|e| match e.mutation {
+                wp_domain::Mutation::SetNote { content, .. } => Some(content),
+                _ => None,
+            })
+            .filter_map(|content| {
+                content
                     .strip_prefix("save ")?
                     .split('\n')
                     .next()?

@@ -1,0 +1,473 @@
+//! [`apply`]: the one implementation of every mutation, a pure function of the rows it
+//! reads and the mutation, returning the rows that change.
+
+use chrono::{DateTime, Utc};
+
+use super::{clamp_time, Mutation, NewStep};
+use crate::ids::{self, IdKind};
+use crate::progress::{self, StepState};
+use crate::{
+    limits, schema, steps, Change, DomainError, MemberRecord, NoteRecord, Role, Rows, StepRecord,
+    StepStatus, Visibility, WorkshopRecord, WorkshopStatus, STEPS,
+};
+
+/// Who applies a mutation, and when.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The applying side's clock; client times later than this plus the allowed skew are
+    /// clamped to it.
+    pub now: DateTime<Utc>,
+    /// The caller's user id: the owner of a workshop they create.
+    pub actor: String,
+    /// The caller's role on the workshop the rows hold; `None` when they have none (the
+    /// workshop then reads as missing).
+    pub role: Option<Role>,
+}
+
+type Progress = fn(&mut [StepState], &str, DateTime<Utc>) -> Result<Vec<usize>, DomainError>;
+
+/// Applies `mutation` to `rows` (the workshop it names, its steps in order, the caller's
+/// note in its scope, the member row it names) and returns each row that changes, whole.
+/// An empty list means the mutation is a no-op on these rows (completing a completed
+/// workshop, saving the same title). Errors name the field and the rule; on error nothing
+/// is to be written.
+pub fn apply(rows: &Rows, mutation: &Mutation, ctx: &Context) -> Result<Vec<Change>, DomainError> {
+    let at = |t: &DateTime<Utc>| clamp_time(*t, ctx.now).0;
+    match mutation {
+        Mutation::CreateWorkshop {
+            workshop_id,
+            title,
+            original_idea,
+            steps,
+            at: t,
+        } => create(rows, ctx, workshop_id, title, original_idea, steps, at(t)),
+        Mutation::RenameWorkshop { title, at: t, .. } => {
+            let mut workshop = live(rows, mutation, ctx)?;
+            let title = limits::normalize_title(Some(title))?;
+            if workshop.title == title {
+                return Ok(vec![]);
+            }
+            workshop.title = title;
+            workshop.updated_at = at(t);
+            Ok(vec![Change::Workshop(workshop)])
+        }
+        Mutation::SaveStepOutput {
+            step_id,
+            output,
+            at: t,
+            ..
+        } => {
+            live(rows, mutation, ctx)?;
+            steps::find(step_id)?;
+            schema::validate(step_id, output)?;
+            let mut step = step_row(rows, step_id)?;
+            if step.status == StepStatus::Complete {
+                return Err(DomainError::StepTransition {
+                    step: step_id.clone(),
+                    reason: "is complete; revise it before changing its output".into(),
+                });
+            }
+            if step.output.as_ref() == Some(output) {
+                return Ok(vec![]);
+            }
+            step.output = Some(output.clone());
+            step.updated_at = at(t);
+            Ok(vec![Change::Step(step)])
+        }
+        Mutation::StartStep { step_id, at: t, .. } => {
+            run_progress(rows, mutation, ctx, step_id, at(t), progress::start)
+        }
+        Mutation::CompleteStep { step_id, at: t, .. } => {
+            run_progress(rows, mutation, ctx, step_id, at(t), progress::complete)
+        }
+        Mutation::AdvanceStep { step_id, at: t, .. } => {
+            run_progress(rows, mutation, ctx, step_id, at(t), progress::advance)
+        }
+        Mutation::ReviseStep { step_id, at: t, .. } => {
+            run_progress(rows, mutation, ctx, step_id, at(t), progress::revise)
+        }
+        Mutation::CompleteWorkshop { at: t, .. } => {
+            let mut workshop = live(rows, mutation, ctx)?;
+            if workshop.status == WorkshopStatus::Completed {
+                return Ok(vec![]);
+            }
+            let states: Vec<StepState> = rows.steps.iter().map(StepRecord::state).collect();
+            progress::completion_gate(&states)?;
+            workshop.status = WorkshopStatus::Completed;
+            workshop.updated_at = at(t);
+            Ok(vec![Change::Workshop(workshop)])
+        }
+        Mutation::SetNote {
+            note_id,
+            workshop_id,
+            step_id,
+            content,
+            at: t,
+        } => {
+            limits::check_note(content)?;
+            if let Some(step) = step_id {
+                steps::find(step)?;
+            }
+            live(rows, mutation, ctx)?;
+            let note = match &rows.note {
+                Some(note) if note.content == *content => return Ok(vec![]),
+                Some(note) => NoteRecord {
+                    content: content.clone(),
+                    updated_at: at(t),
+                    ..note.clone()
+                },
+                None => {
+                    ids::check(IdKind::Note, "noteId", note_id)?;
+                    NoteRecord {
+                        id: note_id.clone(),
+                        workshop_id: workshop_id.clone(),
+                        step_id: step_id.clone(),
+                        content: content.clone(),
+                        created_at: at(t),
+                        updated_at: at(t),
+                    }
+                }
+            };
+            Ok(vec![Change::Note(note)])
+        }
+        Mutation::DeleteWorkshop { at: t, .. } | Mutation::RestoreWorkshop { at: t, .. } => {
+            let mut workshop = visible(rows, mutation, ctx)?;
+            let delete = matches!(mutation, Mutation::DeleteWorkshop { .. });
+            if workshop.deleted_at.is_some() == delete {
+                return Ok(vec![]);
+            }
+            workshop.deleted_at = delete.then(|| at(t));
+            workshop.updated_at = at(t);
+            Ok(vec![Change::Workshop(workshop)])
+        }
+        Mutation::AddMember {
+            member_id,
+            workshop_id,
+            user_id,
+            role,
+            at: t,
+        } => {
+            let workshop = live(rows, mutation, ctx)?;
+            if *role == Role::Owner {
+                return Err(DomainError::argument(
+                    "role",
+                    "role must be one of editor, viewer",
+                ));
+            }
+            if *user_id == workshop.owner_id {
+                return Err(DomainError::argument(
+                    "userId",
+                    "the owner already has every right on the workshop",
+                ));
+            }
+            let member = match &rows.member {
+                Some(m) if m.role == *role => return Ok(vec![]),
+                Some(m) => MemberRecord {
+                    role: *role,
+                    ..m.clone()
+                },
+                None => {
+                    ids::check(IdKind::Member, "memberId", member_id)?;
+                    MemberRecord {
+                        id: member_id.clone(),
+                        workshop_id: workshop_id.clone(),
+                        user_id: user_id.clone(),
+                        role: *role,
+                        created_at: at(t),
+                    }
+                }
+            };
+            Ok(vec![Change::Member(member)])
+        }
+    }
+}
+
+fn create(
+    rows: &Rows,
+    ctx: &Context,
+    workshop_id: &str,
+    title: &str,
+    original_idea: &str,
+    new_steps: &[NewStep],
+    at: DateTime<Utc>,
+) -> Result<Vec<Change>, DomainError> {
+    ids::check(IdKind::Workshop, "workshopId", workshop_id)?;
+    if let Some(existing) = &rows.workshop {
+        if existing.owner_id == ctx.actor {
+            // The same create again (a retry, or a change offered again): already done.
+            return Ok(vec![]);
+        }
+        return Err(DomainError::argument(
+            "workshopId",
+            "this id belongs to another user's workshop",
+        ));
+    }
+    let title = limits::normalize_title(Some(title))?;
+    if new_steps.len() != STEPS.len() {
+        return Err(DomainError::argument(
+            "steps",
+            format!(
+                "a workshop has exactly {} steps (got {})",
+                STEPS.len(),
+                new_steps.len()
+            ),
+        ));
+    }
+    let workshop = WorkshopRecord {
+        id: workshop_id.to_string(),
+        owner_id: ctx.actor.clone(),
+        title,
+        original_idea: original_idea.trim().to_string(),
+        status: WorkshopStatus::Active,
+        visibility: Visibility::Private,
+        created_at: at,
+        updated_at: at,
+        deleted_at: None,
+    };
+    let mut changes = vec![Change::Workshop(workshop)];
+    for (i, state) in progress::initial(at).into_iter().enumerate() {
+        let field = format!("steps[{i}]");
+        let Some(new) = new_steps.iter().find(|s| s.step_id == state.step_id) else {
+            return Err(DomainError::argument(
+                "steps",
+                format!("step \"{}\" is missing", state.step_id),
+            ));
+        };
+        ids::check(IdKind::WorkshopStep, &format!("{field}.id"), &new.id)?;
+        if new_steps.iter().filter(|s| s.id == new.id).count() > 1 {
+            return Err(DomainError::argument(
+                format!("{field}.id"),
+                "step ids must differ",
+            ));
+        }
+        if let Some(output) = &new.output {
+            schema::validate(&new.step_id, output)?;
+        }
+        changes.push(Change::Step(StepRecord {
+            id: new.id.clone(),
+            workshop_id: workshop_id.to_string(),
+            step_id: state.step_id,
+            status: state.status,
+            output: new.output.clone(),
+            summary: new.summary.clone(),
+            started_at: state.started_at,
+            completed_at: state.completed_at,
+            updated_at: at,
+        }));
+    }
+    Ok(changes)
+}
+
+/// The workshop, if the caller may apply `mutation` to it (trash or not).
+fn visible(rows: &Rows, mutation: &Mutation, ctx: &Context) -> Result<WorkshopRecord, DomainError> {
+    let (Some(workshop), Some(role)) = (&rows.workshop, ctx.role) else {
+        return Err(DomainError::WorkshopNotFound(
+            mutation.workshop_id().to_string(),
+        ));
+    };
+    if let Some(needed) = mutation.access() {
+        if !role.allows(needed) {
+            return Err(DomainError::Forbidden {
+                action: mutation.name(),
+                needed,
+            });
+        }
+    }
+    Ok(workshop.clone())
+}
+
+/// The workshop, if the caller may apply `mutation` to it and it is not in the trash.
+fn live(rows: &Rows, mutation: &Mutation, ctx: &Context) -> Result<WorkshopRecord, DomainError> {
+    let workshop = visible(rows, mutation, ctx)?;
+    if workshop.deleted_at.is_some() {
+        return Err(DomainError::InTrash(workshop.id));
+    }
+    Ok(workshop)
+}
+
+fn step_row(rows: &Rows, step_id: &str) -> Result<StepRecord, DomainError> {
+    rows.steps
+        .iter()
+        .find(|s| s.step_id == step_id)
+        .cloned()
+        .ok_or_else(|| DomainError::UnknownStep(step_id.to_string()))
+}
+
+fn run_progress(
+    rows: &Rows,
+    mutation: &Mutation,
+    ctx: &Context,
+    step_id: &str,
+    at: DateTime<Utc>,
+    rule: Progress,
+) -> Result<Vec<Change>, DomainError> {
+    let mut workshop = live(rows, mutation, ctx)?;
+    let mut states: Vec<StepState> = rows.steps.iter().map(StepRecord::state).collect();
+    let changed = rule(&mut states, step_id, at)?;
+    let mut changes: Vec<Change> = changed
+        .iter()
+        .map(|&i| {
+            let state = &states[i];
+            Change::Step(StepRecord {
+                status: state.status,
+                started_at: state.started_at,
+                completed_at: state.completed_at,
+                updated_at: at,
+                ..rows.steps[i].clone()
+            })
+        })
+        .collect();
+    // A revise reopens a completed workshop.
+    if workshop.status == WorkshopStatus::Completed && progress::completion_gate(&states).is_err() {
+        workshop.status = WorkshopStatus::Active;
+        workshop.updated_at = at;
+        changes.push(Change::Workshop(workshop));
+    }
+    Ok(changes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    fn t(sec: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_700_000_000 + sec, 0).unwrap()
+    }
+
+    fn ctx(role: Option<Role>) -> Context {
+        Context {
+            now: t(100),
+            actor: "usr_a".into(),
+            role,
+        }
+    }
+
+    fn created() -> Rows {
+        let m = Mutation::CreateWorkshop {
+            workshop_id: "ws_1".into(),
+            title: " PawPal ".into(),
+            original_idea: String::new(),
+            steps: Mutation::new_steps(),
+            at: t(0),
+        };
+        let mut rows = Rows::default();
+        for change in apply(&rows.clone(), &m, &ctx(None)).unwrap() {
+            match change {
+                Change::Workshop(w) => rows.workshop = Some(w),
+                Change::Step(s) => rows.steps.push(s),
+                _ => unreachable!(),
+            }
+        }
+        rows
+    }
+
+    #[test]
+    fn create_makes_the_workshop_and_ten_steps_with_the_clients_ids_and_time() {
+        let rows = created();
+        let w = rows.workshop.as_ref().unwrap();
+        assert_eq!(
+            (w.id.as_str(), w.title.as_str(), w.owner_id.as_str()),
+            ("ws_1", "PawPal", "usr_a")
+        );
+        assert_eq!(w.created_at, t(0), "the client's time is kept");
+        assert_eq!(rows.steps.len(), 10);
+        assert_eq!(rows.steps[0].status, StepStatus::InProgress);
+        assert!(rows.steps.iter().all(|s| s.id.starts_with("wst_")));
+    }
+
+    #[test]
+    fn a_time_from_the_future_is_clamped() {
+        let rows = created();
+        let m = Mutation::RenameWorkshop {
+            workshop_id: "ws_1".into(),
+            title: "Later".into(),
+            at: t(100) + chrono::Duration::hours(2),
+        };
+        let changes = apply(&rows, &m, &ctx(Some(Role::Owner))).unwrap();
+        let [Change::Workshop(w)] = changes.as_slice() else {
+            panic!("{changes:?}")
+        };
+        assert_eq!(w.updated_at, t(100));
+    }
+
+    #[test]
+    fn roles_follow_the_rest_twin() {
+        let rows = created();
+        let note = Mutation::SetNote {
+            note_id: "note_x".into(),
+            workshop_id: "ws_1".into(),
+            step_id: None,
+            content: "mine".into(),
+            at: t(1),
+        };
+        assert_eq!(
+            apply(&rows, &note, &ctx(Some(Role::Viewer))).unwrap().len(),
+            1
+        );
+        let output = Mutation::SaveStepOutput {
+            workshop_id: "ws_1".into(),
+            step_id: "challenge".into(),
+            output: json!({}),
+            at: t(1),
+        };
+        assert!(matches!(
+            apply(&rows, &output, &ctx(Some(Role::Viewer))),
+            Err(DomainError::Forbidden {
+                needed: Role::Editor,
+                ..
+            })
+        ));
+        let rename = Mutation::RenameWorkshop {
+            workshop_id: "ws_1".into(),
+            title: "x".into(),
+            at: t(1),
+        };
+        assert!(matches!(
+            apply(&rows, &rename, &ctx(Some(Role::Editor))),
+            Err(DomainError::Forbidden {
+                needed: Role::Owner,
+                ..
+            })
+        ));
+        assert_eq!(
+            apply(&rows, &rename, &ctx(None)),
+            Err(DomainError::WorkshopNotFound("ws_1".into()))
+        );
+    }
+
+    #[test]
+    fn a_create_with_someone_elses_id_is_refused_and_a_repeat_is_a_no_op() {
+        let rows = created();
+        let m = Mutation::CreateWorkshop {
+            workshop_id: "ws_1".into(),
+            title: "Mine".into(),
+            original_idea: String::new(),
+            steps: Mutation::new_steps(),
+            at: t(0),
+        };
+        assert!(apply(&rows, &m, &ctx(None)).unwrap().is_empty());
+        let other = Context {
+            actor: "usr_b".into(),
+            ..ctx(None)
+        };
+        assert!(matches!(
+            apply(&rows, &m, &other),
+            Err(DomainError::InvalidArgument { field, .. }) if field == "workshopId"
+        ));
+    }
+
+    #[test]
+    fn mutations_round_trip_as_name_and_args() {
+        let m = Mutation::AdvanceStep {
+            workshop_id: "ws_1".into(),
+            step_id: "persona".into(),
+            at: t(0),
+        };
+        let v = serde_json::to_value(&m).unwrap();
+        assert_eq!(v["name"], "advanceStep");
+        assert_eq!(v["args"]["stepId"], "persona");
+        assert_eq!(serde_json::from_value::<Mutation>(v).unwrap(), m);
+    }
+}

@@ -1,0 +1,231 @@
+//! The one vocabulary of changes to a workshop: typed intents that the local store applies
+//! to SQLite, the outbox queues, sync pushes and the server re-runs on PostgreSQL, all
+//! through [`apply`].
+//!
+//! A mutation serializes as `{"name": "renameWorkshop", "args": {...}}` (camelCase). Times a
+//! user's action sets (`at`) travel with the mutation and are kept, clamped by [`clamp_time`].
+//! Progress changes are intents (`advanceStep`), not raw statuses: the side applying them
+//! checks them again with [`crate::progress`].
+
+mod apply;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use apply::{apply, Context};
+
+use crate::Role;
+
+/// Version of the mutation vocabulary and the sync bodies; a server answers "upgrade
+/// required" to a mutation it does not know.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// How far in the future a client's time may be before it is clamped to the applying
+/// side's clock: 5 minutes.
+pub const MAX_CLOCK_SKEW: Duration = Duration::minutes(5);
+
+/// A new workshop's step row, as the client made it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewStep {
+    /// `wst_...`
+    pub id: String,
+    /// The step definition's id.
+    pub step_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+}
+
+/// One intent. Every variant names its workshop; see [`Mutation::access`] for who may apply it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "name", content = "args", rename_all = "camelCase")]
+pub enum Mutation {
+    /// A workshop with its ten step rows (ids made by the client, one per step definition),
+    /// the first in progress; outputs and summaries optional (an import carries them).
+    #[serde(rename_all = "camelCase")]
+    CreateWorkshop {
+        workshop_id: String,
+        title: String,
+        #[serde(default)]
+        original_idea: String,
+        steps: Vec<NewStep>,
+        at: DateTime<Utc>,
+    },
+    #[serde(rename_all = "camelCase")]
+    RenameWorkshop {
+        workshop_id: String,
+        title: String,
+        at: DateTime<Utc>,
+    },
+    /// Saves a step's output whole, validated against the step's schema.
+    #[serde(rename_all = "camelCase")]
+    SaveStepOutput {
+        workshop_id: String,
+        step_id: String,
+        output: Value,
+        at: DateTime<Utc>,
+    },
+    #[serde(rename_all = "camelCase")]
+    StartStep {
+        workshop_id: String,
+        step_id: String,
+        at: DateTime<Utc>,
+    },
+    #[serde(rename_all = "camelCase")]
+    CompleteStep {
+        workshop_id: String,
+        step_id: String,
+        at: DateTime<Utc>,
+    },
+    /// Completes a step and starts the next.
+    #[serde(rename_all = "camelCase")]
+    AdvanceStep {
+        workshop_id: String,
+        step_id: String,
+        at: DateTime<Utc>,
+    },
+    /// Returns a complete step to work; later steps need regeneration.
+    #[serde(rename_all = "camelCase")]
+    ReviseStep {
+        workshop_id: String,
+        step_id: String,
+        at: DateTime<Utc>,
+    },
+    #[serde(rename_all = "camelCase")]
+    CompleteWorkshop {
+        workshop_id: String,
+        at: DateTime<Utc>,
+    },
+    /// Saves the caller's note on the workshop (`step_id` absent) or a step, whole.
+    #[serde(rename_all = "camelCase")]
+    SetNote {
+        note_id: String,
+        workshop_id: String,
+        #[serde(default)]
+        step_id: Option<String>,
+        content: String,
+        at: DateTime<Utc>,
+    },
+    /// Moves a workshop to the trash.
+    #[serde(rename_all = "camelCase")]
+    DeleteWorkshop {
+        workshop_id: String,
+        at: DateTime<Utc>,
+    },
+    #[serde(rename_all = "camelCase")]
+    RestoreWorkshop {
+        workshop_id: String,
+        at: DateTime<Utc>,
+    },
+    /// Shares a workshop with a user as editor or viewer (again: changes the role).
+    #[serde(rename_all = "camelCase")]
+    AddMember {
+        member_id: String,
+        workshop_id: String,
+        user_id: String,
+        role: Role,
+        at: DateTime<Utc>,
+    },
+}
+
+impl Mutation {
+    /// The workshop the mutation changes.
+    pub fn workshop_id(&self) -> &str {
+        match self {
+            Mutation::CreateWorkshop { workshop_id, .. }
+            | Mutation::RenameWorkshop { workshop_id, .. }
+            | Mutation::SaveStepOutput { workshop_id, .. }
+            | Mutation::StartStep { workshop_id, .. }
+            | Mutation::CompleteStep { workshop_id, .. }
+            | Mutation::AdvanceStep { workshop_id, .. }
+            | Mutation::ReviseStep { workshop_id, .. }
+            | Mutation::CompleteWorkshop { workshop_id, .. }
+            | Mutation::SetNote { workshop_id, .. }
+            | Mutation::DeleteWorkshop { workshop_id, .. }
+            | Mutation::RestoreWorkshop { workshop_id, .. }
+            | Mutation::AddMember { workshop_id, .. } => workshop_id,
+        }
+    }
+
+    /// The wire name, e.g. `saveStepOutput`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Mutation::CreateWorkshop { .. } => "createWorkshop",
+            Mutation::RenameWorkshop { .. } => "renameWorkshop",
+            Mutation::SaveStepOutput { .. } => "saveStepOutput",
+            Mutation::StartStep { .. } => "startStep",
+            Mutation::CompleteStep { .. } => "completeStep",
+            Mutation::AdvanceStep { .. } => "advanceStep",
+            Mutation::ReviseStep { .. } => "reviseStep",
+            Mutation::CompleteWorkshop { .. } => "completeWorkshop",
+            Mutation::SetNote { .. } => "setNote",
+            Mutation::DeleteWorkshop { .. } => "deleteWorkshop",
+            Mutation::RestoreWorkshop { .. } => "restoreWorkshop",
+            Mutation::AddMember { .. } => "addMember",
+        }
+    }
+
+    /// The role a mutation needs, that of its REST twin: a note is the caller's own (any
+    /// reader, viewers included); step work needs an editor; rename, trash, restore,
+    /// completing the workshop and members need the owner. Creating needs nothing.
+    pub fn access(&self) -> Option<Role> {
+        match self {
+            Mutation::CreateWorkshop { .. } => None,
+            Mutation::SetNote { .. } => Some(Role::Viewer),
+            Mutation::SaveStepOutput { .. }
+            | Mutation::StartStep { .. }
+            | Mutation::CompleteStep { .. }
+            | Mutation::AdvanceStep { .. }
+            | Mutation::ReviseStep { .. } => Some(Role::Editor),
+            Mutation::RenameWorkshop { .. }
+            | Mutation::CompleteWorkshop { .. }
+            | Mutation::DeleteWorkshop { .. }
+            | Mutation::RestoreWorkshop { .. }
+            | Mutation::AddMember { .. } => Some(Role::Owner),
+        }
+    }
+
+    /// The step a mutation names, if any.
+    pub fn step_id(&self) -> Option<&str> {
+        match self {
+            Mutation::SaveStepOutput { step_id, .. }
+            | Mutation::StartStep { step_id, .. }
+            | Mutation::CompleteStep { step_id, .. }
+            | Mutation::AdvanceStep { step_id, .. }
+            | Mutation::ReviseStep { step_id, .. } => Some(step_id),
+            Mutation::SetNote { step_id, .. } => step_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The ten [`NewStep`]s of a new workshop, with fresh `wst_` ids and no outputs.
+    pub fn new_steps() -> Vec<NewStep> {
+        crate::STEPS
+            .iter()
+            .map(|def| NewStep {
+                id: crate::ids::new_id(crate::ids::IdKind::WorkshopStep),
+                step_id: def.id.to_string(),
+                output: None,
+                summary: None,
+            })
+            .collect()
+    }
+}
+
+/// A client's time for a user's action, kept unless it is out of bounds: later than `now`
+/// plus [`MAX_CLOCK_SKEW`], or before 2000-01-01, gives `now`. The flag says it was clamped.
+/// Client times are shown to people; they never order or decide anything.
+pub fn clamp_time(at: DateTime<Utc>, now: DateTime<Utc>) -> (DateTime<Utc>, bool) {
+    let earliest = Utc
+        .with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or(now);
+    if at > now + MAX_CLOCK_SKEW || at < earliest {
+        (now, true)
+    } else {
+        (at, false)
+    }
+}

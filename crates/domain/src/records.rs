@@ -1,0 +1,104 @@
+//! The rows a mutation reads and writes, as plain values: what the local store keeps in
+//! SQLite and the server in PostgreSQL. No storage details (revisions, positions) here.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{StepStatus, Visibility, WorkshopStatus};
+
+/// A workshop row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkshopRecord {
+    /// `ws_...`, made by the client that created it.
+    pub id: String,
+    pub owner_id: String,
+    /// 1 to 100 characters, trimmed.
+    pub title: String,
+    pub original_idea: String,
+    pub status: WorkshopStatus,
+    pub visibility: Visibility,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Set while the workshop is in the trash.
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// One of a workshop's ten step rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepRecord {
+    /// `wst_...`, made by the client that created the workshop.
+    pub id: String,
+    pub workshop_id: String,
+    /// The step definition's id, e.g. `persona`.
+    pub step_id: String,
+    pub status: StepStatus,
+    pub output: Option<Value>,
+    pub summary: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A private note on a workshop (`step_id` `None`) or one of its steps. Its natural key is
+/// (workshop, author, step): a database holds one author, the server many.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NoteRecord {
+    /// `note_...`; where two devices made the same note offline, the first id the server
+    /// kept is the id everywhere.
+    pub id: String,
+    pub workshop_id: String,
+    pub step_id: Option<String>,
+    /// At most 50,000 characters.
+    pub content: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A user's access to a workshop shared with them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberRecord {
+    /// `wm_...`
+    pub id: String,
+    pub workshop_id: String,
+    pub user_id: String,
+    pub role: crate::Role,
+    pub created_at: DateTime<Utc>,
+}
+
+impl StepRecord {
+    /// The row's progress state, for the rules of [`crate::progress`].
+    pub fn state(&self) -> crate::progress::StepState {
+        crate::progress::StepState {
+            step_id: self.step_id.clone(),
+            status: self.status,
+            started_at: self.started_at,
+            completed_at: self.completed_at,
+            has_output: self.output.is_some(),
+        }
+    }
+}
+
+/// What a mutation reads: the workshop it names, its steps in order, and the caller's note
+/// in the mutation's scope (only for [`crate::Mutation::SetNote`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rows {
+    pub workshop: Option<WorkshopRecord>,
+    pub steps: Vec<StepRecord>,
+    pub note: Option<NoteRecord>,
+    pub member: Option<MemberRecord>,
+}
+
+/// A row a mutation writes, whole: insert it, or replace the row with the same id.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "entity", content = "row", rename_all = "camelCase")]
+pub enum Change {
+    Workshop(WorkshopRecord),
+    Step(StepRecord),
+    Note(NoteRecord),
+    Member(MemberRecord),
+}

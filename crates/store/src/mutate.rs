@@ -1,0 +1,349 @@
+//! The one write path for user changes: load the rows a [`Mutation`] reads, run
+//! [`wp_domain::mutation::apply`], write the rows it returns (each `rev + 1`) and queue the
+//! mutation in the outbox, all in one IMMEDIATE transaction.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior};
+use serde_json::Value;
+use wp_domain::mutation::{apply, Context};
+use wp_domain::{
+    Change, DomainError, MemberRecord, Mutation, NoteRecord, Role, Rows, StepRecord, StepStatus,
+    Visibility, WorkshopRecord, WorkshopStatus,
+};
+
+use crate::{now, outbox, Result, Store, StoreError};
+
+fn bad_text(column: usize, text: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        column,
+        rusqlite::types::Type::Text,
+        format!("unexpected value \"{text}\"").into(),
+    )
+}
+
+fn json_column(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Value>> {
+    let text: Option<String> = r.get(i)?;
+    text.map(|t| serde_json::from_str(&t))
+        .transpose()
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
+        })
+}
+
+/// A workshop row as the domain sees it, with its `server_rev`.
+pub(crate) fn workshop_record(
+    conn: &Connection,
+    id: &str,
+) -> Result<Option<(WorkshopRecord, Option<i64>)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, owner_id, title, original_idea, status, visibility, created_at, updated_at, deleted_at, server_rev
+             FROM workshops WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            let status: String = r.get(4)?;
+            let visibility: String = r.get(5)?;
+            Ok((
+                WorkshopRecord {
+                    id: r.get(0)?,
+                    owner_id: r.get(1)?,
+                    title: r.get(2)?,
+                    original_idea: r.get(3)?,
+                    status: WorkshopStatus::parse(&status).ok_or_else(|| bad_text(4, &status))?,
+                    visibility: Visibility::parse(&visibility)
+                        .ok_or_else(|| bad_text(5, &visibility))?,
+                    created_at: r.get(6)?,
+                    updated_at: r.get(7)?,
+                    deleted_at: r.get(8)?,
+                },
+                r.get(9)?,
+            ))
+        })
+        .optional()?)
+}
+
+/// A workshop's step rows in order, or only `only` when given; with their `server_rev`.
+pub(crate) fn step_records(
+    conn: &Connection,
+    workshop_id: &str,
+    only: Option<&str>,
+) -> Result<Vec<(StepRecord, Option<i64>)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.id, s.workshop_id, s.step_id, s.status, s.output, s.summary, s.started_at, s.completed_at,
+                s.updated_at, s.server_rev
+         FROM workshop_steps s JOIN step_definitions d ON d.id = s.step_id
+         WHERE s.workshop_id = ?1 AND (?2 IS NULL OR s.step_id = ?2) ORDER BY d.position",
+    )?;
+    let rows = stmt.query_map((workshop_id, only), |r| {
+        let status: String = r.get(3)?;
+        Ok((
+            StepRecord {
+                id: r.get(0)?,
+                workshop_id: r.get(1)?,
+                step_id: r.get(2)?,
+                status: StepStatus::parse(&status).ok_or_else(|| bad_text(3, &status))?,
+                output: json_column(r, 4)?,
+                summary: r.get(5)?,
+                started_at: r.get(6)?,
+                completed_at: r.get(7)?,
+                updated_at: r.get(8)?,
+            },
+            r.get(9)?,
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The note in a scope (a database holds one author's notes), with its `server_rev`.
+pub(crate) fn note_record(
+    conn: &Connection,
+    workshop_id: &str,
+    step_id: Option<&str>,
+) -> Result<Option<(NoteRecord, Option<i64>)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, workshop_id, step_id, content, created_at, updated_at, server_rev FROM notes
+             WHERE workshop_id = ?1 AND coalesce(step_id, '') = coalesce(?2, '')",
+        )?
+        .query_row((workshop_id, step_id), |r| {
+            Ok((
+                NoteRecord {
+                    id: r.get(0)?,
+                    workshop_id: r.get(1)?,
+                    step_id: r.get(2)?,
+                    content: r.get(3)?,
+                    created_at: r.get(4)?,
+                    updated_at: r.get(5)?,
+                },
+                r.get(6)?,
+            ))
+        })
+        .optional()?)
+}
+
+fn member_record(
+    conn: &Connection,
+    workshop_id: &str,
+    user_id: &str,
+) -> Result<Option<MemberRecord>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, workshop_id, user_id, role, created_at FROM workshop_members
+             WHERE workshop_id = ?1 AND user_id = ?2",
+        )?
+        .query_row((workshop_id, user_id), |r| {
+            let role: String = r.get(3)?;
+            Ok(MemberRecord {
+                id: r.get(0)?,
+                workshop_id: r.get(1)?,
+                user_id: r.get(2)?,
+                role: Role::parse(&role).ok_or_else(|| bad_text(3, &role))?,
+                created_at: r.get(4)?,
+            })
+        })
+        .optional()?)
+}
+
+/// The local user's role on a workshop: its owner, or a member's role from a shared one.
+pub(crate) fn role_of(
+    conn: &Connection,
+    workshop: &WorkshopRecord,
+    user_id: &str,
+) -> Result<Option<Role>> {
+    if workshop.owner_id == user_id {
+        return Ok(Some(Role::Owner));
+    }
+    Ok(member_record(conn, &workshop.id, user_id)?.map(|m| m.role))
+}
+
+/// Loads what `mutation` reads; returns the rows, the caller's role, and the `server_rev`
+/// of the row the change is made against (the mutation's `baseRev`).
+fn load(
+    conn: &Connection,
+    mutation: &Mutation,
+    user_id: &str,
+) -> Result<(Rows, Option<Role>, Option<i64>)> {
+    let workshop_id = mutation.workshop_id();
+    let Some((workshop, workshop_rev)) = workshop_record(conn, workshop_id)? else {
+        return Ok((Rows::default(), None, None));
+    };
+    let role = role_of(conn, &workshop, user_id)?;
+    let mut rows = Rows {
+        workshop: Some(workshop),
+        ..Rows::default()
+    };
+    let mut base_rev = workshop_rev;
+    match mutation {
+        Mutation::SaveStepOutput { step_id, .. } => {
+            let steps = step_records(conn, workshop_id, Some(step_id))?;
+            base_rev = steps.first().and_then(|(_, rev)| *rev);
+            rows.steps = steps.into_iter().map(|(s, _)| s).collect();
+        }
+        Mutation::StartStep { .. }
+        | Mutation::CompleteStep { .. }
+        | Mutation::AdvanceStep { .. }
+        | Mutation::ReviseStep { .. }
+        | Mutation::CompleteWorkshop { .. } => {
+            rows.steps = step_records(conn, workshop_id, None)?
+                .into_iter()
+                .map(|(s, _)| s)
+                .collect();
+        }
+        Mutation::SetNote { step_id, .. } => {
+            let note = note_record(conn, workshop_id, step_id.as_deref())?;
+            base_rev = note.as_ref().and_then(|(_, rev)| *rev);
+            rows.note = note.map(|(n, _)| n);
+        }
+        Mutation::AddMember { user_id, .. } => {
+            rows.member = member_record(conn, workshop_id, user_id)?;
+        }
+        Mutation::CreateWorkshop { .. }
+        | Mutation::RenameWorkshop { .. }
+        | Mutation::DeleteWorkshop { .. }
+        | Mutation::RestoreWorkshop { .. } => {}
+    }
+    Ok((rows, role, base_rev))
+}
+
+/// A row a mutation changed, with its local `rev` after the write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    pub change: Change,
+    pub rev: i64,
+}
+
+/// Writes a changed row whole (insert, or replace the row with its id), bumping its `rev`;
+/// returns the new `rev`.
+pub(crate) fn write(conn: &Connection, change: &Change) -> Result<i64> {
+    let rev: rusqlite::Result<i64> = match change {
+        Change::Workshop(w) => {
+            conn.prepare_cached(
+                "INSERT INTO workshops (id, owner_id, title, original_idea, status, visibility, created_at, updated_at, deleted_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (id) DO UPDATE SET owner_id = excluded.owner_id, title = excluded.title,
+                   original_idea = excluded.original_idea, status = excluded.status, visibility = excluded.visibility,
+                   created_at = excluded.created_at, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at,
+                   rev = rev + 1 RETURNING rev",
+            )?
+            .query_row((
+                &w.id,
+                &w.owner_id,
+                &w.title,
+                &w.original_idea,
+                w.status.as_str(),
+                w.visibility.as_str(),
+                w.created_at,
+                w.updated_at,
+                w.deleted_at,
+            ), |r| r.get(0))
+        }
+        Change::Step(s) => {
+            let output = s.output.as_ref().map(Value::to_string);
+            conn.prepare_cached(
+                "INSERT INTO workshop_steps (id, workshop_id, step_id, status, output, summary, started_at, completed_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (id) DO UPDATE SET status = excluded.status, output = excluded.output,
+                   summary = excluded.summary, started_at = excluded.started_at, completed_at = excluded.completed_at,
+                   updated_at = excluded.updated_at, rev = rev + 1 RETURNING rev",
+            )?
+            .query_row((
+                &s.id,
+                &s.workshop_id,
+                &s.step_id,
+                s.status.as_str(),
+                output,
+                &s.summary,
+                s.started_at,
+                s.completed_at,
+                s.updated_at,
+            ), |r| r.get(0))
+        }
+        Change::Note(n) => {
+            conn.prepare_cached(
+                "INSERT INTO notes (id, workshop_id, step_id, content, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (workshop_id, coalesce(step_id, '')) DO UPDATE SET id = excluded.id,
+                   content = excluded.content, updated_at = excluded.updated_at, rev = rev + 1 RETURNING rev",
+            )?
+            .query_row((
+                &n.id,
+                &n.workshop_id,
+                &n.step_id,
+                &n.content,
+                n.created_at,
+                n.updated_at,
+            ), |r| r.get(0))
+        }
+        Change::Member(m) => {
+            conn.prepare_cached(
+                "INSERT INTO workshop_members (id, workshop_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (workshop_id, user_id) DO UPDATE SET role = excluded.role, rev = rev + 1 RETURNING rev",
+            )?
+            .query_row(
+                (&m.id, &m.workshop_id, &m.user_id, m.role.as_str(), m.created_at),
+                |r| r.get(0),
+            )
+        }
+    };
+    Ok(rev?)
+}
+
+/// Maps the domain's "missing" and "in the trash" to the store's own errors, so callers
+/// see one error per situation whichever layer found it.
+fn store_error(e: DomainError) -> StoreError {
+    match e {
+        DomainError::WorkshopNotFound(id) => StoreError::NotFound {
+            entity: "workshop",
+            id,
+        },
+        DomainError::InTrash(id) => StoreError::InTrash(id),
+        other => StoreError::Domain(other),
+    }
+}
+
+/// Runs `f` in an IMMEDIATE transaction: it takes the write lock at once, waiting up to the
+/// busy timeout for another writer (a DEFERRED one would fail with "database is locked"
+/// when it upgrades from reading to writing).
+pub(crate) fn write_transaction<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Connection) -> Result<T>,
+) -> Result<T> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let value = f(&tx)?;
+    tx.commit()?;
+    Ok(value)
+}
+
+impl Store {
+    /// Applies a user's change: one IMMEDIATE transaction loads what it reads, runs the
+    /// domain's [`apply`], writes each changed row (`rev + 1`) and appends the mutation to
+    /// the outbox with the next mutation id and its `baseRev`. A no-op writes nothing and
+    /// queues nothing. On error nothing is written.
+    pub fn mutate(&mut self, mutation: Mutation) -> Result<Vec<Written>> {
+        let user_id = self.user_id.clone();
+        write_transaction(&mut self.conn, |tx| {
+            let (rows, role, base_rev) = load(tx, &mutation, &user_id)?;
+            let ctx = Context {
+                now: now(),
+                actor: user_id.clone(),
+                role,
+            };
+            let changes = apply(&rows, &mutation, &ctx).map_err(store_error)?;
+            if changes.is_empty() {
+                return Ok(vec![]);
+            }
+            let mut written = Vec::with_capacity(changes.len());
+            for change in changes {
+                let rev = write(tx, &change)?;
+                written.push(Written { change, rev });
+            }
+            outbox::append(tx, &mutation, base_rev)?;
+            Ok(written)
+        })
+    }
+
+    /// The local clock, as the store stamps a user's action (milliseconds).
+    pub fn now(&self) -> DateTime<Utc> {
+        now()
+    }
+}
