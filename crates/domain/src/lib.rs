@@ -10,6 +10,7 @@ pub mod ids;
 pub mod limits;
 pub mod mutation;
 pub mod progress;
+pub mod protocol;
 pub mod records;
 pub mod schema;
 pub mod status;

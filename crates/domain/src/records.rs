@@ -94,11 +94,23 @@ pub struct Rows {
 }
 
 /// A row a mutation writes, whole: insert it, or replace the row with the same id.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "entity", content = "row", rename_all = "camelCase")]
 pub enum Change {
     Workshop(WorkshopRecord),
     Step(StepRecord),
     Note(NoteRecord),
     Member(MemberRecord),
+}
+
+impl Change {
+    /// The workshop the row belongs to.
+    pub fn workshop_id(&self) -> &str {
+        match self {
+            Change::Workshop(w) => &w.id,
+            Change::Step(s) => &s.workshop_id,
+            Change::Note(n) => &n.workshop_id,
+            Change::Member(m) => &m.workshop_id,
+        }
+    }
 }

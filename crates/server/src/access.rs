@@ -11,6 +11,3 @@ pub const CAN_EDIT: &str = "w.id = $1 AND w.deleted_at IS NULL AND (w.owner_id =
 
 /// Change the workshop itself (rename, complete, delete, members): the owner only.
 pub const IS_OWNER: &str = "w.id = $1 AND w.deleted_at IS NULL AND w.owner_id = $2";
-
-/// Member roles a workshop accepts.
-pub const ROLES: &[&str] = &["editor", "viewer"];

@@ -57,6 +57,45 @@ pub async fn add_user(pool: &PgPool, name: &str) -> Result<(String, String), Api
     Ok((user_id, token))
 }
 
+/// Creates another personal access token for an existing user; returns (token id, token).
+/// Errors with a 400 naming `user` when there is no such user.
+pub async fn create_token(pool: &PgPool, user_id: &str) -> Result<(String, String), ApiError> {
+    let exists: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await?;
+    if exists.is_none() {
+        return Err(ApiError::field("user", format!("no user {user_id}")));
+    }
+    let (token, token_hash) = new_token().map_err(ApiError::internal)?;
+    let token_id = wp_domain::ids::new_id(wp_domain::ids::IdKind::User).replacen("usr_", "tok_", 1);
+    sqlx::query("INSERT INTO api_tokens (id, user_id, token_hash) VALUES ($1, $2, $3)")
+        .bind(&token_id)
+        .bind(user_id)
+        .bind(&token_hash)
+        .execute(pool)
+        .await?;
+    Ok((token_id, token))
+}
+
+/// Revokes a token by its id; requests carrying it then get 401. Errors with a 404 when no
+/// unrevoked token has that id.
+pub async fn revoke_token(pool: &PgPool, token_id: &str) -> Result<(), ApiError> {
+    let done = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+    )
+    .bind(token_id)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    if done == 0 {
+        return Err(ApiError::not_found(
+            "no such token, or it is already revoked",
+        ));
+    }
+    Ok(())
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for User
 where
     AppState: FromRef<S>,

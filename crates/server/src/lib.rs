@@ -13,6 +13,7 @@ pub mod body;
 pub mod db;
 pub mod error;
 pub mod routes;
+pub mod sync;
 
 use std::time::Duration;
 

@@ -3,6 +3,8 @@
 //! ```text
 //! workshoppilot-server migrate                       # DATABASE_URL from the environment
 //! workshoppilot-server user add --name "Ada"         # prints the user's token once
+//! workshoppilot-server token create --user usr_...    # another token for a user, printed once
+//! workshoppilot-server token revoke tok_...           # revokes it
 //! workshoppilot-server serve --addr 127.0.0.1:8080   # migrates, then serves until SIGTERM/Ctrl-C
 //! ```
 
@@ -46,6 +48,24 @@ enum Command {
     /// Users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Personal access tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create another token for a user and print it (shown this once).
+    Create {
+        /// The user's id (`usr_...`).
+        #[arg(long)]
+        user: String,
+    },
+    /// Revoke a token by its id (`tok_...`, printed by `token create`); requests with it get 401.
+    Revoke {
+        /// The token's id.
+        id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -105,6 +125,20 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| e.message)?;
             println!("user:  {user_id}\ntoken: {token}\n(the token is shown only now; the server keeps only its hash)");
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create { user }) => {
+            let (token_id, token) = wp_server::auth::create_token(&pool, &user)
+                .await
+                .map_err(|e| e.message)?;
+            println!("token id: {token_id}\ntoken:    {token}\n(the token is shown only now; the server keeps only its hash)");
+            Ok(())
+        }
+        Command::Token(TokenCommand::Revoke { id }) => {
+            wp_server::auth::revoke_token(&pool, &id)
+                .await
+                .map_err(|e| e.message)?;
+            println!("revoked {id}");
             Ok(())
         }
         Command::Serve { addr, .. } => {

@@ -16,7 +16,7 @@ async fn bad_bodies_name_the_field() {
         ("/api/workshops".to_string(), json!({ "title": 5 }), "title", "title: invalid type: integer `5`, expected a string"),
         ("/api/workshops".to_string(), json!({ "title": "t".repeat(101) }), "title", "title must be 1 to 100 characters after trimming (got 101)"),
         ("/api/workshops".to_string(), json!({ "title": "   " }), "title", "title must be 1 to 100 characters after trimming (got 0)"),
-        ("/api/workshops".to_string(), json!({ "titel": "typo" }), "titel", "titel: unknown field `titel`, expected one of `id`, `title`, `originalIdea`, `visibility`"),
+        ("/api/workshops".to_string(), json!({ "titel": "typo" }), "titel", "titel: unknown field `titel`, expected one of `id`, `title`, `originalIdea`, `visibility`, `steps`"),
         ("/api/workshops".to_string(), json!({ "visibility": "public" }), "visibility", "visibility must be one of private, shared"),
         (format!("/api/workshops/{id}/members"), json!({ "userId": 7, "role": "editor" }), "userId", "userId: invalid type: integer `7`, expected a string"),
     ];

@@ -470,4 +470,80 @@ mod tests {
         assert_eq!(v["args"]["stepId"], "persona");
         assert_eq!(serde_json::from_value::<Mutation>(v).unwrap(), m);
     }
+
+    #[test]
+    fn every_name_is_listed_once_and_serializes_as_itself() {
+        let (ws, st, at) = ("ws_1".to_string(), "persona".to_string(), t(0));
+        let all = [
+            Mutation::CreateWorkshop {
+                workshop_id: ws.clone(),
+                title: "t".into(),
+                original_idea: String::new(),
+                steps: vec![],
+                at,
+            },
+            Mutation::RenameWorkshop {
+                workshop_id: ws.clone(),
+                title: "t".into(),
+                at,
+            },
+            Mutation::SaveStepOutput {
+                workshop_id: ws.clone(),
+                step_id: st.clone(),
+                output: json!({}),
+                at,
+            },
+            Mutation::StartStep {
+                workshop_id: ws.clone(),
+                step_id: st.clone(),
+                at,
+            },
+            Mutation::CompleteStep {
+                workshop_id: ws.clone(),
+                step_id: st.clone(),
+                at,
+            },
+            Mutation::AdvanceStep {
+                workshop_id: ws.clone(),
+                step_id: st.clone(),
+                at,
+            },
+            Mutation::ReviseStep {
+                workshop_id: ws.clone(),
+                step_id: st.clone(),
+                at,
+            },
+            Mutation::CompleteWorkshop {
+                workshop_id: ws.clone(),
+                at,
+            },
+            Mutation::SetNote {
+                note_id: "note_1".into(),
+                workshop_id: ws.clone(),
+                step_id: None,
+                content: String::new(),
+                at,
+            },
+            Mutation::DeleteWorkshop {
+                workshop_id: ws.clone(),
+                at,
+            },
+            Mutation::RestoreWorkshop {
+                workshop_id: ws.clone(),
+                at,
+            },
+            Mutation::AddMember {
+                member_id: "wm_1".into(),
+                workshop_id: ws.clone(),
+                user_id: "usr_b".into(),
+                role: Role::Editor,
+                at,
+            },
+        ];
+        let names: Vec<&str> = all.iter().map(Mutation::name).collect();
+        assert_eq!(names, Mutation::NAMES);
+        for m in &all {
+            assert_eq!(serde_json::to_value(m).unwrap()["name"], m.name());
+        }
+    }
 }

@@ -150,6 +150,22 @@ impl Mutation {
         }
     }
 
+    /// Every wire name, one per variant (a test checks they match [`Mutation::name`]).
+    pub const NAMES: &'static [&'static str] = &[
+        "createWorkshop",
+        "renameWorkshop",
+        "saveStepOutput",
+        "startStep",
+        "completeStep",
+        "advanceStep",
+        "reviseStep",
+        "completeWorkshop",
+        "setNote",
+        "deleteWorkshop",
+        "restoreWorkshop",
+        "addMember",
+    ];
+
     /// The wire name, e.g. `saveStepOutput`.
     pub fn name(&self) -> &'static str {
         match self {

@@ -7,9 +7,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use wp_domain::ids::{new_id, IdKind};
 
-use sqlx::AssertSqlSafe;
+use chrono::Utc;
+use wp_domain::{Mutation, Role};
 
-use crate::access::{IS_OWNER, ROLES};
+use super::mutate::run;
 use crate::auth::User;
 use crate::body::JsonBody;
 use crate::{ApiError, AppState};
@@ -29,34 +30,21 @@ pub async fn add(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<AddMember>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    if !ROLES.contains(&body.role.as_str()) {
-        return Err(ApiError::field(
-            "role",
-            format!("role must be one of {}", ROLES.join(", ")),
-        ));
-    }
-    let exists: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
-        .bind(&body.user_id)
-        .fetch_optional(&state.pool)
-        .await?;
-    if exists.is_none() {
-        return Err(ApiError::field("userId", "no such user"));
-    }
-    let sql = format!(
-        "INSERT INTO workshop_members (id, workshop_id, user_id, role)
-         SELECT $3, w.id, $4, $5 FROM workshops w WHERE {IS_OWNER}
-         ON CONFLICT (workshop_id, user_id) DO UPDATE SET role = excluded.role
-         RETURNING user_id, role"
-    );
-    let row: Option<(String, String)> = sqlx::query_as(AssertSqlSafe(sql))
-        .bind(&id)
-        .bind(&user.id)
-        .bind(new_id(IdKind::Member))
-        .bind(&body.user_id)
-        .bind(&body.role)
-        .fetch_optional(&state.pool)
-        .await?;
-    let (user_id, role) = row.ok_or_else(|| ApiError::not_found("Workshop not found"))?;
+    let role = Role::parse(&body.role)
+        .filter(|r| *r != Role::Owner)
+        .ok_or_else(|| ApiError::field("role", "role must be one of editor, viewer"))?;
+    let mutation = Mutation::AddMember {
+        member_id: new_id(IdKind::Member),
+        workshop_id: id,
+        user_id: body.user_id.clone(),
+        role,
+        at: Utc::now(),
+    };
+    run(&state, &user, &mutation, || {
+        ApiError::not_found("Workshop not found")
+    })
+    .await?;
+    let (user_id, role) = (body.user_id, role.as_str());
     Ok((
         StatusCode::CREATED,
         Json(json!({ "member": { "userId": user_id, "role": role } })),

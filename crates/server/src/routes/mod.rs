@@ -4,6 +4,7 @@ mod build_packs;
 mod health;
 mod members;
 mod model;
+mod mutate;
 mod notes;
 mod steps;
 mod workshops;
@@ -34,6 +35,18 @@ pub fn router() -> Router<AppState> {
             post(steps::complete),
         )
         .route(
+            "/api/workshops/{id}/steps/{step_id}/start",
+            post(steps::start),
+        )
+        .route(
+            "/api/workshops/{id}/steps/{step_id}/advance",
+            post(steps::advance),
+        )
+        .route(
+            "/api/workshops/{id}/steps/{step_id}/revise",
+            post(steps::revise),
+        )
+        .route(
             "/api/workshops/{id}/steps/{step_id}/output",
             put(steps::save_output),
         )
@@ -43,6 +56,8 @@ pub fn router() -> Router<AppState> {
             "/api/workshops/{id}/build-packs/{kind}/{format}",
             put(build_packs::put),
         )
+        .route("/api/sync/push", post(crate::sync::push::push))
+        .route("/api/sync/pull", get(crate::sync::pull::pull))
         .fallback(|| async { ApiError::not_found("Not found") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")

@@ -3,9 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::{PgConnection, Postgres, Transaction};
-use wp_domain::progress::StepState;
-use wp_domain::StepStatus;
+use sqlx::PgConnection;
 
 use sqlx::AssertSqlSafe;
 
@@ -44,19 +42,6 @@ pub struct StepRow {
     pub rev: i64,
 }
 
-impl StepRow {
-    pub fn state(&self) -> Result<StepState, ApiError> {
-        Ok(StepState {
-            step_id: self.step_id.clone(),
-            status: StepStatus::parse(&self.status)
-                .ok_or_else(|| ApiError::internal(format!("bad status {}", self.status)))?,
-            started_at: self.started_at,
-            completed_at: self.completed_at,
-            has_output: self.output.is_some(),
-        })
-    }
-}
-
 /// A workshop's steps in order; `lock` takes row locks for the rest of the transaction.
 pub async fn steps(
     conn: &mut PgConnection,
@@ -74,27 +59,4 @@ pub async fn steps(
         .bind(workshop_id)
         .fetch_all(conn)
         .await?)
-}
-
-/// Writes the step states a progress rule changed.
-pub async fn write_states(
-    tx: &mut Transaction<'_, Postgres>,
-    rows: &[StepRow],
-    states: &[StepState],
-    changed: &[usize],
-) -> Result<(), ApiError> {
-    for &i in changed {
-        let state = &states[i];
-        sqlx::query(
-            "UPDATE workshop_steps SET status = $2, started_at = $3, completed_at = $4, updated_at = now(), rev = rev + 1
-             WHERE id = $1",
-        )
-        .bind(&rows[i].id)
-        .bind(state.status.as_str())
-        .bind(state.started_at)
-        .bind(state.completed_at)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
 }

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use wp_domain::ids::{new_id, IdKind};
-use wp_domain::{limits, steps};
+use wp_domain::{steps, Mutation};
+
+use super::mutate::run;
 
 use sqlx::AssertSqlSafe;
 
@@ -74,21 +76,25 @@ pub async fn put(
     JsonBody(body): JsonBody<PutNote>,
 ) -> Result<Json<Value>, ApiError> {
     check_step(&scope)?;
-    limits::check_note(&body.content)?;
-    let sql = format!(
-        "INSERT INTO notes (id, workshop_id, user_id, step_id, content)
-         SELECT $4, w.id, $2, $3, $5 FROM workshops w WHERE {CAN_READ}
-         ON CONFLICT (workshop_id, user_id, step_id) DO UPDATE SET content = excluded.content, updated_at = now()
-         RETURNING content, updated_at"
-    );
-    let row: Option<(String, DateTime<Utc>)> = sqlx::query_as(AssertSqlSafe(sql))
-        .bind(&id)
-        .bind(&user.id)
-        .bind(&scope.step_id)
-        .bind(new_id(IdKind::Note))
-        .bind(&body.content)
-        .fetch_optional(&state.pool)
-        .await?;
+    let mutation = Mutation::SetNote {
+        note_id: new_id(IdKind::Note),
+        workshop_id: id.clone(),
+        step_id: scope.step_id.clone(),
+        content: body.content,
+        at: Utc::now(),
+    };
+    run(&state, &user, &mutation, || {
+        ApiError::not_found("Workshop not found")
+    })
+    .await?;
+    let row: Option<(String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT content, updated_at FROM notes WHERE workshop_id = $1 AND user_id = $2 AND step_id IS NOT DISTINCT FROM $3",
+    )
+    .bind(&id)
+    .bind(&user.id)
+    .bind(&scope.step_id)
+    .fetch_optional(&state.pool)
+    .await?;
     let (content, updated_at) = row.ok_or_else(|| ApiError::not_found("Workshop not found"))?;
     Ok(Json(
         json!({ "note": { "content": content, "updated_at": updated_at } }),

@@ -1,16 +1,15 @@
-//! Steps: complete one, save one's output. Both check the caller's rights in the query.
+//! Steps: start, complete, advance, revise, save an output. Each is a mutation run through
+//! the shared write path; the caller must be able to edit the workshop.
 
 use axum::extract::{Path, State};
 use axum::Json;
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use wp_domain::{progress, schema, steps as definitions, DomainError, StepStatus};
+use wp_domain::{steps as definitions, Change, Mutation};
 
-use super::model::{steps, write_states};
-use sqlx::AssertSqlSafe;
-
-use crate::access::CAN_EDIT;
+use super::model::steps;
+use super::mutate::run;
 use crate::auth::User;
 use crate::body::JsonBody;
 use crate::{ApiError, AppState};
@@ -19,48 +18,99 @@ fn step_not_found() -> ApiError {
     ApiError::not_found("Workshop step not found")
 }
 
-/// Locks the workshop row if the caller may edit it; 404 otherwise.
-async fn lock_editable(
-    tx: &mut sqlx::PgConnection,
-    id: &str,
-    user_id: &str,
-) -> Result<(), ApiError> {
-    let sql = format!("SELECT w.id FROM workshops w WHERE {CAN_EDIT} FOR UPDATE");
-    sqlx::query_scalar::<_, String>(AssertSqlSafe(sql))
-        .bind(id)
-        .bind(user_id)
-        .fetch_optional(tx)
-        .await?
-        .map(|_| ())
-        .ok_or_else(step_not_found)
+/// Which progress intent a route runs.
+#[derive(Clone, Copy)]
+enum Intent {
+    Start,
+    Complete,
+    Advance,
+    Revise,
+}
+
+async fn progress(
+    state: AppState,
+    user: User,
+    id: String,
+    step_id: String,
+    intent: Intent,
+) -> Result<Json<Value>, ApiError> {
+    definitions::find(&step_id).map_err(|_| step_not_found())?;
+    let (workshop_id, at, step) = (id.clone(), Utc::now(), step_id.clone());
+    let mutation = match intent {
+        Intent::Start => Mutation::StartStep {
+            workshop_id,
+            step_id: step,
+            at,
+        },
+        Intent::Complete => Mutation::CompleteStep {
+            workshop_id,
+            step_id: step,
+            at,
+        },
+        Intent::Advance => Mutation::AdvanceStep {
+            workshop_id,
+            step_id: step,
+            at,
+        },
+        Intent::Revise => Mutation::ReviseStep {
+            workshop_id,
+            step_id: step,
+            at,
+        },
+    };
+    run(&state, &user, &mutation, step_not_found).await?;
+    let mut conn = state.pool.acquire().await?;
+    let rows = steps(&mut conn, &id, false).await?;
+    let status = rows
+        .iter()
+        .find(|s| s.step_id == step_id)
+        .map(|s| s.status.clone())
+        .ok_or_else(step_not_found)?;
+    Ok(Json(
+        json!({ "success": true, "stepId": step_id, "status": status }),
+    ))
 }
 
 /// `POST /api/workshops/{id}/steps/{stepId}/complete` → 200
-/// `{"success": true, "stepId", "status": "complete"}`; 404 "Workshop step not found" for an
-/// unknown step or a workshop the caller may not edit (the ownership check the original
-/// lacked); 409 when the step has no output yet (the app's rule).
+/// `{"success": true, "stepId", "status": "complete"}`; 404 "Workshop step not
+/// found" for an unknown step or a workshop the caller may not edit (the ownership check the
+/// original lacked); 409 when the step has no output yet (the app's rule).
 pub async fn complete(
     State(state): State<AppState>,
     user: User,
     Path((id, step_id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    definitions::find(&step_id).map_err(|_| step_not_found())?;
-    let mut tx = state.pool.begin().await?;
-    lock_editable(&mut tx, &id, &user.id).await?;
-    let rows = steps(&mut tx, &id, true).await?;
-    let mut states = rows
-        .iter()
-        .map(|r| r.state())
-        .collect::<Result<Vec<_>, _>>()?;
-    let changed = match progress::complete(&mut states, &step_id, Utc::now()) {
-        Err(DomainError::UnknownStep(_)) => return Err(step_not_found()),
-        other => other?,
-    };
-    write_states(&mut tx, &rows, &states, &changed).await?;
-    tx.commit().await?;
-    Ok(Json(
-        json!({ "success": true, "stepId": step_id, "status": "complete" }),
-    ))
+    progress(state, user, id, step_id, Intent::Complete).await
+}
+
+/// `POST /api/workshops/{id}/steps/{stepId}/start` → 200 as complete; 409 for a complete step.
+pub async fn start(
+    State(state): State<AppState>,
+    user: User,
+    Path((id, step_id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    progress(state, user, id, step_id, Intent::Start).await
+}
+
+/// `POST /api/workshops/{id}/steps/{stepId}/advance` → 200: the step completes and the next
+/// starts.
+pub async fn advance(
+    State(state): State<AppState>,
+    user: User,
+    Path((id, step_id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    progress(state, user, id, step_id, Intent::Advance).await
+}
+
+/// `POST /api/workshops/{id}/steps/{stepId}/revise` → 200: a complete step returns to work,
+/// later steps need regeneration, a completed workshop becomes active; 409 for a step that
+/// is not complete.
+pub async fn revise(
+    State(state): State<AppState>,
+    user: User,
+    Path((id, step_id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    progress(state, user, id, step_id, Intent::Revise).await
 }
 
 #[derive(Deserialize)]
@@ -78,38 +128,19 @@ pub async fn save_output(
     JsonBody(body): JsonBody<SaveOutput>,
 ) -> Result<Json<Value>, ApiError> {
     definitions::find(&step_id).map_err(|_| step_not_found())?;
-    schema::validate(&step_id, &body.output)?;
-    let mut tx = state.pool.begin().await?;
-    lock_editable(&mut tx, &id, &user.id).await?;
-    let status: Option<String> = sqlx::query_scalar(
-        "SELECT status FROM workshop_steps WHERE workshop_id = $1 AND step_id = $2 FOR UPDATE",
-    )
-    .bind(&id)
-    .bind(&step_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    match status.as_deref().and_then(StepStatus::parse) {
-        None => return Err(step_not_found()),
-        Some(StepStatus::Complete) => {
-            return Err(DomainError::StepTransition {
-                step: step_id,
-                reason: "is complete; revise it before changing its output".into(),
-            }
-            .into())
-        }
-        Some(_) => {}
-    }
-    sqlx::query("UPDATE workshop_steps SET output = $3, updated_at = now(), rev = rev + 1 WHERE workshop_id = $1 AND step_id = $2")
-        .bind(&id)
-        .bind(&step_id)
-        .bind(sqlx::types::Json(&body.output))
-        .execute(&mut *tx)
-        .await?;
-    let step = steps(&mut tx, &id, false)
+    let mutation = Mutation::SaveStepOutput {
+        workshop_id: id.clone(),
+        step_id: step_id.clone(),
+        output: body.output,
+        at: Utc::now(),
+    };
+    let changes = run(&state, &user, &mutation, step_not_found).await?;
+    debug_assert!(changes.iter().all(|c| matches!(c, Change::Step(_))));
+    let mut conn = state.pool.acquire().await?;
+    let step = steps(&mut conn, &id, false)
         .await?
         .into_iter()
         .find(|s| s.step_id == step_id)
         .ok_or_else(step_not_found)?;
-    tx.commit().await?;
     Ok(Json(json!({ "step": step })))
 }

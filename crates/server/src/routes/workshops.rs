@@ -6,10 +6,11 @@ use axum::Json;
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use wp_domain::ids::{new_id, IdKind};
-use wp_domain::{limits, progress, Visibility, WorkshopStatus};
+use wp_domain::ids::{self, new_id, IdKind};
+use wp_domain::{limits, DomainError, Mutation, Visibility, WorkshopStatus};
 
 use super::model::{steps, WorkshopRow, WORKSHOP_COLUMNS};
+use super::mutate::{run, run_in};
 use sqlx::AssertSqlSafe;
 
 use crate::access::{CAN_READ, IS_OWNER};
@@ -55,22 +56,19 @@ pub struct CreateWorkshop {
     #[serde(default)]
     original_idea: String,
     visibility: Option<String>,
+    /// The step rows, as an import carries them: `[{id?, stepId, output?, summary?}]`.
+    /// Steps not listed get a server-made id and no output.
+    #[serde(default)]
+    steps: Vec<CreateStep>,
 }
 
-fn check_id(id: &str) -> Result<(), ApiError> {
-    let valid = id.starts_with("ws_")
-        && (4..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if valid {
-        Ok(())
-    } else {
-        Err(ApiError::field(
-            "id",
-            "id must be \"ws_\" followed by 1 to 61 letters, digits, \"_\" or \"-\"",
-        ))
-    }
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CreateStep {
+    id: Option<String>,
+    step_id: String,
+    output: Option<Value>,
+    summary: Option<String>,
 }
 
 fn check_visibility(v: &str) -> Result<(), ApiError> {
@@ -79,8 +77,10 @@ fn check_visibility(v: &str) -> Result<(), ApiError> {
         .ok_or_else(|| ApiError::field("visibility", "visibility must be one of private, shared"))
 }
 
-/// `POST /api/workshops` → 201 `{"workshop"}` with its ten steps (the first in progress).
-/// Replaying a create with the caller's own existing id answers 200 with that workshop.
+/// `POST /api/workshops` → 201 `{"workshop"}` with its ten steps (the first in progress),
+/// outputs and summaries as given in `steps` (validated against each step's schema, 400
+/// naming `output.<path>`). Replaying a create with the caller's own existing id answers
+/// 200 with that workshop; an id another user holds answers 409.
 pub async fn create(
     State(state): State<AppState>,
     user: User,
@@ -88,50 +88,54 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let title = limits::normalize_title(body.title.as_deref())?;
     if let Some(id) = &body.id {
-        check_id(id)?;
+        ids::check(IdKind::Workshop, "id", id)?;
     }
     let visibility = body.visibility.unwrap_or_else(|| "private".into());
     check_visibility(&visibility)?;
+    let mut steps = Mutation::new_steps();
+    for (i, given) in body.steps.into_iter().enumerate() {
+        let Some(step) = steps.iter_mut().find(|s| s.step_id == given.step_id) else {
+            return Err(ApiError::field(
+                format!("steps[{i}].stepId"),
+                DomainError::UnknownStep(given.step_id).to_string(),
+            ));
+        };
+        if let Some(id) = given.id {
+            step.id = id;
+        }
+        step.output = given.output;
+        step.summary = given.summary;
+    }
     let id = body.id.unwrap_or_else(|| new_id(IdKind::Workshop));
-    let mut tx = state.pool.begin().await?;
-    let inserted = sqlx::query(
-        "INSERT INTO workshops (id, owner_id, title, original_idea, visibility) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(&id)
-    .bind(&user.id)
-    .bind(&title)
-    .bind(body.original_idea.trim())
-    .bind(&visibility)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if inserted == 0 {
-        tx.rollback().await?;
-        let existing = fetch(&state, &id, &user.id).await;
-        return match existing {
-            Ok(workshop) if workshop["ownerId"] == user.id.as_str() => {
-                Ok((StatusCode::OK, Json(json!({ "workshop": workshop }))))
-            }
-            _ => Err(ApiError::new(
+    let mutation = Mutation::CreateWorkshop {
+        workshop_id: id.clone(),
+        title,
+        original_idea: body.original_idea,
+        steps,
+        at: Utc::now(),
+    };
+    let changes = match run(&state, &user, &mutation, not_found).await {
+        Err(e) if e.field.as_deref() == Some("workshopId") => {
+            return Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "A workshop with this id already exists",
-            )),
-        };
+            ))
+        }
+        other => other?,
+    };
+    if changes.is_empty() {
+        return Ok((
+            StatusCode::OK,
+            Json(json!({ "workshop": fetch(&state, &id, &user.id).await? })),
+        ));
     }
-    for step in progress::initial(Utc::now()) {
-        sqlx::query(
-            "INSERT INTO workshop_steps (id, workshop_id, step_id, status, started_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(new_id(IdKind::WorkshopStep))
-        .bind(&id)
-        .bind(&step.step_id)
-        .bind(step.status.as_str())
-        .bind(step.started_at)
-        .execute(&mut *tx)
-        .await?;
+    if visibility != Visibility::Private.as_str() {
+        sqlx::query("UPDATE workshops SET visibility = $2 WHERE id = $1")
+            .bind(&id)
+            .bind(&visibility)
+            .execute(&state.pool)
+            .await?;
     }
-    tx.commit().await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "workshop": fetch(&state, &id, &user.id).await? })),
@@ -206,24 +210,37 @@ pub async fn update(
     if let Some(v) = &body.visibility {
         check_visibility(v)?;
     }
+    let mut tx = state.pool.begin().await?;
+    let mut renamed = false;
+    if let Some(title) = title {
+        let rename = Mutation::RenameWorkshop {
+            workshop_id: id.clone(),
+            title,
+            at: Utc::now(),
+        };
+        renamed = !run_in(&mut tx, &user, &rename, not_found).await?.is_empty();
+    }
+    // Fields no mutation carries yet: the idea, draft/active/paused, visibility.
     let sql = format!(
-        "UPDATE workshops w SET title = coalesce($3, w.title), original_idea = coalesce($4, w.original_idea),
-            status = coalesce($5, w.status), visibility = coalesce($6, w.visibility), updated_at = now(), rev = w.rev + 1
+        "UPDATE workshops w SET original_idea = coalesce($3, w.original_idea),
+            status = coalesce($4, w.status), visibility = coalesce($5, w.visibility), updated_at = now(),
+            rev = w.rev + CASE WHEN $6 THEN 0 ELSE 1 END
          WHERE {IS_OWNER}"
     );
     let updated = sqlx::query(AssertSqlSafe(sql))
         .bind(&id)
         .bind(&user.id)
-        .bind(title)
         .bind(body.original_idea.as_deref().map(str::trim))
         .bind(body.status)
         .bind(body.visibility)
-        .execute(&state.pool)
+        .bind(renamed)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
     if updated == 0 {
         return Err(not_found());
     }
+    tx.commit().await?;
     Ok(Json(
         json!({ "workshop": fetch(&state, &id, &user.id).await? }),
     ))
@@ -235,14 +252,13 @@ pub async fn delete(
     user: User,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let sql = format!("UPDATE workshops w SET deleted_at = now(), updated_at = now(), rev = w.rev + 1 WHERE {IS_OWNER}");
-    let deleted = sqlx::query(AssertSqlSafe(sql))
-        .bind(&id)
-        .bind(&user.id)
-        .execute(&state.pool)
-        .await?
-        .rows_affected();
-    if deleted == 0 {
+    let delete = Mutation::DeleteWorkshop {
+        workshop_id: id,
+        at: Utc::now(),
+    };
+    // A trashed workshop is invisible to REST: trashing it again looks like a missing one.
+    let changes = run(&state, &user, &delete, not_found).await?;
+    if changes.is_empty() {
         return Err(not_found());
     }
     Ok(Json(json!({ "success": true })))
@@ -257,31 +273,16 @@ pub async fn complete(
     user: User,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let mut tx = state.pool.begin().await?;
-    let sql = format!("SELECT w.status FROM workshops w WHERE {IS_OWNER} FOR UPDATE");
-    let status: Option<String> = sqlx::query_scalar(AssertSqlSafe(sql))
-        .bind(&id)
-        .bind(&user.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let status = status.ok_or_else(|| {
+    let complete = Mutation::CompleteWorkshop {
+        workshop_id: id,
+        at: Utc::now(),
+    };
+    run(&state, &user, &complete, || {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
             "Workshop not found or access denied",
         )
-    })?;
-    if status != WorkshopStatus::Completed.as_str() {
-        let rows = steps(&mut tx, &id, false).await?;
-        let states = rows
-            .iter()
-            .map(|r| r.state())
-            .collect::<Result<Vec<_>, _>>()?;
-        progress::completion_gate(&states)?;
-        sqlx::query("UPDATE workshops SET status = 'completed', updated_at = now(), rev = rev + 1 WHERE id = $1")
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
+    })
+    .await?;
     Ok(Json(json!({ "success": true, "status": "completed" })))
 }

@@ -132,6 +132,25 @@ impl TestServer {
         self.call(Method::DELETE, path, Some(token), None).await
     }
 
+    /// A second server process on the same database: its own pool and port. Returns its
+    /// base URL; it serves until the test ends.
+    pub async fn second_process(&self) -> String {
+        let options = self.pool.connect_options();
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(20)
+            .connect_with((*options).clone())
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            axum::serve(listener, router(AppState { pool }))
+                .await
+                .unwrap();
+        });
+        base
+    }
+
     /// Creates a workshop and returns its id.
     pub async fn workshop(&self, token: &str, title: &str) -> String {
         let r = self

@@ -1,0 +1,125 @@
+//! The sync protocol's bodies (docs/sync.md), shared by the server and the client so that
+//! both read and write one definition. Unknown fields are ignored on both sides, so either
+//! can add fields without breaking the other; [`crate::mutation::PROTOCOL_VERSION`] names
+//! the vocabulary.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::Change;
+
+/// `POST /api/sync/push`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushRequest {
+    pub protocol_version: u32,
+    /// The client's id: one desktop database, bound to one user at its first push.
+    pub client_id: String,
+    /// In id order, ids consecutive.
+    pub mutations: Vec<PushMutation>,
+}
+
+/// One queued mutation as it travels: its per-client id (1, 2, 3... no gaps), its name and
+/// arguments (a [`crate::Mutation`] when the server knows the name), and the server
+/// revision of the row it was made against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushMutation {
+    pub id: i64,
+    pub name: String,
+    pub args: Value,
+    #[serde(default)]
+    pub base_rev: Option<i64>,
+}
+
+/// What became of one pushed mutation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    /// Applied now.
+    Applied,
+    /// Refused by a domain rule; counts as processed (it leaves the queue; the user sees it).
+    Rejected,
+    /// Processed by an earlier push (a retry or a duplicate); no second effect.
+    Duplicate,
+    /// The server does not know this mutation; it stays in the queue until the server is
+    /// upgraded. Nothing after it in the batch was processed.
+    UpgradeRequired,
+}
+
+/// The result of one pushed mutation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MutationResult {
+    pub id: i64,
+    pub outcome: Outcome,
+    /// For a rejection: the domain's message, naming the field and the limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// The answer to a push: one result per mutation processed, in order. Mutations after the
+/// first one not processed (a gap, an unknown mutation) get no result and must be sent again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushResponse {
+    /// The last mutation id of this client the server has processed.
+    pub last_mutation_id: i64,
+    pub results: Vec<MutationResult>,
+}
+
+/// A batch-level refusal code in an error body (`{"error", "code"}`), for the client to act on.
+pub mod codes {
+    /// The client id's mutation ids no longer match the server's record (the database was
+    /// restored from its own backup or copied): take a new client id and renumber.
+    pub const CLIENT_RESET: &str = "client_reset";
+    /// The client id belongs to another user.
+    pub const CLIENT_OWNED: &str = "client_owned";
+}
+
+/// `GET /api/sync/pull?cursor=&limit=&clientId=`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PullResponse {
+    /// The cursor could not be served (the server's history was rewritten by a restore, the
+    /// cursor is malformed or older than the tombstones kept): rebuild from a full pull
+    /// (cursor absent). No changes come with a reset.
+    #[serde(default)]
+    pub reset: bool,
+    /// Pass back as `cursor` for the next page. Opaque.
+    pub cursor: String,
+    pub has_more: bool,
+    /// The last mutation id of `clientId` the server has processed (0 when none).
+    pub last_mutation_id: i64,
+    /// In commit order; a row whose parent the client may lack comes after its parent.
+    pub changes: Vec<PulledChange>,
+}
+
+/// A row to keep, with its server revision, or a row to remove.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PulledChange {
+    Put(PutRow),
+    Delete(Tombstone),
+}
+
+/// A row as the server holds it now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PutRow {
+    /// The server's revision of the row.
+    pub rev: i64,
+    #[serde(flatten)]
+    pub row: Change,
+}
+
+/// A row that no longer exists on the server (or the caller lost access to).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tombstone {
+    /// `workshop`, `step`, `note` or `member`.
+    pub entity: String,
+    pub id: String,
+}

@@ -1,0 +1,7 @@
+//! Sync (docs/sync.md): clients push queued mutations, which the server re-runs with the
+//! domain's rules ([`push`]), and pull every change they may see since their cursor
+//! ([`pull`]). [`rows`] is the one PostgreSQL write path for mutations.
+
+pub mod pull;
+pub mod push;
+pub mod rows;

@@ -1,0 +1,327 @@
+//! `GET /api/sync/pull`: every change the caller may see since their cursor, in commit order.
+
+use std::collections::{HashMap, HashSet};
+
+use axum::extract::{Query, State};
+use axum::Json;
+use serde::Deserialize;
+use sqlx::PgConnection;
+use wp_domain::protocol::{PullResponse, PulledChange, PutRow, Tombstone};
+use wp_domain::Change;
+
+use super::rows::{
+    MemberDb, NoteDb, StepDb, WorkshopDb, MEMBER_SELECT, NOTE_SELECT, STEP_SELECT, WORKSHOP_SELECT,
+};
+use crate::auth::User;
+use crate::{ApiError, AppState};
+
+/// Rows per page when the client does not say: 500.
+pub const DEFAULT_LIMIT: i64 = 500;
+/// Most rows per page: 2,000.
+pub const MAX_LIMIT: i64 = 2_000;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PullQuery {
+    cursor: Option<String>,
+    limit: Option<i64>,
+    client_id: Option<String>,
+}
+
+/// A position in the change log and the id of the change there: `"{position}.{changeId}"`.
+struct Cursor {
+    position: i64,
+    change_id: String,
+}
+
+impl Cursor {
+    fn parse(text: &str) -> Option<Cursor> {
+        let (position, change_id) = text.split_once('.')?;
+        Some(Cursor {
+            position: position.parse().ok().filter(|p| *p > 0)?,
+            change_id: change_id.to_string(),
+        })
+    }
+
+    fn text(&self) -> String {
+        format!("{}.{}", self.position, self.change_id)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Entry {
+    position: i64,
+    change_id: String,
+    entity: String,
+    entity_id: String,
+    workshop_id: String,
+    user_id: Option<String>,
+    deleted: bool,
+}
+
+/// Who can see a log entry: the workshop's owner and members; a note only its author.
+const VISIBLE: &str = "(l.entity <> 'note' OR l.user_id = $2) AND EXISTS (SELECT 1 FROM workshops w
+      WHERE w.id = l.workshop_id AND (w.owner_id = $2 OR EXISTS
+        (SELECT 1 FROM workshop_members m WHERE m.workshop_id = w.id AND m.user_id = $2)))";
+
+/// `GET /api/sync/pull?cursor=&limit=&clientId=` → 200 [`PullResponse`].
+///
+/// Reads in one REPEATABLE READ snapshot. A cursor names a position and the change there; if
+/// that change is not what the log holds (a restored backup rewrote history), the position
+/// is past the log's end, or the cursor is malformed, the answer is `reset: true` and the
+/// client rebuilds from a full pull. Within a page, each row comes once, at its first
+/// position, with its current value; a workshop the caller just gained access to comes whole.
+pub async fn pull(
+    State(state): State<AppState>,
+    user: User,
+    Query(query): Query<PullQuery>,
+) -> Result<Json<PullResponse>, ApiError> {
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let mut tx = state.pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    let last_mutation_id: i64 = match &query.client_id {
+        Some(client) => sqlx::query_scalar(
+            "SELECT last_mutation_id FROM sync_clients WHERE id = $1 AND user_id = $2",
+        )
+        .bind(client)
+        .bind(&user.id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .unwrap_or(0),
+        None => 0,
+    };
+    let reset = || {
+        Json(PullResponse {
+            reset: true,
+            cursor: String::new(),
+            has_more: true,
+            last_mutation_id,
+            changes: vec![],
+        })
+    };
+    let from = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
+        None => 0,
+        Some(text) => {
+            let Some(cursor) = Cursor::parse(text) else {
+                return Ok(reset());
+            };
+            let held: Option<String> =
+                sqlx::query_scalar("SELECT change_id::text FROM sync_log WHERE position = $1")
+                    .bind(cursor.position)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if held.as_deref() != Some(cursor.change_id.as_str()) {
+                return Ok(reset());
+            }
+            cursor.position
+        }
+    };
+    let entries: Vec<Entry> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT l.position, l.change_id::text AS change_id, l.entity, l.entity_id, l.workshop_id, l.user_id, l.deleted
+         FROM sync_log l WHERE l.position > $1 AND {VISIBLE} ORDER BY l.position LIMIT $3"
+    )))
+    .bind(from)
+    .bind(&user.id)
+    .bind(limit + 1)
+    .fetch_all(&mut *tx)
+    .await?;
+    let has_more = entries.len() as i64 > limit;
+    let entries = &entries[..entries.len().min(limit as usize)];
+    let next = match entries.last() {
+        Some(last) if has_more => Some(Cursor {
+            position: last.position,
+            change_id: last.change_id.clone(),
+        }),
+        // The whole log as this snapshot sees it has been read: move to its end, past
+        // changes the caller may not see.
+        _ => sqlx::query_as::<_, (i64, String)>(
+            "SELECT position, change_id::text FROM sync_log ORDER BY position DESC LIMIT 1",
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .filter(|(position, _)| *position > from)
+        .map(|(position, change_id)| Cursor {
+            position,
+            change_id,
+        }),
+    };
+    let changes = page(&mut tx, entries, &user.id).await?;
+    tx.commit().await?;
+    Ok(Json(PullResponse {
+        reset: false,
+        cursor: next.map(|c| c.text()).or(query.cursor).unwrap_or_default(),
+        has_more,
+        last_mutation_id,
+        changes,
+    }))
+}
+
+/// The current rows behind a page of log entries, each once, in the order of its first entry.
+async fn page(
+    conn: &mut PgConnection,
+    entries: &[Entry],
+    user_id: &str,
+) -> Result<Vec<PulledChange>, ApiError> {
+    let ids = |entity: &str| -> Vec<String> {
+        entries
+            .iter()
+            .filter(|e| e.entity == entity && !e.deleted)
+            .map(|e| e.entity_id.clone())
+            .collect()
+    };
+    // Workshops the caller gained access to in this page come whole.
+    let joined: Vec<String> = entries
+        .iter()
+        .filter(|e| e.entity == "member" && !e.deleted && e.user_id.as_deref() == Some(user_id))
+        .map(|e| e.workshop_id.clone())
+        .collect();
+    let mut rows: HashMap<(String, String), PutRow> = HashMap::new();
+    let mut whole: HashMap<String, Vec<PutRow>> = HashMap::new();
+
+    let workshops: Vec<WorkshopDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{WORKSHOP_SELECT} WHERE id = ANY($1) OR id = ANY($2)"
+    )))
+    .bind(ids("workshop"))
+    .bind(&joined)
+    .fetch_all(&mut *conn)
+    .await?;
+    for w in workshops {
+        let rev = w.rev;
+        let record = w.record()?;
+        let put = PutRow {
+            rev,
+            row: Change::Workshop(record.clone()),
+        };
+        if joined.contains(&record.id) {
+            whole
+                .entry(record.id.clone())
+                .or_default()
+                .push(put.clone());
+        }
+        rows.insert(("workshop".into(), record.id), put);
+    }
+    let steps: Vec<StepDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{STEP_SELECT} JOIN step_definitions d ON d.id = s.step_id
+         WHERE s.id = ANY($1) OR s.workshop_id = ANY($2) ORDER BY s.workshop_id, d.position"
+    )))
+    .bind(ids("step"))
+    .bind(&joined)
+    .fetch_all(&mut *conn)
+    .await?;
+    for s in steps {
+        let rev = s.rev;
+        let record = s.record()?;
+        let put = PutRow {
+            rev,
+            row: Change::Step(record.clone()),
+        };
+        if joined.contains(&record.workshop_id) {
+            whole
+                .entry(record.workshop_id.clone())
+                .or_default()
+                .push(put.clone());
+        }
+        rows.insert(("step".into(), record.id), put);
+    }
+    let notes: Vec<NoteDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{NOTE_SELECT} WHERE user_id = $3 AND (id = ANY($1) OR workshop_id = ANY($2))"
+    )))
+    .bind(ids("note"))
+    .bind(&joined)
+    .bind(user_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for n in notes {
+        let put = PutRow {
+            rev: n.rev,
+            row: Change::Note(n.record()),
+        };
+        let Change::Note(record) = &put.row else {
+            unreachable!()
+        };
+        let key = ("note".to_string(), record.id.clone());
+        if joined.contains(&record.workshop_id) {
+            whole
+                .entry(record.workshop_id.clone())
+                .or_default()
+                .push(put.clone());
+        }
+        rows.insert(key, put);
+    }
+    let members: Vec<MemberDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{MEMBER_SELECT} WHERE id = ANY($1) OR workshop_id = ANY($2)"
+    )))
+    .bind(ids("member"))
+    .bind(&joined)
+    .fetch_all(&mut *conn)
+    .await?;
+    for m in members {
+        let rev = m.rev;
+        let record = m.record()?;
+        let put = PutRow {
+            rev,
+            row: Change::Member(record.clone()),
+        };
+        if joined.contains(&record.workshop_id) {
+            whole
+                .entry(record.workshop_id.clone())
+                .or_default()
+                .push(put.clone());
+        }
+        rows.insert(("member".into(), record.id), put);
+    }
+
+    let mut out = Vec::with_capacity(entries.len());
+    let mut sent: HashSet<(String, String)> = HashSet::new();
+    for e in entries {
+        let key = (e.entity.clone(), e.entity_id.clone());
+        if e.deleted {
+            // The last word on a row: a later entry for it cannot exist in this snapshot.
+            sent.insert(key);
+            out.push(PulledChange::Delete(Tombstone {
+                entity: e.entity.clone(),
+                id: e.entity_id.clone(),
+            }));
+            continue;
+        }
+        if e.entity == "member" && e.user_id.as_deref() == Some(user_id) {
+            if let Some(all) = whole.remove(&e.workshop_id) {
+                for put in all {
+                    let k = (entity_of(&put.row).to_string(), id_of(&put.row).to_string());
+                    if sent.insert(k) {
+                        out.push(PulledChange::Put(put));
+                    }
+                }
+            }
+        }
+        if sent.contains(&key) {
+            continue;
+        }
+        // Missing now: deleted later, and that tombstone comes at its own position.
+        if let Some(put) = rows.get(&key) {
+            sent.insert(key);
+            out.push(PulledChange::Put(put.clone()));
+        }
+    }
+    Ok(out)
+}
+
+fn entity_of(change: &Change) -> &'static str {
+    match change {
+        Change::Workshop(_) => "workshop",
+        Change::Step(_) => "step",
+        Change::Note(_) => "note",
+        Change::Member(_) => "member",
+    }
+}
+
+fn id_of(change: &Change) -> &str {
+    match change {
+        Change::Workshop(w) => &w.id,
+        Change::Step(s) => &s.id,
+        Change::Note(n) => &n.id,
+        Change::Member(m) => &m.id,
+    }
+}

@@ -1,0 +1,244 @@
+//! `POST /api/sync/push`: apply a client's queued mutations, exactly once.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use wp_domain::mutation::PROTOCOL_VERSION;
+use wp_domain::protocol::{
+    codes, MutationResult, Outcome, PushMutation, PushRequest, PushResponse,
+};
+use wp_domain::Mutation;
+
+use super::rows::apply_mutation;
+use crate::auth::User;
+use crate::body::JsonBody;
+use crate::{ApiError, AppState};
+
+/// Most mutations in one push; a larger batch is refused with 413 and the client splits it.
+pub const MAX_BATCH: usize = 500;
+
+/// SHA-256 over a mutation's name, arguments (canonical JSON: keys sorted) and base revision.
+fn fingerprint(m: &PushMutation) -> Vec<u8> {
+    let canonical = |v: &serde_json::Value| -> String {
+        // serde_json's `preserve_order` keeps insertion order; sort for a stable hash.
+        fn sorted(v: &serde_json::Value) -> serde_json::Value {
+            match v {
+                serde_json::Value::Object(map) => {
+                    let mut keys: Vec<_> = map.keys().collect();
+                    keys.sort();
+                    serde_json::Value::Object(
+                        keys.into_iter()
+                            .map(|k| (k.clone(), sorted(&map[k])))
+                            .collect(),
+                    )
+                }
+                serde_json::Value::Array(items) => {
+                    serde_json::Value::Array(items.iter().map(sorted).collect())
+                }
+                other => other.clone(),
+            }
+        }
+        sorted(v).to_string()
+    };
+    let mut h = Sha256::new();
+    h.update(m.name.as_bytes());
+    h.update([0]);
+    h.update(canonical(&m.args).as_bytes());
+    h.update([0]);
+    h.update(m.base_rev.unwrap_or(-1).to_be_bytes());
+    h.finalize().to_vec()
+}
+
+fn batch_error(status: StatusCode, code: &str, message: &str) -> ApiError {
+    ApiError {
+        extra: Some(json!({ "code": code })),
+        ..ApiError::new(status, message)
+    }
+}
+
+/// Locks the client's row (`FOR UPDATE`), creating it for `user_id` on first sight, so two
+/// server processes never both apply one client's mutation. Returns its last mutation id.
+async fn lock_client(
+    tx: &mut sqlx::PgConnection,
+    client_id: &str,
+    user_id: &str,
+) -> Result<i64, ApiError> {
+    sqlx::query(
+        "INSERT INTO sync_clients (id, user_id) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(client_id)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    let (owner, last): (String, i64) = sqlx::query_as(
+        "SELECT user_id, last_mutation_id FROM sync_clients WHERE id = $1 FOR UPDATE",
+    )
+    .bind(client_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if owner != user_id {
+        return Err(batch_error(
+            StatusCode::FORBIDDEN,
+            codes::CLIENT_OWNED,
+            "This client id belongs to another user; sign in again to get a new one",
+        ));
+    }
+    Ok(last)
+}
+
+/// Records a processed mutation: the client's last id and the mutation's fingerprint, in
+/// the transaction that holds its effect.
+async fn record(
+    tx: &mut sqlx::PgConnection,
+    client_id: &str,
+    m: &PushMutation,
+    outcome: &str,
+) -> Result<(), ApiError> {
+    sqlx::query("UPDATE sync_clients SET last_mutation_id = $2, updated_at = now() WHERE id = $1")
+        .bind(client_id)
+        .bind(m.id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO sync_mutations (client_id, mutation_id, hash, outcome) VALUES ($1, $2, $3, $4)")
+        .bind(client_id)
+        .bind(m.id)
+        .bind(fingerprint(m))
+        .bind(outcome)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// `POST /api/sync/push` `{protocolVersion, clientId, mutations: [{id, name, args, baseRev}]}`
+/// → 200 `{lastMutationId, results: [{id, outcome, error?, field?}]}`.
+///
+/// Each mutation runs in its own transaction that also records the client's last processed
+/// id, so a retried or duplicated push has no second effect. A rejected mutation counts as
+/// processed. Batch-level answers: 400 for a malformed body, 403 `client_owned`, 409
+/// `client_reset` when the ids no longer match what the server recorded (the client takes a
+/// new id and renumbers), 413 past [`MAX_BATCH`] mutations.
+pub async fn push(
+    State(state): State<AppState>,
+    user: User,
+    JsonBody(body): JsonBody<PushRequest>,
+) -> Result<Json<PushResponse>, ApiError> {
+    if body.client_id.is_empty() || body.client_id.len() > 64 {
+        return Err(ApiError::field(
+            "clientId",
+            "clientId must be 1 to 64 characters",
+        ));
+    }
+    if body.mutations.len() > MAX_BATCH {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("at most {MAX_BATCH} mutations per push"),
+        ));
+    }
+    let client_id = body.client_id.as_str();
+    let mut results = Vec::with_capacity(body.mutations.len());
+    let mut last = {
+        let mut tx = state.pool.begin().await?;
+        let last = lock_client(&mut tx, client_id, &user.id).await?;
+        tx.commit().await?;
+        last
+    };
+    // A mutation at or below `last` was processed before: the same fingerprint is a retry
+    // (no second effect), another one means a second copy of the client's database.
+    for m in &body.mutations {
+        let mut tx = state.pool.begin().await?;
+        last = lock_client(&mut tx, client_id, &user.id).await?;
+        if m.id <= last {
+            let hash: Option<Vec<u8>> = sqlx::query_scalar(
+                "SELECT hash FROM sync_mutations WHERE client_id = $1 AND mutation_id = $2",
+            )
+            .bind(client_id)
+            .bind(m.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            if hash.is_some_and(|h| h != fingerprint(m)) {
+                return Err(batch_error(
+                    StatusCode::CONFLICT,
+                    codes::CLIENT_RESET,
+                    "This client's mutation ids were used by another copy of its database; take a new client id",
+                ));
+            }
+            results.push(MutationResult {
+                id: m.id,
+                outcome: Outcome::Duplicate,
+                error: None,
+                field: None,
+            });
+            continue;
+        }
+        if m.id != last + 1 {
+            // A gap: the ids before it have not arrived. Stop; the client sends them again.
+            tx.rollback().await?;
+            break;
+        }
+        let parsed: Result<Mutation, _> =
+            serde_json::from_value(json!({ "name": m.name, "args": m.args }));
+        let mutation = match parsed {
+            Ok(mutation) => mutation,
+            Err(e) if !Mutation::NAMES.contains(&m.name.as_str()) => {
+                tx.rollback().await?;
+                tracing::info!(name = %m.name, error = %e, "unknown mutation");
+                results.push(MutationResult {
+                    id: m.id,
+                    outcome: Outcome::UpgradeRequired,
+                    error: Some(format!(
+                        "this server does not know the mutation \"{}\" (protocol {PROTOCOL_VERSION}); it stays queued until the server is upgraded",
+                        m.name
+                    )),
+                    field: None,
+                });
+                break;
+            }
+            Err(e) => {
+                record(&mut tx, client_id, m, "rejected").await?;
+                tx.commit().await?;
+                results.push(MutationResult {
+                    id: m.id,
+                    outcome: Outcome::Rejected,
+                    error: Some(format!("{}: {e}", m.name)),
+                    field: Some("args".into()),
+                });
+                continue;
+            }
+        };
+        match apply_mutation(&mut tx, &mutation, &user.id).await? {
+            Ok(_) => {
+                record(&mut tx, client_id, m, "applied").await?;
+                tx.commit().await?;
+                results.push(MutationResult {
+                    id: m.id,
+                    outcome: Outcome::Applied,
+                    error: None,
+                    field: None,
+                });
+            }
+            Err(e) => {
+                // Nothing of the mutation stays; the rejection itself is recorded.
+                tx.rollback().await?;
+                let mut tx = state.pool.begin().await?;
+                lock_client(&mut tx, client_id, &user.id).await?;
+                record(&mut tx, client_id, m, "rejected").await?;
+                tx.commit().await?;
+                let api = ApiError::from(e.clone());
+                results.push(MutationResult {
+                    id: m.id,
+                    outcome: Outcome::Rejected,
+                    error: Some(e.to_string()),
+                    field: api.field,
+                });
+            }
+        }
+        last = m.id;
+    }
+    Ok(Json(PushResponse {
+        last_mutation_id: last,
+        results,
+    }))
+}

@@ -1,0 +1,378 @@
+//! The PostgreSQL twin of the desktop store's write path: load the rows a [`Mutation`]
+//! reads (the workshop row locked `FOR NO KEY UPDATE`: writers of one workshop take turns, while inserts of its child rows, which take a key-share lock, go on), run [`wp_domain::mutation::apply`], write the rows it
+//! returns, each `rev + 1`. REST routes and sync push both go through [`apply_mutation`].
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::PgConnection;
+use wp_domain::ids::{new_id, IdKind};
+use wp_domain::mutation::{apply, Context};
+use wp_domain::{
+    Change, DomainError, MemberRecord, Mutation, NoteRecord, Role, Rows, StepRecord, StepStatus,
+    Visibility, WorkshopRecord, WorkshopStatus,
+};
+
+use crate::ApiError;
+
+fn bad(what: &str, value: &str) -> ApiError {
+    ApiError::internal(format!("stored {what} \"{value}\" is not valid"))
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct WorkshopDb {
+    pub id: String,
+    pub owner_id: String,
+    pub title: String,
+    pub original_idea: String,
+    pub status: String,
+    pub visibility: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub rev: i64,
+}
+
+impl WorkshopDb {
+    pub fn record(self) -> Result<WorkshopRecord, ApiError> {
+        Ok(WorkshopRecord {
+            status: WorkshopStatus::parse(&self.status)
+                .ok_or_else(|| bad("status", &self.status))?,
+            visibility: Visibility::parse(&self.visibility)
+                .ok_or_else(|| bad("visibility", &self.visibility))?,
+            id: self.id,
+            owner_id: self.owner_id,
+            title: self.title,
+            original_idea: self.original_idea,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            deleted_at: self.deleted_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct StepDb {
+    pub id: String,
+    pub workshop_id: String,
+    pub step_id: String,
+    pub status: String,
+    pub output: Option<sqlx::types::Json<Value>>,
+    pub summary: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub rev: i64,
+}
+
+impl StepDb {
+    pub fn record(self) -> Result<StepRecord, ApiError> {
+        Ok(StepRecord {
+            status: StepStatus::parse(&self.status).ok_or_else(|| bad("status", &self.status))?,
+            id: self.id,
+            workshop_id: self.workshop_id,
+            step_id: self.step_id,
+            output: self.output.map(|j| j.0),
+            summary: self.summary,
+            started_at: self.started_at,
+            completed_at: self.completed_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct NoteDb {
+    pub id: String,
+    pub workshop_id: String,
+    pub step_id: Option<String>,
+    pub content: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub rev: i64,
+}
+
+impl NoteDb {
+    pub fn record(self) -> NoteRecord {
+        NoteRecord {
+            id: self.id,
+            workshop_id: self.workshop_id,
+            step_id: self.step_id,
+            content: self.content,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MemberDb {
+    pub id: String,
+    pub workshop_id: String,
+    pub user_id: String,
+    pub role: String,
+    pub created_at: DateTime<Utc>,
+    pub rev: i64,
+}
+
+impl MemberDb {
+    pub fn record(self) -> Result<MemberRecord, ApiError> {
+        Ok(MemberRecord {
+            role: Role::parse(&self.role).ok_or_else(|| bad("role", &self.role))?,
+            id: self.id,
+            workshop_id: self.workshop_id,
+            user_id: self.user_id,
+            created_at: self.created_at,
+        })
+    }
+}
+
+pub(crate) const WORKSHOP_SELECT: &str = "SELECT id, owner_id, title, original_idea, status, visibility, created_at, updated_at, deleted_at, rev FROM workshops";
+pub(crate) const STEP_SELECT: &str = "SELECT s.id, s.workshop_id, s.step_id, s.status, s.output, s.summary, s.started_at, s.completed_at, s.updated_at, s.rev FROM workshop_steps s";
+pub(crate) const NOTE_SELECT: &str =
+    "SELECT id, workshop_id, step_id, content, created_at, updated_at, rev FROM notes";
+pub(crate) const MEMBER_SELECT: &str =
+    "SELECT id, workshop_id, user_id, role, created_at, rev FROM workshop_members";
+
+/// Loads what `mutation` reads, locking the workshop row (`FOR UPDATE`) so that writers of
+/// one workshop take turns; returns the rows and the caller's role.
+async fn load(
+    conn: &mut PgConnection,
+    mutation: &Mutation,
+    user_id: &str,
+) -> Result<(Rows, Option<Role>), ApiError> {
+    let workshop_id = mutation.workshop_id();
+    let workshop: Option<WorkshopDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{WORKSHOP_SELECT} WHERE id = $1 FOR NO KEY UPDATE"
+    )))
+    .bind(workshop_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(workshop) = workshop else {
+        return Ok((Rows::default(), None));
+    };
+    let workshop = workshop.record()?;
+    let role = if workshop.owner_id == user_id {
+        Some(Role::Owner)
+    } else {
+        let role: Option<String> = sqlx::query_scalar(
+            "SELECT role FROM workshop_members WHERE workshop_id = $1 AND user_id = $2",
+        )
+        .bind(workshop_id)
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        role.as_deref().and_then(Role::parse)
+    };
+    let mut rows = Rows {
+        workshop: Some(workshop),
+        ..Rows::default()
+    };
+    let only_step = match mutation {
+        Mutation::SaveStepOutput { step_id, .. } => Some(step_id.as_str()),
+        _ => None,
+    };
+    if matches!(
+        mutation,
+        Mutation::SaveStepOutput { .. }
+            | Mutation::StartStep { .. }
+            | Mutation::CompleteStep { .. }
+            | Mutation::AdvanceStep { .. }
+            | Mutation::ReviseStep { .. }
+            | Mutation::CompleteWorkshop { .. }
+    ) {
+        let steps: Vec<StepDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{STEP_SELECT} JOIN step_definitions d ON d.id = s.step_id
+             WHERE s.workshop_id = $1 AND ($2::text IS NULL OR s.step_id = $2) ORDER BY d.position"
+        )))
+        .bind(workshop_id)
+        .bind(only_step)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.steps = steps
+            .into_iter()
+            .map(StepDb::record)
+            .collect::<Result<_, _>>()?;
+    }
+    if let Mutation::SetNote { step_id, .. } = mutation {
+        let note: Option<NoteDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{NOTE_SELECT} WHERE workshop_id = $1 AND user_id = $2 AND step_id IS NOT DISTINCT FROM $3"
+        )))
+        .bind(workshop_id)
+        .bind(user_id)
+        .bind(step_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        rows.note = note.map(NoteDb::record);
+    }
+    if let Mutation::AddMember {
+        user_id: member, ..
+    } = mutation
+    {
+        let found: Option<MemberDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{MEMBER_SELECT} WHERE workshop_id = $1 AND user_id = $2"
+        )))
+        .bind(workshop_id)
+        .bind(member)
+        .fetch_optional(&mut *conn)
+        .await?;
+        rows.member = found.map(MemberDb::record).transpose()?;
+    }
+    Ok((rows, role))
+}
+
+/// `id` if no row of `table` has it yet, else a new one of `kind`: two devices that made
+/// "the same" note or member offline gave it different ids, and the server keeps the first.
+async fn free_id(
+    conn: &mut PgConnection,
+    table: &str,
+    id: &str,
+    kind: IdKind,
+) -> Result<String, ApiError> {
+    let taken: Option<i32> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT 1 FROM {table} WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(match taken {
+        Some(_) => new_id(kind),
+        None => id.to_string(),
+    })
+}
+
+/// Writes a changed row whole: insert, or replace the row with the same id (a note: the
+/// caller's note in the same scope), bumping `rev`. `user_id` is the caller, a note's author.
+/// `Ok(Err(_))` when a workshop or step id is already another workshop's.
+async fn write(
+    conn: &mut PgConnection,
+    change: &Change,
+    user_id: &str,
+) -> Result<Result<(), DomainError>, ApiError> {
+    let taken = |field: &str| {
+        Ok(Err(DomainError::argument(
+            field,
+            "this id belongs to another workshop",
+        )))
+    };
+    match change {
+        Change::Workshop(w) => {
+            let done = sqlx::query(
+                "INSERT INTO workshops (id, owner_id, title, original_idea, status, visibility, created_at, updated_at, deleted_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 ON CONFLICT (id) DO UPDATE SET title = excluded.title, original_idea = excluded.original_idea,
+                   status = excluded.status, visibility = excluded.visibility, updated_at = excluded.updated_at,
+                   deleted_at = excluded.deleted_at, rev = workshops.rev + 1
+                 WHERE workshops.owner_id = excluded.owner_id",
+            )
+            .bind(&w.id)
+            .bind(&w.owner_id)
+            .bind(&w.title)
+            .bind(&w.original_idea)
+            .bind(w.status.as_str())
+            .bind(w.visibility.as_str())
+            .bind(w.created_at)
+            .bind(w.updated_at)
+            .bind(w.deleted_at)
+            .execute(conn)
+            .await?;
+            if done.rows_affected() == 0 {
+                return taken("workshopId");
+            }
+        }
+        Change::Step(s) => {
+            let done = sqlx::query(
+                "INSERT INTO workshop_steps (id, workshop_id, step_id, status, output, summary, started_at, completed_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 ON CONFLICT (id) DO UPDATE SET status = excluded.status, output = excluded.output,
+                   summary = excluded.summary, started_at = excluded.started_at, completed_at = excluded.completed_at,
+                   updated_at = excluded.updated_at, rev = workshop_steps.rev + 1
+                 WHERE workshop_steps.workshop_id = excluded.workshop_id",
+            )
+            .bind(&s.id)
+            .bind(&s.workshop_id)
+            .bind(&s.step_id)
+            .bind(s.status.as_str())
+            .bind(s.output.as_ref().map(sqlx::types::Json))
+            .bind(&s.summary)
+            .bind(s.started_at)
+            .bind(s.completed_at)
+            .bind(s.updated_at)
+            .execute(conn)
+            .await?;
+            if done.rows_affected() == 0 {
+                return taken("steps.id");
+            }
+        }
+        Change::Note(n) => {
+            let id = free_id(conn, "notes", &n.id, IdKind::Note).await?;
+            sqlx::query(
+                "INSERT INTO notes (id, workshop_id, user_id, step_id, content, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (workshop_id, user_id, step_id) DO UPDATE SET content = excluded.content,
+                   updated_at = excluded.updated_at, rev = notes.rev + 1",
+            )
+            .bind(&id)
+            .bind(&n.workshop_id)
+            .bind(user_id)
+            .bind(&n.step_id)
+            .bind(&n.content)
+            .bind(n.created_at)
+            .bind(n.updated_at)
+            .execute(conn)
+            .await?;
+        }
+        Change::Member(m) => {
+            let id = free_id(conn, "workshop_members", &m.id, IdKind::Member).await?;
+            sqlx::query(
+                "INSERT INTO workshop_members (id, workshop_id, user_id, role, created_at) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (workshop_id, user_id) DO UPDATE SET role = excluded.role, rev = workshop_members.rev + 1",
+            )
+            .bind(&id)
+            .bind(&m.workshop_id)
+            .bind(&m.user_id)
+            .bind(m.role.as_str())
+            .bind(m.created_at)
+            .execute(conn)
+            .await?;
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// Applies `mutation` for `user_id` inside the caller's transaction: the domain's rules
+/// decide, this writes. `Ok(Err(_))` is a rule the mutation broke (nothing written);
+/// `Err(_)` is the database failing.
+pub async fn apply_mutation(
+    conn: &mut PgConnection,
+    mutation: &Mutation,
+    user_id: &str,
+) -> Result<Result<Vec<Change>, DomainError>, ApiError> {
+    if let Mutation::AddMember {
+        user_id: member, ..
+    } = mutation
+    {
+        let exists: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
+            .bind(member)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if exists.is_none() {
+            return Ok(Err(DomainError::argument("userId", "no such user")));
+        }
+    }
+    let (rows, role) = load(conn, mutation, user_id).await?;
+    let ctx = Context {
+        now: Utc::now(),
+        actor: user_id.to_string(),
+        role,
+    };
+    let changes = match apply(&rows, mutation, &ctx) {
+        Ok(changes) => changes,
+        Err(e) => return Ok(Err(e)),
+    };
+    for change in &changes {
+        if let Err(e) = write(conn, change, user_id).await? {
+            return Ok(Err(e));
+        }
+    }
+    Ok(Ok(changes))
+}
