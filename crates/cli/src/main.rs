@@ -3,9 +3,11 @@
 //! Every command opens the same database as the desktop app (or `--db` /
 //! `$WORKSHOPPILOT_DB`), runs one store operation and prints its result. Errors go to
 //! stderr with a hint and a non-zero exit code: 3 invalid input, 4 not found, 5 conflict
-//! with the current state, 6 storage; 2 is a usage error.
+//! with the current state, 6 storage, 7 refused changes remain after `sync`, 8 sign-in
+//! needed (or no keyring), 9 the server is unreachable or refused; 2 is a usage error.
 
 mod print;
+mod sync;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -72,6 +74,23 @@ enum Command {
     /// Build packs: generate and export.
     #[command(subcommand, name = "build-pack")]
     BuildPack(BuildPackCommand),
+    /// Sign in to a sync server: the token is read from $WORKSHOPPILOT_TOKEN, a prompt or stdin,
+    /// checked with the server, and kept in the OS keyring.
+    Login {
+        /// The server's URL: https, or http to this machine only.
+        #[arg(long)]
+        server: String,
+        /// Do not keep the token (sync then needs $WORKSHOPPILOT_TOKEN).
+        #[arg(long)]
+        no_keyring: bool,
+    },
+    /// Sign out: delete the token from the keyring. Workshops and unsent changes stay.
+    Logout,
+    /// Sync once with the server (push, then pull); exit code 7 when refused changes remain.
+    Sync {
+        #[command(subcommand)]
+        command: Option<sync::SyncCommand>,
+    },
 }
 
 #[derive(Args)]
@@ -145,9 +164,10 @@ enum BuildPackCommand {
     },
 }
 
-/// A command's failure: the store's error, or one of the CLI's own with its code.
+/// A command's failure: the store's error, sync's, or one of the CLI's own with its code.
 enum Failure {
     Store(StoreError),
+    Sync(wp_sync::SyncError),
     Input(String),
 }
 
@@ -166,22 +186,52 @@ impl From<wp_store::BuildPackError> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(Failure::Input(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(3)
         }
-        Err(Failure::Store(e)) => {
-            let (code, hint) = match e.code() {
-                ErrorCode::InvalidInput => (3, "Fix the input named above and run the command again; nothing was changed."),
-                ErrorCode::NotFound => (4, "Run `workshoppilot list` (or `list --trash`) to see workshop ids and titles."),
-                ErrorCode::Conflict => (5, "Run `workshoppilot show <workshop>` to see the steps' status; nothing was changed."),
-                ErrorCode::Storage => (6, "Check the database path (--db or $WORKSHOPPILOT_DB), permissions and free disk space."),
+        Err(Failure::Sync(wp_sync::SyncError::Store(e))) => store_failure(e),
+        Err(Failure::Sync(e)) => {
+            let (code, hint) = if e.needs_sign_in() {
+                (
+                    8,
+                    "Run `workshoppilot login --server URL`, or set WORKSHOPPILOT_TOKEN.",
+                )
+            } else if matches!(e, wp_sync::SyncError::Keyring(_)) {
+                (8, "No usable OS keyring (Secret Service): set WORKSHOPPILOT_TOKEN instead, or pass --no-keyring to login.")
+            } else {
+                (9, "Nothing was lost: unsent changes stay queued for the next `workshoppilot sync`.")
             };
             eprintln!("error: {e}\nhint: {hint}");
             ExitCode::from(code)
         }
+        Err(Failure::Store(e)) => store_failure(e),
     }
+}
+
+/// Exits with the store error's code (3 invalid input, 4 not found, 5 conflict, 6 storage).
+fn store_failure(e: StoreError) -> ExitCode {
+    let (code, hint) = match e.code() {
+        ErrorCode::InvalidInput => (
+            3,
+            "Fix the input named above and run the command again; nothing was changed.",
+        ),
+        ErrorCode::NotFound => (
+            4,
+            "Run `workshoppilot list` (or `list --trash`) to see workshop ids and titles.",
+        ),
+        ErrorCode::Conflict => (
+            5,
+            "Run `workshoppilot show <workshop>` to see the steps' status; nothing was changed.",
+        ),
+        ErrorCode::Storage => (
+            6,
+            "Check the database path (--db or $WORKSHOPPILOT_DB), permissions and free disk space.",
+        ),
+    };
+    eprintln!("error: {e}\nhint: {hint}");
+    ExitCode::from(code)
 }
 
 fn read_input(path: &PathBuf) -> Result<String, Failure> {
@@ -231,7 +281,7 @@ fn resolve(store: &Store, reference: &str) -> Result<String, Failure> {
     }
 }
 
-fn run(cli: Cli) -> Result<(), Failure> {
+fn run(cli: Cli) -> Result<u8, Failure> {
     let db = match cli.db {
         Some(path) => path,
         None => wp_store::paths::default_db_path().ok_or_else(|| {
@@ -295,8 +345,16 @@ fn run(cli: Cli) -> Result<(), Failure> {
             };
             print::exported(&store.export_build_pack(&id, &request)?, json)
         }
+        Command::Login { server, no_keyring } => {
+            sync::login(&mut store, &server, no_keyring, json)?
+        }
+        Command::Logout => sync::logout(&store)?,
+        Command::Sync { command: None } => return sync::sync(&mut store, json),
+        Command::Sync {
+            command: Some(command),
+        } => sync::command(&mut store, command, json)?,
     }
-    Ok(())
+    Ok(0)
 }
 
 type StepOperation = fn(&mut Store, &str, &str) -> wp_store::Result<wp_store::WorkshopDetail>;

@@ -21,6 +21,12 @@ pub enum StoreError {
     /// Each line names the step and the field.
     #[error("cannot import: {}", problems.join("; "))]
     InvalidImport { problems: Vec<String> },
+    /// Signing in to an account other than the one this database is bound to.
+    #[error("this database belongs to user {bound_user} on {bound_url}; sign in to that account, or use another database (--db or $WORKSHOPPILOT_DATA_DIR) for this one: local notes carry no user and must not cross over")]
+    OtherAccount {
+        bound_url: String,
+        bound_user: String,
+    },
     /// The database was written by a newer version of the app.
     #[error("this database has schema version {found}, newer than this app's {supported}; update WorkshopPilot to open it (the file was not changed)")]
     NewerDatabase { found: u32, supported: u32 },
@@ -71,7 +77,7 @@ impl StoreError {
             ) => ErrorCode::Conflict,
             StoreError::Domain(DomainError::UnknownStep(_) | DomainError::WorkshopNotFound(_))
             | StoreError::NotFound { .. } => ErrorCode::NotFound,
-            StoreError::InTrash(_) => ErrorCode::Conflict,
+            StoreError::InTrash(_) | StoreError::OtherAccount { .. } => ErrorCode::Conflict,
             StoreError::Domain(_) | StoreError::InvalidImport { .. } => ErrorCode::InvalidInput,
             StoreError::BuildPack(e) if e.is_input_error() => ErrorCode::InvalidInput,
             StoreError::NewerDatabase { .. }

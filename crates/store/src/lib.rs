@@ -17,6 +17,7 @@ mod notes;
 mod outbox;
 pub mod paths;
 mod steps;
+mod sync;
 mod workshops;
 
 use std::path::{Path, PathBuf};
@@ -34,6 +35,7 @@ pub use model::{
     WorkshopSummary,
 };
 pub use mutate::Written;
+pub use sync::{PageApplied, Rejection, SyncState};
 pub use wp_build_pack::{BuildPack, BuildPackError, Kind as BuildPackKind};
 
 /// `Result` with [`StoreError`].

@@ -25,6 +25,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0003_mutation_outbox.sql",
         include_str!("../../../migrations/0003_mutation_outbox.sql"),
     ),
+    (
+        4,
+        "0004_sync_state.sql",
+        include_str!("../../../migrations/0004_sync_state.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the last migration's number.

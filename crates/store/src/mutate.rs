@@ -198,6 +198,7 @@ fn load(
             rows.member = member_record(conn, workshop_id, user_id)?;
         }
         Mutation::CreateWorkshop { .. }
+        | Mutation::PutWorkshop { .. }
         | Mutation::RenameWorkshop { .. }
         | Mutation::DeleteWorkshop { .. }
         | Mutation::RestoreWorkshop { .. } => {}
@@ -288,6 +289,28 @@ pub(crate) fn write(conn: &Connection, change: &Change) -> Result<i64> {
     Ok(rev?)
 }
 
+/// Loads what `mutation` reads, applies it and writes the changed rows, without queuing it;
+/// returns what was written and the mutation's `baseRev`. Call inside a transaction.
+pub(crate) fn apply_local(
+    conn: &Connection,
+    mutation: &Mutation,
+    user_id: &str,
+) -> Result<(Vec<Written>, Option<i64>)> {
+    let (rows, role, base_rev) = load(conn, mutation, user_id)?;
+    let ctx = Context {
+        now: now(),
+        actor: user_id.to_string(),
+        role,
+    };
+    let changes = apply(&rows, mutation, &ctx).map_err(store_error)?;
+    let mut written = Vec::with_capacity(changes.len());
+    for change in changes {
+        let rev = write(conn, &change)?;
+        written.push(Written { change, rev });
+    }
+    Ok((written, base_rev))
+}
+
 /// Maps the domain's "missing" and "in the trash" to the store's own errors, so callers
 /// see one error per situation whichever layer found it.
 fn store_error(e: DomainError) -> StoreError {
@@ -322,22 +345,10 @@ impl Store {
     pub fn mutate(&mut self, mutation: Mutation) -> Result<Vec<Written>> {
         let user_id = self.user_id.clone();
         write_transaction(&mut self.conn, |tx| {
-            let (rows, role, base_rev) = load(tx, &mutation, &user_id)?;
-            let ctx = Context {
-                now: now(),
-                actor: user_id.clone(),
-                role,
-            };
-            let changes = apply(&rows, &mutation, &ctx).map_err(store_error)?;
-            if changes.is_empty() {
-                return Ok(vec![]);
+            let (written, base_rev) = apply_local(tx, &mutation, &user_id)?;
+            if !written.is_empty() {
+                outbox::append(tx, &mutation, base_rev)?;
             }
-            let mut written = Vec::with_capacity(changes.len());
-            for change in changes {
-                let rev = write(tx, &change)?;
-                written.push(Written { change, rev });
-            }
-            outbox::append(tx, &mutation, base_rev)?;
             Ok(written)
         })
     }

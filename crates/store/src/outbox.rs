@@ -31,37 +31,10 @@ pub(crate) fn append(conn: &Connection, mutation: &Mutation, base_rev: Option<i6
 }
 
 impl Store {
-    /// Outbox entries with a mutation id greater than `after`, oldest first, at most `limit`.
+    /// Outbox entries (sent or not) with a mutation id greater than `after`, oldest first,
+    /// at most `limit`.
     pub fn outbox(&self, after: i64, limit: u32) -> Result<Vec<OutboxEntry>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT mutation_id, name, args, workshop_id, base_rev, created_at FROM outbox
-             WHERE mutation_id > ?1 ORDER BY mutation_id LIMIT ?2",
-        )?;
-        let rows = stmt.query_map((after, limit), |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<i64>>(4)?,
-                r.get(5)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (mutation_id, name, args, workshop_id, base_rev, created_at) = row?;
-            let args: serde_json::Value = serde_json::from_str(&args)?;
-            let mutation: Mutation =
-                serde_json::from_value(serde_json::json!({ "name": name, "args": args }))?;
-            out.push(OutboxEntry {
-                mutation_id,
-                mutation,
-                workshop_id,
-                base_rev,
-                created_at,
-            });
-        }
-        Ok(out)
+        crate::sync::outbox_rows(&self.conn, None, false, after, limit)
     }
 
     /// How many mutations wait in the outbox.

@@ -41,6 +41,9 @@ pub fn apply(rows: &Rows, mutation: &Mutation, ctx: &Context) -> Result<Vec<Chan
             steps,
             at: t,
         } => create(rows, ctx, workshop_id, title, original_idea, steps, at(t)),
+        Mutation::PutWorkshop {
+            workshop, steps, ..
+        } => put(rows, ctx, workshop, steps),
         Mutation::RenameWorkshop { title, at: t, .. } => {
             let mut workshop = live(rows, mutation, ctx)?;
             let title = limits::normalize_title(Some(title))?;
@@ -258,6 +261,61 @@ fn create(
     Ok(changes)
 }
 
+fn put(
+    rows: &Rows,
+    ctx: &Context,
+    workshop: &WorkshopRecord,
+    steps: &[StepRecord],
+) -> Result<Vec<Change>, DomainError> {
+    let new_steps: Vec<NewStep> = steps
+        .iter()
+        .map(|s| NewStep {
+            id: s.id.clone(),
+            step_id: s.step_id.clone(),
+            output: s.output.clone(),
+            summary: s.summary.clone(),
+        })
+        .collect();
+    // The same checks as a create (ids, title, one row per step, outputs), then the values.
+    let created = create(
+        rows,
+        ctx,
+        &workshop.id,
+        &workshop.title,
+        &workshop.original_idea,
+        &new_steps,
+        workshop.created_at,
+    )?;
+    if created.is_empty() {
+        return Ok(created);
+    }
+    let clamp = |t: DateTime<Utc>| clamp_time(t, ctx.now).0;
+    Ok(created
+        .into_iter()
+        .map(|change| match change {
+            Change::Workshop(w) => Change::Workshop(WorkshopRecord {
+                status: workshop.status,
+                visibility: workshop.visibility,
+                created_at: clamp(workshop.created_at),
+                updated_at: clamp(workshop.updated_at),
+                deleted_at: workshop.deleted_at.map(clamp),
+                ..w
+            }),
+            Change::Step(s) => {
+                let given = steps.iter().find(|g| g.id == s.id).unwrap_or(&s);
+                Change::Step(StepRecord {
+                    status: given.status,
+                    started_at: given.started_at.map(clamp),
+                    completed_at: given.completed_at.map(clamp),
+                    updated_at: clamp(given.updated_at),
+                    ..s
+                })
+            }
+            other => other,
+        })
+        .collect())
+}
+
 /// The workshop, if the caller may apply `mutation` to it (trash or not).
 fn visible(rows: &Rows, mutation: &Mutation, ctx: &Context) -> Result<WorkshopRecord, DomainError> {
     let (Some(workshop), Some(role)) = (&rows.workshop, ctx.role) else {
@@ -459,6 +517,32 @@ mod tests {
     }
 
     #[test]
+    fn a_put_workshop_keeps_the_offered_progress_and_times_and_is_a_no_op_when_present() {
+        let mut rows = created();
+        rows.steps[0].status = StepStatus::Complete;
+        rows.steps[0].output = Some(json!({
+            "problemStatement": "p", "targetUser": "u", "desiredOutcome": "d", "hmwStatement": "h"
+        }));
+        rows.steps[0].completed_at = Some(t(50));
+        let m = Mutation::PutWorkshop {
+            workshop: rows.workshop.clone().unwrap(),
+            steps: rows.steps.clone(),
+            at: t(60),
+        };
+        let changes = apply(&Rows::default(), &m, &ctx(None)).unwrap();
+        let Change::Step(first) = &changes[1] else {
+            panic!("{changes:?}")
+        };
+        assert_eq!(
+            (first.status, first.completed_at),
+            (StepStatus::Complete, Some(t(50)))
+        );
+        assert!(apply(&rows, &m, &ctx(Some(Role::Owner)))
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
     fn mutations_round_trip_as_name_and_args() {
         let m = Mutation::AdvanceStep {
             workshop_id: "ws_1".into(),
@@ -480,6 +564,11 @@ mod tests {
                 title: "t".into(),
                 original_idea: String::new(),
                 steps: vec![],
+                at,
+            },
+            Mutation::PutWorkshop {
+                workshop: created().workshop.unwrap(),
+                steps: created().steps,
                 at,
             },
             Mutation::RenameWorkshop {

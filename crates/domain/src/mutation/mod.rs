@@ -15,7 +15,7 @@ use serde_json::Value;
 
 pub use apply::{apply, Context};
 
-use crate::Role;
+use crate::{Role, StepRecord, WorkshopRecord};
 
 /// Version of the mutation vocabulary and the sync bodies; a server answers "upgrade
 /// required" to a mutation it does not know.
@@ -52,6 +52,16 @@ pub enum Mutation {
         #[serde(default)]
         original_idea: String,
         steps: Vec<NewStep>,
+        at: DateTime<Utc>,
+    },
+    /// A whole workshop as this client holds it, offered as a value, not an intent: a
+    /// workshop made before the first sign-in, or one a restored server lost. Where the
+    /// workshop does not exist it is created as given (owner: the caller; outputs validated);
+    /// where the caller's workshop exists it changes nothing.
+    #[serde(rename_all = "camelCase")]
+    PutWorkshop {
+        workshop: WorkshopRecord,
+        steps: Vec<StepRecord>,
         at: DateTime<Utc>,
     },
     #[serde(rename_all = "camelCase")]
@@ -135,6 +145,7 @@ impl Mutation {
     /// The workshop the mutation changes.
     pub fn workshop_id(&self) -> &str {
         match self {
+            Mutation::PutWorkshop { workshop, .. } => &workshop.id,
             Mutation::CreateWorkshop { workshop_id, .. }
             | Mutation::RenameWorkshop { workshop_id, .. }
             | Mutation::SaveStepOutput { workshop_id, .. }
@@ -153,6 +164,7 @@ impl Mutation {
     /// Every wire name, one per variant (a test checks they match [`Mutation::name`]).
     pub const NAMES: &'static [&'static str] = &[
         "createWorkshop",
+        "putWorkshop",
         "renameWorkshop",
         "saveStepOutput",
         "startStep",
@@ -170,6 +182,7 @@ impl Mutation {
     pub fn name(&self) -> &'static str {
         match self {
             Mutation::CreateWorkshop { .. } => "createWorkshop",
+            Mutation::PutWorkshop { .. } => "putWorkshop",
             Mutation::RenameWorkshop { .. } => "renameWorkshop",
             Mutation::SaveStepOutput { .. } => "saveStepOutput",
             Mutation::StartStep { .. } => "startStep",
@@ -189,7 +202,7 @@ impl Mutation {
     /// completing the workshop and members need the owner. Creating needs nothing.
     pub fn access(&self) -> Option<Role> {
         match self {
-            Mutation::CreateWorkshop { .. } => None,
+            Mutation::CreateWorkshop { .. } | Mutation::PutWorkshop { .. } => None,
             Mutation::SetNote { .. } => Some(Role::Viewer),
             Mutation::SaveStepOutput { .. }
             | Mutation::StartStep { .. }

@@ -2,6 +2,7 @@
 
 mod build_packs;
 mod health;
+mod me;
 mod members;
 mod model;
 mod mutate;
@@ -56,6 +57,7 @@ pub fn router() -> Router<AppState> {
             "/api/workshops/{id}/build-packs/{kind}/{format}",
             put(build_packs::put),
         )
+        .route("/api/me", get(me::me))
         .route("/api/sync/push", post(crate::sync::push::push))
         .route("/api/sync/pull", get(crate::sync::pull::pull))
         .fallback(|| async { ApiError::not_found("Not found") })

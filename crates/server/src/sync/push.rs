@@ -225,6 +225,7 @@ pub async fn push(
                 let mut tx = state.pool.begin().await?;
                 lock_client(&mut tx, client_id, &user.id).await?;
                 record(&mut tx, client_id, m, "rejected").await?;
+                resend(&mut tx, mutation.workshop_id(), &user.id).await?;
                 tx.commit().await?;
                 let api = ApiError::from(e.clone());
                 results.push(MutationResult {
@@ -241,4 +242,32 @@ pub async fn push(
         last_mutation_id: last,
         results,
     }))
+}
+
+/// Logs the workshop's rows again (the workshop, its steps, the caller's notes) without
+/// changing them, so that the pull after a rejected mutation brings every client of the
+/// caller the server's values back in place of the refused local change.
+async fn resend(
+    tx: &mut sqlx::PgConnection,
+    workshop_id: &str,
+    user_id: &str,
+) -> Result<(), ApiError> {
+    // Positions in commit order: the same lock as the logging trigger, held to commit.
+    sqlx::query("SELECT pg_advisory_xact_lock(7262)")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO sync_log (position, entity, entity_id, workshop_id, user_id, deleted)
+         SELECT nextval('sync_position'), entity, id, workshop_id, author, false FROM (
+           SELECT 1 AS k, 0 AS o, 'workshop' AS entity, id, id AS workshop_id, NULL::text AS author FROM workshops WHERE id = $1
+           UNION ALL SELECT 2, d.position, 'step', s.id, s.workshop_id, NULL FROM workshop_steps s
+             JOIN step_definitions d ON d.id = s.step_id WHERE s.workshop_id = $1
+           UNION ALL SELECT 3, 0, 'note', id, workshop_id, user_id FROM notes WHERE workshop_id = $1 AND user_id = $2
+         ) rows ORDER BY k, o",
+    )
+    .bind(workshop_id)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }

@@ -1,0 +1,215 @@
+//! `login`, `logout`, `sync`, `sync status`, `sync rejections`, `sync dismiss`: the sync
+//! client ([`wp_sync`]) on the command line.
+
+use std::io::{BufRead, IsTerminal};
+
+use clap::Subcommand;
+use wp_store::Store;
+use wp_sync::token::Deleted;
+use wp_sync::{
+    api_for, sign_in, sign_out, sync_round, KeepToken, Progress, RetryPolicy, SyncError,
+};
+
+use crate::Failure;
+
+#[derive(Subcommand)]
+pub enum SyncCommand {
+    /// Where sync stands: the account, the queue, the last sync, rejections.
+    Status,
+    /// Changes the server refused, with its reasons.
+    Rejections,
+    /// Forget a rejection you have dealt with.
+    Dismiss { id: i64 },
+}
+
+/// Exit code of `sync` when the server refused changes that the user has not dismissed.
+pub const EXIT_REJECTIONS: u8 = 7;
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Input(format!("cannot start the network runtime: {e}")))
+}
+
+/// The token: `$WORKSHOPPILOT_TOKEN`, else a hidden prompt on a terminal, else a line of stdin.
+fn read_token() -> Result<String, Failure> {
+    if let Ok(token) = std::env::var(wp_sync::token::TOKEN_ENV) {
+        if !token.trim().is_empty() {
+            return Ok(token.trim().to_string());
+        }
+    }
+    let token = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Personal access token: ")
+            .map_err(|e| Failure::Input(format!("cannot read the token: {e}")))?
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Failure::Input(format!("cannot read the token from stdin: {e}")))?;
+        line
+    };
+    let token = token.trim().to_string();
+    if token.is_empty() {
+        return Err(Failure::Input(
+            "no token given: pipe it to stdin, type it at the prompt, or set WORKSHOPPILOT_TOKEN"
+                .into(),
+        ));
+    }
+    Ok(token)
+}
+
+/// `login --server URL`: checks the token with the server, binds the database to its user
+/// and keeps the token in the OS keyring (not with `--no-keyring`).
+pub fn login(store: &mut Store, server: &str, no_keyring: bool, json: bool) -> Result<(), Failure> {
+    let token = read_token()?;
+    let keep = if no_keyring {
+        KeepToken::Nowhere
+    } else {
+        KeepToken::Keyring
+    };
+    let (me, state) = runtime()?.block_on(sign_in(store, server, &token, keep))?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "user": { "id": me.user.id, "name": me.user.name }, "sync": state })
+        );
+    } else {
+        println!(
+            "Signed in to {} as {} ({}).",
+            state.server_url, me.user.name, me.user.id
+        );
+        if state.pending > 0 {
+            println!(
+                "{} change(s) wait to be sent: run `workshoppilot sync`.",
+                state.pending
+            );
+        }
+        if no_keyring {
+            println!("The token was not kept: set WORKSHOPPILOT_TOKEN to sync.");
+        }
+    }
+    Ok(())
+}
+
+/// `logout`: deletes the token from the keyring; says what stays.
+pub fn logout(store: &Store) -> Result<(), Failure> {
+    match sign_out(store)? {
+        Some((state, deleted)) => {
+            let token = match deleted {
+                Deleted::Token => "the token is deleted from the keyring",
+                Deleted::Nothing => "the keyring held no token for it",
+                Deleted::NoKeyring => "this machine has no keyring, so none held a token",
+            };
+            println!(
+                "Signed out of {}: {token}. Your workshops stay on this machine, with {} change(s) not yet sent; this database stays tied to user {}.",
+                state.server_url, state.pending, state.server_user_id
+            );
+            if std::env::var_os(wp_sync::token::TOKEN_ENV).is_some() {
+                println!("WORKSHOPPILOT_TOKEN is still set in your environment.");
+            }
+        }
+        None => println!("Not signed in; nothing to do."),
+    }
+    Ok(())
+}
+
+/// `sync`: one round, progress on stderr.
+pub fn sync(store: &mut Store, json: bool) -> Result<u8, Failure> {
+    let api = api_for(store, RetryPolicy::default())?;
+    let mut progress = |p: Progress| match p {
+        Progress::Pushing { sent } => eprintln!("sent {sent} change(s)"),
+        Progress::Pulling { pages, rows } => eprintln!("received {rows} row(s) in {pages} page(s)"),
+        Progress::Resetting => {
+            eprintln!("the server's history changed (a restore?): rebuilding from a full pull")
+        }
+    };
+    let report = runtime()?.block_on(sync_round(store, &api, &mut progress))?;
+    let rejections = store.sync_state()?.map(|s| s.rejections).unwrap_or(0);
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "report": report, "openRejections": rejections })
+        );
+    } else {
+        println!(
+            "Synced with {}: {} sent, {} refused, {} row(s) received, {} waiting.",
+            api.base(),
+            report.applied + report.duplicates,
+            report.rejected,
+            report.rows_written + report.rows_deleted,
+            report.pending
+        );
+        if report.reset {
+            println!(
+                "The server's history was rewritten (restored from a backup); {} workshop(s) it had lost were sent again.",
+                report.offered_again
+            );
+        }
+        if rejections > 0 {
+            println!("{rejections} refused change(s): see `workshoppilot sync rejections`.");
+        }
+    }
+    Ok(if rejections > 0 { EXIT_REJECTIONS } else { 0 })
+}
+
+pub fn command(store: &mut Store, command: SyncCommand, json: bool) -> Result<(), Failure> {
+    match command {
+        SyncCommand::Status => {
+            let state = store.sync_state()?;
+            if json {
+                println!("{}", serde_json::json!({ "sync": state }));
+                return Ok(());
+            }
+            match state {
+                None => println!(
+                    "Not signed in. {} change(s) wait locally.",
+                    store.outbox_len()?
+                ),
+                Some(s) => {
+                    println!("Server:      {}", s.server_url);
+                    println!("User:        {}", s.server_user_id);
+                    println!(
+                        "Last synced: {}",
+                        s.last_synced_at
+                            .map(|t| t.to_rfc3339())
+                            .unwrap_or_else(|| "never".into())
+                    );
+                    println!("Waiting:     {} change(s)", s.pending);
+                    println!("Refused:     {} change(s)", s.rejections);
+                }
+            }
+        }
+        SyncCommand::Rejections => {
+            let rejections = store.rejections()?;
+            if json {
+                println!("{}", serde_json::json!({ "rejections": rejections }));
+            } else if rejections.is_empty() {
+                println!("No refused changes.");
+            } else {
+                for r in rejections {
+                    println!(
+                        "{}  {}  {} on {}: {}",
+                        r.id,
+                        r.rejected_at.format("%Y-%m-%d %H:%M"),
+                        r.name,
+                        r.workshop_id,
+                        r.error
+                    );
+                }
+            }
+        }
+        SyncCommand::Dismiss { id } => {
+            store.dismiss_rejection(id)?;
+            println!("Dismissed {id}.");
+        }
+    }
+    Ok(())
+}
+
+impl From<SyncError> for Failure {
+    fn from(e: SyncError) -> Self {
+        Failure::Sync(e)
+    }
+}

@@ -1,0 +1,200 @@
+//! `login`, `sync`, `sync status`, `logout` on the command line against the real server and
+//! PostgreSQL (`scripts/test.sh` sets `WP_TEST_DATABASE_URL`). The token comes from stdin at
+//! login and from `$WORKSHOPPILOT_TOKEN` afterwards; no keyring is touched.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+const PAWPAL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/fixtures/pawpal.workshop.json"
+);
+
+fn run(db: &PathBuf, args: &[&str], token: Option<&str>, stdin: &str) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_workshoppilot"));
+    command
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("WORKSHOPPILOT_DB")
+        .env_remove("WORKSHOPPILOT_TOKEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(t) = token {
+        command.env("WORKSHOPPILOT_TOKEN", t);
+    }
+    let mut child = command.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn ok(db: &PathBuf, args: &[&str], token: Option<&str>) -> String {
+    let out = run(db, args, token, "");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+async fn server() -> (String, sqlx::PgPool) {
+    let admin_url = std::env::var("WP_TEST_DATABASE_URL")
+        .expect("WP_TEST_DATABASE_URL is not set: run with scripts/test.sh");
+    let admin = wp_server::connect(&admin_url, 1).await.unwrap();
+    let name = format!(
+        "wp_cli_{}",
+        wp_domain::ids::new_id(wp_domain::ids::IdKind::User)[4..]
+            .to_lowercase()
+            .replace('-', "_")
+    );
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await
+        .unwrap();
+    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    let pool = wp_server::connect(&url, 5).await.unwrap();
+    wp_server::db::migrate(&pool).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = wp_server::router(wp_server::AppState { pool: pool.clone() });
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, pool)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_sync_and_a_second_machine_gets_the_same_workshop() {
+    let (base, pool) = server().await;
+    let (_, token) = wp_server::auth::add_user(&pool, "Ada").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
+
+    // Not signed in yet: a clear error and its own exit code.
+    let out = run(&a, &["sync"], None, "");
+    assert_eq!(
+        out.status.code(),
+        Some(8),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    ok(&a, &["import", PAWPAL], None);
+    ok(&a, &["step", "advance", "PawPal", "challenge"], None);
+    let login = tokio::task::spawn_blocking({
+        let (a, base, token) = (a.clone(), base.clone(), token.clone());
+        move || {
+            run(
+                &a,
+                &["login", "--server", &base, "--no-keyring"],
+                None,
+                &format!("{token}\n"),
+            )
+        }
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&login.stdout);
+    assert!(
+        login.status.success(),
+        "{}",
+        String::from_utf8_lossy(&login.stderr)
+    );
+    assert!(
+        stdout.contains("Signed in") && stdout.contains("Ada"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains(&token) && !String::from_utf8_lossy(&login.stderr).contains(&token),
+        "the token is never printed"
+    );
+
+    // A plain-http URL to another machine is refused before the token travels.
+    let out = run(
+        &b,
+        &["login", "--server", "http://example.com", "--no-keyring"],
+        None,
+        &format!("{token}\n"),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(9),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("plain http"));
+
+    let sync_a = tokio::task::spawn_blocking({
+        let (a, token) = (a.clone(), token.clone());
+        move || ok(&a, &["sync"], Some(&token))
+    });
+    let text = sync_a.await.unwrap();
+    assert!(text.contains("0 waiting"), "{text}");
+    let status: Value = serde_json::from_str(&ok(&a, &["--json", "sync", "status"], None)).unwrap();
+    assert_eq!(status["sync"]["pending"], 0);
+
+    let b2 = b.clone();
+    let (base2, token2) = (base.clone(), token.clone());
+    tokio::task::spawn_blocking(move || {
+        let login = run(
+            &b2,
+            &["login", "--server", &base2, "--no-keyring"],
+            None,
+            &format!("{token2}\n"),
+        );
+        assert!(
+            login.status.success(),
+            "{}",
+            String::from_utf8_lossy(&login.stderr)
+        );
+        ok(&b2, &["sync"], Some(&token2));
+    })
+    .await
+    .unwrap();
+    let show = |db: &PathBuf| -> Value {
+        serde_json::from_str(&ok(db, &["--json", "show", "PawPal"], None)).unwrap()
+    };
+    let (x, y) = (show(&a), show(&b));
+    assert_eq!(x["workshop"]["id"], y["workshop"]["id"]);
+    for (s, t) in x["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(y["steps"].as_array().unwrap())
+    {
+        assert_eq!(
+            (&s["id"], &s["status"], &s["completedAt"]),
+            (&t["id"], &t["status"], &t["completedAt"])
+        );
+    }
+
+    let out = ok(&b, &["logout"], None);
+    assert!(out.contains("stay on this machine"), "{out}");
+    // Another account on this database is refused: local notes carry no user.
+    let (_, bob) = wp_server::auth::add_user(&pool, "Bob").await.unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        run(
+            &b,
+            &["login", "--server", &base, "--no-keyring"],
+            None,
+            &format!("{bob}\n"),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("belongs to user"));
+}

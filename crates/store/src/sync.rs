@@ -1,0 +1,481 @@
+//! Sync's local side (docs/sync.md): the account this database is bound to, the queue of
+//! mutations to push and what the server said of them, and pulled pages applied in one
+//! transaction each, together with the cursor. The network lives in `wp-sync`; the store
+//! stays the only writer of this file.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension};
+use serde::Serialize;
+use wp_domain::ids::{new_id, IdKind};
+use wp_domain::protocol::{MutationResult, Outcome, PullResponse, PulledChange};
+use wp_domain::{Change, Mutation};
+
+use crate::mutate::{
+    apply_local, note_record, step_records, workshop_record, write, write_transaction,
+};
+use crate::{now, outbox, OutboxEntry, Result, Store, StoreError};
+
+/// The account a database is bound to and where its sync stands.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncState {
+    pub server_url: String,
+    pub server_user_id: String,
+    pub client_id: String,
+    /// Opaque pull cursor; empty before the first pull and after a reset.
+    pub cursor: String,
+    /// A full pull after a reset is under way.
+    pub resetting: bool,
+    /// The last of this client's mutation ids the server reported processed.
+    pub last_mutation_id: i64,
+    /// When a sync round last completed its pull.
+    pub last_synced_at: Option<DateTime<Utc>>,
+    /// Mutations waiting to be pushed.
+    pub pending: i64,
+    /// Mutations the server refused, kept for the user.
+    pub rejections: i64,
+}
+
+/// A mutation the server refused, with its reason.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rejection {
+    pub id: i64,
+    pub mutation_id: i64,
+    pub name: String,
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
+    pub args: serde_json::Value,
+    pub workshop_id: String,
+    /// The server's message, naming the field and the rule.
+    pub error: String,
+    pub field: Option<String>,
+    pub rejected_at: DateTime<Utc>,
+}
+
+/// What applying one pulled page did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageApplied {
+    pub rows_written: usize,
+    pub rows_deleted: usize,
+    /// Pending local mutations re-applied over the pulled rows.
+    pub rebased: usize,
+    /// Workshops a reset's full pull found missing on the server, offered again.
+    pub offered_again: usize,
+}
+
+fn table_of(entity: &str) -> Option<&'static str> {
+    match entity {
+        "workshop" => Some("workshops"),
+        "step" => Some("workshop_steps"),
+        "note" => Some("notes"),
+        "member" => Some("workshop_members"),
+        _ => None,
+    }
+}
+
+/// Queues every workshop of this database that the server has never seen and whose creation
+/// is not queued, as `putWorkshop` plus its notes; returns how many workshops.
+fn offer_unsynced(conn: &Connection, only_missing_after_reset: bool) -> Result<usize> {
+    let sql = if only_missing_after_reset {
+        "SELECT id FROM workshops w WHERE server_rev IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.workshop_id = w.id)"
+    } else {
+        "SELECT id FROM workshops w WHERE server_rev IS NULL
+           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.workshop_id = w.id
+                           AND o.name IN ('createWorkshop', 'putWorkshop'))"
+    };
+    let ids: Vec<String> = conn
+        .prepare(sql)?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in &ids {
+        // The snapshot holds every earlier change to the workshop: drop queued ones for it.
+        conn.execute(
+            "DELETE FROM outbox WHERE workshop_id = ?1 AND acked_at IS NULL",
+            [id],
+        )?;
+        let Some((workshop, _)) = workshop_record(conn, id)? else {
+            continue;
+        };
+        let steps = step_records(conn, id, None)?
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        outbox::append(
+            conn,
+            &Mutation::PutWorkshop {
+                workshop,
+                steps,
+                at: now(),
+            },
+            None,
+        )?;
+        let scopes: Vec<Option<String>> = conn
+            .prepare("SELECT step_id FROM notes WHERE workshop_id = ?1")?
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for step in scopes {
+            if let Some((note, _)) = note_record(conn, id, step.as_deref())? {
+                outbox::append(
+                    conn,
+                    &Mutation::SetNote {
+                        note_id: note.id,
+                        workshop_id: note.workshop_id,
+                        step_id: note.step_id,
+                        content: note.content,
+                        at: note.updated_at,
+                    },
+                    None,
+                )?;
+            }
+        }
+    }
+    Ok(ids.len())
+}
+
+/// Gives the queued mutations the ids 1, 2, 3... in the order of `ordered` (their current
+/// ids) and moves the next id after them. Only for mutations never sent under this client id.
+fn renumber(conn: &Connection, ordered: &[i64]) -> Result<()> {
+    conn.execute("UPDATE outbox SET mutation_id = -mutation_id", [])?;
+    let mut update = conn.prepare("UPDATE outbox SET mutation_id = ?1 WHERE mutation_id = ?2")?;
+    for (i, old) in ordered.iter().enumerate() {
+        update.execute((i as i64 + 1, -old))?;
+    }
+    conn.execute(
+        "UPDATE local_profile SET next_mutation_id = ?1 WHERE id = 1",
+        [ordered.len() as i64 + 1],
+    )?;
+    Ok(())
+}
+
+fn queued_ids(conn: &Connection, condition: &str) -> Result<Vec<i64>> {
+    Ok(conn
+        .prepare(&format!(
+            "SELECT mutation_id FROM outbox WHERE {condition} ORDER BY mutation_id"
+        ))?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+impl Store {
+    /// The account this database is bound to, with its queue counts; `None` before the
+    /// first sign-in.
+    pub fn sync_state(&self) -> Result<Option<SyncState>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT server_url, server_user_id, client_id, cursor, resetting, last_mutation_id, last_synced_at,
+                    (SELECT count(*) FROM outbox WHERE acked_at IS NULL), (SELECT count(*) FROM sync_rejections)
+                 FROM sync_state WHERE id = 1",
+                [],
+                |r| {
+                    Ok(SyncState {
+                        server_url: r.get(0)?,
+                        server_user_id: r.get(1)?,
+                        client_id: r.get(2)?,
+                        cursor: r.get(3)?,
+                        resetting: r.get(4)?,
+                        last_mutation_id: r.get(5)?,
+                        last_synced_at: r.get(6)?,
+                        pending: r.get(7)?,
+                        rejections: r.get(8)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Binds this database to a server account at sign-in. The first time, the local
+    /// profile becomes the server user, local workshops become theirs (adopted), and those
+    /// the server has never seen are queued whole. Signing in again to the same account
+    /// changes nothing. Another account or another server is refused with
+    /// [`StoreError::OtherAccount`]: local notes carry no user, so they must not cross over.
+    pub fn bind_account(&mut self, server_url: &str, server_user_id: &str) -> Result<SyncState> {
+        let old_user = self.user_id.clone();
+        write_transaction(&mut self.conn, |tx| {
+            let bound: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT server_url, server_user_id FROM sync_state WHERE id = 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((url, user)) = bound {
+                if url == server_url && user == server_user_id {
+                    return Ok(());
+                }
+                return Err(StoreError::OtherAccount {
+                    bound_url: url,
+                    bound_user: user,
+                });
+            }
+            tx.execute(
+                "UPDATE workshops SET owner_id = ?2 WHERE owner_id = ?1",
+                (&old_user, server_user_id),
+            )?;
+            tx.execute(
+                "UPDATE local_profile SET user_id = ?1 WHERE id = 1",
+                [server_user_id],
+            )?;
+            // Nothing was ever sent: the adopted workshops go first (mutations queued before
+            // may refer to them), then the rest in their order, numbered from 1.
+            let before: i64 = tx.query_row(
+                "SELECT coalesce(max(mutation_id), 0) FROM outbox",
+                [],
+                |r| r.get(0),
+            )?;
+            offer_unsynced(tx, false)?;
+            let mut ordered = queued_ids(tx, &format!("mutation_id > {before}"))?;
+            ordered.extend(queued_ids(tx, &format!("mutation_id <= {before}"))?);
+            renumber(tx, &ordered)?;
+            tx.execute(
+                "INSERT INTO sync_state (id, server_url, server_user_id, client_id, bound_at) VALUES (1, ?1, ?2, ?3, ?4)",
+                (server_url, server_user_id, new_id(IdKind::User).replacen("usr_", "cli_", 1), now()),
+            )?;
+            Ok(())
+        })?;
+        self.user_id = server_user_id.to_string();
+        self.sync_state()?
+            .ok_or_else(|| StoreError::Pragma("sync state missing after sign-in".into()))
+    }
+
+    /// Unsent mutations in order, at most `limit`.
+    pub fn pending_mutations(&self, limit: u32) -> Result<Vec<OutboxEntry>> {
+        outbox_rows(&self.conn, None, true, 0, limit)
+    }
+
+    /// Records what the server said of pushed mutations, in one transaction: applied and
+    /// duplicate ones are acknowledged (kept for rebasing until a complete pull covers
+    /// them), rejected ones leave the queue into the rejections the user sees, and the rest
+    /// stay queued.
+    pub fn record_push(&mut self, results: &[MutationResult]) -> Result<()> {
+        write_transaction(&mut self.conn, |tx| {
+            for result in results {
+                match result.outcome {
+                    Outcome::Applied | Outcome::Duplicate => {
+                        tx.execute(
+                            "UPDATE outbox SET acked_at = ?2 WHERE mutation_id = ?1 AND acked_at IS NULL",
+                            (result.id, now()),
+                        )?;
+                    }
+                    Outcome::Rejected => {
+                        tx.execute(
+                            "INSERT INTO sync_rejections (mutation_id, name, args, workshop_id, error, field, rejected_at)
+                             SELECT mutation_id, name, args, workshop_id, ?2, ?3, ?4 FROM outbox WHERE mutation_id = ?1",
+                            (result.id, result.error.as_deref().unwrap_or("rejected"), &result.field, now()),
+                        )?;
+                        tx.execute("DELETE FROM outbox WHERE mutation_id = ?1", [result.id])?;
+                    }
+                    Outcome::UpgradeRequired => {}
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Applies one pulled page and its cursor in one transaction, so a crash mid-sync
+    /// resumes from the last page. Pulled rows replace local ones (with their server
+    /// revision); then every queued or not yet confirmed local mutation of a touched
+    /// workshop is re-applied over them (rebased), so no local change is overwritten. Rows
+    /// are deleted only by a tombstone, never because the server lacks them. When the page
+    /// completes a pull, acknowledged mutations up to the server's `lastMutationId` leave
+    /// the queue, and after a reset's full pull, workshops the server lost are offered again.
+    pub fn apply_pull_page(&mut self, page: &PullResponse) -> Result<PageApplied> {
+        let user_id = self.user_id.clone();
+        let mut applied = PageApplied::default();
+        write_transaction(&mut self.conn, |tx| {
+            tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+            let resetting: bool =
+                tx.query_row("SELECT resetting FROM sync_state WHERE id = 1", [], |r| {
+                    r.get(0)
+                })?;
+            let mut touched: Vec<String> = Vec::new();
+            for change in &page.changes {
+                match change {
+                    PulledChange::Put(put) => {
+                        let workshop_id = put.row.workshop_id().to_string();
+                        write(tx, &put.row)?;
+                        let (table, id) = match &put.row {
+                            Change::Workshop(w) => ("workshops", &w.id),
+                            Change::Step(s) => ("workshop_steps", &s.id),
+                            Change::Note(n) => ("notes", &n.id),
+                            Change::Member(m) => ("workshop_members", &m.id),
+                        };
+                        tx.execute(
+                            &format!("UPDATE {table} SET server_rev = ?2 WHERE id = ?1"),
+                            (id, put.rev),
+                        )?;
+                        if resetting {
+                            tx.execute(
+                                "INSERT OR IGNORE INTO sync_seen (workshop_id) VALUES (?1)",
+                                [&workshop_id],
+                            )?;
+                        }
+                        applied.rows_written += 1;
+                        if !touched.contains(&workshop_id) {
+                            touched.push(workshop_id);
+                        }
+                    }
+                    PulledChange::Delete(tombstone) => {
+                        let Some(table) = table_of(&tombstone.entity) else {
+                            continue; // an entity this version does not know
+                        };
+                        applied.rows_deleted += tx.execute(
+                            &format!("DELETE FROM {table} WHERE id = ?1"),
+                            [&tombstone.id],
+                        )?;
+                    }
+                }
+            }
+            for workshop_id in &touched {
+                let queued = outbox_rows(tx, Some(workshop_id), false, 0, u32::MAX)?;
+                for entry in queued {
+                    // A mutation the new server state refuses is left for the server to
+                    // judge; its rejection comes back with the push.
+                    if apply_local(tx, &entry.mutation, &user_id).is_ok() {
+                        applied.rebased += 1;
+                    }
+                }
+            }
+            tx.execute(
+                "UPDATE sync_state SET cursor = ?1, last_mutation_id = ?2 WHERE id = 1",
+                (&page.cursor, page.last_mutation_id),
+            )?;
+            if !page.has_more {
+                tx.execute(
+                    "DELETE FROM outbox WHERE acked_at IS NOT NULL AND mutation_id <= ?1",
+                    [page.last_mutation_id],
+                )?;
+                if resetting {
+                    applied.offered_again = offer_unsynced(tx, true)?;
+                    tx.execute("DELETE FROM sync_seen", [])?;
+                    tx.execute("UPDATE sync_state SET resetting = 0 WHERE id = 1", [])?;
+                }
+                tx.execute(
+                    "UPDATE sync_state SET last_synced_at = ?1 WHERE id = 1",
+                    [now()],
+                )?;
+            }
+            Ok(())
+        })?;
+        Ok(applied)
+    }
+
+    /// Starts over from a full pull: the server could not serve the cursor (its history was
+    /// rewritten by a restore). Local rows and queued mutations stay; the full pull marks
+    /// which workshops the server still has.
+    pub fn reset_cursor(&mut self) -> Result<()> {
+        write_transaction(&mut self.conn, |tx| {
+            tx.execute("DELETE FROM sync_seen", [])?;
+            tx.execute(
+                "UPDATE sync_state SET cursor = '', resetting = 1 WHERE id = 1",
+                [],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Takes a new client id after the server found this one's mutation ids used by another
+    /// copy of the database; unsent mutations are renumbered from 1. Returns the new id.
+    pub fn renew_client_id(&mut self) -> Result<String> {
+        let id = new_id(IdKind::User).replacen("usr_", "cli_", 1);
+        write_transaction(&mut self.conn, |tx| {
+            // Acknowledged mutations were processed under the old id; the rest are renumbered.
+            tx.execute("DELETE FROM outbox WHERE acked_at IS NOT NULL", [])?;
+            let ordered = queued_ids(tx, "1")?;
+            renumber(tx, &ordered)?;
+            tx.execute(
+                "UPDATE sync_state SET client_id = ?1, last_mutation_id = 0 WHERE id = 1",
+                [&id],
+            )?;
+            Ok(())
+        })?;
+        Ok(id)
+    }
+
+    /// Mutations the server refused, newest first.
+    pub fn rejections(&self) -> Result<Vec<Rejection>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, mutation_id, name, args, workshop_id, error, field, rejected_at FROM sync_rejections ORDER BY id DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, DateTime<Utc>>(7)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, mutation_id, name, args, workshop_id, error, field, rejected_at) = row?;
+            out.push(Rejection {
+                id,
+                mutation_id,
+                name,
+                args: serde_json::from_str(&args)?,
+                workshop_id,
+                error,
+                field,
+                rejected_at,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Forgets a rejection the user has seen.
+    pub fn dismiss_rejection(&mut self, id: i64) -> Result<()> {
+        write_transaction(&mut self.conn, |tx| {
+            tx.execute("DELETE FROM sync_rejections WHERE id = ?1", [id])?;
+            Ok(())
+        })
+    }
+}
+
+/// Outbox rows in mutation id order: of one workshop or all, unsent only or all, with an
+/// id above `after`, at most `limit`.
+pub(crate) fn outbox_rows(
+    conn: &Connection,
+    workshop_id: Option<&str>,
+    unsent_only: bool,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<OutboxEntry>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT mutation_id, name, args, workshop_id, base_rev, created_at FROM outbox
+         WHERE (?1 IS NULL OR workshop_id = ?1) AND (?2 = 0 OR acked_at IS NULL) AND mutation_id > ?3
+         ORDER BY mutation_id LIMIT ?4",
+    )?;
+    let rows = stmt.query_map((workshop_id, unsent_only, after, limit), |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, Option<i64>>(4)?,
+            r.get(5)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (mutation_id, name, args, workshop_id, base_rev, created_at) = row?;
+        let args: serde_json::Value = serde_json::from_str(&args)?;
+        let mutation: Mutation =
+            serde_json::from_value(serde_json::json!({ "name": name, "args": args }))?;
+        out.push(OutboxEntry {
+            mutation_id,
+            mutation,
+            workshop_id,
+            base_rev,
+            created_at,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,72 @@
+//! The sync client (docs/sync.md): used by the desktop app and the CLI, no Tauri.
+//!
+//! [`sign_in`] checks a server URL and a personal access token against the server, binds
+//! the local database to that account ([`wp_store::Store::bind_account`]) and keeps the
+//! token in the OS keyring ([`token`]). [`sync_round`] pushes the store's queued mutations
+//! and pulls the server's changes into it. Every network call goes through [`Api`], which
+//! retries with backoff and never puts the token in a message.
+
+pub mod api;
+mod error;
+mod round;
+pub mod token;
+
+pub use api::{check_url, Api, Me, RetryPolicy};
+pub use error::SyncError;
+pub use round::{sync_round, Progress, RoundReport, PULL_PAGE, PUSH_BATCH};
+
+use wp_store::{Store, SyncState};
+
+/// Where a sign-in keeps the token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeepToken {
+    /// In the OS keyring (the Secret Service on Linux).
+    Keyring,
+    /// Nowhere: the caller holds it (for this run only, or `$WORKSHOPPILOT_TOKEN`).
+    Nowhere,
+}
+
+/// Signs in: checks `server_url` ([`check_url`]) and `token` against the server
+/// (`GET /api/me`) before keeping anything, binds the database to that user (refused for
+/// another account: [`wp_store::StoreError::OtherAccount`]), then keeps the token.
+pub async fn sign_in(
+    store: &mut Store,
+    server_url: &str,
+    token: &str,
+    keep: KeepToken,
+) -> Result<(Me, SyncState), SyncError> {
+    let url = check_url(server_url)?;
+    let url = url.as_str().trim_end_matches('/').to_string();
+    let api = Api::new(&url, token.trim().to_string(), RetryPolicy::default())?;
+    let me = api.me().await?;
+    if me.protocol_version != wp_domain::mutation::PROTOCOL_VERSION {
+        return Err(SyncError::Protocol(format!(
+            "the server speaks sync protocol {}, this app {}",
+            me.protocol_version,
+            wp_domain::mutation::PROTOCOL_VERSION
+        )));
+    }
+    let state = store.bind_account(&url, &me.user.id)?;
+    if keep == KeepToken::Keyring {
+        token::save(&url, token.trim())?;
+    }
+    Ok((me, state))
+}
+
+/// Signs out: deletes the token from the keyring and says what it found there. The database stays bound to its account
+/// (so another account cannot sign in to it) and keeps every workshop and queued change.
+pub fn sign_out(store: &Store) -> Result<Option<(SyncState, token::Deleted)>, SyncError> {
+    let Some(state) = store.sync_state()? else {
+        return Ok(None);
+    };
+    let deleted = token::delete(&state.server_url)?;
+    Ok(Some((state, deleted)))
+}
+
+/// An [`Api`] for the account this database is bound to, with the token from
+/// `$WORKSHOPPILOT_TOKEN` or the keyring.
+pub fn api_for(store: &Store, retry: RetryPolicy) -> Result<Api, SyncError> {
+    let state = store.sync_state()?.ok_or(SyncError::NotSignedIn)?;
+    let token = token::load(&state.server_url)?;
+    Api::new(&state.server_url, token, retry)
+}

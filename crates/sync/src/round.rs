@@ -1,0 +1,180 @@
+//! One sync round: push every queued mutation, then pull every page since the cursor.
+
+use serde::Serialize;
+use wp_domain::mutation::PROTOCOL_VERSION;
+use wp_domain::protocol::{Outcome, PushMutation, PushRequest};
+use wp_store::{OutboxEntry, Store};
+
+use crate::api::{Api, PushRefused};
+use crate::SyncError;
+
+/// Mutations per push: 200 (the server takes up to 500); halved on a 413.
+pub const PUSH_BATCH: u32 = 200;
+/// Rows per pull page: 500.
+pub const PULL_PAGE: u32 = 500;
+
+/// Where a round stands, for progress on stderr or in a status bar.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase", tag = "phase")]
+pub enum Progress {
+    /// `sent` of this round's mutations pushed so far.
+    Pushing { sent: usize },
+    /// `pages` pulled so far, `rows` written or deleted.
+    Pulling { pages: usize, rows: usize },
+    /// The server could not serve the cursor: a full pull is under way.
+    Resetting,
+}
+
+/// What a round did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoundReport {
+    pub applied: usize,
+    pub duplicates: usize,
+    pub rejected: usize,
+    /// Mutations the server does not know yet (it needs an upgrade); still queued.
+    pub waiting_for_upgrade: usize,
+    pub pages: usize,
+    pub rows_written: usize,
+    pub rows_deleted: usize,
+    pub rebased: usize,
+    /// The server's history was rewritten (a restore): the client rebuilt from a full pull.
+    pub reset: bool,
+    /// Workshops the server had lost, offered again after a reset.
+    pub offered_again: usize,
+    /// The client id was renewed (its ids were used by another copy of the database).
+    pub renewed_client_id: bool,
+    /// Mutations still queued after the round.
+    pub pending: i64,
+}
+
+fn wire(entry: &OutboxEntry) -> PushMutation {
+    let value = serde_json::to_value(&entry.mutation).unwrap_or_default();
+    PushMutation {
+        id: entry.mutation_id,
+        name: entry.mutation.name().to_string(),
+        args: value["args"].clone(),
+        base_rev: entry.base_rev,
+    }
+}
+
+async fn push_all(
+    store: &mut Store,
+    api: &Api,
+    report: &mut RoundReport,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(), SyncError> {
+    let mut batch = PUSH_BATCH;
+    let mut sent = 0;
+    loop {
+        let state = store.sync_state()?.ok_or(SyncError::NotSignedIn)?;
+        let pending = store.pending_mutations(batch)?;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let request = PushRequest {
+            protocol_version: PROTOCOL_VERSION,
+            client_id: state.client_id,
+            mutations: pending.iter().map(wire).collect(),
+        };
+        match api.push(&request).await? {
+            Ok(response) => {
+                store.record_push(&response.results)?;
+                for r in &response.results {
+                    match r.outcome {
+                        Outcome::Applied => report.applied += 1,
+                        Outcome::Duplicate => report.duplicates += 1,
+                        Outcome::Rejected => report.rejected += 1,
+                        Outcome::UpgradeRequired => report.waiting_for_upgrade += 1,
+                    }
+                }
+                sent += response.results.len();
+                progress(Progress::Pushing { sent });
+                // Fewer results than mutations: a gap or an unknown mutation stopped the
+                // server; what is left waits for the next round.
+                if response.results.len() < pending.len() || report.waiting_for_upgrade > 0 {
+                    return Ok(());
+                }
+            }
+            Err(PushRefused::TooLarge) if batch > 1 => batch /= 2,
+            Err(PushRefused::TooLarge) => {
+                return Err(SyncError::Protocol(
+                    "the server refuses even a single mutation as too large".into(),
+                ))
+            }
+            Err(PushRefused::ClientReset) if !report.renewed_client_id => {
+                store.renew_client_id()?;
+                report.renewed_client_id = true;
+            }
+            Err(PushRefused::ClientReset) => {
+                return Err(SyncError::Protocol(
+                    "the server refused a new client id as reused".into(),
+                ))
+            }
+        }
+    }
+}
+
+async fn pull_all(
+    store: &mut Store,
+    api: &Api,
+    report: &mut RoundReport,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(), SyncError> {
+    let mut resets = 0;
+    loop {
+        let state = store.sync_state()?.ok_or(SyncError::NotSignedIn)?;
+        let page = api.pull(&state.cursor, PULL_PAGE, &state.client_id).await?;
+        if page.reset {
+            resets += 1;
+            if resets > 2 {
+                return Err(SyncError::Protocol(
+                    "the server keeps refusing a full pull's cursor".into(),
+                ));
+            }
+            report.reset = true;
+            progress(Progress::Resetting);
+            // The server's record of this client went back in time too: a new client id
+            // keeps its old ids from reading as duplicates or gaps.
+            store.reset_cursor()?;
+            store.renew_client_id()?;
+            report.renewed_client_id = true;
+            continue;
+        }
+        let applied = store.apply_pull_page(&page)?;
+        report.pages += 1;
+        report.rows_written += applied.rows_written;
+        report.rows_deleted += applied.rows_deleted;
+        report.rebased += applied.rebased;
+        report.offered_again += applied.offered_again;
+        progress(Progress::Pulling {
+            pages: report.pages,
+            rows: report.rows_written + report.rows_deleted,
+        });
+        if !page.has_more {
+            return Ok(());
+        }
+    }
+}
+
+/// One round: push the queue (in batches, each result recorded as it comes), then pull
+/// every page (each applied with its cursor in one transaction). Work done before an error
+/// stays done; the next round goes on from there. Changes offered again after a reset are
+/// pushed in the same round.
+pub async fn sync_round(
+    store: &mut Store,
+    api: &Api,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<RoundReport, SyncError> {
+    let mut report = RoundReport::default();
+    push_all(store, api, &mut report, progress).await?;
+    pull_all(store, api, &mut report, progress).await?;
+    if report.offered_again > 0
+        || (report.reset && store.sync_state()?.is_some_and(|s| s.pending > 0))
+    {
+        push_all(store, api, &mut report, progress).await?;
+        pull_all(store, api, &mut report, progress).await?;
+    }
+    report.pending = store.sync_state()?.map(|s| s.pending).unwrap_or(0);
+    Ok(report)
+}

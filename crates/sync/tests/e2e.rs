@@ -1,0 +1,332 @@
+//! End to end on the real server and PostgreSQL: two desktop databases of one user, and a
+//! second user sharing a workshop, synced through the real client code.
+//! `scripts/test.sh` starts PostgreSQL and sets `WP_TEST_DATABASE_URL`.
+
+use std::time::Duration;
+
+use tempfile::TempDir;
+use wp_domain::{Role, StepStatus, WorkshopStatus, STEPS};
+use wp_server::{connect, db, router, AppState};
+use wp_store::Store;
+use wp_sync::{sign_in, sync_round, Api, KeepToken, RetryPolicy, RoundReport};
+
+const PAWPAL: &str = include_str!("../../../tests/fixtures/pawpal.workshop.json");
+
+struct Server {
+    base: String,
+    pool: sqlx::PgPool,
+}
+
+async fn server() -> Server {
+    let admin_url = std::env::var("WP_TEST_DATABASE_URL").expect(
+        "WP_TEST_DATABASE_URL is not set: run with scripts/test.sh, which starts PostgreSQL",
+    );
+    let admin = connect(&admin_url, 1).await.unwrap();
+    let name = format!(
+        "wp_sync_{}",
+        wp_domain::ids::new_id(wp_domain::ids::IdKind::User)[4..]
+            .to_lowercase()
+            .replace('-', "_")
+    );
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    let pool = connect(&url, 10).await.unwrap();
+    db::migrate(&pool).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = router(AppState { pool: pool.clone() });
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Server { base, pool }
+}
+
+/// A desktop database signed in to the server with `token` (kept in memory, not the keyring).
+struct Desktop {
+    _dir: TempDir,
+    store: Store,
+    api: Api,
+}
+
+impl Desktop {
+    async fn new(server: &Server, token: &str) -> Desktop {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path().join("desktop.db")).unwrap();
+        sign_in(&mut store, &server.base, token, KeepToken::Nowhere)
+            .await
+            .unwrap();
+        Desktop {
+            _dir: dir,
+            store,
+            api: quick_api(&server.base, token),
+        }
+    }
+
+    async fn sync(&mut self) -> RoundReport {
+        sync_round(&mut self.store, &self.api, &mut |_| {})
+            .await
+            .unwrap()
+    }
+}
+
+fn quick_api(base: &str, token: &str) -> Api {
+    Api::new(
+        base,
+        token.to_string(),
+        RetryPolicy {
+            retries: 1,
+            min_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(50),
+        },
+    )
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_desktops_of_one_user_converge() {
+    let s = server().await;
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+
+    // A works offline before ever signing in: the workshop is adopted at sign-in.
+    let dir = tempfile::tempdir().unwrap();
+    let mut offline = Store::open(dir.path().join("a.db")).unwrap();
+    let ws = offline.import_workshop(PAWPAL).unwrap();
+    let id = ws.workshop.id.clone();
+    offline.advance_step(&id, "challenge").unwrap();
+    offline.set_note(&id, None, "line 1\nline 2\n").unwrap();
+    let (_, state) = sign_in(&mut offline, &s.base, &token, KeepToken::Nowhere)
+        .await
+        .unwrap();
+    assert!(state.pending >= 3, "{state:?}");
+    let mut a = Desktop {
+        _dir: dir,
+        store: offline,
+        api: quick_api(&s.base, &token),
+    };
+    let report = a.sync().await;
+    assert_eq!((report.rejected, report.pending), (0, 0), "{report:?}");
+    let a_view = a.store.workshop(&id).unwrap();
+    assert_eq!(
+        a_view.workshop.owner_id,
+        a.store.user_id(),
+        "adopted by the server user"
+    );
+
+    // B pulls it whole: same ids, same step times, same outputs and note.
+    let mut b = Desktop::new(&s, &token).await;
+    let report = b.sync().await;
+    assert!(report.rows_written >= 12, "{report:?}");
+    let b_view = b.store.workshop(&id).unwrap();
+    for (x, y) in a_view.steps.iter().zip(&b_view.steps) {
+        assert_eq!(
+            (&x.id, x.status, x.started_at, x.completed_at, &x.output),
+            (&y.id, y.status, y.started_at, y.completed_at, &y.output)
+        );
+    }
+    assert_eq!(b_view.workshop.created_at, a_view.workshop.created_at);
+    assert_eq!(
+        b.store.note(&id, None).unwrap().unwrap().content,
+        "line 1\nline 2\n"
+    );
+
+    // Offline on both: A renames, B writes a step note; both sync and see both.
+    a.store.rename_workshop(&id, "PawPal — sprint 2").unwrap();
+    b.store
+        .set_note(&id, Some("persona"), "Mochi eats at 7")
+        .unwrap();
+    a.sync().await;
+    b.sync().await;
+    a.sync().await;
+    for d in [&a, &b] {
+        assert_eq!(
+            d.store.workshop(&id).unwrap().workshop.title,
+            "PawPal — sprint 2"
+        );
+        assert_eq!(
+            d.store.note(&id, Some("persona")).unwrap().unwrap().content,
+            "Mochi eats at 7"
+        );
+    }
+
+    // A completes every step and the workshop; B receives it, revises a step; A receives that.
+    for def in &STEPS[1..] {
+        a.store.advance_step(&id, def.id).unwrap();
+    }
+    a.store.complete_workshop(&id).unwrap();
+    a.sync().await;
+    b.sync().await;
+    assert_eq!(
+        b.store.workshop(&id).unwrap().workshop.status,
+        WorkshopStatus::Completed
+    );
+    b.store.revise_step(&id, "persona").unwrap();
+    assert_eq!(b.sync().await.rejected, 0);
+    a.sync().await;
+    let after = a.store.workshop(&id).unwrap();
+    assert_eq!(after.workshop.status, WorkshopStatus::Active);
+    assert_eq!(
+        after.step("persona").unwrap().status,
+        StepStatus::InProgress
+    );
+    assert_eq!(
+        after.step("validate").unwrap().status,
+        StepStatus::NeedsRegeneration
+    );
+    assert_eq!(
+        a.store.workshop(&id).unwrap().steps,
+        b.store
+            .workshop(&id)
+            .unwrap()
+            .steps
+            .iter()
+            .cloned()
+            .map(|mut st| {
+                // Local revisions count each database's own writes; everything else agrees.
+                st.rev = after.step(&st.step_id).unwrap().rev;
+                st
+            })
+            .collect::<Vec<_>>()
+    );
+
+    // A no-op round changes nothing and pulls nothing new.
+    let quiet = a.sync().await;
+    assert_eq!((quiet.applied, quiet.rows_written), (0, 0), "{quiet:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shared_workshop_reaches_its_members_and_a_lost_right_shows_as_a_rejection() {
+    let s = server().await;
+    let (_, ada_token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let (eve_id, eve_token) = wp_server::auth::add_user(&s.pool, "Eve").await.unwrap();
+    let mut ada = Desktop::new(&s, &ada_token).await;
+    let id = ada.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    ada.store
+        .mutate(wp_domain::Mutation::AddMember {
+            member_id: wp_domain::ids::new_id(wp_domain::ids::IdKind::Member),
+            workshop_id: id.clone(),
+            user_id: eve_id.clone(),
+            role: Role::Editor,
+            at: ada.store.now(),
+        })
+        .unwrap();
+    ada.sync().await;
+
+    let mut eve = Desktop::new(&s, &eve_token).await;
+    eve.sync().await;
+    let shared = eve.store.workshop(&id).unwrap();
+    assert_eq!(shared.steps.len(), 10, "the whole workshop arrives");
+
+    // Eve's edit comes back to Ada.
+    let advanced = eve.store.advance_step(&id, "challenge").unwrap();
+    assert_eq!(
+        advanced.step("challenge").unwrap().status,
+        StepStatus::Complete,
+        "{:?}",
+        eve.store.outbox(0, 100)
+    );
+    assert_eq!(
+        eve.store.sync_state().unwrap().unwrap().pending,
+        1,
+        "{:?}",
+        eve.store.outbox(0, 100)
+    );
+    let r = eve.sync().await;
+    assert_eq!(r.applied, 1, "{r:?} {:?}", eve.store.rejections());
+    ada.sync().await;
+    assert_eq!(
+        ada.store
+            .workshop(&id)
+            .unwrap()
+            .step("challenge")
+            .unwrap()
+            .status,
+        StepStatus::Complete
+    );
+
+    // Eve edits offline; meanwhile Ada makes her a viewer. The edit is rejected, kept for
+    // Eve to see with the reason, and her local copy follows the server.
+    let mut output = serde_json::from_str::<serde_json::Value>(PAWPAL).unwrap()["steps"]
+        ["stakeholder-mapping"]["artifact"]
+        .clone();
+    output["facilitatorTag"] = "eve was here".into();
+    eve.store
+        .save_step_output(&id, "stakeholder-mapping", output)
+        .unwrap();
+    ada.store
+        .mutate(wp_domain::Mutation::AddMember {
+            member_id: wp_domain::ids::new_id(wp_domain::ids::IdKind::Member),
+            workshop_id: id.clone(),
+            user_id: eve_id,
+            role: Role::Viewer,
+            at: ada.store.now(),
+        })
+        .unwrap();
+    ada.sync().await;
+    let report = eve.sync().await;
+    assert_eq!(report.rejected, 1, "{report:?}");
+    let rejections = eve.store.rejections().unwrap();
+    assert_eq!(rejections[0].name, "saveStepOutput");
+    assert!(
+        rejections[0].error.contains("editor"),
+        "{}",
+        rejections[0].error
+    );
+    let step = eve.store.workshop(&id).unwrap();
+    assert!(
+        step.step("stakeholder-mapping")
+            .unwrap()
+            .output
+            .as_ref()
+            .unwrap()["facilitatorTag"]
+            .is_null(),
+        "the refused local change gives way to the server's value"
+    );
+    assert_eq!(
+        eve.store
+            .save_step_output(&id, "persona", serde_json::json!({}))
+            .unwrap_err()
+            .code(),
+        wp_store::ErrorCode::Conflict,
+        "as a viewer now, the local store refuses step work too"
+    );
+    // As a viewer, Eve's own note is still hers.
+    eve.store.set_note(&id, None, "my view").unwrap();
+    assert_eq!(eve.sync().await.applied, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_server_loses_nothing_and_the_next_round_sends_it() {
+    let s = server().await;
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(&s, &token).await;
+    let id = a
+        .store
+        .create_workshop(Some("Offline"), "")
+        .unwrap()
+        .workshop
+        .id;
+    a.store.set_note(&id, None, "typed on a train").unwrap();
+    // A port nobody listens on: the round fails after its retries, the queue stays whole.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let dead = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let err = sync_round(&mut a.store, &quick_api(&dead, &token), &mut |_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(err, wp_sync::SyncError::Unreachable(_)), "{err}");
+    assert!(
+        !err.to_string().contains(&token),
+        "the token never appears in errors"
+    );
+    assert_eq!(a.store.sync_state().unwrap().unwrap().pending, 2);
+    let report = a.sync().await;
+    assert_eq!((report.applied, report.pending), (2, 0), "{report:?}");
+    // A revoked token stops at once and asks to sign in again.
+    let bad = quick_api(&s.base, "wpt_not-a-token");
+    let err = sync_round(&mut a.store, &bad, &mut |_| {})
+        .await
+        .unwrap_err();
+    assert!(err.needs_sign_in(), "{err}");
+}
