@@ -3,7 +3,7 @@
 //! Every command opens the same database as the desktop app (or `--db` /
 //! `$WORKSHOPPILOT_DB`), runs one store operation and prints its result. Errors go to
 //! stderr with a hint and a non-zero exit code: 3 invalid input, 4 not found, 5 conflict
-//! with the current state, 6 storage, 7 refused changes remain after `sync`, 8 sign-in
+//! with the current state, 6 storage, 7 refused changes or conflicts remain after `sync`, 8 sign-in
 //! needed (or no keyring), 9 the server is unreachable or refused; 2 is a usage error.
 
 mod print;
@@ -86,7 +86,11 @@ enum Command {
     },
     /// Sign out: delete the token from the keyring. Workshops and unsent changes stay.
     Logout,
-    /// Sync once with the server (push, then pull); exit code 7 when refused changes remain.
+    /// Conflicts: your changes that lost to an earlier one on the server.
+    #[command(subcommand)]
+    Conflicts(sync::ConflictCommand),
+    /// Sync once with the server (push, then pull); exit code 7 when refused changes or
+    /// conflicts remain.
     Sync {
         #[command(subcommand)]
         command: Option<sync::SyncCommand>,
@@ -349,6 +353,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             sync::login(&mut store, &server, no_keyring, json)?
         }
         Command::Logout => sync::logout(&store)?,
+        Command::Conflicts(command) => sync::conflicts(&mut store, command, json)?,
         Command::Sync { command: None } => return sync::sync(&mut store, json),
         Command::Sync {
             command: Some(command),

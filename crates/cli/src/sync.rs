@@ -4,6 +4,7 @@
 use std::io::{BufRead, IsTerminal};
 
 use clap::Subcommand;
+use wp_domain::mutation::Resolution;
 use wp_store::Store;
 use wp_sync::token::Deleted;
 use wp_sync::{
@@ -22,7 +23,32 @@ pub enum SyncCommand {
     Dismiss { id: i64 },
 }
 
-/// Exit code of `sync` when the server refused changes that the user has not dismissed.
+/// `conflicts` subcommands.
+#[derive(Subcommand)]
+pub enum ConflictCommand {
+    /// Open conflicts: your changes that lost to an earlier one, with both values.
+    List {
+        /// Resolved ones too.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Resolve a conflict: keep yours, take the live value, or save a merged text.
+    Resolve {
+        id: String,
+        /// Your value replaces the live one.
+        #[arg(long, group = "choice")]
+        mine: bool,
+        /// The live value stays.
+        #[arg(long, group = "choice")]
+        theirs: bool,
+        /// A merged text (a note or a title), or JSON for an output field.
+        #[arg(long, group = "choice")]
+        merged: Option<String>,
+    },
+}
+
+/// Exit code of `sync` when the server refused changes that the user has not dismissed, or
+/// conflicts are open.
 pub const EXIT_REJECTIONS: u8 = 7;
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
@@ -126,7 +152,10 @@ pub fn sync(store: &mut Store, json: bool) -> Result<u8, Failure> {
         }
     };
     let report = runtime()?.block_on(sync_round(store, &api, &mut progress))?;
-    let rejections = store.sync_state()?.map(|s| s.rejections).unwrap_or(0);
+    let (rejections, conflicts) = store
+        .sync_state()?
+        .map(|s| (s.rejections, s.conflicts))
+        .unwrap_or((0, 0));
     if json {
         println!(
             "{}",
@@ -150,8 +179,15 @@ pub fn sync(store: &mut Store, json: bool) -> Result<u8, Failure> {
         if rejections > 0 {
             println!("{rejections} refused change(s): see `workshoppilot sync rejections`.");
         }
+        if conflicts > 0 {
+            println!("{conflicts} open conflict(s): see `workshoppilot conflicts list`.");
+        }
     }
-    Ok(if rejections > 0 { EXIT_REJECTIONS } else { 0 })
+    Ok(if rejections > 0 || conflicts > 0 {
+        EXIT_REJECTIONS
+    } else {
+        0
+    })
 }
 
 pub fn command(store: &mut Store, command: SyncCommand, json: bool) -> Result<(), Failure> {
@@ -212,4 +248,89 @@ impl From<SyncError> for Failure {
     fn from(e: SyncError) -> Self {
         Failure::Sync(e)
     }
+}
+
+fn show(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.replace('\n', "\n      "),
+        other => other.to_string(),
+    }
+}
+
+/// `conflicts list|resolve`.
+pub fn conflicts(store: &mut Store, command: ConflictCommand, json: bool) -> Result<(), Failure> {
+    match command {
+        ConflictCommand::List { all } => {
+            let list = store.conflicts(!all)?;
+            if json {
+                println!("{}", serde_json::json!({ "conflicts": list }));
+            } else if list.is_empty() {
+                println!("No open conflicts.");
+            } else {
+                for c in list {
+                    let what = match (c.kind, &c.field, &c.step_id) {
+                        (wp_domain::ConflictKind::Title, _, _) => "the title".to_string(),
+                        (wp_domain::ConflictKind::Note, _, Some(step)) => {
+                            format!("your note on {step}")
+                        }
+                        (wp_domain::ConflictKind::Note, _, None) => {
+                            "your workshop note".to_string()
+                        }
+                        (_, Some(field), Some(step)) => format!("{step} output field {field}"),
+                        (_, _, step) => format!("{} output", step.as_deref().unwrap_or("a step's")),
+                    };
+                    println!(
+                        "{}  {} of {}{}",
+                        c.id,
+                        what,
+                        c.workshop_id,
+                        if c.resolved_at.is_some() {
+                            " (resolved)"
+                        } else {
+                            ""
+                        }
+                    );
+                    println!("  live: {}", show(&c.theirs));
+                    println!("  mine: {}", show(&c.mine));
+                }
+                println!("Resolve with `workshoppilot conflicts resolve ID --mine | --theirs | --merged TEXT`, then sync.");
+            }
+        }
+        ConflictCommand::Resolve {
+            id,
+            mine,
+            theirs,
+            merged,
+        } => {
+            let resolution = match (mine, theirs, merged) {
+                (true, _, _) => Resolution::Mine,
+                (_, true, _) => Resolution::Theirs,
+                (_, _, Some(text)) => {
+                    let kind = store
+                        .conflicts(false)?
+                        .into_iter()
+                        .find(|c| c.id == id)
+                        .map(|c| c.kind);
+                    let value = if kind == Some(wp_domain::ConflictKind::OutputField) {
+                        serde_json::from_str(&text).map_err(|e| {
+                            Failure::Input(format!(
+                                "--merged must be JSON for an output field: {e}"
+                            ))
+                        })?
+                    } else {
+                        serde_json::Value::String(text)
+                    };
+                    Resolution::Merged { value }
+                }
+                _ => {
+                    return Err(Failure::Input(
+                        "say how: --mine, --theirs or --merged TEXT".into(),
+                    ))
+                }
+            };
+            store.resolve_conflict(&id, resolution)?;
+            println!("Resolved {id}; run `workshoppilot sync` to clear it on your other machines.");
+        }
+    }
+    Ok(())
 }

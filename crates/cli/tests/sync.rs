@@ -164,6 +164,7 @@ async fn login_sync_and_a_second_machine_gets_the_same_workshop() {
     };
     let (x, y) = (show(&a), show(&b));
     assert_eq!(x["workshop"]["id"], y["workshop"]["id"]);
+    let workshop_id = x["workshop"]["id"].as_str().unwrap().to_string();
     for (s, t) in x["steps"]
         .as_array()
         .unwrap()
@@ -174,6 +175,51 @@ async fn login_sync_and_a_second_machine_gets_the_same_workshop() {
             (&s["id"], &s["status"], &s["completedAt"]),
             (&t["id"], &t["status"], &t["completedAt"])
         );
+    }
+
+    // Both rename offline: B's rename loses, shows as a conflict (exit code 7) on B, and is
+    // resolved from the command line; then neither machine lists a conflict.
+    ok(&a, &["rename", "PawPal", "PawPal (A)"], None);
+    ok(&b, &["rename", "PawPal", "PawPal (B)"], None);
+    let (a2, b2, token2) = (a.clone(), b.clone(), token.clone());
+    let (sync_b, listed) = tokio::task::spawn_blocking(move || {
+        ok(&a2, &["sync"], Some(&token2));
+        let sync_b = run(&b2, &["sync"], Some(&token2), "");
+        let listed: Value =
+            serde_json::from_str(&ok(&b2, &["--json", "conflicts", "list"], None)).unwrap();
+        (sync_b, listed)
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        sync_b.status.code(),
+        Some(7),
+        "{}",
+        String::from_utf8_lossy(&sync_b.stdout)
+    );
+    let conflict = &listed["conflicts"][0];
+    assert_eq!(
+        (
+            conflict["kind"].as_str(),
+            conflict["mine"].as_str(),
+            conflict["theirs"].as_str()
+        ),
+        (Some("title"), Some("PawPal (B)"), Some("PawPal (A)"))
+    );
+    let id = conflict["id"].as_str().unwrap().to_string();
+    ok(&b, &["conflicts", "resolve", &id, "--mine"], None);
+    let (a2, b2, token2) = (a.clone(), b.clone(), token.clone());
+    tokio::task::spawn_blocking(move || {
+        ok(&b2, &["sync"], Some(&token2));
+        ok(&a2, &["sync"], Some(&token2));
+    })
+    .await
+    .unwrap();
+    for db in [&a, &b] {
+        assert!(ok(db, &["conflicts", "list"], None).contains("No open conflicts"));
+        let shown: Value =
+            serde_json::from_str(&ok(db, &["--json", "show", &workshop_id], None)).unwrap();
+        assert_eq!(shown["workshop"]["title"], "PawPal (B)");
     }
 
     let out = ok(&b, &["logout"], None);

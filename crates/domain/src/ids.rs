@@ -18,6 +18,10 @@ pub enum IdKind {
     Note,
     /// A build pack document, `bp_`.
     BuildPack,
+    /// A sync conflict, `cf_`.
+    Conflict,
+    /// A sync client (one desktop database), `cli_`.
+    Client,
 }
 
 impl IdKind {
@@ -31,6 +35,8 @@ impl IdKind {
             IdKind::Session => "ses_",
             IdKind::Note => "note_",
             IdKind::BuildPack => "bp_",
+            IdKind::Conflict => "cf_",
+            IdKind::Client => "cli_",
         }
     }
 }

@@ -8,6 +8,7 @@
 pub mod error;
 pub mod ids;
 pub mod limits;
+pub mod merge;
 pub mod mutation;
 pub mod progress;
 pub mod protocol;
@@ -18,6 +19,9 @@ pub mod steps;
 
 pub use error::{DomainError, FieldError};
 pub use mutation::Mutation;
-pub use records::{Change, MemberRecord, NoteRecord, Rows, StepRecord, WorkshopRecord};
+pub use records::{
+    Change, ConflictKind, ConflictRecord, MemberRecord, NoteRecord, Rows, StepRecord,
+    WorkshopRecord,
+};
 pub use status::{Role, StepStatus, Visibility, WorkshopStatus};
 pub use steps::{StepDefinition, STEPS};

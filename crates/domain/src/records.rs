@@ -83,6 +83,45 @@ impl StepRecord {
     }
 }
 
+/// What a conflict is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum ConflictKind {
+    /// A note's text: both sides changed the same lines.
+    Note,
+    /// One field of a step output: both sides set it to different values.
+    OutputField,
+    /// A workshop's title.
+    Title,
+}
+
+/// Two changes to the same thing that could not both win: the first to reach the server
+/// did (`theirs`, the live value), the later author's (`mine`) is kept here until they
+/// resolve it. A server row, synced to all of its author's clients and to no one else.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConflictRecord {
+    /// `cf_...`, made by the server.
+    pub id: String,
+    pub workshop_id: String,
+    /// The later author, who sees and resolves it.
+    pub user_id: String,
+    pub kind: ConflictKind,
+    /// The note, step row or workshop id.
+    pub entity_id: String,
+    /// The step definition's id, for a note on a step or a step output's field.
+    pub step_id: Option<String>,
+    /// The output field's name, for [`ConflictKind::OutputField`].
+    pub field: Option<String>,
+    /// The value both sides started from, theirs (live on the server), and mine.
+    pub base: Value,
+    pub theirs: Value,
+    pub mine: Value,
+    pub created_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
 /// What a mutation reads: the workshop it names, its steps in order, and the caller's note
 /// in the mutation's scope (only for [`crate::Mutation::SetNote`]).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -91,6 +130,8 @@ pub struct Rows {
     pub steps: Vec<StepRecord>,
     pub note: Option<NoteRecord>,
     pub member: Option<MemberRecord>,
+    /// For [`crate::Mutation::ResolveConflict`]: the conflict it resolves.
+    pub conflict: Option<ConflictRecord>,
 }
 
 /// A row a mutation writes, whole: insert it, or replace the row with the same id.
@@ -101,6 +142,7 @@ pub enum Change {
     Step(StepRecord),
     Note(NoteRecord),
     Member(MemberRecord),
+    Conflict(ConflictRecord),
 }
 
 impl Change {
@@ -111,6 +153,7 @@ impl Change {
             Change::Step(s) => &s.workshop_id,
             Change::Note(n) => &n.workshop_id,
             Change::Member(m) => &m.workshop_id,
+            Change::Conflict(c) => &c.workshop_id,
         }
     }
 }

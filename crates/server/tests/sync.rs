@@ -162,6 +162,7 @@ async fn a_retried_push_has_no_second_effect_and_gaps_wait() {
     let rename = |t: &str| Mutation::RenameWorkshop {
         workshop_id: id.clone(),
         title: t.into(),
+        base: None,
         at: Utc::now(),
     };
     let (a, b) = (rename("One"), rename("Two"));
@@ -214,6 +215,7 @@ async fn rejections_are_processed_and_named_and_unknown_mutations_wait() {
         workshop_id: id.clone(),
         step_id: "challenge".into(),
         output: json!({ "problemStatement": "x" }),
+        base: None,
         at: Utc::now(),
     };
     let note = Mutation::SetNote {
@@ -221,11 +223,13 @@ async fn rejections_are_processed_and_named_and_unknown_mutations_wait() {
         workshop_id: id.clone(),
         step_id: None,
         content: "my own note".into(),
+        base: None,
         at: Utc::now(),
     };
     let long_title = Mutation::RenameWorkshop {
         workshop_id: id.clone(),
         title: "x".repeat(101),
+        base: None,
         at: Utc::now(),
     };
     let r = push(
@@ -278,6 +282,7 @@ async fn rejections_are_processed_and_named_and_unknown_mutations_wait() {
         workshop_id: id.clone(),
         step_id: None,
         content: "Ada's".into(),
+        base: None,
         at: Utc::now(),
     };
     let r = push(&s, &ada, "ada-1", &[(3, &ada_note)]).await;

@@ -30,6 +30,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0004_sync_state.sql",
         include_str!("../../../migrations/0004_sync_state.sql"),
     ),
+    (
+        5,
+        "0005_conflicts.sql",
+        include_str!("../../../migrations/0005_conflicts.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the last migration's number.

@@ -7,8 +7,8 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior};
 use serde_json::Value;
 use wp_domain::mutation::{apply, Context};
 use wp_domain::{
-    Change, DomainError, MemberRecord, Mutation, NoteRecord, Role, Rows, StepRecord, StepStatus,
-    Visibility, WorkshopRecord, WorkshopStatus,
+    Change, ConflictKind, ConflictRecord, DomainError, MemberRecord, Mutation, NoteRecord, Role,
+    Rows, StepRecord, StepStatus, Visibility, WorkshopRecord, WorkshopStatus,
 };
 
 use crate::{now, outbox, Result, Store, StoreError};
@@ -144,6 +144,105 @@ fn member_record(
         .optional()?)
 }
 
+const CONFLICT_COLUMNS: &str = "id, workshop_id, user_id, kind, entity_id, step_id, field, base, theirs, mine, created_at, resolved_at";
+
+pub(crate) fn conflict_from_row(r: &Row<'_>) -> rusqlite::Result<ConflictRecord> {
+    let kind: String = r.get(3)?;
+    let json =
+        |i: usize| -> rusqlite::Result<Value> { Ok(json_column(r, i)?.unwrap_or(Value::Null)) };
+    Ok(ConflictRecord {
+        id: r.get(0)?,
+        workshop_id: r.get(1)?,
+        user_id: r.get(2)?,
+        kind: serde_json::from_value(Value::String(kind.clone()))
+            .map_err(|_| bad_text(3, &kind))?,
+        entity_id: r.get(4)?,
+        step_id: r.get(5)?,
+        field: r.get(6)?,
+        base: json(7)?,
+        theirs: json(8)?,
+        mine: json(9)?,
+        created_at: r.get(10)?,
+        resolved_at: r.get(11)?,
+    })
+}
+
+/// Conflicts of this database, open ones only or all, newest first.
+pub(crate) fn conflict_records(conn: &Connection, open_only: bool) -> Result<Vec<ConflictRecord>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {CONFLICT_COLUMNS} FROM conflicts WHERE (?1 = 0 OR resolved_at IS NULL) ORDER BY created_at DESC, id"
+    ))?;
+    let rows = stmt.query_map([open_only], conflict_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn conflict_record(conn: &Connection, id: &str) -> Result<Option<ConflictRecord>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {CONFLICT_COLUMNS} FROM conflicts WHERE id = ?1"
+        ))?
+        .query_row([id], conflict_from_row)
+        .optional()?)
+}
+
+/// The value a change is made from, for the server to tell whether the live value moved on
+/// meanwhile: the row's current local value. Set once, when the mutation is first applied.
+fn with_base(mutation: Mutation, rows: &Rows) -> Mutation {
+    match mutation {
+        Mutation::SetNote {
+            note_id,
+            workshop_id,
+            step_id,
+            content,
+            base: None,
+            at,
+        } => Mutation::SetNote {
+            base: Some(
+                rows.note
+                    .as_ref()
+                    .map(|n| n.content.clone())
+                    .unwrap_or_default(),
+            ),
+            note_id,
+            workshop_id,
+            step_id,
+            content,
+            at,
+        },
+        Mutation::SaveStepOutput {
+            workshop_id,
+            step_id,
+            output,
+            base: None,
+            at,
+        } => Mutation::SaveStepOutput {
+            base: Some(
+                rows.steps
+                    .iter()
+                    .find(|s| s.step_id == step_id)
+                    .and_then(|s| s.output.clone())
+                    .unwrap_or(Value::Null),
+            ),
+            workshop_id,
+            step_id,
+            output,
+            at,
+        },
+        Mutation::RenameWorkshop {
+            workshop_id,
+            title,
+            base: None,
+            at,
+        } => Mutation::RenameWorkshop {
+            base: rows.workshop.as_ref().map(|w| w.title.clone()),
+            workshop_id,
+            title,
+            at,
+        },
+        other => other,
+    }
+}
+
 /// The local user's role on a workshop: its owner, or a member's role from a shared one.
 pub(crate) fn role_of(
     conn: &Connection,
@@ -196,6 +295,22 @@ fn load(
         }
         Mutation::AddMember { user_id, .. } => {
             rows.member = member_record(conn, workshop_id, user_id)?;
+        }
+        Mutation::ResolveConflict { conflict_id, .. } => {
+            let conflict = conflict_record(conn, conflict_id)?;
+            match conflict.as_ref().map(|c| (c.kind, c.step_id.clone())) {
+                Some((ConflictKind::Note, step)) => {
+                    rows.note = note_record(conn, workshop_id, step.as_deref())?.map(|(n, _)| n);
+                }
+                Some((ConflictKind::OutputField, _)) => {
+                    rows.steps = step_records(conn, workshop_id, None)?
+                        .into_iter()
+                        .map(|(s, _)| s)
+                        .collect();
+                }
+                _ => {}
+            }
+            rows.conflict = conflict;
         }
         Mutation::CreateWorkshop { .. }
         | Mutation::PutWorkshop { .. }
@@ -275,6 +390,32 @@ pub(crate) fn write(conn: &Connection, change: &Change) -> Result<i64> {
                 n.updated_at,
             ), |r| r.get(0))
         }
+        Change::Conflict(c) => {
+            let json = |v: &Value| v.to_string();
+            let kind = serde_json::to_value(c.kind)?;
+            conn.prepare_cached(&format!(
+                "INSERT INTO conflicts ({CONFLICT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                 ON CONFLICT (id) DO UPDATE SET theirs = excluded.theirs, mine = excluded.mine,
+                   resolved_at = excluded.resolved_at, rev = rev + 1 RETURNING rev"
+            ))?
+            .query_row(
+                rusqlite::params![
+                    &c.id,
+                    &c.workshop_id,
+                    &c.user_id,
+                    kind.as_str(),
+                    &c.entity_id,
+                    &c.step_id,
+                    &c.field,
+                    json(&c.base),
+                    json(&c.theirs),
+                    json(&c.mine),
+                    c.created_at,
+                    c.resolved_at,
+                ],
+                |r| r.get(0),
+            )
+        }
         Change::Member(m) => {
             conn.prepare_cached(
                 "INSERT INTO workshop_members (id, workshop_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -290,25 +431,32 @@ pub(crate) fn write(conn: &Connection, change: &Change) -> Result<i64> {
 }
 
 /// Loads what `mutation` reads, applies it and writes the changed rows, without queuing it;
-/// returns what was written and the mutation's `baseRev`. Call inside a transaction.
+/// returns what was written, the mutation's `baseRev`, and the mutation with its base value
+/// (what it was made from) filled in. Call inside a transaction.
 pub(crate) fn apply_local(
     conn: &Connection,
     mutation: &Mutation,
     user_id: &str,
-) -> Result<(Vec<Written>, Option<i64>)> {
+) -> Result<(Vec<Written>, Option<i64>, Mutation)> {
     let (rows, role, base_rev) = load(conn, mutation, user_id)?;
     let ctx = Context {
         now: now(),
         actor: user_id.to_string(),
         role,
     };
-    let changes = apply(&rows, mutation, &ctx).map_err(store_error)?;
+    let mutation = with_base(mutation.clone(), &rows);
+    let changes = apply(&rows, &mutation, &ctx).map_err(store_error)?;
     let mut written = Vec::with_capacity(changes.len());
     for change in changes {
+        // Conflicts are the server's to record (re-applying a queued change over pulled
+        // rows may meet one); they arrive with a pull.
+        if matches!(&change, Change::Conflict(c) if c.id.is_empty()) {
+            continue;
+        }
         let rev = write(conn, &change)?;
         written.push(Written { change, rev });
     }
-    Ok((written, base_rev))
+    Ok((written, base_rev, mutation))
 }
 
 /// Maps the domain's "missing" and "in the trash" to the store's own errors, so callers
@@ -345,7 +493,7 @@ impl Store {
     pub fn mutate(&mut self, mutation: Mutation) -> Result<Vec<Written>> {
         let user_id = self.user_id.clone();
         write_transaction(&mut self.conn, |tx| {
-            let (written, base_rev) = apply_local(tx, &mutation, &user_id)?;
+            let (written, base_rev, mutation) = apply_local(tx, &mutation, &user_id)?;
             if !written.is_empty() {
                 outbox::append(tx, &mutation, base_rev)?;
             }

@@ -38,6 +38,7 @@ impl Store {
             workshop_id: workshop_id.to_string(),
             step_id: step_id.map(str::to_string),
             content: content.to_string(),
+            base: None,
             at: now(),
         })?;
         if let Some(Written {

@@ -141,6 +141,7 @@ impl Store {
             workshop_id: workshop_id.to_string(),
             step_id: step_id.to_string(),
             output,
+            base: None,
             at: now(),
         })?;
         if let Some(Written {

@@ -7,11 +7,13 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use wp_domain::ids::{new_id, IdKind};
+use wp_domain::mutation::Resolution;
 use wp_domain::protocol::{MutationResult, Outcome, PullResponse, PulledChange};
-use wp_domain::{Change, Mutation};
+use wp_domain::{Change, ConflictRecord, Mutation};
 
 use crate::mutate::{
-    apply_local, note_record, step_records, workshop_record, write, write_transaction,
+    apply_local, conflict_records, note_record, step_records, workshop_record, write,
+    write_transaction, Written,
 };
 use crate::{now, outbox, OutboxEntry, Result, Store, StoreError};
 
@@ -35,6 +37,8 @@ pub struct SyncState {
     pub pending: i64,
     /// Mutations the server refused, kept for the user.
     pub rejections: i64,
+    /// Open conflicts: changes of this user that lost to an earlier one, kept to resolve.
+    pub conflicts: i64,
 }
 
 /// A mutation the server refused, with its reason.
@@ -72,6 +76,7 @@ fn table_of(entity: &str) -> Option<&'static str> {
         "step" => Some("workshop_steps"),
         "note" => Some("notes"),
         "member" => Some("workshop_members"),
+        "conflict" => Some("conflicts"),
         _ => None,
     }
 }
@@ -126,6 +131,7 @@ fn offer_unsynced(conn: &Connection, only_missing_after_reset: bool) -> Result<u
                         workshop_id: note.workshop_id,
                         step_id: note.step_id,
                         content: note.content,
+                        base: None,
                         at: note.updated_at,
                     },
                     None,
@@ -168,7 +174,8 @@ impl Store {
             .conn
             .query_row(
                 "SELECT server_url, server_user_id, client_id, cursor, resetting, last_mutation_id, last_synced_at,
-                    (SELECT count(*) FROM outbox WHERE acked_at IS NULL), (SELECT count(*) FROM sync_rejections)
+                    (SELECT count(*) FROM outbox WHERE acked_at IS NULL), (SELECT count(*) FROM sync_rejections),
+                    (SELECT count(*) FROM conflicts WHERE resolved_at IS NULL)
                  FROM sync_state WHERE id = 1",
                 [],
                 |r| {
@@ -182,6 +189,7 @@ impl Store {
                         last_synced_at: r.get(6)?,
                         pending: r.get(7)?,
                         rejections: r.get(8)?,
+                        conflicts: r.get(9)?,
                     })
                 },
             )
@@ -233,7 +241,7 @@ impl Store {
             renumber(tx, &ordered)?;
             tx.execute(
                 "INSERT INTO sync_state (id, server_url, server_user_id, client_id, bound_at) VALUES (1, ?1, ?2, ?3, ?4)",
-                (server_url, server_user_id, new_id(IdKind::User).replacen("usr_", "cli_", 1), now()),
+                (server_url, server_user_id, new_id(IdKind::Client), now()),
             )?;
             Ok(())
         })?;
@@ -303,6 +311,7 @@ impl Store {
                             Change::Step(s) => ("workshop_steps", &s.id),
                             Change::Note(n) => ("notes", &n.id),
                             Change::Member(m) => ("workshop_members", &m.id),
+                            Change::Conflict(c) => ("conflicts", &c.id),
                         };
                         tx.execute(
                             &format!("UPDATE {table} SET server_rev = ?2 WHERE id = ?1"),
@@ -381,7 +390,7 @@ impl Store {
     /// Takes a new client id after the server found this one's mutation ids used by another
     /// copy of the database; unsent mutations are renumbered from 1. Returns the new id.
     pub fn renew_client_id(&mut self) -> Result<String> {
-        let id = new_id(IdKind::User).replacen("usr_", "cli_", 1);
+        let id = new_id(IdKind::Client);
         write_transaction(&mut self.conn, |tx| {
             // Acknowledged mutations were processed under the old id; the rest are renumbered.
             tx.execute("DELETE FROM outbox WHERE acked_at IS NOT NULL", [])?;
@@ -428,6 +437,31 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// This database's conflicts (its user's, pulled from the server), open ones only or
+    /// all, newest first.
+    pub fn conflicts(&self, open_only: bool) -> Result<Vec<ConflictRecord>> {
+        conflict_records(&self.conn, open_only)
+    }
+
+    /// Resolves a conflict: keep mine, take theirs, or a merged value. It is a mutation: it
+    /// changes the note, field or title here at once, is queued, and clears the conflict on
+    /// every client of the user once synced.
+    pub fn resolve_conflict(&mut self, id: &str, resolution: Resolution) -> Result<Vec<Written>> {
+        let conflict = conflict_records(&self.conn, false)?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "conflict",
+                id: id.to_string(),
+            })?;
+        self.mutate(Mutation::ResolveConflict {
+            conflict_id: id.to_string(),
+            workshop_id: conflict.workshop_id,
+            resolution,
+            at: now(),
+        })
     }
 
     /// Forgets a rejection the user has seen.

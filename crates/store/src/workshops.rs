@@ -126,6 +126,7 @@ impl Store {
         self.mutate(Mutation::RenameWorkshop {
             workshop_id: id.to_string(),
             title: title.to_string(),
+            base: None,
             at: now(),
         })?;
         find(&self.conn, id)

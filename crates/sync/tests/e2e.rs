@@ -330,3 +330,118 @@ async fn an_unreachable_server_loses_nothing_and_the_next_round_sends_it() {
         .unwrap_err();
     assert!(err.needs_sign_in(), "{err}");
 }
+
+/// Both desktops edit offline: a note on different lines, the same step-output field, and
+/// the title. The note merges; the field and the title keep the first change to arrive, and
+/// the later one shows as a conflict on both of the user's desktops, until one resolves it.
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_edits_merge_or_show_as_conflicts_and_resolve_everywhere() {
+    let s = server().await;
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(&s, &token).await;
+    let id = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    a.store
+        .set_note(&id, None, "Mochi\nfeeds at 7\nwalks at 6\n")
+        .unwrap();
+    a.sync().await;
+    let mut b = Desktop::new(&s, &token).await;
+    b.sync().await;
+
+    // Offline on both.
+    a.store
+        .set_note(&id, None, "Mochi the cat\nfeeds at 7\nwalks at 6\n")
+        .unwrap();
+    b.store
+        .set_note(&id, None, "Mochi\nfeeds at 7\nwalks at 6:30\n")
+        .unwrap();
+    let challenge = |d: &Desktop| {
+        d.store
+            .workshop(&id)
+            .unwrap()
+            .step("challenge")
+            .unwrap()
+            .output
+            .clone()
+            .unwrap()
+    };
+    let mut out_a = challenge(&a);
+    out_a["targetUser"] = "Busy professionals (A)".into();
+    a.store.save_step_output(&id, "challenge", out_a).unwrap();
+    let mut out_b = challenge(&b);
+    out_b["targetUser"] = "Busy professionals (B)".into();
+    out_b["desiredOutcome"] = "Fewer missed vet visits (B)".into();
+    b.store.save_step_output(&id, "challenge", out_b).unwrap();
+    a.store.rename_workshop(&id, "PawPal (A)").unwrap();
+    b.store.rename_workshop(&id, "PawPal (B)").unwrap();
+
+    a.sync().await; // A's changes reach the server first
+    b.sync().await;
+    a.sync().await;
+
+    for d in [&a, &b] {
+        assert_eq!(
+            d.store.note(&id, None).unwrap().unwrap().content,
+            "Mochi the cat\nfeeds at 7\nwalks at 6:30\n",
+            "lines changed on both sides merge"
+        );
+        let out = challenge(d);
+        assert_eq!(
+            out["targetUser"], "Busy professionals (A)",
+            "the first wins"
+        );
+        assert_eq!(
+            out["desiredOutcome"], "Fewer missed vet visits (B)",
+            "a field only B changed is B's"
+        );
+        assert_eq!(d.store.workshop(&id).unwrap().workshop.title, "PawPal (A)");
+        let open = d.store.conflicts(true).unwrap();
+        let mut kinds: Vec<_> = open
+            .iter()
+            .map(|c| (c.kind, c.mine.as_str().unwrap_or_default().to_string()))
+            .collect();
+        kinds.sort_by(|x, y| x.1.cmp(&y.1));
+        assert_eq!(
+            kinds,
+            [
+                (
+                    wp_domain::ConflictKind::OutputField,
+                    "Busy professionals (B)".to_string()
+                ),
+                (wp_domain::ConflictKind::Title, "PawPal (B)".to_string()),
+            ],
+            "the losing values are kept, on both desktops"
+        );
+        assert_eq!(d.store.sync_state().unwrap().unwrap().conflicts, 2);
+    }
+
+    // B keeps its title; A takes the live field value. After syncing, neither lists any.
+    let title = b
+        .store
+        .conflicts(true)
+        .unwrap()
+        .into_iter()
+        .find(|c| c.kind == wp_domain::ConflictKind::Title)
+        .unwrap();
+    b.store
+        .resolve_conflict(&title.id, wp_domain::mutation::Resolution::Mine)
+        .unwrap();
+    assert_eq!(b.store.workshop(&id).unwrap().workshop.title, "PawPal (B)");
+    let field = a
+        .store
+        .conflicts(true)
+        .unwrap()
+        .into_iter()
+        .find(|c| c.kind == wp_domain::ConflictKind::OutputField)
+        .unwrap();
+    a.store
+        .resolve_conflict(&field.id, wp_domain::mutation::Resolution::Theirs)
+        .unwrap();
+    b.sync().await;
+    a.sync().await;
+    b.sync().await;
+    for d in [&a, &b] {
+        assert!(d.store.conflicts(true).unwrap().is_empty());
+        assert_eq!(d.store.workshop(&id).unwrap().workshop.title, "PawPal (B)");
+        assert_eq!(challenge(d)["targetUser"], "Busy professionals (A)");
+    }
+}

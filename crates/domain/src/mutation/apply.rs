@@ -3,12 +3,16 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{clamp_time, Mutation, NewStep};
+use serde_json::Value;
+
+use super::{clamp_time, Mutation, NewStep, Resolution};
 use crate::ids::{self, IdKind};
+use crate::merge::{self, TextMerge};
 use crate::progress::{self, StepState};
 use crate::{
-    limits, schema, steps, Change, DomainError, MemberRecord, NoteRecord, Role, Rows, StepRecord,
-    StepStatus, Visibility, WorkshopRecord, WorkshopStatus, STEPS,
+    limits, schema, steps, Change, ConflictKind, ConflictRecord, DomainError, MemberRecord,
+    NoteRecord, Role, Rows, StepRecord, StepStatus, Visibility, WorkshopRecord, WorkshopStatus,
+    STEPS,
 };
 
 /// Who applies a mutation, and when.
@@ -44,11 +48,28 @@ pub fn apply(rows: &Rows, mutation: &Mutation, ctx: &Context) -> Result<Vec<Chan
         Mutation::PutWorkshop {
             workshop, steps, ..
         } => put(rows, ctx, workshop, steps),
-        Mutation::RenameWorkshop { title, at: t, .. } => {
+        Mutation::RenameWorkshop {
+            title, base, at: t, ..
+        } => {
             let mut workshop = live(rows, mutation, ctx)?;
             let title = limits::normalize_title(Some(title))?;
             if workshop.title == title {
                 return Ok(vec![]);
+            }
+            if base.as_ref().is_some_and(|b| *b != workshop.title) {
+                // The live title moved on since this change was made: the first stays.
+                return Ok(vec![conflict(
+                    ctx,
+                    at(t),
+                    ConflictKind::Title,
+                    &workshop.id,
+                    (&workshop.id, None, None),
+                    [
+                        base.clone().into(),
+                        workshop.title.clone().into(),
+                        title.into(),
+                    ],
+                )]);
             }
             workshop.title = title;
             workshop.updated_at = at(t);
@@ -57,10 +78,11 @@ pub fn apply(rows: &Rows, mutation: &Mutation, ctx: &Context) -> Result<Vec<Chan
         Mutation::SaveStepOutput {
             step_id,
             output,
+            base,
             at: t,
             ..
         } => {
-            live(rows, mutation, ctx)?;
+            let workshop = live(rows, mutation, ctx)?;
             steps::find(step_id)?;
             schema::validate(step_id, output)?;
             let mut step = step_row(rows, step_id)?;
@@ -70,12 +92,46 @@ pub fn apply(rows: &Rows, mutation: &Mutation, ctx: &Context) -> Result<Vec<Chan
                     reason: "is complete; revise it before changing its output".into(),
                 });
             }
-            if step.output.as_ref() == Some(output) {
-                return Ok(vec![]);
+            let live_output = step.output.clone().unwrap_or(Value::Null);
+            let mut changes = Vec::new();
+            let next = match base {
+                Some(base) if *base != live_output => {
+                    // The live output moved on since this change was made: merge by field.
+                    let (merged, clashes) = merge::merge_fields(base, &live_output, output);
+                    let merged = if schema::validate(step_id, &merged).is_ok() {
+                        for c in clashes {
+                            changes.push(conflict(
+                                ctx,
+                                at(t),
+                                ConflictKind::OutputField,
+                                &workshop.id,
+                                (&step.id, Some(step_id), Some(&c.field)),
+                                [c.base, c.theirs, c.mine],
+                            ));
+                        }
+                        merged
+                    } else {
+                        // The merge breaks the schema: the live output stays, mine is kept whole.
+                        changes.push(conflict(
+                            ctx,
+                            at(t),
+                            ConflictKind::OutputField,
+                            &workshop.id,
+                            (&step.id, Some(step_id), None),
+                            [base.clone(), live_output.clone(), output.clone()],
+                        ));
+                        live_output.clone()
+                    };
+                    merged
+                }
+                _ => output.clone(),
+            };
+            if step.output.as_ref() != Some(&next) {
+                step.output = Some(next);
+                step.updated_at = at(t);
+                changes.insert(0, Change::Step(step));
             }
-            step.output = Some(output.clone());
-            step.updated_at = at(t);
-            Ok(vec![Change::Step(step)])
+            Ok(changes)
         }
         Mutation::StartStep { step_id, at: t, .. } => {
             run_progress(rows, mutation, ctx, step_id, at(t), progress::start)
@@ -105,34 +161,64 @@ pub fn apply(rows: &Rows, mutation: &Mutation, ctx: &Context) -> Result<Vec<Chan
             workshop_id,
             step_id,
             content,
+            base,
             at: t,
         } => {
             limits::check_note(content)?;
             if let Some(step) = step_id {
                 steps::find(step)?;
             }
-            live(rows, mutation, ctx)?;
-            let note = match &rows.note {
-                Some(note) if note.content == *content => return Ok(vec![]),
-                Some(note) => NoteRecord {
+            let workshop = live(rows, mutation, ctx)?;
+            let Some(note) = &rows.note else {
+                ids::check(IdKind::Note, "noteId", note_id)?;
+                return Ok(vec![Change::Note(NoteRecord {
+                    id: note_id.clone(),
+                    workshop_id: workshop_id.clone(),
+                    step_id: step_id.clone(),
                     content: content.clone(),
+                    created_at: at(t),
                     updated_at: at(t),
-                    ..note.clone()
-                },
-                None => {
-                    ids::check(IdKind::Note, "noteId", note_id)?;
-                    NoteRecord {
-                        id: note_id.clone(),
-                        workshop_id: workshop_id.clone(),
-                        step_id: step_id.clone(),
-                        content: content.clone(),
-                        created_at: at(t),
-                        updated_at: at(t),
+                })]);
+            };
+            let text = match base {
+                // The live note moved on since this change was made: merge line by line.
+                Some(base) if *base != note.content => {
+                    match merge::merge_text(base, &note.content, content) {
+                        TextMerge::Clean(merged) => merged,
+                        TextMerge::Conflict => {
+                            return Ok(vec![conflict(
+                                ctx,
+                                at(t),
+                                ConflictKind::Note,
+                                &workshop.id,
+                                (&note.id, step_id.as_deref(), None),
+                                [
+                                    base.clone().into(),
+                                    note.content.clone().into(),
+                                    content.clone().into(),
+                                ],
+                            )])
+                        }
                     }
                 }
+                _ => content.clone(),
             };
-            Ok(vec![Change::Note(note)])
+            limits::check_note(&text)?;
+            if text == note.content {
+                return Ok(vec![]);
+            }
+            Ok(vec![Change::Note(NoteRecord {
+                content: text,
+                updated_at: at(t),
+                ..note.clone()
+            })])
         }
+        Mutation::ResolveConflict {
+            workshop_id,
+            resolution,
+            at: t,
+            ..
+        } => resolve(rows, ctx, workshop_id, resolution, at(t)),
         Mutation::DeleteWorkshop { at: t, .. } | Mutation::RestoreWorkshop { at: t, .. } => {
             let mut workshop = visible(rows, mutation, ctx)?;
             let delete = matches!(mutation, Mutation::DeleteWorkshop { .. });
@@ -183,6 +269,110 @@ pub fn apply(rows: &Rows, mutation: &Mutation, ctx: &Context) -> Result<Vec<Chan
             Ok(vec![Change::Member(member)])
         }
     }
+}
+
+/// A conflict record for the caller (the later author); the writer gives it its id.
+fn conflict(
+    ctx: &Context,
+    at: DateTime<Utc>,
+    kind: ConflictKind,
+    workshop_id: &str,
+    (entity_id, step_id, field): (&str, Option<&str>, Option<&String>),
+    [base, theirs, mine]: [Value; 3],
+) -> Change {
+    Change::Conflict(ConflictRecord {
+        id: String::new(),
+        workshop_id: workshop_id.to_string(),
+        user_id: ctx.actor.clone(),
+        kind,
+        entity_id: entity_id.to_string(),
+        step_id: step_id.map(str::to_string),
+        field: field.cloned(),
+        base,
+        theirs,
+        mine,
+        created_at: at,
+        resolved_at: None,
+    })
+}
+
+/// Resolves the caller's conflict: the value kept goes through the change it stands for
+/// (with that change's rights and rules), with no base, so it simply wins; then the
+/// conflict is marked resolved. Resolving a resolved conflict changes nothing.
+fn resolve(
+    rows: &Rows,
+    ctx: &Context,
+    workshop_id: &str,
+    resolution: &Resolution,
+    at: DateTime<Utc>,
+) -> Result<Vec<Change>, DomainError> {
+    let Some(record) = rows.conflict.as_ref().filter(|c| c.user_id == ctx.actor) else {
+        return Err(DomainError::argument(
+            "conflictId",
+            "no such conflict of yours",
+        ));
+    };
+    if record.resolved_at.is_some() {
+        return Ok(vec![]);
+    }
+    let value = match resolution {
+        Resolution::Theirs => None,
+        Resolution::Mine => Some(record.mine.clone()),
+        Resolution::Merged { value } => Some(value.clone()),
+    };
+    let mut changes = Vec::new();
+    if let Some(value) = value {
+        let text = |v: &Value, field: &str| {
+            v.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| DomainError::argument(field, "must be text"))
+        };
+        let inner = match record.kind {
+            ConflictKind::Note => Mutation::SetNote {
+                note_id: record.entity_id.clone(),
+                workshop_id: workshop_id.to_string(),
+                step_id: record.step_id.clone(),
+                content: text(&value, "resolution.value")?,
+                base: None,
+                at,
+            },
+            ConflictKind::Title => Mutation::RenameWorkshop {
+                workshop_id: workshop_id.to_string(),
+                title: text(&value, "resolution.value")?,
+                base: None,
+                at,
+            },
+            ConflictKind::OutputField => {
+                let step_id = record.step_id.clone().unwrap_or_default();
+                let output = match &record.field {
+                    // One field: the live output with that field set.
+                    Some(field) => {
+                        let mut live = step_row(rows, &step_id)?
+                            .output
+                            .unwrap_or_else(|| Value::Object(Default::default()));
+                        if let Value::Object(map) = &mut live {
+                            map.insert(field.clone(), value);
+                        }
+                        live
+                    }
+                    None => value,
+                };
+                Mutation::SaveStepOutput {
+                    workshop_id: workshop_id.to_string(),
+                    step_id,
+                    output,
+                    base: None,
+                    at,
+                }
+            }
+        };
+        changes = apply(rows, &inner, ctx)?;
+    }
+    changes.push(Change::Conflict(ConflictRecord {
+        resolved_at: Some(at),
+        ..record.clone()
+    }));
+    Ok(changes)
 }
 
 fn create(
@@ -441,6 +631,7 @@ mod tests {
         let m = Mutation::RenameWorkshop {
             workshop_id: "ws_1".into(),
             title: "Later".into(),
+            base: None,
             at: t(100) + chrono::Duration::hours(2),
         };
         let changes = apply(&rows, &m, &ctx(Some(Role::Owner))).unwrap();
@@ -458,6 +649,7 @@ mod tests {
             workshop_id: "ws_1".into(),
             step_id: None,
             content: "mine".into(),
+            base: None,
             at: t(1),
         };
         assert_eq!(
@@ -468,6 +660,7 @@ mod tests {
             workshop_id: "ws_1".into(),
             step_id: "challenge".into(),
             output: json!({}),
+            base: None,
             at: t(1),
         };
         assert!(matches!(
@@ -480,6 +673,7 @@ mod tests {
         let rename = Mutation::RenameWorkshop {
             workshop_id: "ws_1".into(),
             title: "x".into(),
+            base: None,
             at: t(1),
         };
         assert!(matches!(
@@ -542,6 +736,136 @@ mod tests {
             .is_empty());
     }
 
+    fn with_note(rows: &mut Rows, text: &str) {
+        rows.note = Some(NoteRecord {
+            id: "note_a".into(),
+            workshop_id: "ws_1".into(),
+            step_id: None,
+            content: text.into(),
+            created_at: t(0),
+            updated_at: t(0),
+        });
+    }
+
+    fn set_note(content: &str, base: &str) -> Mutation {
+        Mutation::SetNote {
+            note_id: "note_b".into(),
+            workshop_id: "ws_1".into(),
+            step_id: None,
+            content: content.into(),
+            base: Some(base.into()),
+            at: t(5),
+        }
+    }
+
+    #[test]
+    fn a_note_changed_meanwhile_merges_by_line_or_becomes_a_conflict() {
+        let mut rows = created();
+        with_note(&mut rows, "one changed\ntwo\nthree\nfour\n");
+        let owner = ctx(Some(Role::Owner));
+        let merged = apply(
+            &rows,
+            &set_note("one\ntwo\nthree\nfour!\n", "one\ntwo\nthree\nfour\n"),
+            &owner,
+        )
+        .unwrap();
+        assert!(
+            matches!(&merged[..], [Change::Note(n)] if n.content == "one changed\ntwo\nthree\nfour!\n" && n.id == "note_a"),
+            "{merged:?}"
+        );
+        let clash = apply(
+            &rows,
+            &set_note("one mine\ntwo\nthree\nfour\n", "one\ntwo\nthree\nfour\n"),
+            &owner,
+        )
+        .unwrap();
+        let [Change::Conflict(c)] = &clash[..] else {
+            panic!("{clash:?}")
+        };
+        assert_eq!(
+            (c.kind, c.theirs.as_str(), c.mine.as_str()),
+            (
+                ConflictKind::Note,
+                Some("one changed\ntwo\nthree\nfour\n"),
+                Some("one mine\ntwo\nthree\nfour\n")
+            )
+        );
+        assert_eq!(c.user_id, "usr_a", "the later author keeps it");
+        // Resolving: keep mine sets the note (no base: it simply wins) and closes the conflict.
+        rows.conflict = Some(ConflictRecord {
+            id: "cf_1".into(),
+            ..c.clone()
+        });
+        let resolve = Mutation::ResolveConflict {
+            conflict_id: "cf_1".into(),
+            workshop_id: "ws_1".into(),
+            resolution: Resolution::Mine,
+            at: t(9),
+        };
+        let done = apply(&rows, &resolve, &owner).unwrap();
+        assert!(
+            matches!(&done[..], [Change::Note(n), Change::Conflict(c)] if n.content == "one mine\ntwo\nthree\nfour\n" && c.resolved_at == Some(t(9))),
+            "{done:?}"
+        );
+        let other = Context {
+            actor: "usr_b".into(),
+            ..owner
+        };
+        assert!(
+            apply(&rows, &resolve, &other).is_err(),
+            "only its author resolves it"
+        );
+    }
+
+    #[test]
+    fn an_output_changed_meanwhile_merges_by_field_and_a_title_keeps_the_first() {
+        let mut rows = created();
+        let base = json!({"problemStatement": "p", "targetUser": "u", "desiredOutcome": "d", "hmwStatement": "h"});
+        let mut theirs = base.clone();
+        theirs["targetUser"] = json!("their user");
+        theirs["hmwStatement"] = json!("their hmw");
+        rows.steps[0].output = Some(theirs);
+        let mut mine = base.clone();
+        mine["desiredOutcome"] = json!("my outcome");
+        mine["hmwStatement"] = json!("my hmw");
+        let m = Mutation::SaveStepOutput {
+            workshop_id: "ws_1".into(),
+            step_id: "challenge".into(),
+            output: mine,
+            base: Some(base),
+            at: t(3),
+        };
+        let changes = apply(&rows, &m, &ctx(Some(Role::Editor))).unwrap();
+        let [Change::Step(step), Change::Conflict(c)] = &changes[..] else {
+            panic!("{changes:?}")
+        };
+        let out = step.output.as_ref().unwrap();
+        assert_eq!(
+            (
+                out["targetUser"].as_str(),
+                out["desiredOutcome"].as_str(),
+                out["hmwStatement"].as_str()
+            ),
+            (Some("their user"), Some("my outcome"), Some("their hmw"))
+        );
+        assert_eq!(
+            (c.field.as_deref(), c.mine.as_str()),
+            (Some("hmwStatement"), Some("my hmw"))
+        );
+
+        let rename = Mutation::RenameWorkshop {
+            workshop_id: "ws_1".into(),
+            title: "Mine".into(),
+            base: Some("Before".into()),
+            at: t(4),
+        };
+        let changes = apply(&rows, &rename, &ctx(Some(Role::Owner))).unwrap();
+        assert!(
+            matches!(&changes[..], [Change::Conflict(c)] if c.kind == ConflictKind::Title && c.theirs == "PawPal" && c.mine == "Mine"),
+            "{changes:?}"
+        );
+    }
+
     #[test]
     fn mutations_round_trip_as_name_and_args() {
         let m = Mutation::AdvanceStep {
@@ -574,12 +898,14 @@ mod tests {
             Mutation::RenameWorkshop {
                 workshop_id: ws.clone(),
                 title: "t".into(),
+                base: None,
                 at,
             },
             Mutation::SaveStepOutput {
                 workshop_id: ws.clone(),
                 step_id: st.clone(),
                 output: json!({}),
+                base: None,
                 at,
             },
             Mutation::StartStep {
@@ -611,6 +937,7 @@ mod tests {
                 workshop_id: ws.clone(),
                 step_id: None,
                 content: String::new(),
+                base: None,
                 at,
             },
             Mutation::DeleteWorkshop {
@@ -626,6 +953,12 @@ mod tests {
                 workshop_id: ws.clone(),
                 user_id: "usr_b".into(),
                 role: Role::Editor,
+                at,
+            },
+            Mutation::ResolveConflict {
+                conflict_id: "cf_1".into(),
+                workshop_id: ws.clone(),
+                resolution: Resolution::Mine,
                 at,
             },
         ];

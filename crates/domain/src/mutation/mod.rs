@@ -39,6 +39,18 @@ pub struct NewStep {
     pub summary: Option<String>,
 }
 
+/// How a conflict is resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "keep", rename_all = "camelCase")]
+pub enum Resolution {
+    /// The later author's value replaces the live one.
+    Mine,
+    /// The live value stays.
+    Theirs,
+    /// A value made from both (a note's text, a field's value, a title).
+    Merged { value: Value },
+}
+
 /// One intent. Every variant names its workshop; see [`Mutation::access`] for who may apply it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "name", content = "args", rename_all = "camelCase")]
@@ -64,18 +76,26 @@ pub enum Mutation {
         steps: Vec<StepRecord>,
         at: DateTime<Utc>,
     },
+    /// Renames a workshop. `base` is the title the change was made from: where the live
+    /// title has moved on from it, the live title stays and this one becomes a conflict.
     #[serde(rename_all = "camelCase")]
     RenameWorkshop {
         workshop_id: String,
         title: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        base: Option<String>,
         at: DateTime<Utc>,
     },
-    /// Saves a step's output whole, validated against the step's schema.
+    /// Saves a step's output whole, validated against the step's schema. `base` is the
+    /// output the change was made from (`null` for none): where the live output has moved
+    /// on, the two merge field by field and clashing fields become conflicts.
     #[serde(rename_all = "camelCase")]
     SaveStepOutput {
         workshop_id: String,
         step_id: String,
         output: Value,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        base: Option<Value>,
         at: DateTime<Utc>,
     },
     #[serde(rename_all = "camelCase")]
@@ -109,7 +129,9 @@ pub enum Mutation {
         workshop_id: String,
         at: DateTime<Utc>,
     },
-    /// Saves the caller's note on the workshop (`step_id` absent) or a step, whole.
+    /// Saves the caller's note on the workshop (`step_id` absent) or a step, whole. `base`
+    /// is the text the change was made from: where the live note has moved on, the two
+    /// merge line by line, and clashing lines make the whole text a conflict.
     #[serde(rename_all = "camelCase")]
     SetNote {
         note_id: String,
@@ -117,6 +139,18 @@ pub enum Mutation {
         #[serde(default)]
         step_id: Option<String>,
         content: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        base: Option<String>,
+        at: DateTime<Utc>,
+    },
+    /// Resolves one of the caller's conflicts: keep mine, take theirs, or a merged value.
+    /// Keeping or merging is the change it stands for (a note, a field, a title), with that
+    /// change's rights.
+    #[serde(rename_all = "camelCase")]
+    ResolveConflict {
+        conflict_id: String,
+        workshop_id: String,
+        resolution: Resolution,
         at: DateTime<Utc>,
     },
     /// Moves a workshop to the trash.
@@ -157,7 +191,8 @@ impl Mutation {
             | Mutation::SetNote { workshop_id, .. }
             | Mutation::DeleteWorkshop { workshop_id, .. }
             | Mutation::RestoreWorkshop { workshop_id, .. }
-            | Mutation::AddMember { workshop_id, .. } => workshop_id,
+            | Mutation::AddMember { workshop_id, .. }
+            | Mutation::ResolveConflict { workshop_id, .. } => workshop_id,
         }
     }
 
@@ -176,6 +211,7 @@ impl Mutation {
         "deleteWorkshop",
         "restoreWorkshop",
         "addMember",
+        "resolveConflict",
     ];
 
     /// The wire name, e.g. `saveStepOutput`.
@@ -194,6 +230,7 @@ impl Mutation {
             Mutation::DeleteWorkshop { .. } => "deleteWorkshop",
             Mutation::RestoreWorkshop { .. } => "restoreWorkshop",
             Mutation::AddMember { .. } => "addMember",
+            Mutation::ResolveConflict { .. } => "resolveConflict",
         }
     }
 
@@ -203,7 +240,7 @@ impl Mutation {
     pub fn access(&self) -> Option<Role> {
         match self {
             Mutation::CreateWorkshop { .. } | Mutation::PutWorkshop { .. } => None,
-            Mutation::SetNote { .. } => Some(Role::Viewer),
+            Mutation::SetNote { .. } | Mutation::ResolveConflict { .. } => Some(Role::Viewer),
             Mutation::SaveStepOutput { .. }
             | Mutation::StartStep { .. }
             | Mutation::CompleteStep { .. }

@@ -81,6 +81,8 @@ pub async fn put(
         workshop_id: id.clone(),
         step_id: scope.step_id.clone(),
         content: body.content,
+        // REST writes the value as given: the last writer wins.
+        base: None,
         at: Utc::now(),
     };
     run(&state, &user, &mutation, || {

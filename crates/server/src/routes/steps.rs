@@ -132,6 +132,8 @@ pub async fn save_output(
         workshop_id: id.clone(),
         step_id: step_id.clone(),
         output: body.output,
+        // REST writes the value as given: the last writer wins.
+        base: None,
         at: Utc::now(),
     };
     let changes = run(&state, &user, &mutation, step_not_found).await?;

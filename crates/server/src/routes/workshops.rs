@@ -216,6 +216,7 @@ pub async fn update(
         let rename = Mutation::RenameWorkshop {
             workshop_id: id.clone(),
             title,
+            base: None,
             at: Utc::now(),
         };
         renamed = !run_in(&mut tx, &user, &rename, not_found).await?.is_empty();

@@ -10,7 +10,8 @@ use wp_domain::protocol::{PullResponse, PulledChange, PutRow, Tombstone};
 use wp_domain::Change;
 
 use super::rows::{
-    MemberDb, NoteDb, StepDb, WorkshopDb, MEMBER_SELECT, NOTE_SELECT, STEP_SELECT, WORKSHOP_SELECT,
+    ConflictDb, MemberDb, NoteDb, StepDb, WorkshopDb, CONFLICT_SELECT, MEMBER_SELECT, NOTE_SELECT,
+    STEP_SELECT, WORKSHOP_SELECT,
 };
 use crate::auth::User;
 use crate::{ApiError, AppState};
@@ -59,8 +60,10 @@ struct Entry {
     deleted: bool,
 }
 
-/// Who can see a log entry: the workshop's owner and members; a note only its author.
-const VISIBLE: &str = "(l.entity <> 'note' OR l.user_id = $2) AND EXISTS (SELECT 1 FROM workshops w
+/// Who can see a log entry: the workshop's owner and members; a note or a conflict only its
+/// author.
+const VISIBLE: &str =
+    "(l.entity NOT IN ('note', 'conflict') OR l.user_id = $2) AND EXISTS (SELECT 1 FROM workshops w
       WHERE w.id = l.workshop_id AND (w.owner_id = $2 OR EXISTS
         (SELECT 1 FROM workshop_members m WHERE m.workshop_id = w.id AND m.user_id = $2)))";
 
@@ -273,6 +276,30 @@ async fn page(
         rows.insert(("member".into(), record.id), put);
     }
 
+    let conflicts: Vec<ConflictDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{CONFLICT_SELECT} WHERE user_id = $3 AND (id = ANY($1) OR workshop_id = ANY($2))"
+    )))
+    .bind(ids("conflict"))
+    .bind(&joined)
+    .bind(user_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for c in conflicts {
+        let rev = c.rev;
+        let record = c.record()?;
+        let put = PutRow {
+            rev,
+            row: Change::Conflict(record.clone()),
+        };
+        if joined.contains(&record.workshop_id) {
+            whole
+                .entry(record.workshop_id.clone())
+                .or_default()
+                .push(put.clone());
+        }
+        rows.insert(("conflict".into(), record.id), put);
+    }
+
     let mut out = Vec::with_capacity(entries.len());
     let mut sent: HashSet<(String, String)> = HashSet::new();
     for e in entries {
@@ -314,6 +341,7 @@ fn entity_of(change: &Change) -> &'static str {
         Change::Step(_) => "step",
         Change::Note(_) => "note",
         Change::Member(_) => "member",
+        Change::Conflict(_) => "conflict",
     }
 }
 
@@ -323,5 +351,6 @@ fn id_of(change: &Change) -> &str {
         Change::Step(s) => &s.id,
         Change::Note(n) => &n.id,
         Change::Member(m) => &m.id,
+        Change::Conflict(c) => &c.id,
     }
 }

@@ -8,8 +8,8 @@ use sqlx::PgConnection;
 use wp_domain::ids::{new_id, IdKind};
 use wp_domain::mutation::{apply, Context};
 use wp_domain::{
-    Change, DomainError, MemberRecord, Mutation, NoteRecord, Role, Rows, StepRecord, StepStatus,
-    Visibility, WorkshopRecord, WorkshopStatus,
+    Change, ConflictKind, ConflictRecord, DomainError, MemberRecord, Mutation, NoteRecord, Role,
+    Rows, StepRecord, StepStatus, Visibility, WorkshopRecord, WorkshopStatus,
 };
 
 use crate::ApiError;
@@ -126,6 +126,45 @@ impl MemberDb {
     }
 }
 
+#[derive(sqlx::FromRow)]
+pub(crate) struct ConflictDb {
+    pub id: String,
+    pub workshop_id: String,
+    pub user_id: String,
+    pub kind: String,
+    pub entity_id: String,
+    pub step_id: Option<String>,
+    pub field: Option<String>,
+    pub base: sqlx::types::Json<Value>,
+    pub theirs: sqlx::types::Json<Value>,
+    pub mine: sqlx::types::Json<Value>,
+    pub created_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub rev: i64,
+}
+
+impl ConflictDb {
+    pub fn record(self) -> Result<ConflictRecord, ApiError> {
+        Ok(ConflictRecord {
+            kind: serde_json::from_value(Value::String(self.kind.clone()))
+                .map_err(|_| bad("conflict kind", &self.kind))?,
+            id: self.id,
+            workshop_id: self.workshop_id,
+            user_id: self.user_id,
+            entity_id: self.entity_id,
+            step_id: self.step_id,
+            field: self.field,
+            base: self.base.0,
+            theirs: self.theirs.0,
+            mine: self.mine.0,
+            created_at: self.created_at,
+            resolved_at: self.resolved_at,
+        })
+    }
+}
+
+pub(crate) const CONFLICT_SELECT: &str = "SELECT id, workshop_id, user_id, kind, entity_id, step_id, field, base, theirs, mine, created_at, resolved_at, rev FROM conflicts";
+
 pub(crate) const WORKSHOP_SELECT: &str = "SELECT id, owner_id, title, original_idea, status, visibility, created_at, updated_at, deleted_at, rev FROM workshops";
 pub(crate) const STEP_SELECT: &str = "SELECT s.id, s.workshop_id, s.step_id, s.status, s.output, s.summary, s.started_at, s.completed_at, s.updated_at, s.rev FROM workshop_steps s";
 pub(crate) const NOTE_SELECT: &str =
@@ -167,19 +206,33 @@ async fn load(
         workshop: Some(workshop),
         ..Rows::default()
     };
+    if let Mutation::ResolveConflict { conflict_id, .. } = mutation {
+        let found: Option<ConflictDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{CONFLICT_SELECT} WHERE id = $1 AND workshop_id = $2 AND user_id = $3 FOR UPDATE"
+        )))
+        .bind(conflict_id)
+        .bind(workshop_id)
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        rows.conflict = found.map(ConflictDb::record).transpose()?;
+    }
+    let conflict_kind = rows.conflict.as_ref().map(|c| c.kind);
     let only_step = match mutation {
         Mutation::SaveStepOutput { step_id, .. } => Some(step_id.as_str()),
         _ => None,
     };
-    if matches!(
-        mutation,
-        Mutation::SaveStepOutput { .. }
-            | Mutation::StartStep { .. }
-            | Mutation::CompleteStep { .. }
-            | Mutation::AdvanceStep { .. }
-            | Mutation::ReviseStep { .. }
-            | Mutation::CompleteWorkshop { .. }
-    ) {
+    if conflict_kind == Some(ConflictKind::OutputField)
+        || matches!(
+            mutation,
+            Mutation::SaveStepOutput { .. }
+                | Mutation::StartStep { .. }
+                | Mutation::CompleteStep { .. }
+                | Mutation::AdvanceStep { .. }
+                | Mutation::ReviseStep { .. }
+                | Mutation::CompleteWorkshop { .. }
+        )
+    {
         let steps: Vec<StepDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{STEP_SELECT} JOIN step_definitions d ON d.id = s.step_id
              WHERE s.workshop_id = $1 AND ($2::text IS NULL OR s.step_id = $2) ORDER BY d.position"
@@ -193,7 +246,14 @@ async fn load(
             .map(StepDb::record)
             .collect::<Result<_, _>>()?;
     }
-    if let Mutation::SetNote { step_id, .. } = mutation {
+    let note_scope = match mutation {
+        Mutation::SetNote { step_id, .. } => Some(step_id.clone()),
+        _ if conflict_kind == Some(ConflictKind::Note) => {
+            Some(rows.conflict.as_ref().and_then(|c| c.step_id.clone()))
+        }
+        _ => None,
+    };
+    if let Some(step_id) = note_scope {
         let note: Option<NoteDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{NOTE_SELECT} WHERE workshop_id = $1 AND user_id = $2 AND step_id IS NOT DISTINCT FROM $3"
         )))
@@ -319,6 +379,34 @@ async fn write(
             .bind(n.created_at)
             .bind(n.updated_at)
             .execute(conn)
+            .await?;
+        }
+        Change::Conflict(c) => {
+            let id = if c.id.is_empty() {
+                new_id(IdKind::Conflict)
+            } else {
+                c.id.clone()
+            };
+            let kind = serde_json::to_value(c.kind).map_err(ApiError::internal)?;
+            sqlx::query(
+                "INSERT INTO conflicts (id, workshop_id, user_id, kind, entity_id, step_id, field, base, theirs, mine, created_at, resolved_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                 ON CONFLICT (id) DO UPDATE SET resolved_at = excluded.resolved_at, rev = conflicts.rev + 1
+                 WHERE conflicts.user_id = excluded.user_id",
+            )
+            .bind(&id)
+            .bind(&c.workshop_id)
+            .bind(user_id)
+            .bind(kind.as_str())
+            .bind(&c.entity_id)
+            .bind(&c.step_id)
+            .bind(&c.field)
+            .bind(sqlx::types::Json(&c.base))
+            .bind(sqlx::types::Json(&c.theirs))
+            .bind(sqlx::types::Json(&c.mine))
+            .bind(c.created_at)
+            .bind(c.resolved_at)
+            .execute(&mut *conn)
             .await?;
         }
         Change::Member(m) => {
