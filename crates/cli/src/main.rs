@@ -3,7 +3,7 @@
 //! Every command opens the same database as the desktop app (or `--db` /
 //! `$WORKSHOPPILOT_DB`), runs one store operation and prints its result. Errors go to
 //! stderr with a hint and a non-zero exit code: 3 invalid input, 4 not found, 5 conflict
-//! with the current state, 6 storage, 7 refused changes or conflicts remain after `sync`, 8 sign-in
+//! with the current state, 6 storage, 7 refused changes or conflicts remain after `sync`, 10 `sync` paused before a mass delete, 8 sign-in
 //! needed (or no keyring), 9 the server is unreachable or refused; 2 is a usage error.
 
 mod print;
@@ -92,6 +92,13 @@ enum Command {
     /// Sync once with the server (push, then pull); exit code 7 when refused changes or
     /// conflicts remain.
     Sync {
+        /// Apply a mass delete the server's changes bring (more than 10 workshops, or more
+        /// than half of them); without it such a sync pauses and asks (exit code 10).
+        #[arg(long, conflicts_with = "keep_deleted")]
+        allow_mass_delete: bool,
+        /// Keep the workshops a paused mass delete would remove, and restore them on the server.
+        #[arg(long)]
+        keep_deleted: bool,
         #[command(subcommand)]
         command: Option<sync::SyncCommand>,
     },
@@ -354,9 +361,17 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Logout => sync::logout(&store)?,
         Command::Conflicts(command) => sync::conflicts(&mut store, command, json)?,
-        Command::Sync { command: None } => return sync::sync(&mut store, json),
+        Command::Sync {
+            command: None,
+            allow_mass_delete,
+            keep_deleted,
+        } => {
+            let options = wp_sync::RoundOptions { allow_mass_delete };
+            return sync::sync(&mut store, options, keep_deleted, json);
+        }
         Command::Sync {
             command: Some(command),
+            ..
         } => sync::command(&mut store, command, json)?,
     }
     Ok(0)

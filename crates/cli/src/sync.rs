@@ -8,7 +8,8 @@ use wp_domain::mutation::Resolution;
 use wp_store::Store;
 use wp_sync::token::Deleted;
 use wp_sync::{
-    api_for, sign_in, sign_out, sync_round, KeepToken, Progress, RetryPolicy, SyncError,
+    api_for, sign_in, sign_out, sync_round, KeepToken, Progress, RetryPolicy, RoundOptions,
+    SyncError,
 };
 
 use crate::Failure;
@@ -142,7 +143,21 @@ pub fn logout(store: &Store) -> Result<(), Failure> {
 }
 
 /// `sync`: one round, progress on stderr.
-pub fn sync(store: &mut Store, json: bool) -> Result<u8, Failure> {
+/// Exit code of `sync` when a mass delete waits for the user's word.
+pub const EXIT_HELD_DELETES: u8 = 10;
+
+pub fn sync(
+    store: &mut Store,
+    options: RoundOptions,
+    keep_deleted: bool,
+    json: bool,
+) -> Result<u8, Failure> {
+    if keep_deleted {
+        let kept = store.keep_held_deletes()?;
+        eprintln!(
+            "kept {kept} workshop(s) that a sync would have deleted; they go back to the server"
+        );
+    }
     let api = api_for(store, RetryPolicy::default())?;
     let mut progress = |p: Progress| match p {
         Progress::Pushing { sent } => eprintln!("sent {sent} change(s)"),
@@ -151,7 +166,7 @@ pub fn sync(store: &mut Store, json: bool) -> Result<u8, Failure> {
             eprintln!("the server's history changed (a restore?): rebuilding from a full pull")
         }
     };
-    let report = runtime()?.block_on(sync_round(store, &api, &mut progress))?;
+    let report = runtime()?.block_on(sync_round(store, &api, options, &mut progress))?;
     let (rejections, conflicts) = store
         .sync_state()?
         .map(|s| (s.rejections, s.conflicts))
@@ -182,6 +197,20 @@ pub fn sync(store: &mut Store, json: bool) -> Result<u8, Failure> {
         if conflicts > 0 {
             println!("{conflicts} open conflict(s): see `workshoppilot conflicts list`.");
         }
+        if let Some(held) = &report.held_deletes {
+            println!(
+                "Paused: the server's changes would delete {} of your {} workshop(s); nothing was deleted:",
+                held.workshops.len(),
+                held.live_workshops
+            );
+            for (id, title) in &held.workshops {
+                println!("  {title}  ({id})");
+            }
+            println!("Run `workshoppilot sync --allow-mass-delete` to delete them here too, or `workshoppilot sync --keep-deleted` to keep them and restore them on the server.");
+        }
+    }
+    if report.held_deletes.is_some() {
+        return Ok(EXIT_HELD_DELETES);
     }
     Ok(if rejections > 0 || conflicts > 0 {
         EXIT_REJECTIONS

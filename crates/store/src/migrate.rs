@@ -35,6 +35,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0005_conflicts.sql",
         include_str!("../../../migrations/0005_conflicts.sql"),
     ),
+    (
+        6,
+        "0006_held_deletes.sql",
+        include_str!("../../../migrations/0006_held_deletes.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the last migration's number.

@@ -15,7 +15,7 @@ use crate::mutate::{
     apply_local, conflict_records, note_record, step_records, workshop_record, write,
     write_transaction, Written,
 };
-use crate::{now, outbox, OutboxEntry, Result, Store, StoreError};
+use crate::{mass_delete, now, outbox, OutboxEntry, Result, Store, StoreError};
 
 /// The account a database is bound to and where its sync stands.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -68,9 +68,11 @@ pub struct PageApplied {
     pub rebased: usize,
     /// Workshops a reset's full pull found missing on the server, offered again.
     pub offered_again: usize,
+    /// Set when the pull ended with deletions held by the mass-delete guard.
+    pub held_deletes: Option<crate::HeldDeletes>,
 }
 
-fn table_of(entity: &str) -> Option<&'static str> {
+pub(crate) fn table_of(entity: &str) -> Option<&'static str> {
     match entity {
         "workshop" => Some("workshops"),
         "step" => Some("workshop_steps"),
@@ -291,7 +293,15 @@ impl Store {
     /// are deleted only by a tombstone, never because the server lacks them. When the page
     /// completes a pull, acknowledged mutations up to the server's `lastMutationId` leave
     /// the queue, and after a reset's full pull, workshops the server lost are offered again.
-    pub fn apply_pull_page(&mut self, page: &PullResponse) -> Result<PageApplied> {
+    ///
+    /// Deletions of workshops (trashing or removing them, with their rows) are held while
+    /// the pull runs and counted at its end: a mass delete ([`crate::is_mass_delete`]) waits
+    /// for the user unless `allow_mass_delete`; fewer apply then.
+    pub fn apply_pull_page(
+        &mut self,
+        page: &PullResponse,
+        allow_mass_delete: bool,
+    ) -> Result<PageApplied> {
         let user_id = self.user_id.clone();
         let mut applied = PageApplied::default();
         write_transaction(&mut self.conn, |tx| {
@@ -301,7 +311,11 @@ impl Store {
                     r.get(0)
                 })?;
             let mut touched: Vec<String> = Vec::new();
+            let deleting = mass_delete::deleted_workshops(tx, &page.changes)?;
             for change in &page.changes {
+                if mass_delete::hold(tx, &deleting, change)? {
+                    continue;
+                }
                 match change {
                     PulledChange::Put(put) => {
                         let workshop_id = put.row.workshop_id().to_string();
@@ -358,6 +372,7 @@ impl Store {
                     "DELETE FROM outbox WHERE acked_at IS NOT NULL AND mutation_id <= ?1",
                     [page.last_mutation_id],
                 )?;
+                applied.held_deletes = mass_delete::decide(tx, allow_mass_delete)?;
                 if resetting {
                     applied.offered_again = offer_unsynced(tx, true)?;
                     tx.execute("DELETE FROM sync_seen", [])?;

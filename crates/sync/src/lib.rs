@@ -13,7 +13,7 @@ pub mod token;
 
 pub use api::{check_url, Api, Me, RetryPolicy};
 pub use error::SyncError;
-pub use round::{sync_round, Progress, RoundReport, PULL_PAGE, PUSH_BATCH};
+pub use round::{sync_round, Progress, RoundOptions, RoundReport, PULL_PAGE, PUSH_BATCH};
 
 use wp_store::{Store, SyncState};
 

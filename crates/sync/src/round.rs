@@ -25,6 +25,13 @@ pub enum Progress {
     Resetting,
 }
 
+/// How a round behaves.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RoundOptions {
+    /// Apply a mass delete the pull brings instead of holding it for the user.
+    pub allow_mass_delete: bool,
+}
+
 /// What a round did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -46,6 +53,9 @@ pub struct RoundReport {
     pub renewed_client_id: bool,
     /// Mutations still queued after the round.
     pub pending: i64,
+    /// Deletions the pull brought that wait for the user: a mass delete (the mass-delete
+    /// guard). Nothing of them is deleted until `Store::apply_held_deletes`.
+    pub held_deletes: Option<wp_store::HeldDeletes>,
 }
 
 fn wire(entry: &OutboxEntry) -> PushMutation {
@@ -118,6 +128,7 @@ async fn push_all(
 async fn pull_all(
     store: &mut Store,
     api: &Api,
+    options: RoundOptions,
     report: &mut RoundReport,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(), SyncError> {
@@ -141,7 +152,10 @@ async fn pull_all(
             report.renewed_client_id = true;
             continue;
         }
-        let applied = store.apply_pull_page(&page)?;
+        let applied = store.apply_pull_page(&page, options.allow_mass_delete)?;
+        if !page.has_more {
+            report.held_deletes = applied.held_deletes.clone();
+        }
         report.pages += 1;
         report.rows_written += applied.rows_written;
         report.rows_deleted += applied.rows_deleted;
@@ -160,20 +174,22 @@ async fn pull_all(
 /// One round: push the queue (in batches, each result recorded as it comes), then pull
 /// every page (each applied with its cursor in one transaction). Work done before an error
 /// stays done; the next round goes on from there. Changes offered again after a reset are
-/// pushed in the same round.
+/// pushed in the same round. A mass delete the pull brings is held (see
+/// [`RoundReport::held_deletes`]) unless `options` allow it; pushes run all the same.
 pub async fn sync_round(
     store: &mut Store,
     api: &Api,
+    options: RoundOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<RoundReport, SyncError> {
     let mut report = RoundReport::default();
     push_all(store, api, &mut report, progress).await?;
-    pull_all(store, api, &mut report, progress).await?;
+    pull_all(store, api, options, &mut report, progress).await?;
     if report.offered_again > 0
         || (report.reset && store.sync_state()?.is_some_and(|s| s.pending > 0))
     {
         push_all(store, api, &mut report, progress).await?;
-        pull_all(store, api, &mut report, progress).await?;
+        pull_all(store, api, options, &mut report, progress).await?;
     }
     report.pending = store.sync_state()?.map(|s| s.pending).unwrap_or(0);
     Ok(report)

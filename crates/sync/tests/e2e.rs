@@ -8,7 +8,7 @@ use tempfile::TempDir;
 use wp_domain::{Role, StepStatus, WorkshopStatus, STEPS};
 use wp_server::{connect, db, router, AppState};
 use wp_store::Store;
-use wp_sync::{sign_in, sync_round, Api, KeepToken, RetryPolicy, RoundReport};
+use wp_sync::{sign_in, sync_round, Api, KeepToken, RetryPolicy, RoundOptions, RoundReport};
 
 const PAWPAL: &str = include_str!("../../../tests/fixtures/pawpal.workshop.json");
 
@@ -65,9 +65,14 @@ impl Desktop {
     }
 
     async fn sync(&mut self) -> RoundReport {
-        sync_round(&mut self.store, &self.api, &mut |_| {})
-            .await
-            .unwrap()
+        sync_round(
+            &mut self.store,
+            &self.api,
+            RoundOptions::default(),
+            &mut |_| {},
+        )
+        .await
+        .unwrap()
     }
 }
 
@@ -312,9 +317,14 @@ async fn an_unreachable_server_loses_nothing_and_the_next_round_sends_it() {
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let dead = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
-    let err = sync_round(&mut a.store, &quick_api(&dead, &token), &mut |_| {})
-        .await
-        .unwrap_err();
+    let err = sync_round(
+        &mut a.store,
+        &quick_api(&dead, &token),
+        RoundOptions::default(),
+        &mut |_| {},
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, wp_sync::SyncError::Unreachable(_)), "{err}");
     assert!(
         !err.to_string().contains(&token),
@@ -325,7 +335,7 @@ async fn an_unreachable_server_loses_nothing_and_the_next_round_sends_it() {
     assert_eq!((report.applied, report.pending), (2, 0), "{report:?}");
     // A revoked token stops at once and asks to sign in again.
     let bad = quick_api(&s.base, "wpt_not-a-token");
-    let err = sync_round(&mut a.store, &bad, &mut |_| {})
+    let err = sync_round(&mut a.store, &bad, RoundOptions::default(), &mut |_| {})
         .await
         .unwrap_err();
     assert!(err.needs_sign_in(), "{err}");
@@ -444,4 +454,61 @@ async fn concurrent_edits_merge_or_show_as_conflicts_and_resolve_everywhere() {
         assert_eq!(d.store.workshop(&id).unwrap().workshop.title, "PawPal (B)");
         assert_eq!(challenge(d)["targetUser"], "Busy professionals (A)");
     }
+}
+
+/// Another desktop trashes 20 workshops: this one's pull holds the deletions and asks;
+/// nothing is trashed here. Keeping them restores them on the server for every desktop; a
+/// single trashing is no mass delete and applies at once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mass_delete_elsewhere_pauses_and_can_be_kept() {
+    let s = server().await;
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(&s, &token).await;
+    let ids: Vec<String> = (0..22)
+        .map(|i| {
+            a.store
+                .create_workshop(Some(&format!("Workshop {i:02}")), "")
+                .unwrap()
+                .workshop
+                .id
+        })
+        .collect();
+    a.sync().await;
+    let mut b = Desktop::new(&s, &token).await;
+    b.sync().await;
+    let live = |d: &Desktop| {
+        d.store
+            .list_workshops(&wp_store::WorkshopFilter::default())
+            .unwrap()
+            .len()
+    };
+    assert_eq!(live(&b), 22);
+
+    // One trashed elsewhere: applies without asking.
+    a.store.delete_workshop(&ids[21]).unwrap();
+    a.sync().await;
+    let report = b.sync().await;
+    assert!(report.held_deletes.is_none(), "{report:?}");
+    assert_eq!(live(&b), 21);
+
+    for id in &ids[..20] {
+        a.store.delete_workshop(id).unwrap();
+    }
+    a.sync().await;
+    let report = b.sync().await;
+    let held = report.held_deletes.expect("the pull pauses");
+    assert_eq!((held.workshops.len(), held.live_workshops), (20, 21));
+    assert_eq!(held.workshops[0].1, "Workshop 00", "titles are shown");
+    assert_eq!(live(&b), 21, "nothing is deleted before the user says so");
+    // Pushes go on while it waits.
+    b.store.rename_workshop(&ids[20], "Still here").unwrap();
+    let again = b.sync().await;
+    assert_eq!(again.applied, 1);
+    assert!(again.held_deletes.is_some() || b.store.held_deletes().unwrap().is_some());
+
+    assert_eq!(b.store.keep_held_deletes().unwrap(), 20);
+    b.sync().await;
+    a.sync().await;
+    assert_eq!((live(&a), live(&b)), (21, 21), "kept everywhere");
+    assert!(b.store.held_deletes().unwrap().is_none());
 }

@@ -1,0 +1,237 @@
+//! The mass-delete guard: a pull that would trash or remove many workshops at once (a mass
+//! delete elsewhere, or an empty or restored server) pauses and asks, instead of spreading
+//! it. Deletions are held (`sync_held`) while the pull runs and counted over the whole pull
+//! before any applies; pushes go on meanwhile.
+
+use rusqlite::{Connection, OptionalExtension};
+use serde::Serialize;
+use wp_domain::protocol::PulledChange;
+use wp_domain::{Change, Mutation};
+
+use crate::mutate::{step_records, workshop_record, write, write_transaction};
+use crate::{now, outbox, Result, Store};
+
+/// More than this many workshops deleted by one pull pauses it: 10.
+pub const MASS_DELETE_COUNT: usize = 10;
+
+/// A pull deleting more than half of the live workshops pauses too, from this many on: 2
+/// (deleting one workshop is never a mass delete).
+pub const MASS_DELETE_HALF_FROM: usize = 2;
+
+/// Deletions a pull brought that wait for the user's word.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeldDeletes {
+    /// The workshops that would go: id and title.
+    pub workshops: Vec<(String, String)>,
+    /// Live workshops on this machine now.
+    pub live_workshops: i64,
+}
+
+fn workshop_of(conn: &Connection, entity: &str, id: &str) -> Result<Option<String>> {
+    let table = match entity {
+        "step" => "workshop_steps",
+        "note" => "notes",
+        "member" => "workshop_members",
+        "conflict" => "conflicts",
+        _ => return Ok(None),
+    };
+    Ok(conn
+        .query_row(
+            &format!("SELECT workshop_id FROM {table} WHERE id = ?1"),
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// The workshops `changes` would trash or remove that are live here now.
+pub(crate) fn deleted_workshops(
+    conn: &Connection,
+    changes: &[PulledChange],
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for change in changes {
+        let id = match change {
+            PulledChange::Put(put) => match &put.row {
+                Change::Workshop(w) if w.deleted_at.is_some() => &w.id,
+                _ => continue,
+            },
+            PulledChange::Delete(t) if t.entity == "workshop" => &t.id,
+            PulledChange::Delete(_) => continue,
+        };
+        let live: Option<bool> = conn
+            .query_row(
+                "SELECT deleted_at IS NULL FROM workshops WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if live == Some(true) && !out.contains(id) {
+            out.push(id.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Holds `change` if it deletes a workshop in `held` (or one already held), or a row of one.
+/// A workshop pulled live again is released. Returns whether it was held.
+pub(crate) fn hold(conn: &Connection, held: &[String], change: &PulledChange) -> Result<bool> {
+    let workshop = match change {
+        PulledChange::Put(put) => match &put.row {
+            Change::Workshop(w) if w.deleted_at.is_none() => {
+                // Live on the server again: nothing of it is to go.
+                conn.execute("DELETE FROM sync_held WHERE workshop_id = ?1", [&w.id])?;
+                return Ok(false);
+            }
+            Change::Workshop(w) => Some(w.id.clone()),
+            _ => None,
+        },
+        PulledChange::Delete(t) if t.entity == "workshop" => Some(t.id.clone()),
+        PulledChange::Delete(t) => workshop_of(conn, &t.entity, &t.id)?,
+    };
+    let Some(workshop) = workshop else {
+        return Ok(false);
+    };
+    let already: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sync_held WHERE workshop_id = ?1)",
+        [&workshop],
+        |r| r.get(0),
+    )?;
+    if !held.contains(&workshop) && !already {
+        return Ok(false);
+    }
+    conn.execute(
+        "INSERT INTO sync_held (workshop_id, change) VALUES (?1, ?2)",
+        (&workshop, serde_json::to_string(change)?),
+    )?;
+    Ok(true)
+}
+
+fn held(conn: &Connection) -> Result<HeldDeletes> {
+    let workshops = conn
+        .prepare(
+            "SELECT DISTINCT h.workshop_id, coalesce(w.title, '') FROM sync_held h
+             LEFT JOIN workshops w ON w.id = h.workshop_id ORDER BY 2, 1",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let live_workshops = conn.query_row(
+        "SELECT count(*) FROM workshops WHERE deleted_at IS NULL",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(HeldDeletes {
+        workshops,
+        live_workshops,
+    })
+}
+
+/// Whether deleting `count` of `live` workshops is a mass delete.
+pub fn is_mass_delete(count: usize, live: i64) -> bool {
+    count > MASS_DELETE_COUNT || (count >= MASS_DELETE_HALF_FROM && count as i64 * 2 > live)
+}
+
+/// Applies every held change in order and forgets them.
+fn apply_held(conn: &Connection) -> Result<usize> {
+    let changes: Vec<String> = conn
+        .prepare("SELECT change FROM sync_held ORDER BY seq")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for text in &changes {
+        match serde_json::from_str::<PulledChange>(text)? {
+            PulledChange::Put(put) => {
+                write(conn, &put.row)?;
+                if let Change::Workshop(w) = &put.row {
+                    conn.execute(
+                        "UPDATE workshops SET server_rev = ?2 WHERE id = ?1",
+                        (&w.id, put.rev),
+                    )?;
+                }
+            }
+            PulledChange::Delete(t) => {
+                if let Some(table) = crate::sync::table_of(&t.entity) {
+                    conn.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [&t.id])?;
+                }
+            }
+        }
+    }
+    conn.execute("DELETE FROM sync_held", [])?;
+    Ok(changes.len())
+}
+
+/// At the end of a pull: applies the held deletions unless they are a mass delete and the
+/// user has not allowed it; then they wait, and are returned.
+pub(crate) fn decide(conn: &Connection, allow: bool) -> Result<Option<HeldDeletes>> {
+    let waiting = held(conn)?;
+    if waiting.workshops.is_empty() {
+        return Ok(None);
+    }
+    if allow || !is_mass_delete(waiting.workshops.len(), waiting.live_workshops) {
+        apply_held(conn)?;
+        return Ok(None);
+    }
+    Ok(Some(waiting))
+}
+
+impl Store {
+    /// Deletions a pull brought that wait for the user's word; `None` when none wait.
+    pub fn held_deletes(&self) -> Result<Option<HeldDeletes>> {
+        let waiting = held(&self.conn)?;
+        Ok((!waiting.workshops.is_empty()).then_some(waiting))
+    }
+
+    /// The user agreed: the held deletions apply. Returns how many changes applied.
+    pub fn apply_held_deletes(&mut self) -> Result<usize> {
+        write_transaction(&mut self.conn, apply_held)
+    }
+
+    /// The user refused: nothing is deleted here, and the workshops go back to the server
+    /// (trashed ones restored, removed ones offered again whole), to every device at its
+    /// next sync. Returns how many workshops.
+    pub fn keep_held_deletes(&mut self) -> Result<usize> {
+        write_transaction(&mut self.conn, |tx| {
+            let waiting = held(tx)?;
+            for (id, _) in &waiting.workshops {
+                let removed: bool = tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM sync_held WHERE workshop_id = ?1 AND change LIKE '{\"delete\"%')",
+                    [id],
+                    |r| r.get(0),
+                )?;
+                let mutation = match workshop_record(tx, id)? {
+                    Some((workshop, _)) if removed => Mutation::PutWorkshop {
+                        workshop,
+                        steps: step_records(tx, id, None)?
+                            .into_iter()
+                            .map(|(s, _)| s)
+                            .collect(),
+                        at: now(),
+                    },
+                    Some(_) => Mutation::RestoreWorkshop {
+                        workshop_id: id.clone(),
+                        at: now(),
+                    },
+                    None => continue,
+                };
+                outbox::append(tx, &mutation, None)?;
+            }
+            tx.execute("DELETE FROM sync_held", [])?;
+            Ok(waiting.workshops.len())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_mass_delete;
+
+    #[test]
+    fn more_than_ten_or_more_than_half_from_two_on() {
+        assert!(!is_mass_delete(10, 1000));
+        assert!(is_mass_delete(11, 1000));
+        assert!(!is_mass_delete(1, 1), "one workshop is never a mass delete");
+        assert!(is_mass_delete(2, 3));
+        assert!(!is_mass_delete(2, 4), "exactly half is not more than half");
+    }
+}
