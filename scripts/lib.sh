@@ -83,3 +83,11 @@ ensure_tauri_driver() {
     fi
     export TAURI_DRIVER="$(command -v tauri-driver || echo "$HOME/.cargo/bin/tauri-driver")"
 }
+
+# A Secret Service for the keyring tests: gnome-keyring, and dbus-run-session for a private bus.
+ensure_keyring() {
+    ensure_apt gnome-keyring
+    if ! command -v dbus-run-session >/dev/null 2>&1; then
+        ensure_apt dbus-daemon
+    fi
+}

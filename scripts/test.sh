@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up what is missing on a fresh Debian/Ubuntu machine, then runs every test: the Rust
-# crates (store, build packs, CLI, server against a real PostgreSQL 15, the app's Rust side),
+# crates (store, build packs, CLI, server and sync against a real PostgreSQL 15, the app's
+# Rust side), the keyring tests against a real gnome-keyring,
 # the UI's type check, and the end-to-end tests in the app's real window under Xvfb.
 # Usage: scripts/test.sh
 set -euo pipefail
@@ -10,6 +11,7 @@ source scripts/lib.sh
 ensure_rust
 ensure_app_deps
 ensure_tauri_driver
+ensure_keyring
 start_postgres    # for the server's integration tests; stopped on exit
 
 step "formatting"
@@ -28,6 +30,9 @@ if command -v cargo-nextest >/dev/null 2>&1; then
 else
     cargo test --workspace --no-fail-fast
 fi
+
+step "the token in a real OS keyring (gnome-keyring under dbus-run-session)"
+scripts/keyring-test.sh
 
 step "end-to-end tests in the app window"
 rm -rf target/e2e-screenshots

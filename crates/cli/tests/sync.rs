@@ -244,3 +244,47 @@ async fn login_sync_and_a_second_machine_gets_the_same_workshop() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("belongs to user"));
 }
+
+/// Login keeps the token in the real keyring: sync needs no environment variable, and after
+/// logout the keyring entry is gone and sync asks to sign in. Run by scripts/keyring-test.sh
+/// (a gnome-keyring under dbus-run-session).
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a Secret Service: run by scripts/keyring-test.sh"]
+async fn login_keeps_the_token_in_the_keyring_and_logout_deletes_it() {
+    let (base, pool) = server().await;
+    let (_, token) = wp_server::auth::add_user(&pool, "Kay").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    let out = tokio::task::spawn_blocking(move || {
+        let login = run(
+            &db,
+            &["login", "--server", &base],
+            None,
+            &format!("{token}\n"),
+        );
+        assert!(
+            login.status.success(),
+            "{}",
+            String::from_utf8_lossy(&login.stderr)
+        );
+        ok(&db, &["create", "--title", "Kept in the keyring"], None);
+        let synced = ok(&db, &["sync"], None);
+        let logout = ok(&db, &["logout"], None);
+        let after = run(&db, &["sync"], None, "");
+        (synced, logout, after)
+    })
+    .await
+    .unwrap();
+    let (synced, logout, after) = out;
+    assert!(synced.contains("1 sent"), "{synced}");
+    assert!(
+        logout.contains("the token is deleted from the keyring"),
+        "{logout}"
+    );
+    assert_eq!(
+        after.status.code(),
+        Some(8),
+        "{}",
+        String::from_utf8_lossy(&after.stderr)
+    );
+}
