@@ -24,7 +24,8 @@ npm --prefix ui run build
 step "building every crate and the app (one feature resolution for the whole workspace)"
 cargo build --workspace
 
-step "Rust tests"
+step "Rust tests (the sync fault simulation runs 100,000 steps over 50 seeds)"
+export WP_SIM_STEPS="${WP_SIM_STEPS:-100000}" WP_SIM_SEEDS="${WP_SIM_SEEDS:-50}"
 if command -v cargo-nextest >/dev/null 2>&1; then
     cargo nextest run --workspace --no-fail-fast
 else

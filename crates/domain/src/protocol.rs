@@ -58,6 +58,38 @@ pub struct MutationResult {
     pub error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// For an applied mutation: the server revision of each row it wrote, so the client
+    /// knows what the server holds of its own change before it pulls it back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revs: Vec<RowRev>,
+}
+
+/// A row's server revision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RowRev {
+    /// `workshop`, `step`, `note`, `member` or `conflict`.
+    pub entity: String,
+    pub id: String,
+    pub rev: i64,
+}
+
+impl RowRev {
+    /// The revision of a written row.
+    pub fn of(change: &Change, rev: i64) -> RowRev {
+        let (entity, id) = match change {
+            Change::Workshop(w) => ("workshop", &w.id),
+            Change::Step(s) => ("step", &s.id),
+            Change::Note(n) => ("note", &n.id),
+            Change::Member(m) => ("member", &m.id),
+            Change::Conflict(c) => ("conflict", &c.id),
+        };
+        RowRev {
+            entity: entity.to_string(),
+            id: id.clone(),
+            rev,
+        }
+    }
 }
 
 /// The answer to a push: one result per mutation processed, in order. Mutations after the
@@ -95,6 +127,11 @@ pub struct PullResponse {
     pub last_mutation_id: i64,
     /// In commit order; a row whose parent the client may lack comes after its parent.
     pub changes: Vec<PulledChange>,
+    /// The newest change whose effects this answer may carry (rows come with their current
+    /// values). The client keeps the newest it was given and sends it back as `seen`; a
+    /// server that no longer holds it went back in time, and answers `reset`. Opaque.
+    #[serde(default)]
+    pub seen: String,
 }
 
 /// A row to keep, with its server revision, or a row to remove.

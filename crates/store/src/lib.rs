@@ -17,6 +17,7 @@ mod mutate;
 mod notes;
 mod outbox;
 pub mod paths;
+mod recovery;
 mod steps;
 mod sync;
 mod workshops;

@@ -40,6 +40,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0006_held_deletes.sql",
         include_str!("../../../migrations/0006_held_deletes.sql"),
     ),
+    (
+        7,
+        "0007_acked_through.sql",
+        include_str!("../../../migrations/0007_acked_through.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the last migration's number.

@@ -15,7 +15,7 @@ use crate::mutate::{
     apply_local, conflict_records, note_record, step_records, workshop_record, write,
     write_transaction, Written,
 };
-use crate::{mass_delete, now, outbox, OutboxEntry, Result, Store, StoreError};
+use crate::{mass_delete, now, outbox, recovery, OutboxEntry, Result, Store, StoreError};
 
 /// The account a database is bound to and where its sync stands.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -27,6 +27,8 @@ pub struct SyncState {
     pub client_id: String,
     /// Opaque pull cursor; empty before the first pull and after a reset.
     pub cursor: String,
+    /// The newest server change this database may hold the effects of; sent with pulls.
+    pub seen: String,
     /// A full pull after a reset is under way.
     pub resetting: bool,
     /// The last of this client's mutation ids the server reported processed.
@@ -72,6 +74,16 @@ pub struct PageApplied {
     pub held_deletes: Option<crate::HeldDeletes>,
 }
 
+fn entity_of(change: &Change) -> &'static str {
+    match change {
+        Change::Workshop(_) => "workshop",
+        Change::Step(_) => "step",
+        Change::Note(_) => "note",
+        Change::Member(_) => "member",
+        Change::Conflict(_) => "conflict",
+    }
+}
+
 pub(crate) fn table_of(entity: &str) -> Option<&'static str> {
     match entity {
         "workshop" => Some("workshops"),
@@ -87,8 +99,21 @@ pub(crate) fn table_of(entity: &str) -> Option<&'static str> {
 /// is not queued, as `putWorkshop` plus its notes; returns how many workshops.
 fn offer_unsynced(conn: &Connection, only_missing_after_reset: bool) -> Result<usize> {
     let sql = if only_missing_after_reset {
-        "SELECT id FROM workshops w WHERE server_rev IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.workshop_id = w.id)"
+        // The server had them (pulled, or acknowledged and not yet pulled back), and a full
+        // pull says it no longer does. Only the owner offers a workshop again; a member's
+        // copy of a shared one goes (the share is gone with it).
+        let user: String =
+            conn.query_row("SELECT user_id FROM local_profile WHERE id = 1", [], |r| {
+                r.get(0)
+            })?;
+        conn.execute(
+            "DELETE FROM workshops WHERE owner_id <> ?1
+               AND NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.workshop_id = workshops.id)",
+            [&user],
+        )?;
+        "SELECT id FROM workshops w WHERE NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.workshop_id = w.id)
+           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.workshop_id = w.id
+                           AND o.name IN ('createWorkshop', 'putWorkshop'))"
     } else {
         "SELECT id FROM workshops w WHERE server_rev IS NULL
            AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.workshop_id = w.id
@@ -175,7 +200,7 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT server_url, server_user_id, client_id, cursor, resetting, last_mutation_id, last_synced_at,
+                "SELECT server_url, server_user_id, client_id, cursor, resetting, last_mutation_id, last_synced_at, seen,
                     (SELECT count(*) FROM outbox WHERE acked_at IS NULL), (SELECT count(*) FROM sync_rejections),
                     (SELECT count(*) FROM conflicts WHERE resolved_at IS NULL)
                  FROM sync_state WHERE id = 1",
@@ -189,9 +214,10 @@ impl Store {
                         resetting: r.get(4)?,
                         last_mutation_id: r.get(5)?,
                         last_synced_at: r.get(6)?,
-                        pending: r.get(7)?,
-                        rejections: r.get(8)?,
-                        conflicts: r.get(9)?,
+                        seen: r.get(7)?,
+                        pending: r.get(8)?,
+                        rejections: r.get(9)?,
+                        conflicts: r.get(10)?,
                     })
                 },
             )
@@ -264,20 +290,46 @@ impl Store {
     pub fn record_push(&mut self, results: &[MutationResult]) -> Result<()> {
         write_transaction(&mut self.conn, |tx| {
             for result in results {
+                if result.outcome != Outcome::UpgradeRequired {
+                    tx.execute(
+                        "UPDATE sync_state SET acked_through = max(acked_through, ?1) WHERE id = 1",
+                        [result.id],
+                    )?;
+                }
                 match result.outcome {
                     Outcome::Applied | Outcome::Duplicate => {
                         tx.execute(
                             "UPDATE outbox SET acked_at = ?2 WHERE mutation_id = ?1 AND acked_at IS NULL",
                             (result.id, now()),
                         )?;
+                        // What the server now holds of this change: its revision, so that a
+                        // later restore that loses it can be told from a newer change.
+                        for row in &result.revs {
+                            if let Some(table) = table_of(&row.entity) {
+                                tx.execute(
+                                    &format!("UPDATE {table} SET server_rev = max(coalesce(server_rev, 0), ?2) WHERE id = ?1"),
+                                    (&row.id, row.rev),
+                                )?;
+                            }
+                        }
                     }
                     Outcome::Rejected => {
+                        let refused: Option<(String, String)> = tx
+                            .query_row(
+                                "SELECT name, args FROM outbox WHERE mutation_id = ?1",
+                                [result.id],
+                                |r| Ok((r.get(0)?, r.get(1)?)),
+                            )
+                            .optional()?;
                         tx.execute(
                             "INSERT INTO sync_rejections (mutation_id, name, args, workshop_id, error, field, rejected_at)
                              SELECT mutation_id, name, args, workshop_id, ?2, ?3, ?4 FROM outbox WHERE mutation_id = ?1",
                             (result.id, result.error.as_deref().unwrap_or("rejected"), &result.field, now()),
                         )?;
                         tx.execute("DELETE FROM outbox WHERE mutation_id = ?1", [result.id])?;
+                        if let Some((name, args)) = refused {
+                            recovery::undo_refused(tx, &name, &serde_json::from_str(&args)?)?;
+                        }
                     }
                     Outcome::UpgradeRequired => {}
                 }
@@ -288,8 +340,9 @@ impl Store {
 
     /// Applies one pulled page and its cursor in one transaction, so a crash mid-sync
     /// resumes from the last page. Pulled rows replace local ones (with their server
-    /// revision); then every queued or not yet confirmed local mutation of a touched
-    /// workshop is re-applied over them (rebased), so no local change is overwritten. Rows
+    /// revision); then every local mutation of a touched workshop that the server had not
+    /// processed when it read the page is re-applied over them (rebased), so no local change
+    /// is overwritten. Rows
     /// are deleted only by a tombstone, never because the server lacks them. When the page
     /// completes a pull, acknowledged mutations up to the server's `lastMutationId` leave
     /// the queue, and after a reset's full pull, workshops the server lost are offered again.
@@ -319,6 +372,9 @@ impl Store {
                 match change {
                     PulledChange::Put(put) => {
                         let workshop_id = put.row.workshop_id().to_string();
+                        if resetting && recovery::offer_lost_value(tx, &put.row, put.rev)? {
+                            applied.offered_again += 1;
+                        }
                         write(tx, &put.row)?;
                         let (table, id) = match &put.row {
                             Change::Workshop(w) => ("workshops", &w.id),
@@ -335,6 +391,10 @@ impl Store {
                             tx.execute(
                                 "INSERT OR IGNORE INTO sync_seen (workshop_id) VALUES (?1)",
                                 [&workshop_id],
+                            )?;
+                            tx.execute(
+                                "INSERT OR IGNORE INTO sync_seen_rows (entity, id) VALUES (?1, ?2)",
+                                (entity_of(&put.row), id),
                             )?;
                         }
                         applied.rows_written += 1;
@@ -354,7 +414,16 @@ impl Store {
                 }
             }
             for workshop_id in &touched {
-                let queued = outbox_rows(tx, Some(workshop_id), false, 0, u32::MAX)?;
+                // Mutations the server had processed when it read this page are in its rows
+                // already, as the server decided them (applied, merged, conflicted); only
+                // the later ones are re-applied over them.
+                let queued = outbox_rows(
+                    tx,
+                    Some(workshop_id),
+                    false,
+                    page.last_mutation_id,
+                    u32::MAX,
+                )?;
                 for entry in queued {
                     // A mutation the new server state refuses is left for the server to
                     // judge; its rejection comes back with the push.
@@ -367,6 +436,13 @@ impl Store {
                 "UPDATE sync_state SET cursor = ?1, last_mutation_id = ?2 WHERE id = 1",
                 (&page.cursor, page.last_mutation_id),
             )?;
+            // Keep the newest `seen` (positions compare as numbers).
+            tx.execute(
+                "UPDATE sync_state SET seen = ?1 WHERE id = 1 AND ?1 <> ''
+                   AND (seen = '' OR CAST(substr(?1, 1, instr(?1, '.') - 1) AS INTEGER)
+                                    >= CAST(substr(seen, 1, instr(seen, '.') - 1) AS INTEGER))",
+                [&page.seen],
+            )?;
             if !page.has_more {
                 tx.execute(
                     "DELETE FROM outbox WHERE acked_at IS NOT NULL AND mutation_id <= ?1",
@@ -374,8 +450,10 @@ impl Store {
                 )?;
                 applied.held_deletes = mass_delete::decide(tx, allow_mass_delete)?;
                 if resetting {
-                    applied.offered_again = offer_unsynced(tx, true)?;
+                    applied.offered_again += offer_unsynced(tx, true)?;
+                    applied.offered_again += recovery::offer_unseen(tx, &user_id)?;
                     tx.execute("DELETE FROM sync_seen", [])?;
+                    tx.execute("DELETE FROM sync_seen_rows", [])?;
                     tx.execute("UPDATE sync_state SET resetting = 0 WHERE id = 1", [])?;
                 }
                 tx.execute(
@@ -394,8 +472,9 @@ impl Store {
     pub fn reset_cursor(&mut self) -> Result<()> {
         write_transaction(&mut self.conn, |tx| {
             tx.execute("DELETE FROM sync_seen", [])?;
+            tx.execute("DELETE FROM sync_seen_rows", [])?;
             tx.execute(
-                "UPDATE sync_state SET cursor = '', resetting = 1 WHERE id = 1",
+                "UPDATE sync_state SET cursor = '', seen = '', resetting = 1 WHERE id = 1",
                 [],
             )?;
             Ok(())
@@ -412,12 +491,25 @@ impl Store {
             let ordered = queued_ids(tx, "1")?;
             renumber(tx, &ordered)?;
             tx.execute(
-                "UPDATE sync_state SET client_id = ?1, last_mutation_id = 0 WHERE id = 1",
+                "UPDATE sync_state SET client_id = ?1, last_mutation_id = 0, acked_through = 0 WHERE id = 1",
                 [&id],
             )?;
             Ok(())
         })?;
         Ok(id)
+    }
+
+    /// Whether the server went back in time for this client: it reports a last processed
+    /// mutation id below one it already acknowledged (its database was restored). The
+    /// client then rebuilds from a full pull under a new client id ([`Store::reset_cursor`],
+    /// [`Store::renew_client_id`]).
+    pub fn server_forgot(&self, last_mutation_id: i64) -> Result<bool> {
+        let acked: i64 = self.conn.query_row(
+            "SELECT acked_through FROM sync_state WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(last_mutation_id < acked)
     }
 
     /// Mutations the server refused, newest first.

@@ -102,6 +102,44 @@ pub enum PushRefused {
     ClientReset,
 }
 
+/// How a sync round reaches the server: [`Api`] over HTTPS; the fault simulation's
+/// in-process transport in tests.
+pub trait Transport {
+    /// `POST /api/sync/push`. `Ok(Err(_))` for a refusal the caller acts on.
+    fn push(
+        &self,
+        request: &PushRequest,
+    ) -> impl std::future::Future<Output = Result<Result<PushResponse, PushRefused>, SyncError>>;
+
+    /// `GET /api/sync/pull?cursor=&seen=&limit=&clientId=`.
+    fn pull(
+        &self,
+        cursor: &str,
+        seen: &str,
+        limit: u32,
+        client_id: &str,
+    ) -> impl std::future::Future<Output = Result<PullResponse, SyncError>>;
+}
+
+impl Transport for Api {
+    async fn push(
+        &self,
+        request: &PushRequest,
+    ) -> Result<Result<PushResponse, PushRefused>, SyncError> {
+        Api::push(self, request).await
+    }
+
+    async fn pull(
+        &self,
+        cursor: &str,
+        seen: &str,
+        limit: u32,
+        client_id: &str,
+    ) -> Result<PullResponse, SyncError> {
+        Api::pull(self, cursor, seen, limit, client_id).await
+    }
+}
+
 /// A client of one server with one token. Cheap to clone.
 #[derive(Clone)]
 pub struct Api {
@@ -251,10 +289,11 @@ impl Api {
         }
     }
 
-    /// `GET /api/sync/pull?cursor=&limit=&clientId=`.
+    /// `GET /api/sync/pull?cursor=&seen=&limit=&clientId=`.
     pub async fn pull(
         &self,
         cursor: &str,
+        seen: &str,
         limit: u32,
         client_id: &str,
     ) -> Result<PullResponse, SyncError> {
@@ -262,6 +301,7 @@ impl Api {
         self.send(|| {
             self.http.get(self.url("/api/sync/pull")).query(&[
                 ("cursor", cursor),
+                ("seen", seen),
                 ("limit", limit.as_str()),
                 ("clientId", client_id),
             ])

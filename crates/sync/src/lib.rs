@@ -11,7 +11,7 @@ mod error;
 mod round;
 pub mod token;
 
-pub use api::{check_url, Api, Me, RetryPolicy};
+pub use api::{check_url, Api, Me, PushRefused, RetryPolicy, Transport};
 pub use error::SyncError;
 pub use round::{sync_round, Progress, RoundOptions, RoundReport, PULL_PAGE, PUSH_BATCH};
 

@@ -5,7 +5,7 @@ use wp_domain::mutation::PROTOCOL_VERSION;
 use wp_domain::protocol::{Outcome, PushMutation, PushRequest};
 use wp_store::{OutboxEntry, Store};
 
-use crate::api::{Api, PushRefused};
+use crate::api::{PushRefused, Transport};
 use crate::SyncError;
 
 /// Mutations per push: 200 (the server takes up to 500); halved on a 413.
@@ -70,7 +70,7 @@ fn wire(entry: &OutboxEntry) -> PushMutation {
 
 async fn push_all(
     store: &mut Store,
-    api: &Api,
+    api: &impl Transport,
     report: &mut RoundReport,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(), SyncError> {
@@ -88,6 +88,10 @@ async fn push_all(
             mutations: pending.iter().map(wire).collect(),
         };
         match api.push(&request).await? {
+            Ok(response) if store.server_forgot(response.last_mutation_id)? => {
+                // The server lost mutations it had acknowledged (a restore): rebuild.
+                forget_client(store, report, progress)?;
+            }
             Ok(response) => {
                 store.record_push(&response.results)?;
                 for r in &response.results {
@@ -125,9 +129,24 @@ async fn push_all(
     }
 }
 
+/// The server went back in time for this client: rebuild from a full pull under a new
+/// client id, so old ids read neither as duplicates nor as gaps.
+fn forget_client(
+    store: &mut Store,
+    report: &mut RoundReport,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(), SyncError> {
+    report.reset = true;
+    report.renewed_client_id = true;
+    progress(Progress::Resetting);
+    store.reset_cursor()?;
+    store.renew_client_id()?;
+    Ok(())
+}
+
 async fn pull_all(
     store: &mut Store,
-    api: &Api,
+    api: &impl Transport,
     options: RoundOptions,
     report: &mut RoundReport,
     progress: &mut dyn FnMut(Progress),
@@ -135,7 +154,13 @@ async fn pull_all(
     let mut resets = 0;
     loop {
         let state = store.sync_state()?.ok_or(SyncError::NotSignedIn)?;
-        let page = api.pull(&state.cursor, PULL_PAGE, &state.client_id).await?;
+        let page = api
+            .pull(&state.cursor, &state.seen, PULL_PAGE, &state.client_id)
+            .await?;
+        if !page.reset && store.server_forgot(page.last_mutation_id)? {
+            forget_client(store, report, progress)?;
+            continue;
+        }
         if page.reset {
             resets += 1;
             if resets > 2 {
@@ -178,7 +203,7 @@ async fn pull_all(
 /// [`RoundReport::held_deletes`]) unless `options` allow it; pushes run all the same.
 pub async fn sync_round(
     store: &mut Store,
-    api: &Api,
+    api: &impl Transport,
     options: RoundOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<RoundReport, SyncError> {

@@ -457,6 +457,13 @@ fn put(
     workshop: &WorkshopRecord,
     steps: &[StepRecord],
 ) -> Result<Vec<Change>, DomainError> {
+    if workshop.owner_id != ctx.actor {
+        // A member's copy of a shared workshop the server lost is not theirs to re-create.
+        return Err(DomainError::argument(
+            "workshop.ownerId",
+            "only a workshop's owner can offer it again",
+        ));
+    }
     let new_steps: Vec<NewStep> = steps
         .iter()
         .map(|s| NewStep {

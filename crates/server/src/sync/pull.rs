@@ -25,6 +25,8 @@ pub const MAX_LIMIT: i64 = 2_000;
 #[serde(rename_all = "camelCase")]
 pub struct PullQuery {
     cursor: Option<String>,
+    /// The `seen` of an earlier answer: the newest change the client may hold the effects of.
+    seen: Option<String>,
     limit: Option<i64>,
     client_id: Option<String>,
 }
@@ -72,7 +74,9 @@ const VISIBLE: &str =
 /// Reads in one REPEATABLE READ snapshot. A cursor names a position and the change there; if
 /// that change is not what the log holds (a restored backup rewrote history), the position
 /// is past the log's end, or the cursor is malformed, the answer is `reset: true` and the
-/// client rebuilds from a full pull. Within a page, each row comes once, at its first
+/// client rebuilds from a full pull. `seen` is checked the same way: rows come with their
+/// current values, so a client may hold effects of changes past its cursor, up to the
+/// `seen` of the answer that brought them. Within a page, each row comes once, at its first
 /// position, with its current value; a workshop the caller just gained access to comes whole.
 pub async fn pull(
     State(state): State<AppState>,
@@ -102,25 +106,40 @@ pub async fn pull(
             has_more: true,
             last_mutation_id,
             changes: vec![],
+            seen: String::new(),
         })
     };
-    let from = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
-        None => 0,
-        Some(text) => {
-            let Some(cursor) = Cursor::parse(text) else {
-                return Ok(reset());
-            };
-            let held: Option<String> =
-                sqlx::query_scalar("SELECT change_id::text FROM sync_log WHERE position = $1")
-                    .bind(cursor.position)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if held.as_deref() != Some(cursor.change_id.as_str()) {
-                return Ok(reset());
-            }
-            cursor.position
+    // Both the cursor and `seen` must name changes this log still holds, at their positions.
+    let mut from = 0;
+    for (i, text) in [query.cursor.as_deref(), query.seen.as_deref()]
+        .into_iter()
+        .enumerate()
+    {
+        let Some(text) = text.filter(|c| !c.is_empty()) else {
+            continue;
+        };
+        let Some(cursor) = Cursor::parse(text) else {
+            return Ok(reset());
+        };
+        let held: Option<String> =
+            sqlx::query_scalar("SELECT change_id::text FROM sync_log WHERE position = $1")
+                .bind(cursor.position)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if held.as_deref() != Some(cursor.change_id.as_str()) {
+            return Ok(reset());
         }
-    };
+        if i == 0 {
+            from = cursor.position;
+        }
+    }
+    // Rows come with their current values, which may include changes past the cursor: the
+    // log's end in this snapshot is the newest change the client may hold after this page.
+    let end: Option<(i64, String)> = sqlx::query_as(
+        "SELECT position, change_id::text FROM sync_log ORDER BY position DESC LIMIT 1",
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
     let entries: Vec<Entry> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT l.position, l.change_id::text AS change_id, l.entity, l.entity_id, l.workshop_id, l.user_id, l.deleted
          FROM sync_log l WHERE l.position > $1 AND {VISIBLE} ORDER BY l.position LIMIT $3"
@@ -139,20 +158,26 @@ pub async fn pull(
         }),
         // The whole log as this snapshot sees it has been read: move to its end, past
         // changes the caller may not see.
-        _ => sqlx::query_as::<_, (i64, String)>(
-            "SELECT position, change_id::text FROM sync_log ORDER BY position DESC LIMIT 1",
-        )
-        .fetch_optional(&mut *tx)
-        .await?
-        .filter(|(position, _)| *position > from)
-        .map(|(position, change_id)| Cursor {
-            position,
-            change_id,
-        }),
+        _ => end
+            .clone()
+            .filter(|(position, _)| *position > from)
+            .map(|(position, change_id)| Cursor {
+                position,
+                change_id,
+            }),
     };
     let changes = page(&mut tx, entries, &user.id).await?;
     tx.commit().await?;
     Ok(Json(PullResponse {
+        seen: end
+            .map(|(position, change_id)| {
+                Cursor {
+                    position,
+                    change_id,
+                }
+                .text()
+            })
+            .unwrap_or_default(),
         reset: false,
         cursor: next.map(|c| c.text()).or(query.cursor).unwrap_or_default(),
         has_more,
@@ -170,7 +195,7 @@ async fn page(
     let ids = |entity: &str| -> Vec<String> {
         entries
             .iter()
-            .filter(|e| e.entity == entity && !e.deleted)
+            .filter(|e| e.entity == entity)
             .map(|e| e.entity_id.clone())
             .collect()
     };
@@ -304,16 +329,7 @@ async fn page(
     let mut sent: HashSet<(String, String)> = HashSet::new();
     for e in entries {
         let key = (e.entity.clone(), e.entity_id.clone());
-        if e.deleted {
-            // The last word on a row: a later entry for it cannot exist in this snapshot.
-            sent.insert(key);
-            out.push(PulledChange::Delete(Tombstone {
-                entity: e.entity.clone(),
-                id: e.entity_id.clone(),
-            }));
-            continue;
-        }
-        if e.entity == "member" && e.user_id.as_deref() == Some(user_id) {
+        if e.entity == "member" && !e.deleted && e.user_id.as_deref() == Some(user_id) {
             if let Some(all) = whole.remove(&e.workshop_id) {
                 for put in all {
                     let k = (entity_of(&put.row).to_string(), id_of(&put.row).to_string());
@@ -326,11 +342,18 @@ async fn page(
         if sent.contains(&key) {
             continue;
         }
-        // Missing now: deleted later, and that tombstone comes at its own position.
-        if let Some(put) = rows.get(&key) {
-            sent.insert(key);
-            out.push(PulledChange::Put(put.clone()));
+        match rows.get(&key) {
+            // The row as it is now, whatever happened to it in between (a row deleted and
+            // made again with the same id is a put, never a delete).
+            Some(put) => out.push(PulledChange::Put(put.clone())),
+            None if e.deleted => out.push(PulledChange::Delete(Tombstone {
+                entity: e.entity.clone(),
+                id: e.entity_id.clone(),
+            })),
+            // Missing now: deleted later, and that tombstone comes at its own position.
+            None => continue,
         }
+        sent.insert(key);
     }
     Ok(out)
 }

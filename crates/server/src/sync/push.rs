@@ -7,7 +7,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use wp_domain::mutation::PROTOCOL_VERSION;
 use wp_domain::protocol::{
-    codes, MutationResult, Outcome, PushMutation, PushRequest, PushResponse,
+    codes, MutationResult, Outcome, PushMutation, PushRequest, PushResponse, RowRev,
 };
 use wp_domain::Mutation;
 
@@ -170,6 +170,7 @@ pub async fn push(
                 outcome: Outcome::Duplicate,
                 error: None,
                 field: None,
+                revs: vec![],
             });
             continue;
         }
@@ -193,6 +194,7 @@ pub async fn push(
                         m.name
                     )),
                     field: None,
+                    revs: vec![],
                 });
                 break;
             }
@@ -204,19 +206,30 @@ pub async fn push(
                     outcome: Outcome::Rejected,
                     error: Some(format!("{}: {e}", m.name)),
                     field: Some("args".into()),
+                    revs: vec![],
                 });
                 continue;
             }
         };
         match apply_mutation(&mut tx, &mutation, &user.id).await? {
-            Ok(_) => {
+            Ok(changes) => {
                 record(&mut tx, client_id, m, "applied").await?;
+                // The client applied its own value locally; where the server kept another
+                // (a conflict, or nothing to change), its rows come back with the next pull.
+                if changes.is_empty()
+                    || changes
+                        .iter()
+                        .any(|(c, _)| matches!(c, wp_domain::Change::Conflict(_)))
+                {
+                    resend(&mut tx, &mutation, &user.id).await?;
+                }
                 tx.commit().await?;
                 results.push(MutationResult {
                     id: m.id,
                     outcome: Outcome::Applied,
                     error: None,
                     field: None,
+                    revs: changes.iter().map(|(c, rev)| RowRev::of(c, *rev)).collect(),
                 });
             }
             Err(e) => {
@@ -225,7 +238,7 @@ pub async fn push(
                 let mut tx = state.pool.begin().await?;
                 lock_client(&mut tx, client_id, &user.id).await?;
                 record(&mut tx, client_id, m, "rejected").await?;
-                resend(&mut tx, mutation.workshop_id(), &user.id).await?;
+                resend(&mut tx, &mutation, &user.id).await?;
                 tx.commit().await?;
                 let api = ApiError::from(e.clone());
                 results.push(MutationResult {
@@ -233,6 +246,7 @@ pub async fn push(
                     outcome: Outcome::Rejected,
                     error: Some(e.to_string()),
                     field: api.field,
+                    revs: vec![],
                 });
             }
         }
@@ -246,12 +260,14 @@ pub async fn push(
 
 /// Logs the workshop's rows again (the workshop, its steps, the caller's notes) without
 /// changing them, so that the pull after a rejected mutation brings every client of the
-/// caller the server's values back in place of the refused local change.
+/// caller the server's values back in place of the refused local change. A refused note
+/// the server does not have at all comes as a tombstone, so the refused text goes too.
 async fn resend(
     tx: &mut sqlx::PgConnection,
-    workshop_id: &str,
+    mutation: &Mutation,
     user_id: &str,
 ) -> Result<(), ApiError> {
+    let workshop_id = mutation.workshop_id();
     // Positions in commit order: the same lock as the logging trigger, held to commit.
     sqlx::query("SELECT pg_advisory_xact_lock(7262)")
         .execute(&mut *tx)
@@ -269,5 +285,35 @@ async fn resend(
     .bind(user_id)
     .execute(&mut *tx)
     .await?;
+    if let Mutation::SetNote {
+        note_id, step_id, ..
+    } = mutation
+    {
+        sqlx::query(
+            "INSERT INTO sync_log (position, entity, entity_id, workshop_id, user_id, deleted)
+             SELECT nextval('sync_position'), 'note', $1, $2, $3, true
+             WHERE NOT EXISTS (SELECT 1 FROM notes WHERE workshop_id = $2 AND user_id = $3
+                               AND step_id IS NOT DISTINCT FROM $4)",
+        )
+        .bind(note_id)
+        .bind(workshop_id)
+        .bind(user_id)
+        .bind(step_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if let Mutation::ResolveConflict { conflict_id, .. } = mutation {
+        // The conflict as the server holds it (still open), or gone (a restore lost it).
+        sqlx::query(
+            "INSERT INTO sync_log (position, entity, entity_id, workshop_id, user_id, deleted)
+             SELECT nextval('sync_position'), 'conflict', $1, $2, $3, NOT EXISTS
+                 (SELECT 1 FROM conflicts WHERE id = $1 AND user_id = $3)",
+        )
+        .bind(conflict_id)
+        .bind(workshop_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    }
     Ok(())
 }

@@ -307,22 +307,23 @@ async fn write(
     conn: &mut PgConnection,
     change: &Change,
     user_id: &str,
-) -> Result<Result<(), DomainError>, ApiError> {
+) -> Result<Result<i64, DomainError>, ApiError> {
     let taken = |field: &str| {
         Ok(Err(DomainError::argument(
             field,
             "this id belongs to another workshop",
         )))
     };
-    match change {
+    let rev = match change {
         Change::Workshop(w) => {
-            let done = sqlx::query(
+            let done: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO workshops (id, owner_id, title, original_idea, status, visibility, created_at, updated_at, deleted_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                  ON CONFLICT (id) DO UPDATE SET title = excluded.title, original_idea = excluded.original_idea,
                    status = excluded.status, visibility = excluded.visibility, updated_at = excluded.updated_at,
                    deleted_at = excluded.deleted_at, rev = workshops.rev + 1
-                 WHERE workshops.owner_id = excluded.owner_id",
+                 WHERE workshops.owner_id = excluded.owner_id
+                 RETURNING rev",
             )
             .bind(&w.id)
             .bind(&w.owner_id)
@@ -333,20 +334,22 @@ async fn write(
             .bind(w.created_at)
             .bind(w.updated_at)
             .bind(w.deleted_at)
-            .execute(conn)
+            .fetch_optional(conn)
             .await?;
-            if done.rows_affected() == 0 {
+            let Some(rev) = done else {
                 return taken("workshopId");
-            }
+            };
+            rev
         }
         Change::Step(s) => {
-            let done = sqlx::query(
+            let done: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO workshop_steps (id, workshop_id, step_id, status, output, summary, started_at, completed_at, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                  ON CONFLICT (id) DO UPDATE SET status = excluded.status, output = excluded.output,
                    summary = excluded.summary, started_at = excluded.started_at, completed_at = excluded.completed_at,
                    updated_at = excluded.updated_at, rev = workshop_steps.rev + 1
-                 WHERE workshop_steps.workshop_id = excluded.workshop_id",
+                 WHERE workshop_steps.workshop_id = excluded.workshop_id
+                 RETURNING rev",
             )
             .bind(&s.id)
             .bind(&s.workshop_id)
@@ -357,19 +360,21 @@ async fn write(
             .bind(s.started_at)
             .bind(s.completed_at)
             .bind(s.updated_at)
-            .execute(conn)
+            .fetch_optional(conn)
             .await?;
-            if done.rows_affected() == 0 {
+            let Some(rev) = done else {
                 return taken("steps.id");
-            }
+            };
+            rev
         }
         Change::Note(n) => {
             let id = free_id(conn, "notes", &n.id, IdKind::Note).await?;
-            sqlx::query(
+            sqlx::query_scalar::<_, i64>(
                 "INSERT INTO notes (id, workshop_id, user_id, step_id, content, created_at, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (workshop_id, user_id, step_id) DO UPDATE SET content = excluded.content,
-                   updated_at = excluded.updated_at, rev = notes.rev + 1",
+                   updated_at = excluded.updated_at, rev = notes.rev + 1
+                 RETURNING rev",
             )
             .bind(&id)
             .bind(&n.workshop_id)
@@ -378,8 +383,9 @@ async fn write(
             .bind(&n.content)
             .bind(n.created_at)
             .bind(n.updated_at)
-            .execute(conn)
-            .await?;
+            .fetch_optional(conn)
+            .await?
+            .unwrap_or(0)
         }
         Change::Conflict(c) => {
             let id = if c.id.is_empty() {
@@ -388,11 +394,12 @@ async fn write(
                 c.id.clone()
             };
             let kind = serde_json::to_value(c.kind).map_err(ApiError::internal)?;
-            sqlx::query(
+            sqlx::query_scalar::<_, i64>(
                 "INSERT INTO conflicts (id, workshop_id, user_id, kind, entity_id, step_id, field, base, theirs, mine, created_at, resolved_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
                  ON CONFLICT (id) DO UPDATE SET resolved_at = excluded.resolved_at, rev = conflicts.rev + 1
-                 WHERE conflicts.user_id = excluded.user_id",
+                 WHERE conflicts.user_id = excluded.user_id
+                 RETURNING rev",
             )
             .bind(&id)
             .bind(&c.workshop_id)
@@ -406,35 +413,38 @@ async fn write(
             .bind(sqlx::types::Json(&c.mine))
             .bind(c.created_at)
             .bind(c.resolved_at)
-            .execute(&mut *conn)
-            .await?;
+            .fetch_optional(&mut *conn)
+            .await?
+            .unwrap_or(0)
         }
         Change::Member(m) => {
             let id = free_id(conn, "workshop_members", &m.id, IdKind::Member).await?;
-            sqlx::query(
+            sqlx::query_scalar::<_, i64>(
                 "INSERT INTO workshop_members (id, workshop_id, user_id, role, created_at) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (workshop_id, user_id) DO UPDATE SET role = excluded.role, rev = workshop_members.rev + 1",
+                 ON CONFLICT (workshop_id, user_id) DO UPDATE SET role = excluded.role, rev = workshop_members.rev + 1
+                 RETURNING rev",
             )
             .bind(&id)
             .bind(&m.workshop_id)
             .bind(&m.user_id)
             .bind(m.role.as_str())
             .bind(m.created_at)
-            .execute(conn)
-            .await?;
+            .fetch_optional(conn)
+            .await?
+            .unwrap_or(0)
         }
-    }
-    Ok(Ok(()))
+    };
+    Ok(Ok(rev))
 }
 
 /// Applies `mutation` for `user_id` inside the caller's transaction: the domain's rules
-/// decide, this writes. `Ok(Err(_))` is a rule the mutation broke (nothing written);
+/// decide, this writes. Returns each written row with its new `rev`. `Ok(Err(_))` is a rule the mutation broke (nothing written);
 /// `Err(_)` is the database failing.
 pub async fn apply_mutation(
     conn: &mut PgConnection,
     mutation: &Mutation,
     user_id: &str,
-) -> Result<Result<Vec<Change>, DomainError>, ApiError> {
+) -> Result<Result<Vec<(Change, i64)>, DomainError>, ApiError> {
     if let Mutation::AddMember {
         user_id: member, ..
     } = mutation
@@ -457,10 +467,12 @@ pub async fn apply_mutation(
         Ok(changes) => changes,
         Err(e) => return Ok(Err(e)),
     };
-    for change in &changes {
-        if let Err(e) = write(conn, change, user_id).await? {
-            return Ok(Err(e));
+    let mut written = Vec::with_capacity(changes.len());
+    for change in changes {
+        match write(conn, &change, user_id).await? {
+            Ok(rev) => written.push((change, rev)),
+            Err(e) => return Ok(Err(e)),
         }
     }
-    Ok(Ok(changes))
+    Ok(Ok(written))
 }

@@ -1,0 +1,207 @@
+//! After a server restore: values the server had acknowledged and then lost are still in
+//! this database's rows. During the reset's full pull, a pulled row whose server revision is
+//! below the one this database last saw is an older copy; the local value is offered again
+//! as an idempotent "set to value" mutation (never a replayed intent such as "advance"),
+//! made from the pulled value so that it applies cleanly. Progress statuses are not offered
+//! again: the server's stand.
+
+use rusqlite::{Connection, OptionalExtension};
+use wp_domain::{Change, Mutation};
+
+use crate::mutate::{note_record, workshop_record};
+use crate::{now, outbox, Result};
+
+fn local_rev(conn: &Connection, table: &str, id: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT server_rev FROM {table} WHERE id = ?1"),
+            [id],
+            |r| r.get::<_, Option<i64>>(0),
+        )
+        .optional()?
+        .flatten())
+}
+
+/// Queues the local value of the row `pulled` replaces, if the server lost it. Call before
+/// writing the pulled row, during a reset's full pull. Returns whether it queued one.
+pub(crate) fn offer_lost_value(conn: &Connection, pulled: &Change, rev: i64) -> Result<bool> {
+    let mutation = match pulled {
+        Change::Workshop(w) => {
+            if !local_rev(conn, "workshops", &w.id)?.is_some_and(|local| local > rev) {
+                return Ok(false);
+            }
+            match workshop_record(conn, &w.id)? {
+                Some((mine, _)) if mine.title != w.title => Mutation::RenameWorkshop {
+                    workshop_id: w.id.clone(),
+                    title: mine.title,
+                    base: Some(w.title.clone()),
+                    at: now(),
+                },
+                _ => return Ok(false),
+            }
+        }
+        Change::Step(s) => {
+            if !local_rev(conn, "workshop_steps", &s.id)?.is_some_and(|local| local > rev) {
+                return Ok(false);
+            }
+            let mine: Option<Option<String>> = conn
+                .query_row(
+                    "SELECT output FROM workshop_steps WHERE id = ?1",
+                    [&s.id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let mine = mine
+                .flatten()
+                .map(|t| serde_json::from_str::<serde_json::Value>(&t))
+                .transpose()?;
+            match mine {
+                Some(output) if Some(&output) != s.output.as_ref() => Mutation::SaveStepOutput {
+                    workshop_id: s.workshop_id.clone(),
+                    step_id: s.step_id.clone(),
+                    output,
+                    base: Some(s.output.clone().unwrap_or(serde_json::Value::Null)),
+                    at: now(),
+                },
+                _ => return Ok(false),
+            }
+        }
+        Change::Note(n) => {
+            let Some((mine, Some(local))) =
+                note_record(conn, &n.workshop_id, n.step_id.as_deref())?
+            else {
+                return Ok(false);
+            };
+            if local <= rev || mine.content == n.content {
+                return Ok(false);
+            }
+            Mutation::SetNote {
+                note_id: n.id.clone(),
+                workshop_id: n.workshop_id.clone(),
+                step_id: n.step_id.clone(),
+                content: mine.content,
+                base: Some(n.content.clone()),
+                at: mine.updated_at,
+            }
+        }
+        Change::Member(_) | Change::Conflict(_) => return Ok(false),
+    };
+    outbox::append(conn, &mutation, Some(rev))?;
+    Ok(true)
+}
+
+/// At the end of a reset's full pull, for workshops the server still has: notes and shares
+/// the server lost are offered again (`setNote`, and `addMember` on the owner's desktops),
+/// and conflicts it lost are dropped (they were the server's records). Returns how many
+/// rows were offered again.
+pub(crate) fn offer_unseen(conn: &Connection, user_id: &str) -> Result<usize> {
+    // Rows the server had (pulled, or acknowledged and not yet pulled back) and no queued
+    // change will make again.
+    let unseen = |entity: &str, table: &str, queued: &str| {
+        format!(
+            "SELECT id FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM sync_seen_rows s WHERE s.entity = '{entity}' AND s.id = t.id)
+               AND EXISTS (SELECT 1 FROM sync_seen s WHERE s.workshop_id = t.workshop_id)
+               AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.workshop_id = t.workshop_id AND {queued})"
+        )
+    };
+    let mut offered = 0;
+    let notes: Vec<String> = conn
+        .prepare(&unseen(
+            "note",
+            "notes",
+            "o.name = 'setNote' AND coalesce(json_extract(o.args, '$.stepId'), '') = coalesce(t.step_id, '')",
+        ))?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in notes {
+        let (workshop_id, step_id, content, at): (
+            String,
+            Option<String>,
+            String,
+            chrono::DateTime<chrono::Utc>,
+        ) = conn.query_row(
+            "SELECT workshop_id, step_id, content, updated_at FROM notes WHERE id = ?1",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        let mutation = Mutation::SetNote {
+            note_id: id,
+            workshop_id,
+            step_id,
+            content,
+            base: None,
+            at,
+        };
+        outbox::append(conn, &mutation, None)?;
+        offered += 1;
+    }
+    let members: Vec<String> = conn
+        .prepare(&unseen(
+            "member",
+            "workshop_members",
+            "o.name = 'addMember' AND json_extract(o.args, '$.userId') = t.user_id",
+        ))?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in members {
+        let (workshop_id, member, role, owner): (String, String, String, String) = conn.query_row(
+            "SELECT m.workshop_id, m.user_id, m.role, w.owner_id FROM workshop_members m
+             JOIN workshops w ON w.id = m.workshop_id WHERE m.id = ?1",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        match wp_domain::Role::parse(&role) {
+            Some(role) if owner == user_id => {
+                let mutation = Mutation::AddMember {
+                    member_id: id,
+                    workshop_id,
+                    user_id: member,
+                    role,
+                    at: now(),
+                };
+                outbox::append(conn, &mutation, None)?;
+                offered += 1;
+            }
+            _ => {
+                conn.execute("DELETE FROM workshop_members WHERE id = ?1", [&id])?;
+            }
+        }
+    }
+    // Conflicts are the server's records: one the full pull did not bring is gone with the
+    // restore, whether or not its workshop is.
+    conn.execute(
+        "DELETE FROM conflicts WHERE server_rev IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM sync_seen_rows s WHERE s.entity = 'conflict' AND s.id = conflicts.id)",
+        [],
+    )?;
+    Ok(offered)
+}
+
+/// Undoes the local effect of a refused mutation where no pull will: a note or a share this
+/// database made that the server never had (no `server_rev`), unless another queued change
+/// still makes it. Rows the server has come back with the pull after the refusal.
+pub(crate) fn undo_refused(conn: &Connection, name: &str, args: &serde_json::Value) -> Result<()> {
+    let workshop = args["workshopId"].as_str().unwrap_or_default();
+    match name {
+        "setNote" => {
+            let step = args["stepId"].as_str();
+            conn.execute(
+                "DELETE FROM notes WHERE workshop_id = ?1 AND coalesce(step_id, '') = coalesce(?2, '')
+                   AND server_rev IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.name = 'setNote' AND o.workshop_id = ?1
+                       AND coalesce(json_extract(o.args, '$.stepId'), '') = coalesce(?2, ''))",
+                (workshop, step),
+            )?;
+        }
+        "addMember" => {
+            conn.execute(
+                "DELETE FROM workshop_members WHERE workshop_id = ?1 AND user_id = ?2 AND server_rev IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.name = 'addMember' AND o.workshop_id = ?1
+                       AND json_extract(o.args, '$.userId') = ?2)",
+                (workshop, args["userId"].as_str().unwrap_or_default()),
+            )?;
+        }
+        _ => {}
+    }
+    Ok(())
+}

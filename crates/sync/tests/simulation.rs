@@ -1,0 +1,785 @@
+//! Seeded fault simulation: the real client sync code (`wp_sync::sync_round` over real
+//! desktop stores) against the real server handlers (the axum router on a real PostgreSQL),
+//! through a transport that drops requests, drops responses after the server committed,
+//! duplicates them, delays them past later ones, and partitions clients. Clients are killed
+//! (their store dropped mid-work) and reopened; once per run the server's database is
+//! restored from an earlier backup. 3 to 5 clients of two users make random edits of every
+//! kind.
+//!
+//! After healing and syncing to quiescence: every client's data equals the server's (open
+//! conflicts included), and no mutation took effect twice (the simulator's own log of what
+//! the server answered, kept outside PostgreSQL and rewound with the restore).
+//!
+//! `WP_SIM_STEPS` (total steps, default 20,000) and `WP_SIM_SEEDS` (default 10) size it;
+//! `WP_SIM_SEED` runs one seed. A failing seed prints itself; add it to `REGRESSIONS`.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request};
+use axum::Router;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+use wp_domain::protocol::{Outcome, PullResponse, PushRequest, PushResponse};
+use wp_domain::STEPS;
+use wp_store::{Store, WorkshopFilter};
+use wp_sync::{sync_round, PushRefused, RoundOptions, SyncError, Transport};
+
+const PAWPAL: &str = include_str!("../../../tests/fixtures/pawpal.workshop.json");
+
+/// Seeds that once failed, run first every time.
+const REGRESSIONS: &[u64] = &[];
+
+struct Net {
+    rng: StdRng,
+    faults: bool,
+    partitioned: Vec<bool>,
+    /// Pushes held back, delivered later (their answers lost).
+    delayed: Vec<(String, PushRequest)>,
+    /// (client id, mutation id) → the step its Applied answer came at.
+    applied: HashMap<(String, i64), usize>,
+    step: usize,
+}
+
+#[derive(Clone)]
+struct SimTransport {
+    router: Router,
+    token: String,
+    client: usize,
+    net: Rc<RefCell<Net>>,
+}
+
+async fn call(
+    router: &Router,
+    token: &str,
+    method: Method,
+    uri: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+    let body = match body {
+        Some(v) => {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+            Body::from(v.to_string())
+        }
+        None => Body::empty(),
+    };
+    let response = router
+        .clone()
+        .oneshot(request.body(body).unwrap())
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+fn lost() -> SyncError {
+    SyncError::Unreachable("simulated network fault".into())
+}
+
+impl SimTransport {
+    /// Delivers a push to the server and records what it applied.
+    async fn deliver(&self, request: &PushRequest) -> (u16, Value) {
+        let (status, body) = call(
+            &self.router,
+            &self.token,
+            Method::POST,
+            "/api/sync/push",
+            Some(serde_json::to_value(request).unwrap()),
+        )
+        .await;
+        if status == 200 {
+            let response: PushResponse = serde_json::from_value(body.clone()).unwrap();
+            let mut net = self.net.borrow_mut();
+            let step = net.step;
+            for r in &response.results {
+                if r.outcome == Outcome::Applied {
+                    let key = (request.client_id.clone(), r.id);
+                    if let Some(first) = net.applied.insert(key.clone(), step) {
+                        panic!("double effect: {key:?} applied at step {first} and again at step {step}");
+                    }
+                }
+            }
+        }
+        (status, body)
+    }
+}
+
+impl Transport for SimTransport {
+    async fn push(
+        &self,
+        request: &PushRequest,
+    ) -> Result<Result<PushResponse, PushRefused>, SyncError> {
+        let roll: f64 = {
+            let mut net = self.net.borrow_mut();
+            if net.partitioned[self.client] {
+                return Err(lost());
+            }
+            if net.faults {
+                net.rng.random()
+            } else {
+                1.0
+            }
+        };
+        if roll < 0.05 {
+            return Err(lost()); // the request is lost
+        }
+        if roll < 0.08 {
+            // Held back: delivered later, after newer requests; the client hears nothing.
+            self.net
+                .borrow_mut()
+                .delayed
+                .push((self.token.clone(), request.clone()));
+            return Err(lost());
+        }
+        let (mut status, mut body) = self.deliver(request).await;
+        if roll < 0.11 {
+            (status, body) = self.deliver(request).await; // duplicated
+        }
+        if roll < 0.16 {
+            return Err(lost()); // the answer is lost after the server committed
+        }
+        match status {
+            200 => Ok(Ok(serde_json::from_value(body).unwrap())),
+            409 if body["code"] == "client_reset" => Ok(Err(PushRefused::ClientReset)),
+            413 => Ok(Err(PushRefused::TooLarge)),
+            _ => Err(SyncError::Server {
+                status,
+                message: body.to_string(),
+            }),
+        }
+    }
+
+    async fn pull(
+        &self,
+        cursor: &str,
+        seen: &str,
+        limit: u32,
+        client_id: &str,
+    ) -> Result<PullResponse, SyncError> {
+        let roll: f64 = {
+            let mut net = self.net.borrow_mut();
+            if net.partitioned[self.client] {
+                return Err(lost());
+            }
+            if net.faults {
+                net.rng.random()
+            } else {
+                1.0
+            }
+        };
+        if roll < 0.05 {
+            return Err(lost());
+        }
+        let uri = format!(
+            "/api/sync/pull?cursor={cursor}&seen={seen}&limit={limit}&clientId={client_id}"
+        );
+        let (status, body) = call(&self.router, &self.token, Method::GET, &uri, None).await;
+        if roll < 0.08 {
+            return Err(lost());
+        }
+        if std::env::var_os("WP_SIM_TRACE").is_some() {
+            for c in body["changes"].as_array().into_iter().flatten() {
+                if c["put"]["entity"] == "conflict" || c["delete"]["entity"] == "conflict" {
+                    eprintln!(
+                        "  pull by client {} at step {}: {c} (seen {}) dropped={}",
+                        self.client,
+                        self.net.borrow().step,
+                        body["seen"],
+                        roll < 0.08
+                    );
+                }
+            }
+        }
+        if status != 200 {
+            return Err(SyncError::Server {
+                status,
+                message: body.to_string(),
+            });
+        }
+        Ok(serde_json::from_value(body).unwrap())
+    }
+}
+
+struct Client {
+    path: std::path::PathBuf,
+    store: Option<Store>,
+    transport: SimTransport,
+    user: usize,
+}
+
+impl Client {
+    fn store(&mut self) -> &mut Store {
+        if self.store.is_none() {
+            self.store = Some(Store::open(&self.path).unwrap());
+        }
+        self.store.as_mut().unwrap()
+    }
+}
+
+const SYNCED: &[&str] = &[
+    "workshops",
+    "workshop_members",
+    "workshop_steps",
+    "notes",
+    "conflicts",
+    "sync_log",
+    "sync_clients",
+    "sync_mutations",
+];
+
+async fn backup(pool: &sqlx::PgPool) -> (i64, bool) {
+    for t in SYNCED {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP TABLE IF EXISTS bk_{t}")))
+            .execute(pool)
+            .await
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE TABLE bk_{t} AS SELECT * FROM {t}"
+        )))
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query_as("SELECT last_value, is_called FROM sync_position")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+async fn restore(pool: &sqlx::PgPool, (last, called): (i64, bool)) {
+    let mut conn = pool.acquire().await.unwrap();
+    sqlx::query("SET session_replication_role = replica")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "TRUNCATE {} CASCADE",
+        SYNCED.join(", ")
+    )))
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    for t in SYNCED {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {t} SELECT * FROM bk_{t}"
+        )))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    }
+    sqlx::query("SELECT setval('sync_position', $1, $2)")
+        .bind(last)
+        .bind(called)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("SET session_replication_role = origin")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+}
+
+fn pawpal_output(step: &str, rng: &mut StdRng) -> Value {
+    let file: Value = serde_json::from_str(PAWPAL).unwrap();
+    let mut output = file["steps"][step]["artifact"].clone();
+    // Change one text field to a random value, so two clients' saves can clash or merge.
+    if let Value::Object(map) = &mut output {
+        let texts: Vec<String> = map
+            .iter()
+            .filter(|(_, v)| v.is_string())
+            .map(|(k, _)| k.clone())
+            .collect();
+        if !texts.is_empty() {
+            let k = &texts[rng.random_range(0..texts.len())];
+            map.insert(
+                k.clone(),
+                Value::String(format!("{k} v{}", rng.random_range(0..5))),
+            );
+        }
+    }
+    output
+}
+
+/// One random user edit on a client; refusals by the local store are what a user would see,
+/// and change nothing.
+fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
+    let store = client.store();
+    let live: Vec<String> = store
+        .list_workshops(&WorkshopFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|w| w.workshop.id)
+        .collect();
+    if live.is_empty() || rng.random_bool(0.04) {
+        let _ = if rng.random_bool(0.5) {
+            store.import_workshop(PAWPAL).map(|_| ())
+        } else {
+            store
+                .create_workshop(Some(&format!("Sim {}", rng.random_range(0..1000))), "")
+                .map(|_| ())
+        };
+        return;
+    }
+    let id = &live[rng.random_range(0..live.len())];
+    let step = STEPS[rng.random_range(0..STEPS.len())].id;
+    let op = rng.random_range(0..13);
+    let trace = std::env::var_os("WP_SIM_TRACE").is_some();
+    let result = match op {
+        0 => store
+            .rename_workshop(id, &format!("Title {}", rng.random_range(0..6)))
+            .map(|_| ()),
+        1 | 2 => store
+            .save_step_output(id, step, pawpal_output(step, rng))
+            .map(|_| ()),
+        3 => store.start_step(id, step).map(|_| ()),
+        4 => store.complete_step(id, step).map(|_| ()),
+        5 => store.advance_step(id, step).map(|_| ()),
+        6 => store.revise_step(id, step).map(|_| ()),
+        7 => store.complete_workshop(id).map(|_| ()),
+        8 | 9 => {
+            let scope = rng.random_bool(0.5).then_some(step);
+            let old = store
+                .note(id, scope)
+                .ok()
+                .flatten()
+                .map(|n| n.content)
+                .unwrap_or_else(|| "a\nb\nc\nd\ne\n".into());
+            let mut lines: Vec<String> = old.lines().map(str::to_string).collect();
+            let i = rng.random_range(0..lines.len().max(1));
+            if lines.is_empty() {
+                lines.push(String::new());
+            }
+            lines[i] = format!("line {} v{}", i, rng.random_range(0..100));
+            store
+                .set_note(id, scope, &(lines.join("\n") + "\n"))
+                .map(|_| ())
+        }
+        10 => {
+            if rng.random_bool(0.5) {
+                store.delete_workshop(id).map(|_| ())
+            } else {
+                let trash = store
+                    .list_workshops(&WorkshopFilter {
+                        trash: true,
+                        search: None,
+                    })
+                    .unwrap();
+                match trash.first() {
+                    Some(w) => store.restore_workshop(&w.workshop.id).map(|_| ()),
+                    None => Ok(()),
+                }
+            }
+        }
+        11 => match store.conflicts(true).unwrap().first() {
+            Some(c) => {
+                let resolution = if rng.random_bool(0.5) {
+                    wp_domain::mutation::Resolution::Mine
+                } else {
+                    wp_domain::mutation::Resolution::Theirs
+                };
+                store
+                    .resolve_conflict(&c.id.clone(), resolution)
+                    .map(|_| ())
+            }
+            None => Ok(()),
+        },
+        _ => store
+            .mutate(wp_domain::Mutation::AddMember {
+                member_id: wp_domain::ids::new_id(wp_domain::ids::IdKind::Member),
+                workshop_id: id.clone(),
+                user_id: other_user.to_string(),
+                role: if rng.random_bool(0.7) {
+                    wp_domain::Role::Editor
+                } else {
+                    wp_domain::Role::Viewer
+                },
+                at: store.now(),
+            })
+            .map(|_| ()),
+    };
+    if trace {
+        eprintln!(
+            "  edit op {op} on {id} {step}: {:?}",
+            result.map_err(|e| e.to_string())
+        );
+    }
+}
+
+/// What a client holds, in a form that compares with the server's.
+fn client_view(store: &Store) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    for trash in [false, true] {
+        for w in store
+            .list_workshops(&WorkshopFilter {
+                trash,
+                search: None,
+            })
+            .unwrap()
+        {
+            let w = store.workshop(&w.workshop.id).unwrap();
+            let ws = &w.workshop;
+            out.insert(
+                format!("workshop {}", ws.id),
+                json!([ws.title, ws.status, ws.deleted_at.is_some(), ws.owner_id]),
+            );
+            for s in &w.steps {
+                out.insert(
+                    format!("step {}", s.id),
+                    json!([
+                        s.workshop_id,
+                        s.step_id,
+                        s.status,
+                        s.output,
+                        s.started_at,
+                        s.completed_at
+                    ]),
+                );
+            }
+            for n in store.notes(&ws.id).unwrap() {
+                out.insert(
+                    format!("note {} {:?}", n.workshop_id, n.step_id),
+                    json!(n.content),
+                );
+            }
+        }
+    }
+    for c in store.conflicts(false).unwrap() {
+        out.insert(
+            format!("conflict {}", c.id),
+            json!([c.resolved_at.is_some(), c.mine, c.theirs]),
+        );
+    }
+    out
+}
+
+async fn server_view(pool: &sqlx::PgPool, user: &str) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    let visible = "(w.owner_id = $1 OR EXISTS (SELECT 1 FROM workshop_members m WHERE m.workshop_id = w.id AND m.user_id = $1))";
+    let rows: Vec<(String, String, String, bool, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT id, title, status, deleted_at IS NOT NULL, owner_id FROM workshops w WHERE {visible}"
+    )))
+    .bind(user)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    for (id, title, status, deleted, owner) in rows {
+        out.insert(
+            format!("workshop {id}"),
+            json!([title, status, deleted, owner]),
+        );
+    }
+    type StepRow = (
+        String,
+        String,
+        String,
+        String,
+        Option<Value>,
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    );
+    let steps: Vec<StepRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT s.id, s.workshop_id, s.step_id, s.status, s.output, s.started_at, s.completed_at FROM workshop_steps s
+         JOIN workshops w ON w.id = s.workshop_id WHERE {visible}"
+    )))
+    .bind(user)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    for (id, wid, step, status, output, started, completed) in steps {
+        out.insert(
+            format!("step {id}"),
+            json!([wid, step, status, output, started, completed]),
+        );
+    }
+    let notes: Vec<(String, Option<String>, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT n.workshop_id, n.step_id, n.content FROM notes n JOIN workshops w ON w.id = n.workshop_id
+         WHERE n.user_id = $1 AND {visible}"
+    )))
+    .bind(user)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    for (wid, step, content) in notes {
+        out.insert(format!("note {wid} {step:?}"), json!(content));
+    }
+    let conflicts: Vec<(String, bool, Value, Value)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT c.id, c.resolved_at IS NOT NULL, c.mine, c.theirs FROM conflicts c JOIN workshops w ON w.id = c.workshop_id
+         WHERE c.user_id = $1 AND {visible}"
+    )))
+    .bind(user)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    for (id, resolved, mine, theirs) in conflicts {
+        out.insert(format!("conflict {id}"), json!([resolved, mine, theirs]));
+    }
+    out
+}
+
+async fn new_database() -> sqlx::PgPool {
+    let admin_url = std::env::var("WP_TEST_DATABASE_URL").expect(
+        "WP_TEST_DATABASE_URL is not set: run with scripts/test.sh, which starts PostgreSQL",
+    );
+    let admin = wp_server::connect(&admin_url, 1).await.unwrap();
+    let name = format!(
+        "wp_sim_{}",
+        wp_domain::ids::new_id(wp_domain::ids::IdKind::User)[4..]
+            .to_lowercase()
+            .replace('-', "_")
+    );
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    let pool = wp_server::connect(&url, 4).await.unwrap();
+    wp_server::db::migrate(&pool).await.unwrap();
+    pool
+}
+
+/// Runs one seed for `steps` steps; panics with the seed in the message on a violation.
+async fn run_seed(seed: u64, steps: usize) {
+    let pool = new_database().await;
+    let router = wp_server::router(wp_server::AppState { pool: pool.clone() });
+    let mut rng = StdRng::seed_from_u64(seed);
+    let n = rng.random_range(3..=5);
+    let users = [
+        wp_server::auth::add_user(&pool, "Ada").await.unwrap(),
+        wp_server::auth::add_user(&pool, "Bob").await.unwrap(),
+    ];
+    let net = Rc::new(RefCell::new(Net {
+        rng: StdRng::seed_from_u64(seed ^ 0x5eed),
+        faults: true,
+        partitioned: vec![false; n],
+        delayed: vec![],
+        applied: HashMap::new(),
+        step: 0,
+    }));
+    let dir = tempfile::tempdir_in("/dev/shm")
+        .or_else(|_| tempfile::tempdir())
+        .unwrap();
+    let mut clients: Vec<Client> = Vec::new();
+    for i in 0..n {
+        // The last client is Bob's; the others are Ada's desktops.
+        let user = if i == n - 1 { 1 } else { 0 };
+        let path = dir.path().join(format!("client{i}.db"));
+        let mut store = Store::open(&path).unwrap();
+        let base = "http://sim.localhost";
+        store.bind_account(base, &users[user].0).unwrap();
+        clients.push(Client {
+            path,
+            store: Some(store),
+            transport: SimTransport {
+                router: router.clone(),
+                token: users[user].1.clone(),
+                client: i,
+                net: net.clone(),
+            },
+            user,
+        });
+    }
+    let mut saved = None;
+    let mut backup_step = 0;
+    for step in 0..steps {
+        net.borrow_mut().step = step;
+        if step == steps / 3 {
+            saved = Some(backup(&pool).await);
+            backup_step = step;
+        }
+        if step == 2 * steps / 3 {
+            if std::env::var_os("WP_SIM_TRACE").is_some() {
+                eprintln!("step {step}: server restored to step {backup_step}");
+            }
+            restore(&pool, saved.take().unwrap()).await;
+            // What the server applied after the backup is gone from it too.
+            net.borrow_mut().applied.retain(|_, at| *at < backup_step);
+        }
+        if rng.random_bool(0.03) {
+            let delayed = std::mem::take(&mut net.borrow_mut().delayed);
+            for (token, request) in delayed {
+                let t = SimTransport {
+                    token,
+                    ..clients[0].transport.clone()
+                };
+                t.deliver(&request).await;
+            }
+        }
+        let c = rng.random_range(0..n);
+        let roll: f64 = rng.random();
+        if roll < 0.55 {
+            if std::env::var_os("WP_SIM_TRACE").is_some() {
+                eprintln!("step {step} client {c} edit");
+            }
+            let other = users[1 - clients[c].user].0.clone();
+            edit(&mut clients[c], &mut rng, &other);
+        } else if roll < 0.85 {
+            let client = &mut clients[c];
+            let transport = client.transport.clone();
+            let result = sync_round(
+                client.store(),
+                &transport,
+                RoundOptions::default(),
+                &mut |_| {},
+            )
+            .await;
+            if std::env::var_os("WP_SIM_TRACE").is_some() {
+                eprintln!(
+                    "step {step} client {c} sync: {:?}",
+                    result
+                        .map(|r| (
+                            r.applied,
+                            r.duplicates,
+                            r.rejected,
+                            r.reset,
+                            r.offered_again,
+                            r.pending
+                        ))
+                        .map_err(|e| e.to_string())
+                );
+            }
+        } else if roll < 0.90 {
+            clients[c].store = None; // killed; reopened at its next use
+        } else if roll < 0.93 {
+            let mut net = net.borrow_mut();
+            net.partitioned[c] = !net.partitioned[c];
+        }
+    }
+    // Heal: no faults, no partitions, every held-back request delivered, then sync to
+    // quiescence (mass deletes allowed: the guard's pause is the user's to answer).
+    {
+        let mut n = net.borrow_mut();
+        n.faults = false;
+        n.partitioned.iter_mut().for_each(|p| *p = false);
+    }
+    let delayed = std::mem::take(&mut net.borrow_mut().delayed);
+    for (token, request) in delayed {
+        let t = SimTransport {
+            token,
+            ..clients[0].transport.clone()
+        };
+        t.deliver(&request).await;
+    }
+    let options = RoundOptions {
+        allow_mass_delete: true,
+    };
+    for _ in 0..4 {
+        for client in clients.iter_mut() {
+            let transport = client.transport.clone();
+            match sync_round(client.store(), &transport, options, &mut |_| {}).await {
+                Err(e) => panic!("seed {seed}: a sync round failed after healing: {e}"),
+                Ok(r) if std::env::var_os("WP_SIM_TRACE").is_some() => {
+                    eprintln!("heal client {}: {r:?}", client.transport.client)
+                }
+                Ok(_) => {}
+            }
+        }
+    }
+    for (i, client) in clients.iter_mut().enumerate() {
+        let user = users[client.user].0.clone();
+        let store = client.store();
+        let state = store.sync_state().unwrap().unwrap();
+        assert_eq!(
+            state.pending, 0,
+            "seed {seed}: client {i} still has queued changes"
+        );
+        let local = client_view(store);
+        let server = server_view(&pool, &user).await;
+        if local != server {
+            let only_local: Vec<_> = local
+                .iter()
+                .filter(|(k, v)| server.get(*k) != Some(v))
+                .collect();
+            let only_server: Vec<_> = server
+                .iter()
+                .filter(|(k, v)| local.get(*k) != Some(v))
+                .take(3)
+                .collect();
+            let workshops: Vec<_> = only_local
+                .iter()
+                .filter(|(k, _)| k.starts_with("workshop"))
+                .collect();
+            let mut on_server = vec![];
+            for (k, _) in &workshops {
+                let id = k.trim_start_matches("workshop ");
+                let row: Option<(String, bool)> = sqlx::query_as(
+                    "SELECT owner_id, deleted_at IS NOT NULL FROM workshops WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&pool)
+                .await
+                .unwrap();
+                on_server.push((id.to_string(), row));
+            }
+            for (k, _) in &only_local {
+                if let Some(id) = k.strip_prefix("conflict ") {
+                    let row: Option<(String, String, bool)> = sqlx::query_as("SELECT user_id, workshop_id, resolved_at IS NOT NULL FROM conflicts WHERE id = $1").bind(id).fetch_optional(&pool).await.unwrap();
+                    let log: Vec<(i64, bool)> = sqlx::query_as("SELECT position, deleted FROM sync_log WHERE entity_id = $1 ORDER BY position").bind(id).fetch_all(&pool).await.unwrap();
+                    let max: Option<i64> = sqlx::query_scalar("SELECT max(position) FROM sync_log")
+                        .fetch_one(&pool)
+                        .await
+                        .unwrap();
+                    let local = store
+                        .conflicts(false)
+                        .unwrap()
+                        .into_iter()
+                        .find(|c| c.id == id);
+                    eprintln!("conflict {id} on the server: {row:?}, log {log:?}; log max {max:?}; client state {:?}; local {:?}", store.sync_state().unwrap(), local.map(|c| (c.created_at, c.resolved_at, c.workshop_id)));
+                }
+            }
+            let rejections: Vec<_> = store
+                .rejections()
+                .unwrap()
+                .into_iter()
+                .map(|r| (r.mutation_id, r.name, r.workshop_id, r.error))
+                .collect();
+            panic!("seed {seed}: client {i} (user {user}) differs from the server.\nworkshops: {workshops:#?}\non the server: {on_server:?}\nrejections: {rejections:#?}\nonly on server: {only_server:#?}\nclient has: {:#?}", &only_local[..only_local.len().min(4)]);
+        }
+    }
+    pool.close().await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn seeded_fault_simulation_converges_without_double_effects() {
+    let total: usize = std::env::var("WP_SIM_STEPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000);
+    let seeds: u64 = std::env::var("WP_SIM_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let only: Option<u64> = std::env::var("WP_SIM_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok());
+    let list: Vec<u64> = match only {
+        Some(seed) => vec![seed],
+        None => REGRESSIONS.iter().copied().chain(1..=seeds).collect(),
+    };
+    let per_seed = (total / list.len()).max(100);
+    let started = std::time::Instant::now();
+    for seed in &list {
+        eprintln!("seed {seed}: {per_seed} steps (rerun alone with WP_SIM_SEED={seed} WP_SIM_STEPS={per_seed})");
+        run_seed(*seed, per_seed).await;
+    }
+    eprintln!(
+        "{} steps over {} seeds in {:.1} s",
+        per_seed * list.len(),
+        list.len(),
+        started.elapsed().as_secs_f64()
+    );
+}
