@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a benchmark and writes its section of BENCHMARKS.md.
-# Usage: scripts/bench.sh core|server|app
+# Usage: scripts/bench.sh core|server|app|sync
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -10,10 +10,14 @@ case "${1:-}" in
     server)
         start_postgres
         cargo run --release -p wp-bench -- server ;;
+    sync)
+        start_postgres
+        cargo build --release -p wp-cli -p wp-bench
+        target/release/wp-bench sync "${@:2}" ;;
     app)
         ensure_app_deps
         npm --prefix ui run build
         cargo build --release -p workshoppilot-desktop -p wp-bench
         xvfb-run -a -s "-screen 0 1400x900x24" target/release/wp-bench app ;;
-    *) echo "usage: scripts/bench.sh core|server|app" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh core|server|app|sync" >&2; exit 2 ;;
 esac

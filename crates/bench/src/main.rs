@@ -3,12 +3,14 @@
 //! measured in the same run, because these machines are noisy.
 //!
 //! Usage: `cargo run --release -p wp-bench -- core [--iterations N]`, or
-//! `scripts/bench.sh server` (starts PostgreSQL, then runs `wp-bench server [--requests N]`).
+//! `scripts/bench.sh server` (starts PostgreSQL, then runs `wp-bench server [--requests N]`),
+//! `scripts/bench.sh sync` (starts PostgreSQL, builds the CLI, runs `wp-bench sync`).
 
 mod app;
 mod core;
 mod report;
 mod server;
+mod sync;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -38,8 +40,17 @@ fn main() {
                 .unwrap_or(20_000);
             server::run(requests)
         }
+        Some("sync") => {
+            let workshops = args
+                .iter()
+                .position(|a| a == "--workshops")
+                .and_then(|i| args.get(i + 1))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(10_000);
+            sync::run(workshops)
+        }
         _ => {
-            eprintln!("usage: wp-bench core [--iterations N] | server [--requests N] | app [--launches N]");
+            eprintln!("usage: wp-bench core [--iterations N] | server [--requests N] | app [--launches N] | sync [--workshops N]");
             std::process::exit(2);
         }
     }

@@ -1,0 +1,315 @@
+//! Sync: a first sync of N workshops (10 steps with PawPal's outputs each, and a note) from
+//! the server into an empty desktop database, against a floor measured in the same run (the
+//! same rows read from PostgreSQL with COPY and written to SQLite in one transaction); a
+//! no-op sync; a push of 1,000 queued changes; and a first sync killed halfway, then resumed.
+//!
+//! The server runs in this process on loopback; the client is the release `workshoppilot`
+//! binary in its own process, so that its peak memory is its own (getrusage of the child).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use wp_server::{connect, db, router, AppState};
+use wp_store::{Store, WorkshopFilter};
+use wp_sync::{sync_round, Api, RetryPolicy, RoundOptions};
+
+use crate::report::{machine, ms, ratio, write_section, Samples};
+
+const PAWPAL: &str = include_str!("../../../tests/fixtures/pawpal.workshop.json");
+
+fn cli() -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    exe.with_file_name("workshoppilot")
+}
+
+/// Peak resident memory of the largest child waited for so far, in MiB.
+fn children_peak_mib() -> f64 {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage writes into the struct we own.
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    usage.ru_maxrss as f64 / 1024.0
+}
+
+/// Runs `workshoppilot --db DB --json sync`; returns its wall time and JSON report.
+fn cli_sync(db: &Path, token: &str) -> (Duration, Value) {
+    let start = Instant::now();
+    let out = Command::new(cli())
+        .arg("--db")
+        .arg(db)
+        .args(["--json", "sync"])
+        .env("WORKSHOPPILOT_TOKEN", token)
+        .output()
+        .expect("run workshoppilot (build it with --release first)");
+    let elapsed = start.elapsed();
+    assert!(
+        out.status.success(),
+        "sync failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        elapsed,
+        serde_json::from_slice(&out.stdout).expect("sync --json"),
+    )
+}
+
+fn new_client(dir: &Path, name: &str, base: &str, user: &str) -> PathBuf {
+    let path = dir.join(name);
+    let mut store = Store::open(&path).expect("open client");
+    store.bind_account(base, user).expect("bind");
+    path
+}
+
+async fn seed(pool: &sqlx::PgPool, user: &str, n: usize) {
+    let file: Value = serde_json::from_str(PAWPAL).unwrap();
+    let outputs: serde_json::Map<String, Value> = wp_domain::STEPS
+        .iter()
+        .map(|d| (d.id.to_string(), file["steps"][d.id]["artifact"].clone()))
+        .collect();
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO workshops (id, owner_id, title, created_at, updated_at)
+         SELECT 'ws_bench' || g, $1, 'Bench workshop ' || g, now(), now() FROM generate_series(1, $2) g",
+    )
+    .bind(user)
+    .bind(n as i32)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO workshop_steps (id, workshop_id, step_id, status, output, started_at, updated_at)
+         SELECT 'wst_bench' || g || '_' || d.position, 'ws_bench' || g, d.id,
+                CASE WHEN d.position = 1 THEN 'in_progress' ELSE 'not_started' END,
+                $2::jsonb -> d.id, CASE WHEN d.position = 1 THEN now() END, now()
+         FROM generate_series(1, $1) g CROSS JOIN step_definitions d",
+    )
+    .bind(n as i32)
+    .bind(Value::Object(outputs))
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO notes (id, workshop_id, user_id, content)
+         SELECT 'note_bench' || g, 'ws_bench' || g, $1, 'Mochi feeds at 7; Biscuit walks at 6. Ask about the prescription diet.'
+         FROM generate_series(1, $2) g",
+    )
+    .bind(user)
+    .bind(n as i32)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn copy_out(conn: &mut sqlx::PgConnection, sql: String) -> Vec<u8> {
+    use futures::TryStreamExt;
+    let mut stream = conn.copy_out_raw(&sql).await.unwrap();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.try_next().await.unwrap() {
+        bytes.extend_from_slice(&chunk);
+    }
+    bytes
+}
+
+/// The floor: the same rows read with COPY and written to SQLite in one transaction.
+async fn floor(pool: &sqlx::PgPool, user: &str, path: &Path) -> (Duration, usize) {
+    drop(Store::open(path).expect("schema"));
+    let start = Instant::now();
+    let mut conn = pool.acquire().await.unwrap();
+    let workshops = copy_out(&mut conn, format!(
+        "COPY (SELECT id, owner_id, title, original_idea, status, visibility, created_at, updated_at FROM workshops WHERE owner_id = '{user}') TO STDOUT WITH (FORMAT csv)"
+    ))
+    .await;
+    let steps = copy_out(&mut conn, format!(
+        "COPY (SELECT s.id, s.workshop_id, s.step_id, s.status, s.output::text, s.started_at, s.updated_at FROM workshop_steps s JOIN workshops w ON w.id = s.workshop_id WHERE w.owner_id = '{user}') TO STDOUT WITH (FORMAT csv)"
+    ))
+    .await;
+    let notes = copy_out(&mut conn, format!(
+        "COPY (SELECT id, workshop_id, step_id, content, created_at, updated_at FROM notes WHERE user_id = '{user}') TO STDOUT WITH (FORMAT csv)"
+    ))
+    .await;
+    let mut sqlite = rusqlite::Connection::open(path).unwrap();
+    let tx = sqlite.transaction().unwrap();
+    let mut rows = 0;
+    for (data, sql) in [
+        (&workshops, "INSERT INTO workshops (id, owner_id, title, original_idea, status, visibility, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+        (&steps, "INSERT INTO workshop_steps (id, workshop_id, step_id, status, output, started_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, nullif(?6, ''), ?7)"),
+        (&notes, "INSERT INTO notes (id, workshop_id, step_id, content, created_at, updated_at) VALUES (?1, ?2, nullif(?3, ''), ?4, ?5, ?6)"),
+    ] {
+        let mut stmt = tx.prepare(sql).unwrap();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(data.as_slice());
+        for record in reader.records() {
+            let record = record.unwrap();
+            let values: Vec<&str> = record.iter().collect();
+            stmt.execute(rusqlite::params_from_iter(values)).unwrap();
+            rows += 1;
+        }
+    }
+    tx.commit().unwrap();
+    (start.elapsed(), rows)
+}
+
+pub fn run(workshops: usize) {
+    let url = std::env::var("WP_TEST_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .expect("WP_TEST_DATABASE_URL: scripts/bench.sh sync starts PostgreSQL");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (base, pool, user, token) = runtime.block_on(async {
+        let admin = connect(&url, 1).await.unwrap();
+        let name = format!("wp_bench_sync_{}", std::process::id());
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name}"
+        )))
+        .execute(&admin)
+        .await
+        .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&admin)
+            .await
+            .unwrap();
+        let db_url = format!("{}/{name}", url.rsplit_once('/').unwrap().0);
+        let pool = connect(&db_url, 20).await.unwrap();
+        db::migrate(&pool).await.unwrap();
+        let (user, token) = wp_server::auth::add_user(&pool, "Bench").await.unwrap();
+        eprintln!("seeding {workshops} workshops...");
+        seed(&pool, &user, workshops).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = router(AppState { pool: pool.clone() });
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (base, pool, user, token)
+    });
+    let rows = workshops * 12; // workshop, 10 steps, note
+
+    eprintln!("floor: COPY into SQLite...");
+    let (floor_time, floor_rows) =
+        runtime.block_on(floor(&pool, &user, &dir.path().join("floor.db")));
+    assert_eq!(floor_rows, rows, "the floor moves the same rows");
+
+    eprintln!("first sync...");
+    let first = new_client(dir.path(), "first.db", &base, &user);
+    let (first_time, report) = cli_sync(&first, &token);
+    let first_peak = children_peak_mib();
+    let pulled = report["report"]["rowsWritten"].as_u64().unwrap_or(0) as usize;
+    let pages = report["report"]["pages"].as_u64().unwrap_or(0);
+    let listed = Store::open(&first)
+        .unwrap()
+        .list_workshops(&WorkshopFilter::default())
+        .unwrap()
+        .len();
+    assert_eq!(listed, workshops, "every workshop arrived");
+
+    eprintln!("resumed first sync...");
+    let resumed = new_client(dir.path(), "resumed.db", &base, &user);
+    let mut child = Command::new(cli())
+        .arg("--db")
+        .arg(&resumed)
+        .arg("sync")
+        .env("WORKSHOPPILOT_TOKEN", &token)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(first_time / 2);
+    let _ = child.kill();
+    let _ = child.wait();
+    let cursor_after_kill = Store::open(&resumed)
+        .unwrap()
+        .sync_state()
+        .unwrap()
+        .map(|s| s.cursor)
+        .unwrap_or_default();
+    let (resume_time, resume_report) = cli_sync(&resumed, &token);
+    let resume_pages = resume_report["report"]["pages"].as_u64().unwrap_or(0);
+
+    eprintln!("no-op syncs and a push of 1,000...");
+    let (noop, push_time, push_baseline) = runtime.block_on(async {
+        let mut store = Store::open(&first).unwrap();
+        let api = Api::new(&base, token.clone(), RetryPolicy::default()).unwrap();
+        let mut noop = Vec::new();
+        for _ in 0..50 {
+            let t = Instant::now();
+            let r = sync_round(&mut store, &api, RoundOptions::default(), &mut |_| {})
+                .await
+                .unwrap();
+            noop.push(t.elapsed());
+            assert_eq!(r.rows_written + r.applied, 0);
+        }
+        let ids: Vec<String> = store
+            .list_workshops(&WorkshopFilter::default())
+            .unwrap()
+            .into_iter()
+            .take(1000)
+            .map(|w| w.workshop.id)
+            .collect();
+        for (i, id) in ids.iter().enumerate() {
+            store
+                .set_note(id, None, &format!("Pushed note {i}"))
+                .unwrap();
+        }
+        let t = Instant::now();
+        let r = sync_round(&mut store, &api, RoundOptions::default(), &mut |_| {})
+            .await
+            .unwrap();
+        let push_time = t.elapsed();
+        assert_eq!(r.applied, ids.len(), "{r:?}");
+        // Baseline: the same 1,000 note writes straight to PostgreSQL, one transaction each.
+        let t = Instant::now();
+        for (i, id) in ids.iter().enumerate() {
+            sqlx::query("UPDATE notes SET content = $3, rev = rev + 1 WHERE workshop_id = $1 AND user_id = $2 AND step_id IS NULL")
+                .bind(id)
+                .bind(&user)
+                .bind(format!("Direct note {i}"))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        (Samples::new(noop), push_time, t.elapsed())
+    });
+
+    let rows_per_s = |d: Duration| format!("{:.0}", rows as f64 / d.as_secs_f64());
+    let body = format!(
+        "## Sync: first sync, no-op sync, a push of 1,000, a resumed first sync\n\n\
+         `scripts/bench.sh sync` (`wp-bench sync --workshops {workshops}`), release build, {machine}. \
+         The server runs in the benchmark's process on loopback against PostgreSQL 15; the client is \
+         the release `workshoppilot sync` in its own process. Seeded: {workshops} workshops, each with \
+         10 steps carrying PawPal's outputs (about 1.5 KB each) and a note: {rows} rows.\n\n\
+         | what | time | rows/s | vs floor |\n|---|---|---|---|\n\
+         | first sync into an empty database ({pages} pages of 500) | {} ms | {} | {} |\n\
+         | floor: the same rows with COPY, into SQLite in one transaction | {} ms | {} | 1.00x |\n\
+         | first sync killed at half time, then run again ({resume_pages} pages) | {} ms | | {} |\n\n\
+         - Peak memory of the first sync's client process: {first_peak:.0} MiB.\n\
+         - Rows written by the first sync: {pulled}.\n\
+         - After the kill the cursor was `{}`; the run after it pulled {resume_pages} pages instead of {pages}: \
+           it resumed from the last page applied.\n\
+         - No-op sync (nothing to push; one pull request), 50 rounds: p50 {} ms, p99 {} ms. Target under 20 ms: {}.\n\
+         - Push of 1,000 queued note changes (5 pushes of 200, then the pull): {} ms; the same 1,000 writes \
+           sent straight to PostgreSQL, one statement each: {} ms ({}).\n\
+         - First sync within 3x of the floor: {}.\n",
+        ms(first_time),
+        rows_per_s(first_time),
+        ratio(first_time, floor_time),
+        ms(floor_time),
+        rows_per_s(floor_time),
+        ms(resume_time),
+        ratio(resume_time, floor_time),
+        if cursor_after_kill.is_empty() { "empty" } else { "set" },
+        ms(noop.percentile(50.0)),
+        ms(noop.percentile(99.0)),
+        if noop.percentile(50.0) < Duration::from_millis(20) { "met" } else { "missed" },
+        ms(push_time),
+        ms(push_baseline),
+        ratio(push_time, push_baseline),
+        if first_time.as_secs_f64() <= 3.0 * floor_time.as_secs_f64() { "met" } else { "missed" },
+        machine = machine(),
+    );
+    write_section("sync", &body);
+}
