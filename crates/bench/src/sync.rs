@@ -283,7 +283,7 @@ pub fn run(workshops: usize) {
          the release `workshoppilot sync` in its own process. Seeded: {workshops} workshops, each with \
          10 steps carrying PawPal's outputs (about 1.5 KB each) and a note: {rows} rows.\n\n\
          | what | time | rows/s | vs floor |\n|---|---|---|---|\n\
-         | first sync into an empty database ({pages} pages of 500) | {} ms | {} | {} |\n\
+         | first sync into an empty database ({pages} pages of up to 2,000 rows) | {} ms | {} | {} |\n\
          | floor: the same rows with COPY, into SQLite in one transaction | {} ms | {} | 1.00x |\n\
          | first sync killed at half time, then run again ({resume_pages} pages) | {} ms | | {} |\n\n\
          - Peak memory of the first sync's client process: {first_peak:.0} MiB.\n\

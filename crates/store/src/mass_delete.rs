@@ -75,6 +75,13 @@ pub(crate) fn deleted_workshops(
     Ok(out)
 }
 
+/// Whether any deletion is held.
+pub(crate) fn any_held(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM sync_held)")?
+        .query_row([], |r| r.get(0))?)
+}
+
 /// Holds `change` if it deletes a workshop in `held` (or one already held), or a row of one.
 /// A workshop pulled live again is released. Returns whether it was held.
 pub(crate) fn hold(conn: &Connection, held: &[String], change: &PulledChange) -> Result<bool> {

@@ -364,9 +364,11 @@ impl Store {
                     r.get(0)
                 })?;
             let mut touched: Vec<String> = Vec::new();
+            let mut touched_set: std::collections::HashSet<String> = Default::default();
             let deleting = mass_delete::deleted_workshops(tx, &page.changes)?;
+            let guarding = !deleting.is_empty() || mass_delete::any_held(tx)?;
             for change in &page.changes {
-                if mass_delete::hold(tx, &deleting, change)? {
+                if guarding && mass_delete::hold(tx, &deleting, change)? {
                     continue;
                 }
                 match change {
@@ -383,22 +385,22 @@ impl Store {
                             Change::Member(m) => ("workshop_members", &m.id),
                             Change::Conflict(c) => ("conflicts", &c.id),
                         };
-                        tx.execute(
-                            &format!("UPDATE {table} SET server_rev = ?2 WHERE id = ?1"),
-                            (id, put.rev),
-                        )?;
+                        tx.prepare_cached(&format!(
+                            "UPDATE {table} SET server_rev = ?2 WHERE id = ?1"
+                        ))?
+                        .execute((id, put.rev))?;
                         if resetting {
-                            tx.execute(
+                            tx.prepare_cached(
                                 "INSERT OR IGNORE INTO sync_seen (workshop_id) VALUES (?1)",
-                                [&workshop_id],
-                            )?;
-                            tx.execute(
+                            )?
+                            .execute([&workshop_id])?;
+                            tx.prepare_cached(
                                 "INSERT OR IGNORE INTO sync_seen_rows (entity, id) VALUES (?1, ?2)",
-                                (entity_of(&put.row), id),
-                            )?;
+                            )?
+                            .execute((entity_of(&put.row), id))?;
                         }
                         applied.rows_written += 1;
-                        if !touched.contains(&workshop_id) {
+                        if touched_set.insert(workshop_id.clone()) {
                             touched.push(workshop_id);
                         }
                     }
@@ -406,10 +408,9 @@ impl Store {
                         let Some(table) = table_of(&tombstone.entity) else {
                             continue; // an entity this version does not know
                         };
-                        applied.rows_deleted += tx.execute(
-                            &format!("DELETE FROM {table} WHERE id = ?1"),
-                            [&tombstone.id],
-                        )?;
+                        applied.rows_deleted += tx
+                            .prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?
+                            .execute([&tombstone.id])?;
                     }
                 }
             }

@@ -10,8 +10,8 @@ use crate::SyncError;
 
 /// Mutations per push: 200 (the server takes up to 500); halved on a 413.
 pub const PUSH_BATCH: u32 = 200;
-/// Rows per pull page: 500.
-pub const PULL_PAGE: u32 = 500;
+/// Rows per pull page: 2,000 (the server's most).
+pub const PULL_PAGE: u32 = 2_000;
 
 /// Where a round stands, for progress on stderr or in a status bar.
 #[derive(Debug, Clone, Serialize)]
