@@ -512,3 +512,198 @@ async fn a_mass_delete_elsewhere_pauses_and_can_be_kept() {
     assert_eq!((live(&a), live(&b)), (21, 21), "kept everywhere");
     assert!(b.store.held_deletes().unwrap().is_none());
 }
+
+const SYNCED: &[&str] = &[
+    "workshops",
+    "workshop_members",
+    "workshop_steps",
+    "notes",
+    "conflicts",
+    "sync_log",
+    "sync_clients",
+    "sync_mutations",
+];
+
+/// Copies the synced tables and the log's sequence aside, as a backup would hold them.
+async fn backup(pool: &sqlx::PgPool) -> (i64, bool) {
+    for t in SYNCED {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE TABLE bk_{t} AS SELECT * FROM {t}"
+        )))
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query_as("SELECT last_value, is_called FROM sync_position")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// Puts the backup back, as restoring the database from it would.
+async fn restore(pool: &sqlx::PgPool, (last, called): (i64, bool)) {
+    let mut conn = pool.acquire().await.unwrap();
+    sqlx::query("SET session_replication_role = replica")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "TRUNCATE {} CASCADE",
+        SYNCED.join(", ")
+    )))
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    for t in SYNCED {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {t} SELECT * FROM bk_{t}"
+        )))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    }
+    sqlx::query("SELECT setval('sync_position', $1, $2)")
+        .bind(last)
+        .bind(called)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("SET session_replication_role = origin")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+}
+
+fn local_rows(store: &Store) -> usize {
+    store
+        .list_workshops(&wp_store::WorkshopFilter::default())
+        .unwrap()
+        .iter()
+        .map(|w| 1 + store.notes(&w.workshop.id).unwrap().len() + 10)
+        .sum()
+}
+
+/// The server is restored to before A's acknowledged changes; B writes until the log's
+/// positions pass A's cursor; A syncs: it resets, deletes nothing, and its changes reach the
+/// server again. Then A's database is copied to a second machine and both edit: the copy's
+/// reused mutation ids are told from retries, and no edit is dropped as a duplicate.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restored_server_loses_nothing_a_client_holds_and_a_copied_database_forks_cleanly() {
+    let s = server().await;
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(&s, &token).await;
+    let id = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    a.sync().await;
+    let mut b = Desktop::new(&s, &token).await;
+    b.sync().await;
+    let saved = backup(&s.pool).await;
+
+    // A's acknowledged changes, which the restore will lose.
+    let second = a
+        .store
+        .create_workshop(Some("Made after the backup"), "")
+        .unwrap()
+        .workshop
+        .id;
+    for (i, step) in ["persona", "concept", "validate", "ideation", "reframe"]
+        .iter()
+        .enumerate()
+    {
+        a.store
+            .set_note(&id, Some(step), &format!("A's note {i}\n"))
+            .unwrap();
+    }
+    a.store
+        .rename_workshop(&id, "PawPal, renamed by A")
+        .unwrap();
+    let report = a.sync().await;
+    assert_eq!(report.applied, 7, "{report:?}");
+    let before = local_rows(&a.store);
+
+    restore(&s.pool, saved).await;
+    // B writes until the positions pass A's cursor.
+    for i in 0..40 {
+        b.store
+            .set_note(&id, None, &format!("B's note, version {i}\n"))
+            .unwrap();
+        b.sync().await;
+    }
+
+    let report = a.sync().await;
+    assert!(report.reset, "A sees that the server went back: {report:?}");
+    assert_eq!(
+        local_rows(&a.store),
+        before + 1,
+        "A deleted nothing (and got B's note)"
+    );
+    assert_eq!(report.rejected, 0, "{report:?}");
+    b.sync().await;
+    for d in [&a, &b] {
+        let w = d.store.workshop(&id).unwrap();
+        assert_eq!(
+            w.workshop.title, "PawPal, renamed by A",
+            "A's lost rename is back"
+        );
+        assert_eq!(
+            d.store
+                .note(&id, Some("validate"))
+                .unwrap()
+                .unwrap()
+                .content,
+            "A's note 2\n"
+        );
+        assert_eq!(
+            d.store.workshop(&second).unwrap().workshop.title,
+            "Made after the backup",
+            "A's lost workshop is back"
+        );
+        assert_eq!(
+            d.store.note(&id, None).unwrap().unwrap().content,
+            "B's note, version 39\n"
+        );
+    }
+
+    // A second machine starts from a copy of A's database: same client id, same next ids.
+    let copy_dir = tempfile::tempdir().unwrap();
+    let copy_path = copy_dir.path().join("copy.db");
+    a.store.integrity_check().unwrap();
+    // The database and its write-ahead log, as a file copy of a quiet database takes them.
+    std::fs::copy(a.store.path(), &copy_path).unwrap();
+    let wal = |p: &std::path::Path| {
+        let mut w = p.as_os_str().to_owned();
+        w.push("-wal");
+        std::path::PathBuf::from(w)
+    };
+    if wal(a.store.path()).exists() {
+        std::fs::copy(wal(a.store.path()), wal(&copy_path)).unwrap();
+    }
+    let mut c = Desktop {
+        _dir: copy_dir,
+        store: Store::open(&copy_path).unwrap(),
+        api: quick_api(&s.base, &token),
+    };
+    a.store
+        .set_note(&id, Some("persona"), "edited on A\n")
+        .unwrap();
+    c.store
+        .set_note(&id, Some("concept"), "edited on the copy\n")
+        .unwrap();
+    a.sync().await;
+    let report = c.sync().await;
+    assert!(
+        report.renewed_client_id,
+        "the copy takes a new client id: {report:?}"
+    );
+    a.sync().await;
+    for d in [&a, &c] {
+        assert_eq!(
+            d.store.note(&id, Some("persona")).unwrap().unwrap().content,
+            "edited on A\n"
+        );
+        assert_eq!(
+            d.store.note(&id, Some("concept")).unwrap().unwrap().content,
+            "edited on the copy\n",
+            "no edit dropped as a duplicate"
+        );
+    }
+}
