@@ -707,3 +707,40 @@ async fn a_restored_server_loses_nothing_a_client_holds_and_a_copied_database_fo
         );
     }
 }
+
+/// An editor whose cursor is already past every change of a workshop is then given access:
+/// the next pull brings the workshop whole, though none of its rows changed.
+#[tokio::test(flavor = "multi_thread")]
+async fn gaining_access_brings_the_whole_workshop() {
+    let s = server().await;
+    let (_, ada_token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let (eve_id, eve_token) = wp_server::auth::add_user(&s.pool, "Eve").await.unwrap();
+    let mut ada = Desktop::new(&s, &ada_token).await;
+    let id = ada.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    ada.store.advance_step(&id, "challenge").unwrap();
+    ada.sync().await;
+    let mut eve = Desktop::new(&s, &eve_token).await;
+    assert_eq!(
+        eve.sync().await.rows_written,
+        0,
+        "nothing of Ada's is Eve's yet"
+    );
+    ada.store
+        .mutate(wp_domain::Mutation::AddMember {
+            member_id: wp_domain::ids::new_id(wp_domain::ids::IdKind::Member),
+            workshop_id: id.clone(),
+            user_id: eve_id,
+            role: Role::Editor,
+            at: ada.store.now(),
+        })
+        .unwrap();
+    ada.sync().await;
+    let report = eve.sync().await;
+    assert!(report.rows_written >= 12, "{report:?}");
+    let mine = eve.store.workshop(&id).unwrap();
+    let theirs = ada.store.workshop(&id).unwrap();
+    assert_eq!(mine.steps.len(), 10);
+    for (x, y) in mine.steps.iter().zip(&theirs.steps) {
+        assert_eq!((&x.id, x.status, &x.output), (&y.id, y.status, &y.output));
+    }
+}
