@@ -41,9 +41,44 @@ impl IdKind {
     }
 }
 
+thread_local! {
+    /// This thread's id sequence when a simulation replays a seed; `None`: random ids.
+    static SEEDED: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Makes the ids this thread makes reproducible from `seed` (a seeded simulation replaying a
+/// run); `None` goes back to random ids. Never used by the app, the CLI or the server.
+pub fn seed_this_thread(seed: Option<u64>) {
+    SEEDED.with(|s| s.set(seed));
+}
+
+/// `size` random bytes: the OS's, or the seeded sequence (splitmix64) when set.
+fn random_bytes(size: usize) -> Vec<u8> {
+    SEEDED.with(|s| match s.get() {
+        None => nanoid::rngs::default(size),
+        Some(mut state) => {
+            let bytes = (0..size)
+                .map(|_| {
+                    state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                    let mut z = state;
+                    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                    (z ^ (z >> 31)) as u8
+                })
+                .collect();
+            s.set(Some(state));
+            bytes
+        }
+    })
+}
+
 /// A new random id of the given kind, e.g. `ws_V1StGXR8_Z5jdHi6B-myT`.
 pub fn new_id(kind: IdKind) -> String {
-    format!("{}{}", kind.prefix(), nanoid::nanoid!())
+    format!(
+        "{}{}",
+        kind.prefix(),
+        nanoid::format(random_bytes, &nanoid::alphabet::SAFE, 21)
+    )
 }
 
 /// Checks an id made by a client: the kind's prefix, then 1 to 64 letters, digits, `_` or

@@ -72,6 +72,8 @@ pub struct PageApplied {
     pub offered_again: usize,
     /// Set when the pull ended with deletions held by the mass-delete guard.
     pub held_deletes: Option<crate::HeldDeletes>,
+    /// Rows left out because this database does not have their workshop.
+    pub orphans: usize,
 }
 
 fn entity_of(change: &Change) -> &'static str {
@@ -367,13 +369,33 @@ impl Store {
             let mut touched_set: std::collections::HashSet<String> = Default::default();
             let deleting = mass_delete::deleted_workshops(tx, &page.changes)?;
             let guarding = !deleting.is_empty() || mass_delete::any_held(tx)?;
-            for change in &page.changes {
+            // Workshops first, then the rest in order: a row never arrives before its parent
+            // within a page. A row whose workshop this database does not have (it is not the
+            // user's to see, or a held delete keeps it back) is left out, never a failed page.
+            let is_workshop = |c: &PulledChange| matches!(c, PulledChange::Put(p) if matches!(p.row, Change::Workshop(_)));
+            let ordered = page
+                .changes
+                .iter()
+                .filter(|c| is_workshop(c))
+                .chain(page.changes.iter().filter(|c| !is_workshop(c)));
+            for change in ordered {
                 if guarding && mass_delete::hold(tx, &deleting, change)? {
                     continue;
                 }
                 match change {
                     PulledChange::Put(put) => {
                         let workshop_id = put.row.workshop_id().to_string();
+                        if !matches!(put.row, Change::Workshop(_)) {
+                            let parent: bool = tx
+                                .prepare_cached(
+                                    "SELECT EXISTS (SELECT 1 FROM workshops WHERE id = ?1)",
+                                )?
+                                .query_row([&workshop_id], |r| r.get(0))?;
+                            if !parent {
+                                applied.orphans += 1;
+                                continue;
+                            }
+                        }
                         if resetting && recovery::offer_lost_value(tx, &put.row, put.rev)? {
                             applied.offered_again += 1;
                         }

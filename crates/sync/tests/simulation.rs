@@ -318,12 +318,14 @@ fn pawpal_output(step: &str, rng: &mut StdRng) -> Value {
 /// and change nothing.
 fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
     let store = client.store();
-    let live: Vec<String> = store
+    // In id order (ids are seeded), not by time: a seed replays.
+    let mut live: Vec<String> = store
         .list_workshops(&WorkshopFilter::default())
         .unwrap()
         .into_iter()
         .map(|w| w.workshop.id)
         .collect();
+    live.sort();
     if live.is_empty() || rng.random_bool(0.04) {
         let _ = if rng.random_bool(0.5) {
             store.import_workshop(PAWPAL).map(|_| ())
@@ -378,13 +380,21 @@ fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
                         search: None,
                     })
                     .unwrap();
-                match trash.first() {
+                match trash
+                    .iter()
+                    .min_by(|a, b| a.workshop.id.cmp(&b.workshop.id))
+                {
                     Some(w) => store.restore_workshop(&w.workshop.id).map(|_| ()),
                     None => Ok(()),
                 }
             }
         }
-        11 => match store.conflicts(true).unwrap().first() {
+        11 => match store
+            .conflicts(true)
+            .unwrap()
+            .iter()
+            .min_by(|a, b| a.id.cmp(&b.id))
+        {
             Some(c) => {
                 let resolution = if rng.random_bool(0.5) {
                     wp_domain::mutation::Resolution::Mine
@@ -555,6 +565,8 @@ async fn new_database() -> sqlx::PgPool {
 /// Runs one seed for `steps` steps; panics with the seed in the message on a violation.
 async fn run_seed(seed: u64, steps: usize) {
     let pool = new_database().await;
+    // Ids made on this thread (the clients' and, in process, the server's) follow the seed.
+    wp_domain::ids::seed_this_thread(Some(seed));
     let router = wp_server::router(wp_server::AppState { pool: pool.clone() });
     let mut rng = StdRng::seed_from_u64(seed);
     let n = rng.random_range(3..=5);
