@@ -541,6 +541,9 @@ async fn server_view(pool: &sqlx::PgPool, user: &str) -> BTreeMap<String, Value>
 }
 
 async fn new_database() -> sqlx::PgPool {
+    // A random name: a seeded sequence would repeat the names of an earlier run on the same
+    // PostgreSQL.
+    wp_domain::ids::seed_this_thread(None);
     let admin_url = std::env::var("WP_TEST_DATABASE_URL").expect(
         "WP_TEST_DATABASE_URL is not set: run with scripts/test.sh, which starts PostgreSQL",
     );
