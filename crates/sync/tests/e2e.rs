@@ -6,9 +6,12 @@ use std::time::Duration;
 
 use tempfile::TempDir;
 use wp_domain::{Role, StepStatus, WorkshopStatus, STEPS};
-use wp_server::{connect, db, router, AppState};
+use wp_server::{router, AppState};
 use wp_store::Store;
 use wp_sync::{sign_in, sync_round, Api, KeepToken, RetryPolicy, RoundOptions, RoundReport};
+
+mod common;
+use common::{backup, new_database, restore};
 
 const PAWPAL: &str = include_str!("../../../tests/fixtures/pawpal.workshop.json");
 
@@ -18,24 +21,7 @@ struct Server {
 }
 
 async fn server() -> Server {
-    let admin_url = std::env::var("WP_TEST_DATABASE_URL").expect(
-        "WP_TEST_DATABASE_URL is not set: run with scripts/test.sh, which starts PostgreSQL",
-    );
-    let admin = connect(&admin_url, 1).await.unwrap();
-    let name = format!(
-        "wp_sync_{}",
-        wp_domain::ids::new_id(wp_domain::ids::IdKind::User)[4..]
-            .to_lowercase()
-            .replace('-', "_")
-    );
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&admin)
-        .await
-        .unwrap();
-    admin.close().await;
-    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
-    let pool = connect(&url, 10).await.unwrap();
-    db::migrate(&pool).await.unwrap();
+    let pool = new_database(10).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let app = router(AppState { pool: pool.clone() });
@@ -511,67 +497,6 @@ async fn a_mass_delete_elsewhere_pauses_and_can_be_kept() {
     a.sync().await;
     assert_eq!((live(&a), live(&b)), (21, 21), "kept everywhere");
     assert!(b.store.held_deletes().unwrap().is_none());
-}
-
-const SYNCED: &[&str] = &[
-    "workshops",
-    "workshop_members",
-    "workshop_steps",
-    "notes",
-    "conflicts",
-    "sync_log",
-    "sync_clients",
-    "sync_mutations",
-];
-
-/// Copies the synced tables and the log's sequence aside, as a backup would hold them.
-async fn backup(pool: &sqlx::PgPool) -> (i64, bool) {
-    for t in SYNCED {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "CREATE TABLE bk_{t} AS SELECT * FROM {t}"
-        )))
-        .execute(pool)
-        .await
-        .unwrap();
-    }
-    sqlx::query_as("SELECT last_value, is_called FROM sync_position")
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
-
-/// Puts the backup back, as restoring the database from it would.
-async fn restore(pool: &sqlx::PgPool, (last, called): (i64, bool)) {
-    let mut conn = pool.acquire().await.unwrap();
-    sqlx::query("SET session_replication_role = replica")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "TRUNCATE {} CASCADE",
-        SYNCED.join(", ")
-    )))
-    .execute(&mut *conn)
-    .await
-    .unwrap();
-    for t in SYNCED {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO {t} SELECT * FROM bk_{t}"
-        )))
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    }
-    sqlx::query("SELECT setval('sync_position', $1, $2)")
-        .bind(last)
-        .bind(called)
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    sqlx::query("SET session_replication_role = origin")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
 }
 
 fn local_rows(store: &Store) -> usize {

@@ -27,6 +27,9 @@ use tower::ServiceExt;
 use wp_domain::protocol::{Outcome, PullResponse, PushRequest, PushResponse};
 use wp_domain::STEPS;
 use wp_store::{Store, WorkshopFilter};
+
+mod common;
+use common::{backup, new_database, restore};
 use wp_sync::{sync_round, PushRefused, RoundOptions, SyncError, Transport};
 
 const PAWPAL: &str = include_str!("../../../tests/fixtures/pawpal.workshop.json");
@@ -228,69 +231,6 @@ impl Client {
         }
         self.store.as_mut().unwrap()
     }
-}
-
-const SYNCED: &[&str] = &[
-    "workshops",
-    "workshop_members",
-    "workshop_steps",
-    "notes",
-    "conflicts",
-    "sync_log",
-    "sync_clients",
-    "sync_mutations",
-];
-
-async fn backup(pool: &sqlx::PgPool) -> (i64, bool) {
-    for t in SYNCED {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DROP TABLE IF EXISTS bk_{t}")))
-            .execute(pool)
-            .await
-            .unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "CREATE TABLE bk_{t} AS SELECT * FROM {t}"
-        )))
-        .execute(pool)
-        .await
-        .unwrap();
-    }
-    sqlx::query_as("SELECT last_value, is_called FROM sync_position")
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
-
-async fn restore(pool: &sqlx::PgPool, (last, called): (i64, bool)) {
-    let mut conn = pool.acquire().await.unwrap();
-    sqlx::query("SET session_replication_role = replica")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "TRUNCATE {} CASCADE",
-        SYNCED.join(", ")
-    )))
-    .execute(&mut *conn)
-    .await
-    .unwrap();
-    for t in SYNCED {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO {t} SELECT * FROM bk_{t}"
-        )))
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    }
-    sqlx::query("SELECT setval('sync_position', $1, $2)")
-        .bind(last)
-        .bind(called)
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    sqlx::query("SET session_replication_role = origin")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
 }
 
 fn pawpal_output(step: &str, rng: &mut StdRng) -> Value {
@@ -540,34 +480,9 @@ async fn server_view(pool: &sqlx::PgPool, user: &str) -> BTreeMap<String, Value>
     out
 }
 
-async fn new_database() -> sqlx::PgPool {
-    // A random name: a seeded sequence would repeat the names of an earlier run on the same
-    // PostgreSQL.
-    wp_domain::ids::seed_this_thread(None);
-    let admin_url = std::env::var("WP_TEST_DATABASE_URL").expect(
-        "WP_TEST_DATABASE_URL is not set: run with scripts/test.sh, which starts PostgreSQL",
-    );
-    let admin = wp_server::connect(&admin_url, 1).await.unwrap();
-    let name = format!(
-        "wp_sim_{}",
-        wp_domain::ids::new_id(wp_domain::ids::IdKind::User)[4..]
-            .to_lowercase()
-            .replace('-', "_")
-    );
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&admin)
-        .await
-        .unwrap();
-    admin.close().await;
-    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
-    let pool = wp_server::connect(&url, 4).await.unwrap();
-    wp_server::db::migrate(&pool).await.unwrap();
-    pool
-}
-
 /// Runs one seed for `steps` steps; panics with the seed in the message on a violation.
 async fn run_seed(seed: u64, steps: usize) {
-    let pool = new_database().await;
+    let pool = new_database(4).await;
     // Ids made on this thread (the clients' and, in process, the server's) follow the seed.
     wp_domain::ids::seed_this_thread(Some(seed));
     let router = wp_server::router(wp_server::AppState { pool: pool.clone() });

@@ -1,0 +1,394 @@
+//! `apply`'s rules, one mutation kind at a time.
+
+use super::*;
+use chrono::TimeZone;
+use serde_json::json;
+
+fn t(sec: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_700_000_000 + sec, 0).unwrap()
+}
+
+fn ctx(role: Option<Role>) -> Context {
+    Context {
+        now: t(100),
+        actor: "usr_a".into(),
+        role,
+    }
+}
+
+fn created() -> Rows {
+    let m = Mutation::CreateWorkshop {
+        workshop_id: "ws_1".into(),
+        title: " PawPal ".into(),
+        original_idea: String::new(),
+        steps: Mutation::new_steps(),
+        at: t(0),
+    };
+    let mut rows = Rows::default();
+    for change in apply(&rows.clone(), &m, &ctx(None)).unwrap() {
+        match change {
+            Change::Workshop(w) => rows.workshop = Some(w),
+            Change::Step(s) => rows.steps.push(s),
+            _ => unreachable!(),
+        }
+    }
+    rows
+}
+
+#[test]
+fn create_makes_the_workshop_and_ten_steps_with_the_clients_ids_and_time() {
+    let rows = created();
+    let w = rows.workshop.as_ref().unwrap();
+    assert_eq!(
+        (w.id.as_str(), w.title.as_str(), w.owner_id.as_str()),
+        ("ws_1", "PawPal", "usr_a")
+    );
+    assert_eq!(w.created_at, t(0), "the client's time is kept");
+    assert_eq!(rows.steps.len(), 10);
+    assert_eq!(rows.steps[0].status, StepStatus::InProgress);
+    assert!(rows.steps.iter().all(|s| s.id.starts_with("wst_")));
+}
+
+#[test]
+fn a_time_from_the_future_is_clamped() {
+    let rows = created();
+    let m = Mutation::RenameWorkshop {
+        workshop_id: "ws_1".into(),
+        title: "Later".into(),
+        base: None,
+        at: t(100) + chrono::Duration::hours(2),
+    };
+    let changes = apply(&rows, &m, &ctx(Some(Role::Owner))).unwrap();
+    let [Change::Workshop(w)] = changes.as_slice() else {
+        panic!("{changes:?}")
+    };
+    assert_eq!(w.updated_at, t(100));
+}
+
+#[test]
+fn roles_follow_the_rest_twin() {
+    let rows = created();
+    let note = Mutation::SetNote {
+        note_id: "note_x".into(),
+        workshop_id: "ws_1".into(),
+        step_id: None,
+        content: "mine".into(),
+        base: None,
+        at: t(1),
+    };
+    assert_eq!(
+        apply(&rows, &note, &ctx(Some(Role::Viewer))).unwrap().len(),
+        1
+    );
+    let output = Mutation::SaveStepOutput {
+        workshop_id: "ws_1".into(),
+        step_id: "challenge".into(),
+        output: json!({}),
+        base: None,
+        at: t(1),
+    };
+    assert!(matches!(
+        apply(&rows, &output, &ctx(Some(Role::Viewer))),
+        Err(DomainError::Forbidden {
+            needed: Role::Editor,
+            ..
+        })
+    ));
+    let rename = Mutation::RenameWorkshop {
+        workshop_id: "ws_1".into(),
+        title: "x".into(),
+        base: None,
+        at: t(1),
+    };
+    assert!(matches!(
+        apply(&rows, &rename, &ctx(Some(Role::Editor))),
+        Err(DomainError::Forbidden {
+            needed: Role::Owner,
+            ..
+        })
+    ));
+    assert_eq!(
+        apply(&rows, &rename, &ctx(None)),
+        Err(DomainError::WorkshopNotFound("ws_1".into()))
+    );
+}
+
+#[test]
+fn a_create_with_someone_elses_id_is_refused_and_a_repeat_is_a_no_op() {
+    let rows = created();
+    let m = Mutation::CreateWorkshop {
+        workshop_id: "ws_1".into(),
+        title: "Mine".into(),
+        original_idea: String::new(),
+        steps: Mutation::new_steps(),
+        at: t(0),
+    };
+    assert!(apply(&rows, &m, &ctx(None)).unwrap().is_empty());
+    let other = Context {
+        actor: "usr_b".into(),
+        ..ctx(None)
+    };
+    assert!(matches!(
+        apply(&rows, &m, &other),
+        Err(DomainError::InvalidArgument { field, .. }) if field == "workshopId"
+    ));
+}
+
+#[test]
+fn a_put_workshop_keeps_the_offered_progress_and_times_and_is_a_no_op_when_present() {
+    let mut rows = created();
+    rows.steps[0].status = StepStatus::Complete;
+    rows.steps[0].output = Some(json!({
+        "problemStatement": "p", "targetUser": "u", "desiredOutcome": "d", "hmwStatement": "h"
+    }));
+    rows.steps[0].completed_at = Some(t(50));
+    let m = Mutation::PutWorkshop {
+        workshop: rows.workshop.clone().unwrap(),
+        steps: rows.steps.clone(),
+        at: t(60),
+    };
+    let changes = apply(&Rows::default(), &m, &ctx(None)).unwrap();
+    let Change::Step(first) = &changes[1] else {
+        panic!("{changes:?}")
+    };
+    assert_eq!(
+        (first.status, first.completed_at),
+        (StepStatus::Complete, Some(t(50)))
+    );
+    assert!(apply(&rows, &m, &ctx(Some(Role::Owner)))
+        .unwrap()
+        .is_empty());
+}
+
+fn with_note(rows: &mut Rows, text: &str) {
+    rows.note = Some(NoteRecord {
+        id: "note_a".into(),
+        workshop_id: "ws_1".into(),
+        step_id: None,
+        content: text.into(),
+        created_at: t(0),
+        updated_at: t(0),
+    });
+}
+
+fn set_note(content: &str, base: &str) -> Mutation {
+    Mutation::SetNote {
+        note_id: "note_b".into(),
+        workshop_id: "ws_1".into(),
+        step_id: None,
+        content: content.into(),
+        base: Some(base.into()),
+        at: t(5),
+    }
+}
+
+#[test]
+fn a_note_changed_meanwhile_merges_by_line_or_becomes_a_conflict() {
+    let mut rows = created();
+    with_note(&mut rows, "one changed\ntwo\nthree\nfour\n");
+    let owner = ctx(Some(Role::Owner));
+    let merged = apply(
+        &rows,
+        &set_note("one\ntwo\nthree\nfour!\n", "one\ntwo\nthree\nfour\n"),
+        &owner,
+    )
+    .unwrap();
+    assert!(
+        matches!(&merged[..], [Change::Note(n)] if n.content == "one changed\ntwo\nthree\nfour!\n" && n.id == "note_a"),
+        "{merged:?}"
+    );
+    let clash = apply(
+        &rows,
+        &set_note("one mine\ntwo\nthree\nfour\n", "one\ntwo\nthree\nfour\n"),
+        &owner,
+    )
+    .unwrap();
+    let [Change::Conflict(c)] = &clash[..] else {
+        panic!("{clash:?}")
+    };
+    assert_eq!(
+        (c.kind, c.theirs.as_str(), c.mine.as_str()),
+        (
+            ConflictKind::Note,
+            Some("one changed\ntwo\nthree\nfour\n"),
+            Some("one mine\ntwo\nthree\nfour\n")
+        )
+    );
+    assert_eq!(c.user_id, "usr_a", "the later author keeps it");
+    // Resolving: keep mine sets the note (no base: it simply wins) and closes the conflict.
+    rows.conflict = Some(ConflictRecord {
+        id: "cf_1".into(),
+        ..c.clone()
+    });
+    let resolve = Mutation::ResolveConflict {
+        conflict_id: "cf_1".into(),
+        workshop_id: "ws_1".into(),
+        resolution: Resolution::Mine,
+        at: t(9),
+    };
+    let done = apply(&rows, &resolve, &owner).unwrap();
+    assert!(
+        matches!(&done[..], [Change::Note(n), Change::Conflict(c)] if n.content == "one mine\ntwo\nthree\nfour\n" && c.resolved_at == Some(t(9))),
+        "{done:?}"
+    );
+    let other = Context {
+        actor: "usr_b".into(),
+        ..owner
+    };
+    assert!(
+        apply(&rows, &resolve, &other).is_err(),
+        "only its author resolves it"
+    );
+}
+
+#[test]
+fn an_output_changed_meanwhile_merges_by_field_and_a_title_keeps_the_first() {
+    let mut rows = created();
+    let base = json!({"problemStatement": "p", "targetUser": "u", "desiredOutcome": "d", "hmwStatement": "h"});
+    let mut theirs = base.clone();
+    theirs["targetUser"] = json!("their user");
+    theirs["hmwStatement"] = json!("their hmw");
+    rows.steps[0].output = Some(theirs);
+    let mut mine = base.clone();
+    mine["desiredOutcome"] = json!("my outcome");
+    mine["hmwStatement"] = json!("my hmw");
+    let m = Mutation::SaveStepOutput {
+        workshop_id: "ws_1".into(),
+        step_id: "challenge".into(),
+        output: mine,
+        base: Some(base),
+        at: t(3),
+    };
+    let changes = apply(&rows, &m, &ctx(Some(Role::Editor))).unwrap();
+    let [Change::Step(step), Change::Conflict(c)] = &changes[..] else {
+        panic!("{changes:?}")
+    };
+    let out = step.output.as_ref().unwrap();
+    assert_eq!(
+        (
+            out["targetUser"].as_str(),
+            out["desiredOutcome"].as_str(),
+            out["hmwStatement"].as_str()
+        ),
+        (Some("their user"), Some("my outcome"), Some("their hmw"))
+    );
+    assert_eq!(
+        (c.field.as_deref(), c.mine.as_str()),
+        (Some("hmwStatement"), Some("my hmw"))
+    );
+
+    let rename = Mutation::RenameWorkshop {
+        workshop_id: "ws_1".into(),
+        title: "Mine".into(),
+        base: Some("Before".into()),
+        at: t(4),
+    };
+    let changes = apply(&rows, &rename, &ctx(Some(Role::Owner))).unwrap();
+    assert!(
+        matches!(&changes[..], [Change::Conflict(c)] if c.kind == ConflictKind::Title && c.theirs == "PawPal" && c.mine == "Mine"),
+        "{changes:?}"
+    );
+}
+
+#[test]
+fn mutations_round_trip_as_name_and_args() {
+    let m = Mutation::AdvanceStep {
+        workshop_id: "ws_1".into(),
+        step_id: "persona".into(),
+        at: t(0),
+    };
+    let v = serde_json::to_value(&m).unwrap();
+    assert_eq!(v["name"], "advanceStep");
+    assert_eq!(v["args"]["stepId"], "persona");
+    assert_eq!(serde_json::from_value::<Mutation>(v).unwrap(), m);
+}
+
+#[test]
+fn every_name_is_listed_once_and_serializes_as_itself() {
+    let (ws, st, at) = ("ws_1".to_string(), "persona".to_string(), t(0));
+    let all = [
+        Mutation::CreateWorkshop {
+            workshop_id: ws.clone(),
+            title: "t".into(),
+            original_idea: String::new(),
+            steps: vec![],
+            at,
+        },
+        Mutation::PutWorkshop {
+            workshop: created().workshop.unwrap(),
+            steps: created().steps,
+            at,
+        },
+        Mutation::RenameWorkshop {
+            workshop_id: ws.clone(),
+            title: "t".into(),
+            base: None,
+            at,
+        },
+        Mutation::SaveStepOutput {
+            workshop_id: ws.clone(),
+            step_id: st.clone(),
+            output: json!({}),
+            base: None,
+            at,
+        },
+        Mutation::StartStep {
+            workshop_id: ws.clone(),
+            step_id: st.clone(),
+            at,
+        },
+        Mutation::CompleteStep {
+            workshop_id: ws.clone(),
+            step_id: st.clone(),
+            at,
+        },
+        Mutation::AdvanceStep {
+            workshop_id: ws.clone(),
+            step_id: st.clone(),
+            at,
+        },
+        Mutation::ReviseStep {
+            workshop_id: ws.clone(),
+            step_id: st.clone(),
+            at,
+        },
+        Mutation::CompleteWorkshop {
+            workshop_id: ws.clone(),
+            at,
+        },
+        Mutation::SetNote {
+            note_id: "note_1".into(),
+            workshop_id: ws.clone(),
+            step_id: None,
+            content: String::new(),
+            base: None,
+            at,
+        },
+        Mutation::DeleteWorkshop {
+            workshop_id: ws.clone(),
+            at,
+        },
+        Mutation::RestoreWorkshop {
+            workshop_id: ws.clone(),
+            at,
+        },
+        Mutation::AddMember {
+            member_id: "wm_1".into(),
+            workshop_id: ws.clone(),
+            user_id: "usr_b".into(),
+            role: Role::Editor,
+            at,
+        },
+        Mutation::ResolveConflict {
+            conflict_id: "cf_1".into(),
+            workshop_id: ws.clone(),
+            resolution: Resolution::Mine,
+            at,
+        },
+    ];
+    let names: Vec<&str> = all.iter().map(Mutation::name).collect();
+    assert_eq!(names, Mutation::NAMES);
+    for m in &all {
+        assert_eq!(serde_json::to_value(m).unwrap()["name"], m.name());
+    }
+}

@@ -1,0 +1,95 @@
+//! What the sync tests share: a fresh PostgreSQL database per test, and a backup of the
+//! synced tables that can be put back, as restoring the server's database would.
+
+#![allow(dead_code)]
+
+/// A new, migrated database on the test PostgreSQL, with a pool of `connections`.
+pub async fn new_database(connections: u32) -> sqlx::PgPool {
+    // A random name: a seeded sequence would repeat the names of an earlier run on the same
+    // PostgreSQL.
+    wp_domain::ids::seed_this_thread(None);
+    let admin_url = std::env::var("WP_TEST_DATABASE_URL").expect(
+        "WP_TEST_DATABASE_URL is not set: run with scripts/test.sh, which starts PostgreSQL",
+    );
+    let admin = wp_server::connect(&admin_url, 1).await.unwrap();
+    let name = format!(
+        "wp_sync_{}",
+        wp_domain::ids::new_id(wp_domain::ids::IdKind::User)[4..]
+            .to_lowercase()
+            .replace('-', "_")
+    );
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    let pool = wp_server::connect(&url, connections).await.unwrap();
+    wp_server::db::migrate(&pool).await.unwrap();
+    pool
+}
+
+pub const SYNCED: &[&str] = &[
+    "workshops",
+    "workshop_members",
+    "workshop_steps",
+    "notes",
+    "conflicts",
+    "sync_log",
+    "sync_clients",
+    "sync_mutations",
+];
+
+/// Copies the synced tables and the log's sequence aside, as a backup would hold them.
+pub async fn backup(pool: &sqlx::PgPool) -> (i64, bool) {
+    for t in SYNCED {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP TABLE IF EXISTS bk_{t}")))
+            .execute(pool)
+            .await
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE TABLE bk_{t} AS SELECT * FROM {t}"
+        )))
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query_as("SELECT last_value, is_called FROM sync_position")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// Puts the backup back, as restoring the database from it would.
+pub async fn restore(pool: &sqlx::PgPool, (last, called): (i64, bool)) {
+    let mut conn = pool.acquire().await.unwrap();
+    sqlx::query("SET session_replication_role = replica")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "TRUNCATE {} CASCADE",
+        SYNCED.join(", ")
+    )))
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    for t in SYNCED {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {t} SELECT * FROM bk_{t}"
+        )))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    }
+    sqlx::query("SELECT setval('sync_position', $1, $2)")
+        .bind(last)
+        .bind(called)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("SET session_replication_role = origin")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+}
