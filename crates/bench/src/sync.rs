@@ -281,7 +281,7 @@ pub fn run(workshops: usize) {
          `scripts/bench.sh sync` (`wp-bench sync --workshops {workshops}`), release build, {machine}. \
          The server runs in the benchmark's process on loopback against PostgreSQL 15; the client is \
          the release `workshoppilot sync` in its own process. Seeded: {workshops} workshops, each with \
-         10 steps carrying PawPal's outputs (about 1.5 KB each) and a note: {rows} rows.\n\n\
+         10 steps carrying PawPal's outputs (2.4 KB each on average) and a note: {rows} rows.\n\n\
          | what | time | rows/s | vs floor |\n|---|---|---|---|\n\
          | first sync into an empty database ({pages} pages of up to 2,000 rows) | {} ms | {} | {} |\n\
          | floor: the same rows with COPY, into SQLite in one transaction | {} ms | {} | 1.00x |\n\
