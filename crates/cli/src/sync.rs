@@ -161,7 +161,9 @@ pub fn sync(
     let api = api_for(store, RetryPolicy::default())?;
     let mut progress = |p: Progress| match p {
         Progress::Pushing { sent } => eprintln!("sent {sent} change(s)"),
-        Progress::Pulling { pages, rows } => eprintln!("received {rows} row(s) in {pages} page(s)"),
+        Progress::Pulling { pages, rows, .. } => {
+            eprintln!("received {rows} row(s) in {pages} page(s)")
+        }
         Progress::Resetting => {
             eprintln!("the server's history changed (a restore?): rebuilding from a full pull")
         }

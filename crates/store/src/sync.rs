@@ -74,6 +74,8 @@ pub struct PageApplied {
     pub held_deletes: Option<crate::HeldDeletes>,
     /// Rows left out because this database does not have their workshop.
     pub orphans: usize,
+    /// The workshops this page wrote rows of, each once, in the order first touched.
+    pub workshops: Vec<String>,
 }
 
 fn entity_of(change: &Change) -> &'static str {
@@ -433,6 +435,9 @@ impl Store {
                         applied.rows_deleted += tx
                             .prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?
                             .execute([&tombstone.id])?;
+                        if table == "workshops" && touched_set.insert(tombstone.id.clone()) {
+                            touched.push(tombstone.id.clone());
+                        }
                     }
                 }
             }
@@ -455,6 +460,7 @@ impl Store {
                     }
                 }
             }
+            applied.workshops = touched;
             tx.execute(
                 "UPDATE sync_state SET cursor = ?1, last_mutation_id = ?2 WHERE id = 1",
                 (&page.cursor, page.last_mutation_id),

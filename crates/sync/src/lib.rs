@@ -7,11 +7,13 @@
 //! retries with backoff and never puts the token in a message.
 
 pub mod api;
+pub mod background;
 mod error;
 mod round;
 pub mod token;
 
 pub use api::{check_url, Api, Me, PushRefused, RetryPolicy, Transport};
+pub use background::{start as start_background, Phase, SyncEvent, SyncHandle, SyncStatus, Timing};
 pub use error::SyncError;
 pub use round::{sync_round, Progress, RoundOptions, RoundReport, PULL_PAGE, PUSH_BATCH};
 
@@ -26,15 +28,25 @@ pub enum KeepToken {
     Nowhere,
 }
 
-/// Signs in: checks `server_url` ([`check_url`]) and `token` against the server
-/// (`GET /api/me`) before keeping anything, binds the database to that user (refused for
-/// another account: [`wp_store::StoreError::OtherAccount`]), then keeps the token.
+/// Signs in: checks `server_url` and `token` against the server ([`check_account`])
+/// before keeping anything, then binds the database to that user and keeps the token
+/// ([`bind_account`]).
 pub async fn sign_in(
     store: &mut Store,
     server_url: &str,
     token: &str,
     keep: KeepToken,
 ) -> Result<(Me, SyncState), SyncError> {
+    let (url, me) = check_account(server_url, token).await?;
+    let state = bind_account(store, &url, &me, token, keep)?;
+    Ok((me, state))
+}
+
+/// The network half of a sign-in: checks `server_url` ([`check_url`]) and asks the server
+/// who `token` belongs to (`GET /api/me`), refusing another sync protocol version. Returns
+/// the normalised URL (no trailing slash) and the user. Touches no database, so a caller
+/// can run it without holding its store.
+pub async fn check_account(server_url: &str, token: &str) -> Result<(String, Me), SyncError> {
     let url = check_url(server_url)?;
     let url = url.as_str().trim_end_matches('/').to_string();
     let api = Api::new(&url, token.trim().to_string(), RetryPolicy::default())?;
@@ -46,11 +58,26 @@ pub async fn sign_in(
             wp_domain::mutation::PROTOCOL_VERSION
         )));
     }
-    let state = store.bind_account(&url, &me.user.id)?;
+    Ok((url, me))
+}
+
+/// The local half of a sign-in, after [`check_account`]: binds the database to the user
+/// (refused for another account: [`wp_store::StoreError::OtherAccount`]), then keeps the
+/// token as `keep` says. A keyring failure comes after the binding, which stays (signing in
+/// again to the same account changes nothing), so the caller may retry with
+/// [`KeepToken::Nowhere`].
+pub fn bind_account(
+    store: &mut Store,
+    url: &str,
+    me: &Me,
+    token: &str,
+    keep: KeepToken,
+) -> Result<SyncState, SyncError> {
+    let state = store.bind_account(url, &me.user.id)?;
     if keep == KeepToken::Keyring {
-        token::save(&url, token.trim())?;
+        token::save(url, token.trim())?;
     }
-    Ok((me, state))
+    Ok(state)
 }
 
 /// Signs out: deletes the token from the keyring and says what it found there. The database stays bound to its account

@@ -14,13 +14,20 @@ pub const PUSH_BATCH: u32 = 200;
 pub const PULL_PAGE: u32 = 2_000;
 
 /// Where a round stands, for progress on stderr or in a status bar.
-#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase", tag = "phase")]
 pub enum Progress {
     /// `sent` of this round's mutations pushed so far.
     Pushing { sent: usize },
-    /// `pages` pulled so far, `rows` written or deleted.
-    Pulling { pages: usize, rows: usize },
+    /// `pages` pulled so far, `rows` written or deleted; `remaining`: about how many
+    /// changes the server's log holds after this page (an estimate: one change may bring
+    /// a whole workshop, several may be one row).
+    Pulling {
+        pages: usize,
+        rows: usize,
+        remaining: Option<i64>,
+    },
     /// The server could not serve the cursor: a full pull is under way.
     Resetting,
 }
@@ -56,6 +63,13 @@ pub struct RoundReport {
     /// Deletions the pull brought that wait for the user: a mass delete (the mass-delete
     /// guard). Nothing of them is deleted until `Store::apply_held_deletes`.
     pub held_deletes: Option<wp_store::HeldDeletes>,
+    /// The workshops the pull wrote or deleted rows of, each once.
+    pub workshops: Vec<String>,
+}
+
+/// The log position of a cursor or `seen` (`"{position}.{changeId}"`), if it has one.
+fn position(text: &str) -> Option<i64> {
+    text.split_once('.')?.0.parse().ok()
 }
 
 fn wire(entry: &OutboxEntry) -> PushMutation {
@@ -186,9 +200,19 @@ async fn pull_all(
         report.rows_deleted += applied.rows_deleted;
         report.rebased += applied.rebased;
         report.offered_again += applied.offered_again;
+        for id in applied.workshops {
+            if !report.workshops.contains(&id) {
+                report.workshops.push(id);
+            }
+        }
+        let remaining = match (position(&page.seen), position(&page.cursor)) {
+            (Some(end), Some(at)) => Some((end - at).max(0)),
+            _ => None,
+        };
         progress(Progress::Pulling {
             pages: report.pages,
             rows: report.rows_written + report.rows_deleted,
+            remaining: if page.has_more { remaining } else { Some(0) },
         });
         if !page.has_more {
             return Ok(());

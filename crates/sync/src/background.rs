@@ -1,0 +1,466 @@
+//! Background sync for a long-running app (the desktop window): one thread with its own
+//! database connection and its own single-threaded tokio runtime, so a round never holds
+//! the connection the app's commands use, and a command never waits for the network.
+//!
+//! A round ([`crate::sync_round`]) runs soon after a local change ([`SyncHandle::nudge`],
+//! debounced), every [`Timing::idle`] while idle, and every [`Timing::offline_retry`] while
+//! the server cannot be reached, so sync resumes on its own when it comes back. What it does
+//! is reported as [`SyncEvent`]s; [`SyncHandle::status`] is the latest [`SyncStatus`].
+//! The token is read from the keyring (or `$WORKSHOPPILOT_TOKEN`) for each round, or held in
+//! memory for this run when the user chose so at sign-in; it is never part of a status.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use wp_store::{HeldDeletes, Store};
+
+use crate::{token, Api, Progress, RetryPolicy, RoundOptions, SyncError};
+
+/// When rounds run.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// Quiet time after a local change before a round: 1.5 s, so a burst of saves (typing in
+    /// a note) goes in one push.
+    pub debounce: Duration,
+    /// The longest a change waits while changes keep coming: 10 s.
+    pub debounce_max: Duration,
+    /// A round while idle, to bring in other clients' changes: every 30 s.
+    pub idle: Duration,
+    /// While the server cannot be reached: another try every 5 s (at most `idle`).
+    pub offline_retry: Duration,
+}
+
+/// Overrides [`Timing::idle`], in seconds (the window tests use 2).
+pub const IDLE_ENV: &str = "WORKSHOPPILOT_SYNC_IDLE_SECS";
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            debounce: Duration::from_millis(1500),
+            debounce_max: Duration::from_secs(10),
+            idle: Duration::from_secs(30),
+            offline_retry: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Timing {
+    /// The defaults, with `$WORKSHOPPILOT_SYNC_IDLE_SECS` (a positive whole number) as the
+    /// idle interval if set.
+    pub fn from_env() -> Timing {
+        let mut timing = Timing::default();
+        if let Some(secs) = std::env::var(IDLE_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|s| *s > 0)
+        {
+            timing.idle = Duration::from_secs(secs);
+        }
+        timing.offline_retry = timing.offline_retry.min(timing.idle);
+        timing
+    }
+}
+
+/// Why sync is not running.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OfflineReason {
+    /// The server did not answer (no network, or it is down); tried again on its own.
+    Unreachable,
+    /// The server refused the token (revoked or expired): sign in again.
+    SignInExpired,
+    /// The OS keyring failed (no Secret Service, or it is locked).
+    Keyring,
+    /// The server answered with an error that retrying did not fix.
+    Server,
+    /// The server speaks another protocol version: one of the two needs an update.
+    Incompatible,
+    /// The local database failed.
+    Storage,
+}
+
+/// What background sync is doing.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "state")]
+pub enum Phase {
+    /// No account, or no token for it: nothing is sent until the user signs in.
+    SignedOut,
+    /// Between rounds; the last one completed at [`SyncStatus::last_synced_at`].
+    Idle,
+    /// A round is under way. `first` is the first full pull of this database.
+    Syncing {
+        first: bool,
+        progress: Option<Progress>,
+    },
+    /// The last round failed; the message says why (no token in it).
+    Offline {
+        reason: OfflineReason,
+        message: String,
+    },
+}
+
+/// Everything the status bar shows.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStatus {
+    /// The server this database is bound to, if any.
+    pub server_url: Option<String>,
+    /// The signed-in user's name, once the server has said it.
+    pub user_name: Option<String>,
+    pub phase: Phase,
+    pub last_synced_at: Option<DateTime<Utc>>,
+    /// Local changes waiting to be sent.
+    pub pending: i64,
+    /// Open conflicts of this user.
+    pub conflicts: i64,
+    /// Changes the server refused, kept for the user.
+    pub rejections: i64,
+    /// A pull's mass delete waiting for the user's word.
+    pub held_deletes: Option<HeldDeletes>,
+    /// The token is held in memory for this run only (there was no keyring to keep it).
+    pub token_in_memory: bool,
+}
+
+impl SyncStatus {
+    fn signed_out() -> SyncStatus {
+        SyncStatus {
+            server_url: None,
+            user_name: None,
+            phase: Phase::SignedOut,
+            last_synced_at: None,
+            pending: 0,
+            conflicts: 0,
+            rejections: 0,
+            held_deletes: None,
+            token_in_memory: false,
+        }
+    }
+}
+
+/// What background sync reports.
+#[derive(Debug, Clone)]
+pub enum SyncEvent {
+    /// The status changed.
+    Status(SyncStatus),
+    /// A round wrote or deleted rows of these workshops: open views should refresh.
+    Pulled { workshops: Vec<String> },
+}
+
+enum Command {
+    Nudge,
+    Now,
+    SignedIn {
+        token: Option<String>,
+        user_name: String,
+    },
+    SignedOut,
+}
+
+/// The app's side of background sync. Cheap to clone; the thread stops when every handle is
+/// dropped.
+#[derive(Clone)]
+pub struct SyncHandle {
+    commands: mpsc::UnboundedSender<Command>,
+    status: Arc<Mutex<SyncStatus>>,
+}
+
+impl SyncHandle {
+    /// A local change was saved: a round follows after [`Timing::debounce`] of quiet.
+    pub fn nudge(&self) {
+        let _ = self.commands.send(Command::Nudge);
+    }
+
+    /// Runs a round now (the user asked).
+    pub fn sync_now(&self) {
+        let _ = self.commands.send(Command::Now);
+    }
+
+    /// The database was bound to an account ([`crate::bind_account`]). `token` is `Some` when
+    /// it is kept in memory for this run only; otherwise rounds read it from the keyring.
+    pub fn signed_in(&self, token: Option<String>, user_name: String) {
+        let _ = self.commands.send(Command::SignedIn { token, user_name });
+    }
+
+    /// The token was deleted: no more rounds until the next sign-in.
+    pub fn signed_out(&self) {
+        let _ = self.commands.send(Command::SignedOut);
+    }
+
+    /// The latest status.
+    pub fn status(&self) -> SyncStatus {
+        self.status
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+type Emit = Arc<dyn Fn(SyncEvent) + Send + Sync>;
+
+/// Starts background sync on the database at `db_path` (opened again here: its own
+/// connection). `emit` is called from the sync thread.
+pub fn start(
+    db_path: PathBuf,
+    timing: Timing,
+    emit: impl Fn(SyncEvent) + Send + Sync + 'static,
+) -> SyncHandle {
+    let (commands, receiver) = mpsc::unbounded_channel();
+    let status = Arc::new(Mutex::new(SyncStatus::signed_out()));
+    let handle = SyncHandle {
+        commands,
+        status: status.clone(),
+    };
+    let worker = Worker {
+        db_path,
+        store: None,
+        timing,
+        token: None,
+        user_name: None,
+        status,
+        emit: Arc::new(emit),
+    };
+    let spawned = std::thread::Builder::new()
+        .name("wp-sync".into())
+        .spawn(move || {
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime.block_on(worker.run(receiver)),
+                Err(e) => tracing::error!(error = %e, "background sync could not start"),
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "background sync could not start");
+    }
+    handle
+}
+
+struct Worker {
+    db_path: PathBuf,
+    store: Option<Store>,
+    timing: Timing,
+    /// A token kept in memory for this run (no keyring).
+    token: Option<String>,
+    user_name: Option<String>,
+    status: Arc<Mutex<SyncStatus>>,
+    emit: Emit,
+}
+
+/// Requests in the background retry little: the next round is the retry, and the status
+/// should turn offline within seconds, not minutes.
+const BACKGROUND_RETRY: RetryPolicy = RetryPolicy {
+    retries: 1,
+    min_delay: Duration::from_millis(300),
+    max_delay: Duration::from_secs(1),
+};
+
+impl Worker {
+    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
+        self.open_store();
+        self.publish(|_| {});
+        let mut due = Some(Instant::now());
+        let mut first_nudge: Option<Instant> = None;
+        loop {
+            let wake = due.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+            tokio::select! {
+                command = commands.recv() => match command {
+                    None => return,
+                    Some(Command::Nudge) => {
+                        self.publish(|_| {});
+                        let now = Instant::now();
+                        let start = *first_nudge.get_or_insert(now);
+                        due = Some((now + self.timing.debounce).min(start + self.timing.debounce_max));
+                    }
+                    Some(Command::Now) => due = Some(Instant::now()),
+                    Some(Command::SignedIn { token, user_name }) => {
+                        // The sign-in changed the profile's user: read it again.
+                        self.store = None;
+                        self.open_store();
+                        self.token = token;
+                        self.user_name = Some(user_name);
+                        due = Some(Instant::now());
+                    }
+                    Some(Command::SignedOut) => {
+                        self.token = None;
+                        self.user_name = None;
+                        self.publish(|s| s.phase = Phase::SignedOut);
+                        due = None;
+                    }
+                },
+                _ = tokio::time::sleep_until(wake) => {
+                    first_nudge = None;
+                    due = self.round().await.map(|wait| Instant::now() + wait);
+                }
+            }
+        }
+    }
+
+    fn open_store(&mut self) {
+        if self.store.is_none() {
+            match Store::open(&self.db_path) {
+                Ok(store) => self.store = Some(store),
+                Err(e) => self.publish(|s| {
+                    s.phase = Phase::Offline {
+                        reason: OfflineReason::Storage,
+                        message: e.to_string(),
+                    }
+                }),
+            }
+        }
+    }
+
+    /// Reads the counts from the database, applies `change`, and emits the status if it
+    /// changed.
+    fn publish(&self, change: impl FnOnce(&mut SyncStatus)) {
+        let status = {
+            let mut status = self.status.lock().unwrap_or_else(|p| p.into_inner());
+            let before = status.clone();
+            if let Some(store) = &self.store {
+                refresh_counts(store, &mut status);
+            }
+            status.user_name = self.user_name.clone();
+            status.token_in_memory = self.token.is_some();
+            change(&mut status);
+            if *status == before {
+                return;
+            }
+            status.clone()
+        };
+        (self.emit)(SyncEvent::Status(status));
+    }
+
+    /// One round; returns how long until the next (`None`: wait for a sign-in).
+    async fn round(&mut self) -> Option<Duration> {
+        self.open_store();
+        let Some(store) = self.store.as_mut() else {
+            return Some(self.timing.idle);
+        };
+        let state = match store.sync_state() {
+            Ok(Some(state)) => state,
+            Ok(None) => {
+                self.publish(|s| s.phase = Phase::SignedOut);
+                return None;
+            }
+            Err(e) => return self.failed(SyncError::Store(e)),
+        };
+        let token = match self.token.clone() {
+            Some(token) => token,
+            None => match token::load(&state.server_url) {
+                Ok(token) => token,
+                Err(SyncError::NotSignedIn) => {
+                    self.publish(|s| s.phase = Phase::SignedOut);
+                    return None;
+                }
+                Err(e) => return self.failed(e),
+            },
+        };
+        let api = match Api::new(&state.server_url, token, BACKGROUND_RETRY) {
+            Ok(api) => api,
+            Err(e) => return self.failed(e),
+        };
+        if self.user_name.is_none() {
+            match api.me().await {
+                Ok(me) => self.user_name = Some(me.user.name),
+                Err(e) => return self.failed(e),
+            }
+        }
+        let first = state.last_synced_at.is_none();
+        self.publish(|s| {
+            s.phase = Phase::Syncing {
+                first,
+                progress: None,
+            }
+        });
+        let status = self.status.clone();
+        let emit = self.emit.clone();
+        let mut on_progress = move |progress: Progress| {
+            let snapshot = {
+                let mut s = status.lock().unwrap_or_else(|p| p.into_inner());
+                s.phase = Phase::Syncing {
+                    first,
+                    progress: Some(progress),
+                };
+                s.clone()
+            };
+            emit(SyncEvent::Status(snapshot));
+        };
+        let Some(store) = self.store.as_mut() else {
+            return Some(self.timing.idle);
+        };
+        let result =
+            crate::sync_round(store, &api, RoundOptions::default(), &mut on_progress).await;
+        match result {
+            Ok(report) => {
+                if !report.workshops.is_empty() {
+                    (self.emit)(SyncEvent::Pulled {
+                        workshops: report.workshops.clone(),
+                    });
+                }
+                self.publish(|s| s.phase = Phase::Idle);
+                Some(self.timing.idle)
+            }
+            Err(e) => self.failed(e),
+        }
+    }
+
+    fn failed(&mut self, error: SyncError) -> Option<Duration> {
+        let (reason, wait) = match &error {
+            SyncError::NotSignedIn => {
+                self.publish(|s| s.phase = Phase::SignedOut);
+                return None;
+            }
+            SyncError::Unauthorized => {
+                // A revoked token: forget one held in memory, wait for a new sign-in.
+                self.token = None;
+                (OfflineReason::SignInExpired, None)
+            }
+            SyncError::Unreachable(_) => {
+                (OfflineReason::Unreachable, Some(self.timing.offline_retry))
+            }
+            SyncError::Server { .. } => (OfflineReason::Server, Some(self.timing.offline_retry)),
+            SyncError::Protocol(_) | SyncError::BadUrl { .. } => {
+                (OfflineReason::Incompatible, Some(self.timing.idle))
+            }
+            SyncError::Keyring(_) => (OfflineReason::Keyring, Some(self.timing.idle)),
+            SyncError::Store(_) => (OfflineReason::Storage, Some(self.timing.idle)),
+        };
+        tracing::info!(error = %error, "background sync round failed");
+        self.publish(|s| {
+            s.phase = Phase::Offline {
+                reason,
+                message: error.to_string(),
+            }
+        });
+        wait
+    }
+}
+
+fn refresh_counts(store: &Store, status: &mut SyncStatus) {
+    match store.sync_state() {
+        Ok(Some(state)) => {
+            status.server_url = Some(state.server_url);
+            status.last_synced_at = state.last_synced_at;
+            status.pending = state.pending;
+            status.conflicts = state.conflicts;
+            status.rejections = state.rejections;
+        }
+        Ok(None) => {
+            status.server_url = None;
+            status.pending = 0;
+        }
+        Err(e) => tracing::warn!(error = %e, "sync status unreadable"),
+    }
+    match store.held_deletes() {
+        Ok(held) => status.held_deletes = held,
+        Err(e) => tracing::warn!(error = %e, "held deletes unreadable"),
+    }
+}
