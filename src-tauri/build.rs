@@ -22,6 +22,15 @@ const COMMANDS: &[&str] = &[
     "build_pack_preview",
     "export_build_pack",
     "ui_painted",
+    "sync_status",
+    "sync_now",
+    "sign_in",
+    "sign_out",
+    "list_conflicts",
+    "resolve_conflict",
+    "list_rejections",
+    "dismiss_rejection",
+    "decide_held_deletes",
 ];
 
 fn main() {

@@ -7,11 +7,11 @@ use tauri::{AppHandle, State};
 use ts_rs::TS;
 use wp_domain::schema::{self, StepSchema};
 use wp_store::{
-    BuildPackKind, ErrorCode, ExportFormat, ExportRequest, Exported, Note, Workshop,
-    WorkshopDetail, WorkshopFilter, WorkshopStep, WorkshopSummary,
+    BuildPackKind, ExportFormat, ExportRequest, Exported, Note, Workshop, WorkshopDetail,
+    WorkshopFilter, WorkshopStep, WorkshopSummary,
 };
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::state::AppState;
 
 type Result<T> = std::result::Result<T, AppError>;
@@ -39,6 +39,15 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         build_pack_preview,
         export_build_pack,
         ui_painted,
+        crate::sync::sync_status,
+        crate::sync::sync_now,
+        crate::sync::sign_in,
+        crate::sync::sign_out,
+        crate::sync::list_conflicts,
+        crate::sync::resolve_conflict,
+        crate::sync::list_rejections,
+        crate::sync::dismiss_rejection,
+        crate::sync::decide_held_deletes,
     ]
 }
 
@@ -80,7 +89,7 @@ pub async fn create_workshop(
     state: State<'_, AppState>,
     title: Option<String>,
 ) -> Result<WorkshopDetail> {
-    state.with_store(|s| s.create_workshop(title.as_deref(), ""))
+    state.change(|s| s.create_workshop(title.as_deref(), ""))
 }
 
 /// Asks for a workshop file (native dialog) and imports it; `None` when cancelled.
@@ -98,7 +107,7 @@ pub async fn import_workshop(
             format!("cannot read {}: {e}", path.display()),
         )
     })?;
-    state.with_store(|s| s.import_workshop(&text)).map(Some)
+    state.change(|s| s.import_workshop(&text)).map(Some)
 }
 
 #[tauri::command]
@@ -112,17 +121,17 @@ pub async fn rename_workshop(
     id: String,
     title: String,
 ) -> Result<Workshop> {
-    state.with_store(|s| s.rename_workshop(&id, &title))
+    state.change(|s| s.rename_workshop(&id, &title))
 }
 
 #[tauri::command]
 pub async fn delete_workshop(state: State<'_, AppState>, id: String) -> Result<Workshop> {
-    state.with_store(|s| s.delete_workshop(&id))
+    state.change(|s| s.delete_workshop(&id))
 }
 
 #[tauri::command]
 pub async fn restore_workshop(state: State<'_, AppState>, id: String) -> Result<Workshop> {
-    state.with_store(|s| s.restore_workshop(&id))
+    state.change(|s| s.restore_workshop(&id))
 }
 
 #[tauri::command]
@@ -131,7 +140,7 @@ pub async fn start_step(
     id: String,
     step: String,
 ) -> Result<WorkshopDetail> {
-    state.with_store(|s| s.start_step(&id, &step))
+    state.change(|s| s.start_step(&id, &step))
 }
 
 #[tauri::command]
@@ -140,7 +149,7 @@ pub async fn complete_step(
     id: String,
     step: String,
 ) -> Result<WorkshopDetail> {
-    state.with_store(|s| s.complete_step(&id, &step))
+    state.change(|s| s.complete_step(&id, &step))
 }
 
 #[tauri::command]
@@ -149,7 +158,7 @@ pub async fn advance_step(
     id: String,
     step: String,
 ) -> Result<WorkshopDetail> {
-    state.with_store(|s| s.advance_step(&id, &step))
+    state.change(|s| s.advance_step(&id, &step))
 }
 
 #[tauri::command]
@@ -158,7 +167,7 @@ pub async fn revise_step(
     id: String,
     step: String,
 ) -> Result<WorkshopDetail> {
-    state.with_store(|s| s.revise_step(&id, &step))
+    state.change(|s| s.revise_step(&id, &step))
 }
 
 #[tauri::command]
@@ -168,12 +177,12 @@ pub async fn save_step_output(
     step: String,
     output: Value,
 ) -> Result<WorkshopStep> {
-    state.with_store(|s| s.save_step_output(&id, &step, output))
+    state.change(|s| s.save_step_output(&id, &step, output))
 }
 
 #[tauri::command]
 pub async fn complete_workshop(state: State<'_, AppState>, id: String) -> Result<Workshop> {
-    state.with_store(|s| s.complete_workshop(&id))
+    state.change(|s| s.complete_workshop(&id))
 }
 
 #[tauri::command]
@@ -193,7 +202,7 @@ pub async fn save_note(
     step: Option<String>,
     content: String,
 ) -> Result<Note> {
-    state.with_store(|s| s.set_note(&id, step.as_deref(), &content))
+    state.change(|s| s.set_note(&id, step.as_deref(), &content))
 }
 
 /// A build pack rendered for the preview pane: sanitized HTML and the documents it has.
@@ -237,7 +246,7 @@ pub async fn export_build_pack(
     include_notes: bool,
 ) -> Result<Option<Exported>> {
     let (format, kind) = (ExportFormat::parse(&format)?, BuildPackKind::parse(&kind)?);
-    let file_name = state.with_store(|s| {
+    let file_name = state.with_store(|s| -> wp_store::Result<String> {
         Ok(s.build_pack(&id, include_notes)?
             .render(kind, format)?
             .file_name())

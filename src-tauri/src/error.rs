@@ -3,7 +3,39 @@
 use serde::Serialize;
 use ts_rs::TS;
 use wp_domain::{DomainError, FieldError};
-use wp_store::{ErrorCode, StoreError};
+use wp_store::StoreError;
+use wp_sync::SyncError;
+
+/// What the UI branches on: the store's four codes, and three for sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The user's input broke a rule; the message names the field and the limit.
+    InvalidInput,
+    /// The thing asked for does not exist (or is in the trash).
+    NotFound,
+    /// The action does not fit the current state (a step transition, another account).
+    Conflict,
+    /// The database or a file failed; the user's earlier data is intact.
+    Storage,
+    /// The server refused the token, or there is none: sign in (again).
+    SignIn,
+    /// The server could not be reached, or answered with an error.
+    Unreachable,
+    /// The OS keyring could not keep the token (no Secret Service, or it is locked).
+    Keyring,
+}
+
+impl From<wp_store::ErrorCode> for ErrorCode {
+    fn from(code: wp_store::ErrorCode) -> Self {
+        match code {
+            wp_store::ErrorCode::InvalidInput => ErrorCode::InvalidInput,
+            wp_store::ErrorCode::NotFound => ErrorCode::NotFound,
+            wp_store::ErrorCode::Conflict => ErrorCode::Conflict,
+            wp_store::ErrorCode::Storage => ErrorCode::Storage,
+        }
+    }
+}
 
 /// A failed command. `code` is one of a small set the UI branches on; `message` is for
 /// people and names the field and the limit; `fields` lists each broken field rule of a
@@ -33,7 +65,7 @@ impl From<StoreError> for AppError {
             _ => Vec::new(),
         };
         AppError {
-            code: e.code(),
+            code: e.code().into(),
             message: e.to_string(),
             fields,
         }
@@ -43,6 +75,22 @@ impl From<StoreError> for AppError {
 impl From<wp_store::BuildPackError> for AppError {
     fn from(e: wp_store::BuildPackError) -> Self {
         StoreError::from(e).into()
+    }
+}
+
+impl From<SyncError> for AppError {
+    fn from(e: SyncError) -> Self {
+        let code = match e {
+            // A store error inside keeps its own code (another account is a conflict).
+            SyncError::Store(store) => return store.into(),
+            SyncError::NotSignedIn | SyncError::Unauthorized => ErrorCode::SignIn,
+            SyncError::BadUrl { .. } => ErrorCode::InvalidInput,
+            SyncError::Unreachable(_) | SyncError::Server { .. } | SyncError::Protocol(_) => {
+                ErrorCode::Unreachable
+            }
+            SyncError::Keyring(_) => ErrorCode::Keyring,
+        };
+        AppError::new(code, e.to_string())
     }
 }
 

@@ -100,6 +100,7 @@ pub enum ConflictKind {
 /// did (`theirs`, the live value), the later author's (`mine`) is kept here until they
 /// resolve it. A server row, synced to all of its author's clients and to no one else.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ConflictRecord {
     /// `cf_...`, made by the server.

@@ -13,6 +13,12 @@ import type { WorkshopDetail } from './bindings/WorkshopDetail';
 import type { WorkshopStep } from './bindings/WorkshopStep';
 import type { WorkshopSummary } from './bindings/WorkshopSummary';
 import type { JsonValue } from './bindings/serde_json/JsonValue';
+import type { ConflictItem } from './bindings/ConflictItem';
+import type { Rejection } from './bindings/Rejection';
+import type { Resolution } from './bindings/Resolution';
+import type { SignedIn } from './bindings/SignedIn';
+import type { SignedOut } from './bindings/SignedOut';
+import type { SyncStatus } from './bindings/SyncStatus';
 
 /** A command that failed: `code` is what to branch on, `message` what to show. */
 export class CommandError extends Error {
@@ -60,7 +66,22 @@ export const api = {
   exportBuildPack: (id: string, format: 'md' | 'html' | 'json', kind: string, includeNotes: boolean) =>
     call<Exported | null>('export_build_pack', { id, format, kind, includeNotes }),
   uiPainted: (workshops: number) => call<void>('ui_painted', { workshops }),
+  syncStatus: () => call<SyncStatus>('sync_status'),
+  syncNow: () => call<void>('sync_now'),
+  signIn: (serverUrl: string, token: string, keepInMemory: boolean) =>
+    call<SignedIn>('sign_in', { serverUrl, token, keepInMemory }),
+  signOut: () => call<SignedOut>('sign_out'),
+  listConflicts: () => call<ConflictItem[]>('list_conflicts'),
+  resolveConflict: (id: string, resolution: Resolution) => call<void>('resolve_conflict', { id, resolution }),
+  listRejections: () => call<Rejection[]>('list_rejections'),
+  dismissRejection: (id: number) => call<void>('dismiss_rejection', { id }),
+  decideHeldDeletes: (apply: boolean) => call<number>('decide_held_deletes', { apply }),
 };
+
+/** Background sync's events (emitted by Rust, see src-tauri/src/lib.rs). */
+export const SYNC_STATUS_EVENT = 'sync-status';
+/** Payload: the ids of the workshops a sync round changed. */
+export const SYNC_PULLED_EVENT = 'sync-pulled';
 
 export function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

@@ -41,6 +41,7 @@ pub struct NewStep {
 
 /// How a conflict is resolved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "keep", rename_all = "camelCase")]
 pub enum Resolution {
     /// The later author's value replaces the live one.
