@@ -7,9 +7,11 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 ensure_app_deps
 ensure_tauri_driver
+ensure_keyring
+start_postgres    # the sync tests' server; stopped on exit
 step "building the UI and the app"
 npm --prefix ui run build
 cargo build --workspace
-step "end-to-end tests (tauri-driver + WebKitWebDriver under Xvfb)"
+step "end-to-end tests (tauri-driver + WebKitWebDriver under Xvfb, gnome-keyring under D-Bus)"
 rm -rf target/e2e-screenshots
-xvfb-run -a -s "-screen 0 1400x900x24" npm --prefix ui run e2e
+scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1400x900x24" npm --prefix ui run e2e

@@ -86,7 +86,8 @@ ensure_tauri_driver() {
 
 # A Secret Service for the keyring tests: gnome-keyring, and dbus-run-session for a private bus.
 ensure_keyring() {
-    ensure_apt gnome-keyring
+    # secret-tool (libsecret-tools): the window tests read the keyring with it.
+    ensure_apt gnome-keyring libsecret-tools
     if ! command -v dbus-run-session >/dev/null 2>&1; then
         ensure_apt dbus-daemon
     fi

@@ -35,6 +35,6 @@ fi
 step "the token in a real OS keyring (gnome-keyring under dbus-run-session)"
 scripts/keyring-test.sh
 
-step "end-to-end tests in the app window"
+step "end-to-end tests in the app window (sync against the server, the token in a real gnome-keyring)"
 rm -rf target/e2e-screenshots
-xvfb-run -a -s "-screen 0 1400x900x24" npm --prefix ui run e2e
+scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1400x900x24" npm --prefix ui run e2e

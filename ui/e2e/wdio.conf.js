@@ -23,6 +23,8 @@ process.env.WORKSHOPPILOT_DATA_DIR = dataDir;
 process.env.WORKSHOPPILOT_E2E_SAVE_DIR = exportDir;
 process.env.WORKSHOPPILOT_E2E_OPEN_FILE = path.join(repo, 'tests/fixtures/pawpal.workshop.json');
 process.env.WORKSHOPPILOT_E2E_RUN = run;
+// Background sync's idle round every 2 s instead of 30 s, so another client's change shows soon.
+process.env.WORKSHOPPILOT_SYNC_IDLE_SECS ??= '2';
 // The app turns WebKitGTK's DMA-BUF renderer off to save memory (src-tauri/src/lib.rs). Under
 // WebKitWebDriver that mode makes the first session's commands hang (seen on WebKitGTK 2.50 with
 // Xvfb; later sessions work), so the window tests keep WebKit's default renderer. The start-up
@@ -52,7 +54,8 @@ function waitForPort(port, timeoutMs) {
 
 export const config = {
   runner: 'local',
-  specs: [path.join(here, 'specs/*.e2e.js')],
+  // In this order: the sync tests sign in on the data directory the workshop tests filled.
+  specs: [path.join(here, 'specs/workshop.e2e.js'), path.join(here, 'specs/sync.e2e.js')],
   maxInstances: 1,
   hostname: '127.0.0.1',
   port: 4444,

@@ -1,0 +1,215 @@
+// Sync in the real window against the real server and PostgreSQL, with the token in a real
+// gnome-keyring (scripts/test.sh runs the window tests under dbus-run-session). Runs after
+// workshop.e2e.js, on its data directory: the PawPal workshop made there is adopted at
+// sign-in. The CLI plays another desktop of the same user.
+import { byTestId, fill, openWorkshop, restartApp, shot } from './helpers.js';
+import { CliClient, keyringToken, SyncServer } from '../sync-server.js';
+
+let server;
+let cli;
+
+const footer = () => byTestId('sync-status');
+
+/** An element's text content. (WebKitWebDriver's visible text reads "" for the status line's
+ * single-line, ellipsised span, so read the DOM instead.) */
+async function textOf(testId) {
+  return (await byTestId(testId).getProperty('textContent')) ?? '';
+}
+
+/** Waits until the element's text contains `part`. */
+async function waitForText(testId, part, timeout = 15000) {
+  let last = '';
+  try {
+    await browser.waitUntil(async () => (last = await textOf(testId)).includes(part), { timeout });
+  } catch {
+    throw new Error(`${testId} did not show "${part}"; last: "${last}"`);
+  }
+}
+
+async function waitForState(state, extra = () => true, timeout = 30000) {
+  let last = '';
+  try {
+    await browser.waitUntil(
+      async () => {
+        last = `${await footer().getAttribute('data-state')}: ${await textOf('sync-text')} (${await pending()} waiting)`;
+        return last.startsWith(`${state}:`) && (await extra());
+      },
+      { timeout },
+    );
+  } catch {
+    throw new Error(`the sync status did not turn ${state}; last: ${last}`);
+  }
+}
+
+async function pending() {
+  return Number(await footer().getAttribute('data-pending'));
+}
+
+describe('Sync in the window', () => {
+  before(async () => {
+    server = await SyncServer.start();
+    cli = new CliClient(server);
+  });
+
+  after(async () => {
+    await server?.down().catch(() => {});
+  });
+
+  it('says it is not signed in, then signs in through settings with the token in the keyring', async () => {
+    await waitForText('sync-text', 'Not signed in');
+    await byTestId('open-settings').click();
+    await byTestId('settings').waitForDisplayed();
+    await byTestId('server-url').setValue(server.url);
+    await byTestId('token').setValue(server.token);
+    await shot('20-sign-in');
+    await byTestId('sign-in').click();
+    await byTestId('settings-done').waitForDisplayed({ timeout: 20000 });
+    await waitForText('settings-done', 'kept in the system keyring');
+    await byTestId('settings-close').click();
+    await waitForState('idle', async () => (await pending()) === 0);
+    await waitForText('sync-text', `Synced with 127.0.0.1:${server.port}`);
+    await shot('21-synced');
+    expect(keyringToken(server.url)).toBe(server.token);
+    // PawPal, made before signing in, is on the server now, as Ada's.
+    expect(server.sql("SELECT count(*) FROM workshops WHERE title = 'PawPal'")).toBe('1');
+  });
+
+  it('is still signed in after a restart', async () => {
+    await restartApp();
+    await waitForState('idle');
+    await waitForText('sync-text', 'Synced with');
+  });
+
+  it('shows offline with the waiting changes while the server is down, and syncs when it is back', async () => {
+    await server.down();
+    await byTestId('new-title').setValue('Made while offline');
+    await byTestId('create').click(); // opens the new workshop
+    await byTestId('step-editor').waitForDisplayed();
+    await byTestId('back').click();
+    await waitForState('offline', async () => (await pending()) >= 1);
+    await waitForText('sync-text', 'Offline: server unreachable');
+    expect(await textOf('sync-pending')).toMatch(/\d+ changes? waiting/);
+    await shot('22-offline');
+    await server.up();
+    await waitForState('idle', async () => (await pending()) === 0);
+    expect(server.sql("SELECT count(*) FROM workshops WHERE title = 'Made while offline'")).toBe('1');
+    await shot('23-back-online');
+  });
+
+  it('brings another client\'s change into the open workshop while a note is typed, keeping every keystroke', async () => {
+    cli.login();
+    cli.sync();
+    await openWorkshop('PawPal');
+    await byTestId('notes-workshop').click();
+    const selector = '[data-testid="note-editor"][data-scope="workshop"] textarea';
+    const note = await $(selector);
+    await note.waitForEnabled();
+    const before = await note.getValue();
+    // The caret at the end of the note, as after clicking below its text.
+    await browser.execute((sel) => {
+      const el = document.querySelector(sel);
+      el.focus();
+      el.setSelectionRange(el.value.length, el.value.length);
+    }, selector);
+    const typed = ' Typing while another device renames the workshop.';
+    // Key by key (WebKitWebDriver drops spaces from a fast burst of keys): part of the text,
+    // then the other device's change arrives, then the rest, about 4 s of typing in which
+    // the idle round (2 s) lands.
+    const type = async (text) => {
+      for (const ch of text) {
+        await browser.keys([ch]);
+        await browser.pause(80);
+      }
+    };
+    await type(typed.slice(0, 25));
+    cli.ok(['rename', 'PawPal', 'PawPal (renamed on the laptop)']);
+    cli.sync();
+    await type(typed.slice(25));
+    await waitForText('workshop-title', 'renamed on the laptop');
+    await expect(note).toHaveValue(before + typed);
+    await $('[data-testid="note-status"][data-state="saved"]').waitForExist({ timeout: 10000 });
+    await shot('24-pulled-while-typing');
+    await waitForState('idle', async () => (await pending()) === 0);
+    cli.sync();
+    const shown = cli.ok(['note', 'show', 'PawPal (renamed on the laptop)']).stdout;
+    expect(shown).toContain(before + typed);
+    await byTestId('back').click();
+  });
+
+  it('resolves a conflict made by two clients from the conflicts view, and it clears on the other client', async () => {
+    const title = 'Made while offline';
+    await openWorkshop(title);
+    await byTestId('notes-workshop').click();
+    const selector = '[data-testid="note-editor"][data-scope="workshop"] textarea';
+    await $(selector).waitForEnabled();
+    await fill(selector, 'Interviews on Monday');
+    await $(selector).click();
+    await byTestId('back').click(); // leaving saves the note
+    await waitForState('idle', async () => (await pending()) === 0);
+    cli.sync();
+    // Both change the same line from the same text: the app first, the CLI second.
+    cli.ok(['note', 'set', title, '--text', 'Interviews on Wednesday']);
+    await openWorkshop(title);
+    await byTestId('notes-workshop').click();
+    await $(selector).waitForEnabled();
+    await fill(selector, 'Interviews on Tuesday');
+    await byTestId('back').click();
+    await waitForState('idle', async () => (await pending()) === 0);
+    const r = cli.sync([7]);
+    expect(r.status).toBe(7); // the CLI's change lost: a conflict
+    await byTestId('sync-conflicts').waitForDisplayed({ timeout: 20000 });
+    await waitForText('sync-conflicts', '1 conflict');
+    await shot('25-conflict-in-status');
+    await byTestId('sync-conflicts').click();
+    const conflict = await $('[data-testid="conflict"][data-kind="note"]');
+    await conflict.waitForDisplayed();
+    await expect(conflict).toHaveText(expect.stringContaining('Wednesday'));
+    await expect(conflict).toHaveText(expect.stringContaining('Tuesday'));
+    await shot('26-conflicts-view');
+    await conflict.$('[data-testid="keep-mine"]').click();
+    await byTestId('no-issues').waitForDisplayed({ timeout: 15000 });
+    await waitForState('idle', async () => (await pending()) === 0);
+    cli.sync();
+    const listed = cli.ok(['conflicts', 'list']).stdout;
+    expect(listed).not.toContain('Wednesday');
+    expect(server.sql("SELECT count(*) FROM conflicts WHERE resolved_at IS NULL")).toBe('0');
+    expect(cli.ok(['note', 'show', title]).stdout).toContain('Interviews on Wednesday');
+    await byTestId('issues-back').click();
+  });
+
+  it('asks before a mass delete from another client, and cancelling deletes nothing', async () => {
+    const titles = Array.from({ length: 20 }, (_, i) => `Batch ${String(i + 1).padStart(2, '0')}`);
+    for (const t of titles) cli.ok(['create', '--title', t]);
+    cli.sync();
+    await $('[data-testid="workshop-row"][data-title="Batch 20"]').waitForDisplayed({ timeout: 20000 });
+    for (const t of titles) cli.ok(['delete', t]);
+    cli.sync();
+    const dialog = await byTestId('mass-delete-dialog');
+    await dialog.waitForDisplayed({ timeout: 20000 });
+    expect(await $$('[data-testid="held-workshop"]').length).toBe(20);
+    await shot('27-mass-delete-dialog');
+    // Nothing is gone while the dialog asks.
+    expect(await $$('[data-testid="workshop-row"][data-title^="Batch"]').length).toBe(20);
+    await byTestId('keep-workshops').click();
+    await dialog.waitForDisplayed({ reverse: true, timeout: 15000 });
+    await waitForState('idle', async () => (await pending()) === 0);
+    expect(await $$('[data-testid="workshop-row"][data-title^="Batch"]').length).toBe(20);
+    // Kept means restored on the server too.
+    expect(server.sql("SELECT count(*) FROM workshops WHERE title LIKE 'Batch %' AND deleted_at IS NULL")).toBe('20');
+    await shot('28-kept');
+  });
+
+  it('signs out: the keyring entry is gone and the workshops stay', async () => {
+    await byTestId('open-settings').click();
+    await byTestId('signed-in-as').waitForDisplayed();
+    await shot('29-account');
+    await byTestId('sign-out').click();
+    await byTestId('settings-done').waitForDisplayed();
+    await waitForText('settings-done', 'deleted from the system keyring');
+    await shot('30-signed-out');
+    await byTestId('settings-close').click();
+    await waitForState('signedOut');
+    expect(keyringToken(server.url)).toBeNull();
+    await expect($('[data-testid="workshop-row"][data-title="Made while offline"]')).toBeDisplayed();
+  });
+});
