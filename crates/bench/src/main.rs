@@ -11,6 +11,7 @@ mod core;
 mod report;
 mod server;
 mod sync;
+mod typing;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -49,8 +50,17 @@ fn main() {
                 .unwrap_or(10_000);
             sync::run(workshops)
         }
+        Some("typing") => {
+            let workshops = args
+                .iter()
+                .position(|a| a == "--workshops")
+                .and_then(|i| args.get(i + 1))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(10_000);
+            typing::run(workshops)
+        }
         _ => {
-            eprintln!("usage: wp-bench core [--iterations N] | server [--requests N] | app [--launches N] | sync [--workshops N]");
+            eprintln!("usage: wp-bench core [--iterations N] | server [--requests N] | app [--launches N] | sync [--workshops N] | typing [--workshops N]");
             std::process::exit(2);
         }
     }

@@ -54,7 +54,7 @@ fn cli_sync(db: &Path, token: &str) -> (Duration, Value) {
     )
 }
 
-fn new_client(dir: &Path, name: &str, base: &str, user: &str) -> PathBuf {
+pub(crate) fn new_client(dir: &Path, name: &str, base: &str, user: &str) -> PathBuf {
     let path = dir.join(name);
     let mut store = Store::open(&path).expect("open client");
     store.bind_account(base, user).expect("bind");
@@ -152,17 +152,17 @@ async fn floor(pool: &sqlx::PgPool, user: &str, path: &Path) -> (Duration, usize
     (start.elapsed(), rows)
 }
 
-pub fn run(workshops: usize) {
+/// A fresh database on the benchmark's PostgreSQL with one user and `workshops` seeded
+/// workshops, served by the real router on loopback in `runtime`. Returns the server's URL,
+/// the pool, the user's id and token.
+pub(crate) fn seeded_server(
+    runtime: &tokio::runtime::Runtime,
+    workshops: usize,
+) -> (String, sqlx::PgPool, String, String) {
     let url = std::env::var("WP_TEST_DATABASE_URL")
         .or_else(|_| std::env::var("DATABASE_URL"))
-        .expect("WP_TEST_DATABASE_URL: scripts/bench.sh sync starts PostgreSQL");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let (base, pool, user, token) = runtime.block_on(async {
+        .expect("WP_TEST_DATABASE_URL: scripts/bench.sh starts PostgreSQL");
+    runtime.block_on(async {
         let admin = connect(&url, 1).await.unwrap();
         let name = format!("wp_bench_sync_{}", std::process::id());
         sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -186,7 +186,17 @@ pub fn run(workshops: usize) {
         let app = router(AppState { pool: pool.clone() });
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         (base, pool, user, token)
-    });
+    })
+}
+
+pub fn run(workshops: usize) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (base, pool, user, token) = seeded_server(&runtime, workshops);
     let rows = workshops * 12; // workshop, 10 steps, note
 
     eprintln!("floor: COPY into SQLite...");

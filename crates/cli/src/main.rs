@@ -366,7 +366,10 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             allow_mass_delete,
             keep_deleted,
         } => {
-            let options = wp_sync::RoundOptions { allow_mass_delete };
+            let options = wp_sync::RoundOptions {
+                allow_mass_delete,
+                ..Default::default()
+            };
             return sync::sync(&mut store, options, keep_deleted, json);
         }
         Command::Sync {

@@ -35,6 +35,11 @@ pub struct Timing {
     pub offline_retry: Duration,
 }
 
+/// Rows per pull page in the background: 250. A page is written in one transaction, during
+/// which a save on the app's command connection waits; 250 rows keep that wait to a few
+/// milliseconds (BENCHMARKS.md, "Typing during a first sync").
+pub const APP_PULL_PAGE: u32 = 250;
+
 /// Overrides [`Timing::idle`], in seconds (the window tests use 2).
 pub const IDLE_ENV: &str = "WORKSHOPPILOT_SYNC_IDLE_SECS";
 
@@ -396,8 +401,11 @@ impl Worker {
         let Some(store) = self.store.as_mut() else {
             return Some(self.timing.idle);
         };
-        let result =
-            crate::sync_round(store, &api, RoundOptions::default(), &mut on_progress).await;
+        let options = RoundOptions {
+            pull_page: APP_PULL_PAGE,
+            ..RoundOptions::default()
+        };
+        let result = crate::sync_round(store, &api, options, &mut on_progress).await;
         match result {
             Ok(report) => {
                 if !report.workshops.is_empty() {

@@ -33,10 +33,23 @@ pub enum Progress {
 }
 
 /// How a round behaves.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct RoundOptions {
     /// Apply a mass delete the pull brings instead of holding it for the user.
     pub allow_mass_delete: bool,
+    /// Rows per pull page, each applied in one SQLite transaction: [`PULL_PAGE`] by default.
+    /// Background sync in the app asks for fewer ([`crate::background::APP_PULL_PAGE`]), so
+    /// that a save on the app's other connection never waits long for a page's write.
+    pub pull_page: u32,
+}
+
+impl Default for RoundOptions {
+    fn default() -> Self {
+        RoundOptions {
+            allow_mass_delete: false,
+            pull_page: PULL_PAGE,
+        }
+    }
 }
 
 /// What a round did.
@@ -169,7 +182,12 @@ async fn pull_all(
     loop {
         let state = store.sync_state()?.ok_or(SyncError::NotSignedIn)?;
         let page = api
-            .pull(&state.cursor, &state.seen, PULL_PAGE, &state.client_id)
+            .pull(
+                &state.cursor,
+                &state.seen,
+                options.pull_page.max(1),
+                &state.client_id,
+            )
             .await?;
         if !page.reset && store.server_forgot(page.last_mutation_id)? {
             forget_client(store, report, progress)?;

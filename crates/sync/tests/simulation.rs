@@ -606,6 +606,7 @@ async fn run_seed(seed: u64, steps: usize) {
     }
     let options = RoundOptions {
         allow_mass_delete: true,
+        ..RoundOptions::default()
     };
     for _ in 0..4 {
         for client in clients.iter_mut() {
