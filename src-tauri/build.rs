@@ -22,6 +22,8 @@ const COMMANDS: &[&str] = &[
     "build_pack_preview",
     "export_build_pack",
     "ui_painted",
+    "list_members",
+    "share_workshop",
     "sync_status",
     "sync_now",
     "sign_in",

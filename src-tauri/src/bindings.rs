@@ -20,6 +20,7 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     wp_store::WorkshopDetail::export_all(&config)?;
     wp_store::Note::export_all(&config)?;
     wp_store::Exported::export_all(&config)?;
+    wp_store::Member::export_all(&config)?;
     wp_sync::SyncStatus::export_all(&config)?;
     crate::sync::SignedIn::export_all(&config)?;
     crate::sync::SignedOut::export_all(&config)?;

@@ -6,8 +6,9 @@ use serde_json::Value;
 use tauri::{AppHandle, State};
 use ts_rs::TS;
 use wp_domain::schema::{self, StepSchema};
+use wp_domain::Role;
 use wp_store::{
-    BuildPackKind, ExportFormat, ExportRequest, Exported, Note, Workshop, WorkshopDetail,
+    BuildPackKind, ExportFormat, ExportRequest, Exported, Member, Note, Workshop, WorkshopDetail,
     WorkshopFilter, WorkshopStep, WorkshopSummary,
 };
 
@@ -39,6 +40,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         build_pack_preview,
         export_build_pack,
         ui_painted,
+        list_members,
+        share_workshop,
         crate::sync::sync_status,
         crate::sync::sync_now,
         crate::sync::sign_in,
@@ -203,6 +206,27 @@ pub async fn save_note(
     content: String,
 ) -> Result<Note> {
     state.change(|s| s.set_note(&id, step.as_deref(), &content))
+}
+
+/// Everyone with access to a workshop, the owner first.
+#[tauri::command]
+pub async fn list_members(state: State<'_, AppState>, id: String) -> Result<Vec<Member>> {
+    state.with_store(|s| s.members(&id))
+}
+
+/// Shares a workshop with a user (their `usr_...` id) as editor or viewer, or changes their
+/// role. Owner only; synced as an `addMember` mutation.
+#[tauri::command]
+pub async fn share_workshop(
+    state: State<'_, AppState>,
+    id: String,
+    user_id: String,
+    role: Role,
+) -> Result<Vec<Member>> {
+    state.change(|s| {
+        s.share_workshop(&id, &user_id, role)?;
+        s.members(&id)
+    })
 }
 
 /// A build pack rendered for the preview pane: sanitized HTML and the documents it has.

@@ -47,10 +47,26 @@ export class SyncServer {
     s.port = await freePort();
     s.url = `http://127.0.0.1:${s.port}`;
     s.server(['migrate']);
-    const added = s.server(['user', 'add', '--name', 'Ada']);
-    s.token = /token:\s*(\S+)/.exec(added)[1];
+    ({ id: s.userId, token: s.token } = s.addUser('Ada'));
     await s.up();
     return s;
+  }
+
+  /** Adds a user; returns their id and token. */
+  addUser(name) {
+    const added = this.server(['user', 'add', '--name', name]);
+    return { id: /user:\s*(\S+)/.exec(added)[1], token: /token:\s*(\S+)/.exec(added)[1] };
+  }
+
+  /** A REST call as the user with `token`; returns the parsed body. */
+  async rest(method, path, token, body) {
+    const r = await fetch(`${this.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+    return r.json();
   }
 
   server(args) {
@@ -85,8 +101,9 @@ export class SyncServer {
 
 /** The CLI as a second desktop of the same user: its own database, the token from the environment. */
 export class CliClient {
-  constructor(server) {
+  constructor(server, token = server.token) {
     this.server = server;
+    this.token = token;
     this.dir = mkdtempSync(path.join(tmpdir(), 'workshoppilot-cli-'));
   }
 
@@ -97,7 +114,7 @@ export class CliClient {
         env: {
           ...process.env,
           WORKSHOPPILOT_DB: path.join(this.dir, 'cli.db'),
-          WORKSHOPPILOT_TOKEN: this.server.token,
+          WORKSHOPPILOT_TOKEN: this.token,
         },
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'pipe'],

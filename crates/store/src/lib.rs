@@ -11,6 +11,7 @@ mod build_packs;
 mod error;
 mod import;
 mod mass_delete;
+mod members;
 mod migrate;
 mod model;
 mod mutate;
@@ -32,6 +33,7 @@ pub use build_packs::{ExportFormat, ExportRequest, Exported};
 pub use error::{ErrorCode, StoreError};
 pub use import::ImportFile;
 pub use mass_delete::{is_mass_delete, HeldDeletes, MASS_DELETE_COUNT, MASS_DELETE_HALF_FROM};
+pub use members::Member;
 pub use migrate::{MIGRATIONS, SCHEMA_VERSION};
 pub use model::{
     BuildPackRow, Note, OutboxEntry, Workshop, WorkshopDetail, WorkshopFilter, WorkshopStep,

@@ -74,6 +74,8 @@ pub struct WorkshopStep {
 pub struct WorkshopDetail {
     pub workshop: Workshop,
     pub steps: Vec<WorkshopStep>,
+    /// The local user's role on it: owner, or editor or viewer of a shared workshop.
+    pub your_role: wp_domain::Role,
 }
 
 impl WorkshopDetail {

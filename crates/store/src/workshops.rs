@@ -83,7 +83,12 @@ impl Store {
     pub fn workshop(&self, id: &str) -> Result<WorkshopDetail> {
         let workshop = find(&self.conn, id)?;
         let steps = load_steps(&self.conn, id)?;
-        Ok(WorkshopDetail { workshop, steps })
+        let your_role = crate::members::role_on(&self.conn, id, &workshop.owner_id, &self.user_id)?;
+        Ok(WorkshopDetail {
+            workshop,
+            steps,
+            your_role,
+        })
     }
 
     /// Lists workshops, most recently active first, with their progress.

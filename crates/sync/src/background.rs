@@ -118,6 +118,8 @@ pub enum Phase {
 pub struct SyncStatus {
     /// The server this database is bound to, if any.
     pub server_url: Option<String>,
+    /// The server user's id (`usr_...`): what an owner needs to share a workshop with them.
+    pub user_id: Option<String>,
     /// The signed-in user's name, once the server has said it.
     pub user_name: Option<String>,
     pub phase: Phase,
@@ -138,6 +140,7 @@ impl SyncStatus {
     fn signed_out() -> SyncStatus {
         SyncStatus {
             server_url: None,
+            user_id: None,
             user_name: None,
             phase: Phase::SignedOut,
             last_synced_at: None,
@@ -456,6 +459,7 @@ fn refresh_counts(store: &Store, status: &mut SyncStatus) {
     match store.sync_state() {
         Ok(Some(state)) => {
             status.server_url = Some(state.server_url);
+            status.user_id = Some(state.server_user_id);
             status.last_synced_at = state.last_synced_at;
             status.pending = state.pending;
             status.conflicts = state.conflicts;
@@ -463,6 +467,7 @@ fn refresh_counts(store: &Store, status: &mut SyncStatus) {
         }
         Ok(None) => {
             status.server_url = None;
+            status.user_id = None;
             status.pending = 0;
         }
         Err(e) => tracing::warn!(error = %e, "sync status unreadable"),

@@ -199,14 +199,52 @@ describe('Sync in the window', () => {
     await shot('28-kept');
   });
 
+  it('shares a workshop with another user, and shows one shared with it read-only', async () => {
+    const bob = server.addUser('Bob');
+    const bobCli = new CliClient(server, bob.token);
+    bobCli.login();
+    // The owner shares from the window, by the user id Bob's Account dialog shows him.
+    await openWorkshop('Made while offline');
+    await byTestId('share').click();
+    await byTestId('share-dialog').waitForDisplayed();
+    await byTestId('share-user').setValue(bob.id);
+    await byTestId('share-role').selectByAttribute('value', 'viewer');
+    await byTestId('share-submit').click();
+    await byTestId('share-done').waitForDisplayed();
+    await $(`[data-testid="member"][data-user="${bob.id}"][data-role="viewer"]`).waitForDisplayed();
+    await shot('29-share-dialog');
+    await byTestId('share-close').click();
+    await byTestId('back').click();
+    await waitForState('idle', async () => (await pending()) === 0);
+    bobCli.sync();
+    expect(bobCli.ok(['list']).stdout).toContain('Made while offline');
+
+    // Bob shares his own workshop with Ada as a viewer (through the API): it arrives in the
+    // open app and reads as read-only, with the reason.
+    bobCli.ok(['create', '--title', 'Sprint by Bob']);
+    bobCli.sync();
+    const bobsId = server.sql("SELECT id FROM workshops WHERE title = 'Sprint by Bob'");
+    await server.rest('POST', `/api/workshops/${bobsId}/members`, bob.token, { userId: server.userId, role: 'viewer' });
+    await $('[data-testid="workshop-row"][data-title="Sprint by Bob"]').waitForDisplayed({ timeout: 20000 });
+    await openWorkshop('Sprint by Bob');
+    await byTestId('read-only').waitForDisplayed();
+    await waitForText('read-only', 'shared this workshop with you as a viewer');
+    await waitForText('your-role', 'viewer');
+    expect(await $('[data-testid="step-editor"] input[data-path="targetUser"]').isEnabled()).toBe(false);
+    expect(await byTestId('trash').isExisting()).toBe(false);
+    await shot('30-read-only');
+    await byTestId('back').click();
+  });
+
   it('signs out: the keyring entry is gone and the workshops stay', async () => {
     await byTestId('open-settings').click();
     await byTestId('signed-in-as').waitForDisplayed();
-    await shot('29-account');
+    await shot('31-account');
+    await waitForText('your-user-id', server.userId);
     await byTestId('sign-out').click();
     await byTestId('settings-done').waitForDisplayed();
     await waitForText('settings-done', 'deleted from the system keyring');
-    await shot('30-signed-out');
+    await shot('32-signed-out');
     await byTestId('settings-close').click();
     await waitForState('signedOut');
     expect(keyringToken(server.url)).toBeNull();

@@ -6,6 +6,7 @@ import type { BuildPackPreview } from './bindings/BuildPackPreview';
 import type { ErrorCode } from './bindings/ErrorCode';
 import type { Exported } from './bindings/Exported';
 import type { FieldError } from './bindings/FieldError';
+import type { Member } from './bindings/Member';
 import type { Note } from './bindings/Note';
 import type { StepSchema } from './bindings/StepSchema';
 import type { Workshop } from './bindings/Workshop';
@@ -66,6 +67,9 @@ export const api = {
   exportBuildPack: (id: string, format: 'md' | 'html' | 'json', kind: string, includeNotes: boolean) =>
     call<Exported | null>('export_build_pack', { id, format, kind, includeNotes }),
   uiPainted: (workshops: number) => call<void>('ui_painted', { workshops }),
+  listMembers: (id: string) => call<Member[]>('list_members', { id }),
+  shareWorkshop: (id: string, userId: string, role: 'editor' | 'viewer') =>
+    call<Member[]>('share_workshop', { id, userId, role }),
   syncStatus: () => call<SyncStatus>('sync_status'),
   syncNow: () => call<void>('sync_now'),
   signIn: (serverUrl: string, token: string, keepInMemory: boolean) =>

@@ -11,6 +11,10 @@ export type SyncStatus = {
  */
 serverUrl: string | null, 
 /**
+ * The server user's id (`usr_...`): what an owner needs to share a workshop with them.
+ */
+userId: string | null, 
+/**
  * The signed-in user's name, once the server has said it.
  */
 userName: string | null, phase: Phase, lastSyncedAt: string | null, 

@@ -1,0 +1,99 @@
+//! Who has access to a workshop: its owner, and the users it is shared with as editor or
+//! viewer (`workshop_members`). Sharing is the `addMember` mutation, so it syncs like any
+//! change; the server checks that the user exists and refuses it otherwise.
+
+use rusqlite::Connection;
+use serde::Serialize;
+use wp_domain::ids::{self, new_id, IdKind};
+use wp_domain::{DomainError, Mutation, Role};
+
+use crate::{now, workshops, Result, Store, StoreError};
+
+/// One person with access to a workshop.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    /// The server user's id (`usr_...`); before the first sign-in, the local profile's.
+    pub user_id: String,
+    pub role: Role,
+    /// This is the local user.
+    pub you: bool,
+}
+
+/// The local user's role on a workshop: owner, or the role it was shared with. A workshop
+/// with neither (a share that is gone) reads as viewer: nothing in it is the user's to change.
+pub(crate) fn role_on(
+    conn: &Connection,
+    workshop_id: &str,
+    owner_id: &str,
+    user_id: &str,
+) -> Result<Role> {
+    if owner_id == user_id {
+        return Ok(Role::Owner);
+    }
+    let role: Option<String> = conn
+        .prepare_cached(
+            "SELECT role FROM workshop_members WHERE workshop_id = ?1 AND user_id = ?2",
+        )?
+        .query_row((workshop_id, user_id), |r| r.get(0))
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })?;
+    Ok(role
+        .as_deref()
+        .and_then(Role::parse)
+        .unwrap_or(Role::Viewer))
+}
+
+impl Store {
+    /// Everyone with access to the workshop: the owner first, then members by when they
+    /// were added.
+    pub fn members(&self, workshop_id: &str) -> Result<Vec<Member>> {
+        let workshop = workshops::find(&self.conn, workshop_id)?;
+        let mut out = vec![Member {
+            you: workshop.owner_id == self.user_id,
+            user_id: workshop.owner_id,
+            role: Role::Owner,
+        }];
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT user_id, role FROM workshop_members WHERE workshop_id = ?1 ORDER BY created_at, id",
+        )?;
+        let rows = stmt.query_map([workshop_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        for row in rows {
+            let (user_id, role) = row?;
+            out.push(Member {
+                you: user_id == self.user_id,
+                role: Role::parse(&role).unwrap_or(Role::Viewer),
+                user_id,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Shares the workshop with the user `user_id` (`usr_...`, as the server knows them) as
+    /// `role` (editor or viewer), or changes their role. Owner only. Errors name the field:
+    /// `userId` for an id that is not a user id or is the owner's, `role` for owner.
+    pub fn share_workshop(&mut self, workshop_id: &str, user_id: &str, role: Role) -> Result<()> {
+        let user_id = user_id.trim();
+        ids::check(IdKind::User, "userId", user_id).map_err(StoreError::Domain)?;
+        if role == Role::Owner {
+            return Err(StoreError::Domain(DomainError::argument(
+                "role",
+                "role must be one of editor, viewer",
+            )));
+        }
+        self.mutate(Mutation::AddMember {
+            member_id: new_id(IdKind::Member),
+            workshop_id: workshop_id.to_string(),
+            user_id: user_id.to_string(),
+            role,
+            at: now(),
+        })?;
+        Ok(())
+    }
+}
