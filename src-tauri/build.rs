@@ -24,6 +24,7 @@ const COMMANDS: &[&str] = &[
     "ui_painted",
     "list_members",
     "share_workshop",
+    "unshare_workshop",
     "sync_status",
     "sync_now",
     "sign_in",

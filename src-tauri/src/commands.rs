@@ -42,6 +42,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         ui_painted,
         list_members,
         share_workshop,
+        unshare_workshop,
         crate::sync::sync_status,
         crate::sync::sync_now,
         crate::sync::sign_in,
@@ -225,6 +226,20 @@ pub async fn share_workshop(
 ) -> Result<Vec<Member>> {
     state.change(|s| {
         s.share_workshop(&id, &user_id, role)?;
+        s.members(&id)
+    })
+}
+
+/// Takes a user's access to a workshop away (owner only); synced as `removeMember`, their
+/// devices drop their copy at their next sync.
+#[tauri::command]
+pub async fn unshare_workshop(
+    state: State<'_, AppState>,
+    id: String,
+    user_id: String,
+) -> Result<Vec<Member>> {
+    state.change(|s| {
+        s.unshare_workshop(&id, &user_id)?;
         s.members(&id)
     })
 }

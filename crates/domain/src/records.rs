@@ -68,6 +68,11 @@ pub struct MemberRecord {
     pub user_id: String,
     pub role: crate::Role,
     pub created_at: DateTime<Utc>,
+    /// Set only in what [`crate::Mutation::RemoveMember`] returns: the writer deletes the row
+    /// instead of writing it. Never stored, never pulled (a removed member arrives as a
+    /// tombstone).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
 }
 
 impl StepRecord {

@@ -1,6 +1,7 @@
 //! Who has access to a workshop: its owner, and the users it is shared with as editor or
-//! viewer (`workshop_members`). Sharing is the `addMember` mutation, so it syncs like any
-//! change; the server checks that the user exists and refuses it otherwise.
+//! viewer (`workshop_members`). Sharing is the `addMember` mutation and removing access
+//! `removeMember`, so both sync like any change; the server checks that a user exists and
+//! refuses a share otherwise.
 
 use rusqlite::Connection;
 use serde::Serialize;
@@ -92,6 +93,18 @@ impl Store {
             workshop_id: workshop_id.to_string(),
             user_id: user_id.to_string(),
             role,
+            at: now(),
+        })?;
+        Ok(())
+    }
+
+    /// Takes `user_id`'s access to the workshop away (owner only): a `removeMember`
+    /// mutation. Their devices drop their copy at their next sync. Removing someone without
+    /// access changes nothing; the owner cannot be removed (`userId`).
+    pub fn unshare_workshop(&mut self, workshop_id: &str, user_id: &str) -> Result<()> {
+        self.mutate(Mutation::RemoveMember {
+            workshop_id: workshop_id.to_string(),
+            user_id: user_id.trim().to_string(),
             at: now(),
         })?;
         Ok(())

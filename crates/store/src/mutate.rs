@@ -139,6 +139,7 @@ fn member_record(
                 user_id: r.get(2)?,
                 role: Role::parse(&role).ok_or_else(|| bad_text(3, &role))?,
                 created_at: r.get(4)?,
+                removed: false,
             })
         })
         .optional()?)
@@ -293,7 +294,7 @@ fn load(
             base_rev = note.as_ref().and_then(|(_, rev)| *rev);
             rows.note = note.map(|(n, _)| n);
         }
-        Mutation::AddMember { user_id, .. } => {
+        Mutation::AddMember { user_id, .. } | Mutation::RemoveMember { user_id, .. } => {
             rows.member = member_record(conn, workshop_id, user_id)?;
         }
         Mutation::ResolveConflict { conflict_id, .. } => {
@@ -416,6 +417,14 @@ pub(crate) fn write(conn: &Connection, change: &Change) -> Result<i64> {
                 |r| r.get(0),
             )
         }
+        // A removed member (`removeMember`): the row goes; its last revision is returned.
+        Change::Member(m) if m.removed => conn
+            .prepare_cached(
+                "DELETE FROM workshop_members WHERE workshop_id = ?1 AND user_id = ?2 RETURNING rev",
+            )?
+            .query_row((&m.workshop_id, &m.user_id), |r| r.get(0))
+            .optional()
+            .map(|rev| rev.unwrap_or(0)),
         Change::Member(m) => {
             conn.prepare_cached(
                 "INSERT INTO workshop_members (id, workshop_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)

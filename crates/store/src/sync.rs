@@ -432,9 +432,28 @@ impl Store {
                         let Some(table) = table_of(&tombstone.entity) else {
                             continue; // an entity this version does not know
                         };
+                        // This user's own access to someone else's workshop was removed:
+                        // the copy here goes with it (their notes stay on the server).
+                        let lost: Option<String> = if tombstone.entity == "member" {
+                            tx.prepare_cached(
+                                "SELECT m.workshop_id FROM workshop_members m JOIN workshops w ON w.id = m.workshop_id
+                                 WHERE m.id = ?1 AND m.user_id = ?2 AND w.owner_id <> ?2",
+                            )?
+                            .query_row((&tombstone.id, &user_id), |r| r.get(0))
+                            .optional()?
+                        } else {
+                            None
+                        };
                         applied.rows_deleted += tx
                             .prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?
                             .execute([&tombstone.id])?;
+                        if let Some(workshop_id) = lost {
+                            applied.rows_deleted +=
+                                tx.execute("DELETE FROM workshops WHERE id = ?1", [&workshop_id])?;
+                            if touched_set.insert(workshop_id.clone()) {
+                                touched.push(workshop_id);
+                            }
+                        }
                         if table == "workshops" && touched_set.insert(tombstone.id.clone()) {
                             touched.push(tombstone.id.clone());
                         }

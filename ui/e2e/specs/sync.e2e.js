@@ -199,7 +199,7 @@ describe('Sync in the window', () => {
     await shot('28-kept');
   });
 
-  it('shares a workshop with another user, and shows one shared with it read-only', async () => {
+  it('shares a workshop with another user and takes it back, and shows one shared with it read-only', async () => {
     const bob = server.addUser('Bob');
     const bobCli = new CliClient(server, bob.token);
     bobCli.login();
@@ -234,6 +234,17 @@ describe('Sync in the window', () => {
     expect(await byTestId('trash').isExisting()).toBe(false);
     await shot('30-read-only');
     await byTestId('back').click();
+
+    // Ada takes Bob's access away: his copy goes at his next sync.
+    await openWorkshop('Made while offline');
+    await byTestId('share').click();
+    await $(`[data-testid="member"][data-user="${bob.id}"] [data-testid="remove-member"]`).click();
+    await $(`[data-testid="member"][data-user="${bob.id}"]`).waitForExist({ reverse: true });
+    await byTestId('share-close').click();
+    await byTestId('back').click();
+    await waitForState('idle', async () => (await pending()) === 0);
+    bobCli.sync();
+    expect(bobCli.ok(['list']).stdout).not.toContain('Made while offline');
   });
 
   it('signs out: the keyring entry is gone and the workshops stay', async () => {

@@ -70,6 +70,7 @@ export const api = {
   listMembers: (id: string) => call<Member[]>('list_members', { id }),
   shareWorkshop: (id: string, userId: string, role: 'editor' | 'viewer') =>
     call<Member[]>('share_workshop', { id, userId, role }),
+  unshareWorkshop: (id: string, userId: string) => call<Member[]>('unshare_workshop', { id, userId }),
   syncStatus: () => call<SyncStatus>('sync_status'),
   syncNow: () => call<void>('sync_now'),
   signIn: (serverUrl: string, token: string, keepInMemory: boolean) =>

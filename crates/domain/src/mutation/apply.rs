@@ -253,6 +253,7 @@ pub fn apply(rows: &Rows, mutation: &Mutation, ctx: &Context) -> Result<Vec<Chan
                 Some(m) if m.role == *role => return Ok(vec![]),
                 Some(m) => MemberRecord {
                     role: *role,
+                    removed: false,
                     ..m.clone()
                 },
                 None => {
@@ -263,10 +264,31 @@ pub fn apply(rows: &Rows, mutation: &Mutation, ctx: &Context) -> Result<Vec<Chan
                         user_id: user_id.clone(),
                         role: *role,
                         created_at: at(t),
+                        removed: false,
                     }
                 }
             };
             Ok(vec![Change::Member(member)])
+        }
+        Mutation::RemoveMember { user_id, .. } => {
+            let workshop = live(rows, mutation, ctx)?;
+            if *user_id == workshop.owner_id {
+                return Err(DomainError::argument(
+                    "userId",
+                    "the owner's access cannot be removed",
+                ));
+            }
+            // Not a member (any more): nothing to do, as when two devices both removed them.
+            Ok(rows
+                .member
+                .iter()
+                .map(|m| {
+                    Change::Member(MemberRecord {
+                        removed: true,
+                        ..m.clone()
+                    })
+                })
+                .collect())
         }
     }
 }

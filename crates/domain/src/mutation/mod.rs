@@ -174,6 +174,14 @@ pub enum Mutation {
         role: Role,
         at: DateTime<Utc>,
     },
+    /// Takes a user's access to a shared workshop away. Their copies lose the workshop at
+    /// their next pull; their own notes stay on the server, out of reach until shared again.
+    #[serde(rename_all = "camelCase")]
+    RemoveMember {
+        workshop_id: String,
+        user_id: String,
+        at: DateTime<Utc>,
+    },
 }
 
 impl Mutation {
@@ -193,6 +201,7 @@ impl Mutation {
             | Mutation::DeleteWorkshop { workshop_id, .. }
             | Mutation::RestoreWorkshop { workshop_id, .. }
             | Mutation::AddMember { workshop_id, .. }
+            | Mutation::RemoveMember { workshop_id, .. }
             | Mutation::ResolveConflict { workshop_id, .. } => workshop_id,
         }
     }
@@ -212,6 +221,7 @@ impl Mutation {
         "deleteWorkshop",
         "restoreWorkshop",
         "addMember",
+        "removeMember",
         "resolveConflict",
     ];
 
@@ -231,6 +241,7 @@ impl Mutation {
             Mutation::DeleteWorkshop { .. } => "deleteWorkshop",
             Mutation::RestoreWorkshop { .. } => "restoreWorkshop",
             Mutation::AddMember { .. } => "addMember",
+            Mutation::RemoveMember { .. } => "removeMember",
             Mutation::ResolveConflict { .. } => "resolveConflict",
         }
     }
@@ -251,7 +262,8 @@ impl Mutation {
             | Mutation::CompleteWorkshop { .. }
             | Mutation::DeleteWorkshop { .. }
             | Mutation::RestoreWorkshop { .. }
-            | Mutation::AddMember { .. } => Some(Role::Owner),
+            | Mutation::AddMember { .. }
+            | Mutation::RemoveMember { .. } => Some(Role::Owner),
         }
     }
 

@@ -1,4 +1,5 @@
-//! Workshop members: the owner shares a workshop with another user as editor or viewer.
+//! Workshop members: the owner shares a workshop with another user as editor or viewer,
+//! and takes that access away.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -49,4 +50,23 @@ pub async fn add(
         StatusCode::CREATED,
         Json(json!({ "member": { "userId": user_id, "role": role } })),
     ))
+}
+
+/// `DELETE /api/workshops/{id}/members/{userId}` (owner) → 204; the member's devices drop
+/// their copy at their next pull. Removing someone without access is a no-op (204 too).
+pub async fn remove(
+    State(state): State<AppState>,
+    user: User,
+    Path((id, member)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let mutation = Mutation::RemoveMember {
+        workshop_id: id,
+        user_id: member,
+        at: Utc::now(),
+    };
+    run(&state, &user, &mutation, || {
+        ApiError::not_found("Workshop not found")
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -32,6 +32,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/workshops/{id}/complete", post(workshops::complete))
         .route("/api/workshops/{id}/members", post(members::add))
         .route(
+            "/api/workshops/{id}/members/{user_id}",
+            axum::routing::delete(members::remove),
+        )
+        .route(
             "/api/workshops/{id}/steps/{step_id}/complete",
             post(steps::complete),
         )

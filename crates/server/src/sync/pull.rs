@@ -63,11 +63,13 @@ struct Entry {
 }
 
 /// Who can see a log entry: the workshop's owner and members; a note or a conflict only its
-/// author.
+/// author; and a removed member the tombstone of their own membership, so that their copies
+/// let the workshop go.
 const VISIBLE: &str =
-    "(l.entity NOT IN ('note', 'conflict') OR l.user_id = $2) AND EXISTS (SELECT 1 FROM workshops w
+    "((l.entity NOT IN ('note', 'conflict') OR l.user_id = $2) AND EXISTS (SELECT 1 FROM workshops w
       WHERE w.id = l.workshop_id AND (w.owner_id = $2 OR EXISTS
-        (SELECT 1 FROM workshop_members m WHERE m.workshop_id = w.id AND m.user_id = $2)))";
+        (SELECT 1 FROM workshop_members m WHERE m.workshop_id = w.id AND m.user_id = $2))))
+     OR (l.entity = 'member' AND l.deleted AND l.user_id = $2)";
 
 /// `GET /api/sync/pull?cursor=&limit=&clientId=` → 200 [`PullResponse`].
 ///

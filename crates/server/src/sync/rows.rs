@@ -122,6 +122,7 @@ impl MemberDb {
             workshop_id: self.workshop_id,
             user_id: self.user_id,
             created_at: self.created_at,
+            removed: false,
         })
     }
 }
@@ -265,6 +266,9 @@ async fn load(
         rows.note = note.map(NoteDb::record);
     }
     if let Mutation::AddMember {
+        user_id: member, ..
+    }
+    | Mutation::RemoveMember {
         user_id: member, ..
     } = mutation
     {
@@ -417,6 +421,16 @@ async fn write(
             .await?
             .unwrap_or(0)
         }
+        // A removed member (`removeMember`): the row goes (the log keeps a tombstone, which
+        // the removed user pulls too, so their copies let the workshop go).
+        Change::Member(m) if m.removed => sqlx::query_scalar::<_, i64>(
+            "DELETE FROM workshop_members WHERE workshop_id = $1 AND user_id = $2 RETURNING rev",
+        )
+        .bind(&m.workshop_id)
+        .bind(&m.user_id)
+        .fetch_optional(conn)
+        .await?
+        .unwrap_or(0),
         Change::Member(m) => {
             let id = free_id(conn, "workshop_members", &m.id, IdKind::Member).await?;
             sqlx::query_scalar::<_, i64>(

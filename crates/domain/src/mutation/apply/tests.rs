@@ -114,6 +114,50 @@ fn roles_follow_the_rest_twin() {
 }
 
 #[test]
+fn the_owner_removes_a_member_and_a_repeat_is_a_no_op() {
+    let mut rows = created();
+    let owner = rows.workshop.as_ref().unwrap().owner_id.clone();
+    let remove = |user: &str| Mutation::RemoveMember {
+        workshop_id: "ws_1".into(),
+        user_id: user.into(),
+        at: t(1),
+    };
+    // Not a member: nothing changes (two devices removing the same member).
+    assert_eq!(
+        apply(&rows, &remove("usr_b"), &ctx(Some(Role::Owner))),
+        Ok(vec![])
+    );
+    rows.member = Some(MemberRecord {
+        id: "wm_1".into(),
+        workshop_id: "ws_1".into(),
+        user_id: "usr_b".into(),
+        role: Role::Editor,
+        created_at: t(0),
+        removed: false,
+    });
+    let changes = apply(&rows, &remove("usr_b"), &ctx(Some(Role::Owner))).unwrap();
+    assert!(
+        matches!(&changes[..], [Change::Member(m)] if m.removed && m.id == "wm_1"),
+        "{changes:?}"
+    );
+    // Only the owner removes, and the owner cannot be removed.
+    assert!(matches!(
+        apply(&rows, &remove("usr_b"), &ctx(Some(Role::Editor))),
+        Err(DomainError::Forbidden {
+            needed: Role::Owner,
+            ..
+        })
+    ));
+    assert!(matches!(
+        apply(&rows, &remove(&owner), &ctx(Some(Role::Owner))),
+        Err(DomainError::InvalidArgument { field, .. }) if field == "userId"
+    ));
+    // The flag never travels unless set.
+    let plain = serde_json::to_value(rows.member.as_ref().unwrap()).unwrap();
+    assert!(plain.get("removed").is_none(), "{plain}");
+}
+
+#[test]
 fn a_create_with_someone_elses_id_is_refused_and_a_repeat_is_a_no_op() {
     let rows = created();
     let m = Mutation::CreateWorkshop {
@@ -377,6 +421,11 @@ fn every_name_is_listed_once_and_serializes_as_itself() {
             workshop_id: ws.clone(),
             user_id: "usr_b".into(),
             role: Role::Editor,
+            at,
+        },
+        Mutation::RemoveMember {
+            workshop_id: ws.clone(),
+            user_id: "usr_b".into(),
             at,
         },
         Mutation::ResolveConflict {
