@@ -187,7 +187,8 @@ async fn two_desktops_of_one_user_converge() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_shared_workshop_reaches_its_members_a_lost_right_shows_as_a_rejection_and_removal_takes_it_away() {
+async fn a_shared_workshop_reaches_its_members_a_lost_right_shows_as_a_rejection_and_removal_takes_it_away(
+) {
     let s = server().await;
     let (_, ada_token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
     let (eve_id, eve_token) = wp_server::auth::add_user(&s.pool, "Eve").await.unwrap();
@@ -292,7 +293,11 @@ async fn a_shared_workshop_reaches_its_members_a_lost_right_shows_as_a_rejection
     ada.sync().await;
     assert_eq!(ada.store.members(&id).unwrap().len(), 2);
     ada.store.unshare_workshop(&id, &eve_id).unwrap();
-    assert_eq!(ada.store.members(&id).unwrap().len(), 1, "gone locally at once");
+    assert_eq!(
+        ada.store.members(&id).unwrap().len(),
+        1,
+        "gone locally at once"
+    );
     assert_eq!(ada.sync().await.applied, 1);
     let report = eve.sync().await;
     assert_eq!(report.rejected, 1, "{report:?}");
@@ -308,12 +313,13 @@ async fn a_shared_workshop_reaches_its_members_a_lost_right_shows_as_a_rejection
         .unwrap()
         .iter()
         .any(|r| r.name == "setNote" && r.workshop_id == id));
-    let eves: i64 = sqlx::query_scalar("SELECT count(*) FROM notes WHERE workshop_id = $1 AND user_id = $2")
-        .bind(&id)
-        .bind(&eve_id)
-        .fetch_one(&s.pool)
-        .await
-        .unwrap();
+    let eves: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM notes WHERE workshop_id = $1 AND user_id = $2")
+            .bind(&id)
+            .bind(&eve_id)
+            .fetch_one(&s.pool)
+            .await
+            .unwrap();
     assert_eq!(eves, 1, "her note stays on the server, out of reach");
     // Nothing more comes to Eve from it, and removing her again changes nothing.
     ada.store.rename_workshop(&id, "PawPal, Ada only").unwrap();
@@ -322,7 +328,10 @@ async fn a_shared_workshop_reaches_its_members_a_lost_right_shows_as_a_rejection
     let report = eve.sync().await;
     assert_eq!(report.rows_written, 0, "{report:?}");
     assert!(eve.store.workshop(&id).is_err());
-    assert_eq!(ada.store.workshop(&id).unwrap().workshop.title, "PawPal, Ada only");
+    assert_eq!(
+        ada.store.workshop(&id).unwrap().workshop.title,
+        "PawPal, Ada only"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
