@@ -716,3 +716,74 @@ async fn gaining_access_brings_the_whole_workshop() {
         assert_eq!((&x.id, x.status, &x.output), (&y.id, y.status, &y.output));
     }
 }
+
+/// A page larger than a write chunk (`PULL_CHUNK`) arrives whole, and a page applied twice
+/// (as after a crash between its chunks, before the cursor moved) leaves the same rows.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_large_first_sync_arrives_whole_in_chunks_and_a_page_applied_twice_changes_nothing() {
+    let s = server().await;
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(&s, &token).await;
+    let mut ids = Vec::new();
+    for i in 0..25 {
+        let id = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
+        a.store.set_note(&id, None, &format!("note {i}")).unwrap();
+        ids.push(id);
+    }
+    a.sync().await;
+
+    let mut b = Desktop::new(&s, &token).await;
+    // One page by hand, applied twice, then the rest of the pull as usual.
+    let state = b.store.sync_state().unwrap().unwrap();
+    let page = b
+        .api
+        .pull(&state.cursor, &state.seen, 250, &state.client_id)
+        .await
+        .unwrap();
+    assert_eq!(page.changes.len(), 250);
+    assert!(page.changes.len() > wp_store::PULL_CHUNK);
+    let first = b.store.apply_pull_page(&page, false).unwrap();
+    let rows = local_rows(&b.store);
+    let again = b.store.apply_pull_page(&page, false).unwrap();
+    assert_eq!(local_rows(&b.store), rows, "{first:?} {again:?}");
+    assert_eq!(again.rows_written, first.rows_written);
+    let report = sync_round(
+        &mut b.store,
+        &b.api,
+        RoundOptions {
+            pull_page: 250,
+            ..RoundOptions::default()
+        },
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    assert!(report.pages >= 1, "{report:?}");
+    for id in &ids {
+        let (mine, theirs) = (b.store.workshop(id).unwrap(), a.store.workshop(id).unwrap());
+        let same = |w: &wp_store::Workshop| {
+            (
+                w.id.clone(),
+                w.owner_id.clone(),
+                w.title.clone(),
+                w.status,
+                w.updated_at,
+                w.deleted_at,
+            )
+        };
+        assert_eq!(same(&mine.workshop), same(&theirs.workshop));
+        for (x, y) in mine.steps.iter().zip(&theirs.steps) {
+            assert_eq!((&x.id, x.status, &x.output), (&y.id, y.status, &y.output));
+        }
+        let (x, y) = (
+            b.store.note(id, None).unwrap().unwrap(),
+            a.store.note(id, None).unwrap().unwrap(),
+        );
+        // `rev` is each database's own count of writes; the rest is the same note.
+        assert_eq!(
+            (&x.id, &x.content, x.updated_at),
+            (&y.id, &y.content, y.updated_at)
+        );
+    }
+    assert_eq!(local_rows(&b.store), local_rows(&a.store));
+}
