@@ -18,7 +18,6 @@ mod mutate;
 mod notes;
 mod outbox;
 pub mod paths;
-mod pull;
 mod recovery;
 mod steps;
 mod sync;
@@ -41,7 +40,6 @@ pub use model::{
     WorkshopSummary,
 };
 pub use mutate::Written;
-pub use pull::PULL_CHUNK;
 pub use sync::{PageApplied, Rejection, SyncState};
 pub use wp_build_pack::{BuildPack, BuildPackError, Kind as BuildPackKind};
 
