@@ -85,6 +85,22 @@ ensure_tauri_driver() {
 }
 
 # A Secret Service for the keyring tests: gnome-keyring, and dbus-run-session for a private bus.
+# The independent side of the series property test (crates/domain/tests/series_vs_dateutil.rs):
+# a Python venv in target/pyref with python-dateutil and the PyPI tzdata of chrono-tz's IANA
+# version (2025b is 2025.2; the test fails if they differ). Exports WP_PYREF.
+PYREF_TZDATA=2025.2
+ensure_pyref() {
+    local py=target/pyref/bin/python
+    if ! "$py" -c "import dateutil, tzdata, sys; sys.exit(tzdata.__version__ != '$PYREF_TZDATA')" 2>/dev/null; then
+        step "a Python with python-dateutil and tzdata $PYREF_TZDATA (target/pyref)"
+        ensure_apt python3 python3-venv
+        rm -rf target/pyref
+        /usr/bin/python3 -m venv target/pyref
+        "$py" -m pip install -q python-dateutil==2.9.0.post0 "tzdata==$PYREF_TZDATA"
+    fi
+    export WP_PYREF="$PWD/$py"
+}
+
 ensure_keyring() {
     # secret-tool (libsecret-tools): the window tests read the keyring with it.
     ensure_apt gnome-keyring libsecret-tools

@@ -12,6 +12,7 @@ ensure_rust
 ensure_app_deps
 ensure_tauri_driver
 ensure_keyring
+ensure_pyref      # python-dateutil, for the series property test
 start_postgres    # for the server's integration tests; stopped on exit
 
 step "formatting"

@@ -14,6 +14,7 @@ pub mod progress;
 pub mod protocol;
 pub mod records;
 pub mod schema;
+pub mod series;
 pub mod status;
 pub mod steps;
 
