@@ -7,6 +7,7 @@
 //! zone with it duplicates and skips occurrences at DST changes (rust-rrule issue #115) and
 //! refuses a start inside a gap or fold.
 
+pub mod rolling;
 pub mod rule;
 
 use chrono::{
