@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a benchmark and writes its section of BENCHMARKS.md.
-# Usage: scripts/bench.sh core|server|app|sync|typing
+# Usage: scripts/bench.sh core|server|app|sync|typing|series
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -14,6 +14,10 @@ case "${1:-}" in
         start_postgres
         cargo build --release -p wp-cli -p wp-bench
         target/release/wp-bench sync "${@:2}" ;;
+    series)
+        ensure_pyref
+        cargo build --release -p wp-bench
+        target/release/wp-bench series "${@:2}" ;;
     typing)
         start_postgres
         cargo build --release -p wp-bench
@@ -23,5 +27,5 @@ case "${1:-}" in
         npm --prefix ui run build
         cargo build --release -p workshoppilot-desktop -p wp-bench
         xvfb-run -a -s "-screen 0 1400x900x24" target/release/wp-bench app ;;
-    *) echo "usage: scripts/bench.sh core|server|app|sync|typing" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh core|server|app|sync|typing|series" >&2; exit 2 ;;
 esac

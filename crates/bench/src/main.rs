@@ -9,6 +9,7 @@
 mod app;
 mod core;
 mod report;
+mod series;
 mod server;
 mod sync;
 mod typing;
@@ -50,6 +51,15 @@ fn main() {
                 .unwrap_or(10_000);
             sync::run(workshops)
         }
+        Some("series") => {
+            let count = args
+                .iter()
+                .position(|a| a == "--series")
+                .and_then(|i| args.get(i + 1))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(1000);
+            series::run(count)
+        }
         Some("typing") => {
             let workshops = args
                 .iter()
@@ -60,7 +70,7 @@ fn main() {
             typing::run(workshops)
         }
         _ => {
-            eprintln!("usage: wp-bench core [--iterations N] | server [--requests N] | app [--launches N] | sync [--workshops N] | typing [--workshops N]");
+            eprintln!("usage: wp-bench core [--iterations N] | server [--requests N] | app [--launches N] | sync [--workshops N] | typing [--workshops N] | series [--series N]");
             std::process::exit(2);
         }
     }
