@@ -18,6 +18,7 @@ mod mutate;
 mod notes;
 mod outbox;
 pub mod paths;
+mod pull;
 mod recovery;
 mod steps;
 mod sync;

@@ -1,21 +1,20 @@
 //! Sync's local side (docs/sync.md): the account this database is bound to, the queue of
-//! mutations to push and what the server said of them, and pulled pages applied in one
-//! transaction each, together with the cursor. The network lives in `wp-sync`; the store
-//! stays the only writer of this file.
+//! mutations to push and what the server said of them, rejections and conflicts. Pulled
+//! pages are applied in `pull.rs`. The network lives in `wp-sync`; the store stays the only
+//! writer of this file.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use wp_domain::ids::{new_id, IdKind};
 use wp_domain::mutation::Resolution;
-use wp_domain::protocol::{MutationResult, Outcome, PullResponse, PulledChange};
+use wp_domain::protocol::{MutationResult, Outcome};
 use wp_domain::{Change, ConflictRecord, Mutation};
 
 use crate::mutate::{
-    apply_local, conflict_records, note_record, step_records, workshop_record, write,
-    write_transaction, Written,
+    conflict_records, note_record, step_records, workshop_record, write_transaction, Written,
 };
-use crate::{mass_delete, now, outbox, recovery, OutboxEntry, Result, Store, StoreError};
+use crate::{now, outbox, recovery, OutboxEntry, Result, Store, StoreError};
 
 /// The account a database is bound to and where its sync stands.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -78,7 +77,7 @@ pub struct PageApplied {
     pub workshops: Vec<String>,
 }
 
-fn entity_of(change: &Change) -> &'static str {
+pub(crate) fn entity_of(change: &Change) -> &'static str {
     match change {
         Change::Workshop(_) => "workshop",
         Change::Step(_) => "step",
@@ -101,7 +100,7 @@ pub(crate) fn table_of(entity: &str) -> Option<&'static str> {
 
 /// Queues every workshop of this database that the server has never seen and whose creation
 /// is not queued, as `putWorkshop` plus its notes; returns how many workshops.
-fn offer_unsynced(conn: &Connection, only_missing_after_reset: bool) -> Result<usize> {
+pub(crate) fn offer_unsynced(conn: &Connection, only_missing_after_reset: bool) -> Result<usize> {
     let sql = if only_missing_after_reset {
         // The server had them (pulled, or acknowledged and not yet pulled back), and a full
         // pull says it no longer does. Only the owner offers a workshop again; a member's
@@ -340,178 +339,6 @@ impl Store {
             }
             Ok(())
         })
-    }
-
-    /// Applies one pulled page and its cursor in one transaction, so a crash mid-sync
-    /// resumes from the last page. Pulled rows replace local ones (with their server
-    /// revision); then every local mutation of a touched workshop that the server had not
-    /// processed when it read the page is re-applied over them (rebased), so no local change
-    /// is overwritten. Rows
-    /// are deleted only by a tombstone, never because the server lacks them. When the page
-    /// completes a pull, acknowledged mutations up to the server's `lastMutationId` leave
-    /// the queue, and after a reset's full pull, workshops the server lost are offered again.
-    ///
-    /// Deletions of workshops (trashing or removing them, with their rows) are held while
-    /// the pull runs and counted at its end: a mass delete ([`crate::is_mass_delete`]) waits
-    /// for the user unless `allow_mass_delete`; fewer apply then.
-    pub fn apply_pull_page(
-        &mut self,
-        page: &PullResponse,
-        allow_mass_delete: bool,
-    ) -> Result<PageApplied> {
-        let user_id = self.user_id.clone();
-        let mut applied = PageApplied::default();
-        write_transaction(&mut self.conn, |tx| {
-            tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
-            let resetting: bool =
-                tx.query_row("SELECT resetting FROM sync_state WHERE id = 1", [], |r| {
-                    r.get(0)
-                })?;
-            let mut touched: Vec<String> = Vec::new();
-            let mut touched_set: std::collections::HashSet<String> = Default::default();
-            let deleting = mass_delete::deleted_workshops(tx, &page.changes)?;
-            let guarding = !deleting.is_empty() || mass_delete::any_held(tx)?;
-            // Workshops first, then the rest in order: a row never arrives before its parent
-            // within a page. A row whose workshop this database does not have (it is not the
-            // user's to see, or a held delete keeps it back) is left out, never a failed page.
-            let is_workshop = |c: &PulledChange| matches!(c, PulledChange::Put(p) if matches!(p.row, Change::Workshop(_)));
-            let ordered = page
-                .changes
-                .iter()
-                .filter(|c| is_workshop(c))
-                .chain(page.changes.iter().filter(|c| !is_workshop(c)));
-            for change in ordered {
-                if guarding && mass_delete::hold(tx, &deleting, change)? {
-                    continue;
-                }
-                match change {
-                    PulledChange::Put(put) => {
-                        let workshop_id = put.row.workshop_id().to_string();
-                        if !matches!(put.row, Change::Workshop(_)) {
-                            let parent: bool = tx
-                                .prepare_cached(
-                                    "SELECT EXISTS (SELECT 1 FROM workshops WHERE id = ?1)",
-                                )?
-                                .query_row([&workshop_id], |r| r.get(0))?;
-                            if !parent {
-                                applied.orphans += 1;
-                                continue;
-                            }
-                        }
-                        if resetting && recovery::offer_lost_value(tx, &put.row, put.rev)? {
-                            applied.offered_again += 1;
-                        }
-                        write(tx, &put.row)?;
-                        let (table, id) = match &put.row {
-                            Change::Workshop(w) => ("workshops", &w.id),
-                            Change::Step(s) => ("workshop_steps", &s.id),
-                            Change::Note(n) => ("notes", &n.id),
-                            Change::Member(m) => ("workshop_members", &m.id),
-                            Change::Conflict(c) => ("conflicts", &c.id),
-                        };
-                        tx.prepare_cached(&format!(
-                            "UPDATE {table} SET server_rev = ?2 WHERE id = ?1"
-                        ))?
-                        .execute((id, put.rev))?;
-                        if resetting {
-                            tx.prepare_cached(
-                                "INSERT OR IGNORE INTO sync_seen (workshop_id) VALUES (?1)",
-                            )?
-                            .execute([&workshop_id])?;
-                            tx.prepare_cached(
-                                "INSERT OR IGNORE INTO sync_seen_rows (entity, id) VALUES (?1, ?2)",
-                            )?
-                            .execute((entity_of(&put.row), id))?;
-                        }
-                        applied.rows_written += 1;
-                        if touched_set.insert(workshop_id.clone()) {
-                            touched.push(workshop_id);
-                        }
-                    }
-                    PulledChange::Delete(tombstone) => {
-                        let Some(table) = table_of(&tombstone.entity) else {
-                            continue; // an entity this version does not know
-                        };
-                        // This user's own access to someone else's workshop was removed:
-                        // the copy here goes with it (their notes stay on the server).
-                        let lost: Option<String> = if tombstone.entity == "member" {
-                            tx.prepare_cached(
-                                "SELECT m.workshop_id FROM workshop_members m JOIN workshops w ON w.id = m.workshop_id
-                                 WHERE m.id = ?1 AND m.user_id = ?2 AND w.owner_id <> ?2",
-                            )?
-                            .query_row((&tombstone.id, &user_id), |r| r.get(0))
-                            .optional()?
-                        } else {
-                            None
-                        };
-                        applied.rows_deleted += tx
-                            .prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?
-                            .execute([&tombstone.id])?;
-                        if let Some(workshop_id) = lost {
-                            applied.rows_deleted +=
-                                tx.execute("DELETE FROM workshops WHERE id = ?1", [&workshop_id])?;
-                            if touched_set.insert(workshop_id.clone()) {
-                                touched.push(workshop_id);
-                            }
-                        }
-                        if table == "workshops" && touched_set.insert(tombstone.id.clone()) {
-                            touched.push(tombstone.id.clone());
-                        }
-                    }
-                }
-            }
-            for workshop_id in &touched {
-                // Mutations the server had processed when it read this page are in its rows
-                // already, as the server decided them (applied, merged, conflicted); only
-                // the later ones are re-applied over them.
-                let queued = outbox_rows(
-                    tx,
-                    Some(workshop_id),
-                    false,
-                    page.last_mutation_id,
-                    u32::MAX,
-                )?;
-                for entry in queued {
-                    // A mutation the new server state refuses is left for the server to
-                    // judge; its rejection comes back with the push.
-                    if apply_local(tx, &entry.mutation, &user_id).is_ok() {
-                        applied.rebased += 1;
-                    }
-                }
-            }
-            applied.workshops = touched;
-            tx.execute(
-                "UPDATE sync_state SET cursor = ?1, last_mutation_id = ?2 WHERE id = 1",
-                (&page.cursor, page.last_mutation_id),
-            )?;
-            // Keep the newest `seen` (positions compare as numbers).
-            tx.execute(
-                "UPDATE sync_state SET seen = ?1 WHERE id = 1 AND ?1 <> ''
-                   AND (seen = '' OR CAST(substr(?1, 1, instr(?1, '.') - 1) AS INTEGER)
-                                    >= CAST(substr(seen, 1, instr(seen, '.') - 1) AS INTEGER))",
-                [&page.seen],
-            )?;
-            if !page.has_more {
-                tx.execute(
-                    "DELETE FROM outbox WHERE acked_at IS NOT NULL AND mutation_id <= ?1",
-                    [page.last_mutation_id],
-                )?;
-                applied.held_deletes = mass_delete::decide(tx, allow_mass_delete)?;
-                if resetting {
-                    applied.offered_again += offer_unsynced(tx, true)?;
-                    applied.offered_again += recovery::offer_unseen(tx, &user_id)?;
-                    tx.execute("DELETE FROM sync_seen", [])?;
-                    tx.execute("DELETE FROM sync_seen_rows", [])?;
-                    tx.execute("UPDATE sync_state SET resetting = 0 WHERE id = 1", [])?;
-                }
-                tx.execute(
-                    "UPDATE sync_state SET last_synced_at = ?1 WHERE id = 1",
-                    [now()],
-                )?;
-            }
-            Ok(())
-        })?;
-        Ok(applied)
     }
 
     /// Starts over from a full pull: the server could not serve the cursor (its history was
