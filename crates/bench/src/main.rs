@@ -14,59 +14,38 @@ mod server;
 mod sync;
 mod typing;
 
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let iterations = args
-        .iter()
-        .position(|a| a == "--iterations")
+/// The number after `flag` in `args`, or `default`.
+fn number(args: &[String], flag: &str, default: usize) -> usize {
+    args.iter()
+        .position(|a| a == flag)
         .and_then(|i| args.get(i + 1))
         .and_then(|n| n.parse().ok())
-        .unwrap_or(2000);
+        .unwrap_or(default)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let iterations = number(&args, "--iterations", 2000);
     match args.first().map(String::as_str) {
         Some("core") => core::run(iterations),
         Some("app") => {
-            let launches = args
-                .iter()
-                .position(|a| a == "--launches")
-                .and_then(|i| args.get(i + 1))
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(7);
+            let launches = number(&args, "--launches", 7);
             app::run(launches)
         }
         Some("server") => {
-            let requests = args
-                .iter()
-                .position(|a| a == "--requests")
-                .and_then(|i| args.get(i + 1))
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(20_000);
+            let requests = number(&args, "--requests", 20_000);
             server::run(requests)
         }
         Some("sync") => {
-            let workshops = args
-                .iter()
-                .position(|a| a == "--workshops")
-                .and_then(|i| args.get(i + 1))
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(10_000);
+            let workshops = number(&args, "--workshops", 10_000);
             sync::run(workshops)
         }
         Some("series") => {
-            let count = args
-                .iter()
-                .position(|a| a == "--series")
-                .and_then(|i| args.get(i + 1))
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(1000);
+            let count = number(&args, "--series", 1000);
             series::run(count)
         }
         Some("typing") => {
-            let workshops = args
-                .iter()
-                .position(|a| a == "--workshops")
-                .and_then(|i| args.get(i + 1))
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(10_000);
+            let workshops = number(&args, "--workshops", 10_000);
             typing::run(workshops)
         }
         _ => {

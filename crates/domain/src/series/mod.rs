@@ -168,31 +168,25 @@ impl Schedule {
             .dates;
         Ok(dates
             .into_iter()
-            .map(|d| {
-                let local_date = d.naive_utc().date();
-                Occurrence {
-                    local_date,
-                    at: resolve(self.zone, local_date.and_time(self.time_of_day)),
-                }
-            })
+            .map(|d| self.occurrence(d))
             .filter(|o| o.at >= from && o.at <= to)
             .take(usize::from(limit))
             .collect())
     }
 
+    /// The occurrence on an expanded local date (carried as UTC by the local rule).
+    fn occurrence(&self, local: DateTime<rrule::Tz>) -> Occurrence {
+        let local_date = local.naive_utc().date();
+        Occurrence {
+            local_date,
+            at: resolve(self.zone, local_date.and_time(self.time_of_day)),
+        }
+    }
+
     /// Every occurrence of a series that ends (COUNT or UNTIL), at most `limit`.
     pub fn all(&self, limit: u16) -> Result<Vec<Occurrence>, DomainError> {
         let dates = self.local_rule()?.all(limit).dates;
-        Ok(dates
-            .into_iter()
-            .map(|d| {
-                let local_date = d.naive_utc().date();
-                Occurrence {
-                    local_date,
-                    at: resolve(self.zone, local_date.and_time(self.time_of_day)),
-                }
-            })
-            .collect())
+        Ok(dates.into_iter().map(|d| self.occurrence(d)).collect())
     }
 
     /// "every 2 weeks on Monday at 19:00 (New York time)", with the end and, for days 29 to
