@@ -22,6 +22,8 @@ pub enum IdKind {
     Conflict,
     /// A sync client (one desktop database), `cli_`.
     Client,
+    /// A recurring series of sessions, `ser_`.
+    Series,
 }
 
 impl IdKind {
@@ -37,6 +39,7 @@ impl IdKind {
             IdKind::BuildPack => "bp_",
             IdKind::Conflict => "cf_",
             IdKind::Client => "cli_",
+            IdKind::Series => "ser_",
         }
     }
 }

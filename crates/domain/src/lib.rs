@@ -21,8 +21,8 @@ pub mod steps;
 pub use error::{DomainError, FieldError};
 pub use mutation::Mutation;
 pub use records::{
-    Change, ConflictKind, ConflictRecord, MemberRecord, NoteRecord, Rows, StepRecord,
-    WorkshopRecord,
+    Change, ConflictKind, ConflictRecord, MemberRecord, NoteRecord, Rows, SeriesRecord,
+    SessionRecord, StepRecord, WorkshopRecord,
 };
-pub use status::{Role, StepStatus, Visibility, WorkshopStatus};
+pub use status::{Role, SessionStatus, StepStatus, Visibility, WorkshopStatus};
 pub use steps::{StepDefinition, STEPS};

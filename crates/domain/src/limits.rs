@@ -10,6 +10,67 @@ pub const DEFAULT_TITLE: &str = "New Workshop";
 /// original server API ("Notes cannot exceed 50,000 characters").
 pub const NOTE_MAX_CHARS: usize = 50_000;
 
+/// A session's or series' title, in characters after trimming: 3 to 200, the live-workshops
+/// API's bounds (`reference/server-api.md`).
+pub const SESSION_TITLE_CHARS: std::ops::RangeInclusive<usize> = 3..=200;
+/// A session's or series' description: at most 5,000 characters (`reference/server-api.md`).
+pub const SESSION_DESCRIPTION_MAX_CHARS: usize = 5_000;
+/// A session's length: 15 to 480 minutes (`reference/server-api.md`).
+pub const SESSION_DURATION_MINUTES: std::ops::RangeInclusive<u32> = 15..=480;
+/// A session's capacity when it has one: 2 to 500 people (`reference/server-api.md`).
+pub const SESSION_CAPACITY: std::ops::RangeInclusive<u32> = 2..=500;
+/// A stored RRULE, without its `RRULE:` prefix: at most 500 characters (`reference/series.md`).
+pub const RRULE_MAX_CHARS: usize = 500;
+
+/// Trims a session's or series' title and checks it: 3 to 200 characters. Errors name
+/// `title` and the bounds.
+pub fn session_title(raw: &str) -> Result<String, DomainError> {
+    let title = raw.trim();
+    let len = title.chars().count();
+    if !SESSION_TITLE_CHARS.contains(&len) {
+        return Err(DomainError::argument(
+            "title",
+            format!(
+                "title must be {} to {} characters (got {len})",
+                SESSION_TITLE_CHARS.start(),
+                SESSION_TITLE_CHARS.end()
+            ),
+        ));
+    }
+    Ok(title.to_string())
+}
+
+/// Checks a session's or series' description, length and capacity; errors name the field
+/// and the limit.
+pub fn check_session_fields(
+    description: &str,
+    duration_minutes: u32,
+    max_capacity: Option<u32>,
+) -> Result<(), DomainError> {
+    let len = description.chars().count();
+    if len > SESSION_DESCRIPTION_MAX_CHARS {
+        return Err(DomainError::argument(
+            "description",
+            format!("description must be at most 5,000 characters (got {len})"),
+        ));
+    }
+    if !SESSION_DURATION_MINUTES.contains(&duration_minutes) {
+        return Err(DomainError::argument(
+            "durationMinutes",
+            format!("a session lasts 15 to 480 minutes (got {duration_minutes})"),
+        ));
+    }
+    if let Some(cap) = max_capacity {
+        if !SESSION_CAPACITY.contains(&cap) {
+            return Err(DomainError::argument(
+                "maxCapacity",
+                format!("capacity must be 2 to 500 people, or none (got {cap})"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Trims a workshop title and checks its length.
 ///
 /// `None` gives [`DEFAULT_TITLE`]. Errors with [`DomainError::InvalidTitle`] when the

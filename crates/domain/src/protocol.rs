@@ -68,7 +68,8 @@ pub struct MutationResult {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RowRev {
-    /// `workshop`, `step`, `note`, `member` or `conflict`.
+    /// `workshop`, `step`, `note`, `member`, `conflict`, `session` or `series`
+    /// ([`Change::key`]).
     pub entity: String,
     pub id: String,
     pub rev: i64,
@@ -77,16 +78,10 @@ pub struct RowRev {
 impl RowRev {
     /// The revision of a written row.
     pub fn of(change: &Change, rev: i64) -> RowRev {
-        let (entity, id) = match change {
-            Change::Workshop(w) => ("workshop", &w.id),
-            Change::Step(s) => ("step", &s.id),
-            Change::Note(n) => ("note", &n.id),
-            Change::Member(m) => ("member", &m.id),
-            Change::Conflict(c) => ("conflict", &c.id),
-        };
+        let (entity, id) = change.key();
         RowRev {
             entity: entity.to_string(),
-            id: id.clone(),
+            id: id.to_string(),
             rev,
         }
     }

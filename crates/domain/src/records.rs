@@ -5,7 +5,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{StepStatus, Visibility, WorkshopStatus};
+use chrono::{NaiveDate, NaiveTime};
+
+use crate::series::RuleForm;
+use crate::{SessionStatus, StepStatus, Visibility, WorkshopStatus};
 
 /// A workshop row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,6 +78,81 @@ pub struct MemberRecord {
     pub removed: bool,
 }
 
+/// One scheduled live meeting of a workshop (`reference/server-api.md`, "Workshop"; the
+/// original WorkshopPilot's facilitation start and end are `actual_started_at`/`_ended_at`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SessionRecord {
+    /// `ses_` + nanoid for a single session; `ses_` + the UUIDv5 of (series, local date)
+    /// for an occurrence ([`crate::series::rolling::occurrence_id`]).
+    pub id: String,
+    pub workshop_id: String,
+    /// The series it is an occurrence of.
+    pub series_id: Option<String>,
+    /// An occurrence's local date in the series' zone: its key within the series.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub local_date: Option<NaiveDate>,
+    /// 3 to 200 characters.
+    pub title: String,
+    /// At most 5,000 characters.
+    pub description: String,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub scheduled_at: DateTime<Utc>,
+    /// 15 to 480.
+    pub duration_minutes: u32,
+    pub status: SessionStatus,
+    pub is_private: bool,
+    /// 2 to 500 people, or none for no limit.
+    pub max_capacity: Option<u32>,
+    pub attendee_count: u32,
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub actual_started_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub actual_ended_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub created_at: DateTime<Utc>,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A recurring series of a workshop's sessions (`reference/series.md`). Its occurrences are
+/// [`SessionRecord`]s linked to it. DTSTART (`start_date` at `time_of_day` in `timezone`)
+/// never changes; editing the rule splits the series instead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SeriesRecord {
+    /// `ser_...`; also the calendar UID.
+    pub id: String,
+    pub workshop_id: String,
+    /// 3 to 200 characters; its occurrences' title.
+    pub title: String,
+    /// At most 5,000 characters.
+    pub description: String,
+    /// The simple form the rule is built from (normalized).
+    pub rule: RuleForm,
+    /// The RRULE value it builds, without the `RRULE:` prefix (at most 500 characters).
+    pub rrule: String,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub start_date: NaiveDate,
+    /// `HH:MM:SS`, local to `timezone`.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub time_of_day: NaiveTime,
+    /// IANA zone name, e.g. `America/New_York`.
+    pub timezone: String,
+    /// 15 to 480.
+    pub duration_minutes: u32,
+    /// False once cancelled from its first occurrence: no more occurrences are made.
+    pub is_active: bool,
+    /// Its occurrences' privacy, rolled ones included.
+    pub is_private: bool,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub created_at: DateTime<Utc>,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub updated_at: DateTime<Utc>,
+}
+
 impl StepRecord {
     /// The row's progress state, for the rules of [`crate::progress`].
     pub fn state(&self) -> crate::progress::StepState {
@@ -138,6 +216,11 @@ pub struct Rows {
     pub member: Option<MemberRecord>,
     /// For [`crate::Mutation::ResolveConflict`]: the conflict it resolves.
     pub conflict: Option<ConflictRecord>,
+    /// For a series mutation: the series it names.
+    pub series: Option<SeriesRecord>,
+    /// For a session mutation, the session it names; for a series mutation, every
+    /// occurrence of the series (cancelled ones included).
+    pub sessions: Vec<SessionRecord>,
 }
 
 /// A row a mutation writes, whole: insert it, or replace the row with the same id.
@@ -149,6 +232,8 @@ pub enum Change {
     Note(NoteRecord),
     Member(MemberRecord),
     Conflict(ConflictRecord),
+    Session(SessionRecord),
+    Series(SeriesRecord),
 }
 
 impl Change {
@@ -160,6 +245,22 @@ impl Change {
             Change::Note(n) => &n.workshop_id,
             Change::Member(m) => &m.workshop_id,
             Change::Conflict(c) => &c.workshop_id,
+            Change::Session(s) => &s.workshop_id,
+            Change::Series(s) => &s.workshop_id,
+        }
+    }
+
+    /// The row's entity name in the sync protocol (`workshop`, `step`, `note`, `member`,
+    /// `conflict`, `session`, `series`) and its id.
+    pub fn key(&self) -> (&'static str, &str) {
+        match self {
+            Change::Workshop(w) => ("workshop", &w.id),
+            Change::Step(s) => ("step", &s.id),
+            Change::Note(n) => ("note", &n.id),
+            Change::Member(m) => ("member", &m.id),
+            Change::Conflict(c) => ("conflict", &c.id),
+            Change::Session(s) => ("session", &s.id),
+            Change::Series(s) => ("series", &s.id),
         }
     }
 }

@@ -59,6 +59,18 @@ text_enum! {
 }
 
 text_enum! {
+    /// A live session's status (`reference/series.md`): scheduled until its host opens the
+    /// lobby, then live, then ended; or cancelled, and kept.
+    SessionStatus {
+        Scheduled => "scheduled",
+        Lobby => "lobby",
+        Live => "live",
+        Ended => "ended",
+        Cancelled => "cancelled",
+    }
+}
+
+text_enum! {
     /// Who may see a workshop: only its owner, or its members too (the original's values).
     Visibility {
         Private => "private",

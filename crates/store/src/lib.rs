@@ -20,6 +20,7 @@ mod outbox;
 pub mod paths;
 mod pull;
 mod recovery;
+mod sessions;
 mod steps;
 mod sync;
 mod workshops;
@@ -41,6 +42,9 @@ pub use model::{
     WorkshopSummary,
 };
 pub use mutate::Written;
+pub use sessions::{
+    preview_series, AgendaItem, SeriesItem, SeriesPreview, WorkshopSchedule, PREVIEW_COUNT,
+};
 pub use sync::{PageApplied, Rejection, SyncState};
 pub use wp_build_pack::{BuildPack, BuildPackError, Kind as BuildPackKind};
 
@@ -55,6 +59,8 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     user_id: String,
+    /// A fixed "now" for scheduling (tests, simulations); `None` is the system clock.
+    clock: Option<DateTime<Utc>>,
 }
 
 impl Store {
@@ -86,6 +92,7 @@ impl Store {
             conn,
             path,
             user_id,
+            clock: None,
         })
     }
 

@@ -45,6 +45,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0007_acked_through.sql",
         include_str!("../../../migrations/0007_acked_through.sql"),
     ),
+    (
+        8,
+        "0008_sessions_series.sql",
+        include_str!("../../../migrations/0008_sessions_series.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the last migration's number.

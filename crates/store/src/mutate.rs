@@ -11,7 +11,7 @@ use wp_domain::{
     Rows, StepRecord, StepStatus, Visibility, WorkshopRecord, WorkshopStatus,
 };
 
-use crate::{now, outbox, Result, Store, StoreError};
+use crate::{now, outbox, sessions, Result, Store, StoreError};
 
 fn bad_text(column: usize, text: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
@@ -313,6 +313,21 @@ fn load(
             }
             rows.conflict = conflict;
         }
+        Mutation::CreateSession { session_id, .. }
+        | Mutation::UpdateSession { session_id, .. }
+        | Mutation::CancelSession { session_id, .. } => {
+            let session = sessions::session_record(conn, session_id)?;
+            base_rev = None;
+            rows.sessions = session.into_iter().collect();
+        }
+        Mutation::CreateSeries { series_id, .. }
+        | Mutation::RollSeries { series_id, .. }
+        | Mutation::CancelSeries { series_id, .. }
+        | Mutation::ReviseSeries { series_id, .. } => {
+            rows.series =
+                sessions::series_record(conn, series_id)?.filter(|s| s.workshop_id == workshop_id);
+            rows.sessions = sessions::occurrences(conn, series_id)?;
+        }
         Mutation::CreateWorkshop { .. }
         | Mutation::PutWorkshop { .. }
         | Mutation::RenameWorkshop { .. }
@@ -425,6 +440,8 @@ pub(crate) fn write(conn: &Connection, change: &Change) -> Result<i64> {
             .query_row((&m.workshop_id, &m.user_id), |r| r.get(0))
             .optional()
             .map(|rev| rev.unwrap_or(0)),
+        Change::Session(s) => sessions::write_session(conn, s),
+        Change::Series(s) => sessions::write_series(conn, s),
         Change::Member(m) => {
             conn.prepare_cached(
                 "INSERT INTO workshop_members (id, workshop_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -510,8 +527,15 @@ impl Store {
         })
     }
 
-    /// The local clock, as the store stamps a user's action (milliseconds).
+    /// The local clock, as the store stamps a user's action (milliseconds): the system
+    /// clock, or the one set with [`Store::set_clock`].
     pub fn now(&self) -> DateTime<Utc> {
-        now()
+        self.clock.unwrap_or_else(now)
+    }
+
+    /// Fixes "now" for the scheduling operations (the rolling horizon, "at least 15 minutes
+    /// from now"), so a test can stand on a DST night; `None` returns to the system clock.
+    pub fn set_clock(&mut self, now: Option<DateTime<Utc>>) {
+        self.clock = now;
     }
 }

@@ -70,13 +70,8 @@ impl Store {
                             applied.offered_again += 1;
                         }
                         write(tx, &put.row)?;
-                        let (table, id) = match &put.row {
-                            Change::Workshop(w) => ("workshops", &w.id),
-                            Change::Step(s) => ("workshop_steps", &s.id),
-                            Change::Note(n) => ("notes", &n.id),
-                            Change::Member(m) => ("workshop_members", &m.id),
-                            Change::Conflict(c) => ("conflicts", &c.id),
-                        };
+                        let (entity, id) = put.row.key();
+                        let table = table_of(entity).unwrap_or("workshops");
                         tx.prepare_cached(&format!(
                             "UPDATE {table} SET server_rev = ?2 WHERE id = ?1"
                         ))?

@@ -78,13 +78,7 @@ pub struct PageApplied {
 }
 
 pub(crate) fn entity_of(change: &Change) -> &'static str {
-    match change {
-        Change::Workshop(_) => "workshop",
-        Change::Step(_) => "step",
-        Change::Note(_) => "note",
-        Change::Member(_) => "member",
-        Change::Conflict(_) => "conflict",
-    }
+    change.key().0
 }
 
 pub(crate) fn table_of(entity: &str) -> Option<&'static str> {
@@ -94,6 +88,8 @@ pub(crate) fn table_of(entity: &str) -> Option<&'static str> {
         "note" => Some("notes"),
         "member" => Some("workshop_members"),
         "conflict" => Some("conflicts"),
+        "session" => Some("sessions"),
+        "series" => Some("series"),
         _ => None,
     }
 }

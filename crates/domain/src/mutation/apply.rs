@@ -270,6 +270,16 @@ pub fn apply(rows: &Rows, mutation: &Mutation, ctx: &Context) -> Result<Vec<Chan
             };
             Ok(vec![Change::Member(member)])
         }
+        Mutation::CreateSession { .. }
+        | Mutation::UpdateSession { .. }
+        | Mutation::CancelSession { .. }
+        | Mutation::CreateSeries { .. }
+        | Mutation::RollSeries { .. }
+        | Mutation::CancelSeries { .. }
+        | Mutation::ReviseSeries { .. } => {
+            let workshop = live(rows, mutation, ctx)?;
+            super::schedule::apply(rows, &workshop, mutation, ctx)
+        }
         Mutation::RemoveMember { user_id, .. } => {
             let workshop = live(rows, mutation, ctx)?;
             if *user_id == workshop.owner_id {

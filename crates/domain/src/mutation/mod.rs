@@ -8,14 +8,62 @@
 //! checks them again with [`crate::progress`].
 
 mod apply;
+mod schedule;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use apply::{apply, Context};
+pub use schedule::schedule_of;
 
+use crate::series::RuleForm;
 use crate::{Role, StepRecord, WorkshopRecord};
+
+/// The fields of a new series, as its form gives them (`reference/series.md`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SeriesForm {
+    /// 3 to 200 characters.
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub rule: RuleForm,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub start_date: NaiveDate,
+    /// `HH:MM` (or `HH:MM:SS`), local to `timezone`.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub time_of_day: NaiveTime,
+    /// IANA zone name.
+    pub timezone: String,
+    /// 15 to 480.
+    pub duration_minutes: u32,
+    #[serde(default)]
+    pub is_private: bool,
+}
+
+/// The fields of a single session, new or edited.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SessionForm {
+    /// 3 to 200 characters; absent for the default, the workshop's title and the date.
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub description: String,
+    /// At least 15 minutes after the change is made.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub scheduled_at: DateTime<Utc>,
+    /// 15 to 480.
+    pub duration_minutes: u32,
+    #[serde(default)]
+    pub is_private: bool,
+    /// 2 to 500, or none for no limit.
+    #[serde(default)]
+    pub max_capacity: Option<u32>,
+}
 
 /// Version of the mutation vocabulary and the sync bodies; a server answers "upgrade
 /// required" to a mutation it does not know.
@@ -182,6 +230,70 @@ pub enum Mutation {
         user_id: String,
         at: DateTime<Utc>,
     },
+    /// Schedules a single live session of a workshop, at least 15 minutes after `at`.
+    #[serde(rename_all = "camelCase")]
+    CreateSession {
+        session_id: String,
+        workshop_id: String,
+        session: SessionForm,
+        at: DateTime<Utc>,
+    },
+    /// Changes a scheduled session (an occurrence too: it then stands apart from its rule,
+    /// exported with RECURRENCE-ID).
+    #[serde(rename_all = "camelCase")]
+    UpdateSession {
+        session_id: String,
+        workshop_id: String,
+        session: SessionForm,
+        at: DateTime<Utc>,
+    },
+    /// Cancels one session; the row is kept (an occurrence is exported as an EXDATE).
+    #[serde(rename_all = "camelCase")]
+    CancelSession {
+        session_id: String,
+        workshop_id: String,
+        at: DateTime<Utc>,
+    },
+    /// Creates a series and its occurrences for the next 90 days; its first occurrence is
+    /// at least 15 minutes after `at`.
+    #[serde(rename_all = "camelCase")]
+    CreateSeries {
+        series_id: String,
+        workshop_id: String,
+        series: SeriesForm,
+        at: DateTime<Utc>,
+    },
+    /// Makes a series' missing occurrences for the rolling horizon
+    /// ([`crate::series::rolling::due`] at `at`). The app runs it offline, the server's job
+    /// online; both make the same rows.
+    #[serde(rename_all = "camelCase")]
+    RollSeries {
+        series_id: String,
+        workshop_id: String,
+        at: DateTime<Utc>,
+    },
+    /// Cancels an occurrence and all that follow: the rule ends just before it (UNTIL, in
+    /// place of COUNT) and the later rows are cancelled. From the first occurrence, or with
+    /// no session named (from now on), the series becomes inactive instead.
+    #[serde(rename_all = "camelCase")]
+    CancelSeries {
+        series_id: String,
+        workshop_id: String,
+        #[serde(default)]
+        from_session_id: Option<String>,
+        at: DateTime<Utc>,
+    },
+    /// Changes a series' rule, time, zone, start or details: it is split. The old series
+    /// ends before its first occurrence after `at` (as [`Mutation::CancelSeries`]); the new
+    /// part is a new series (`new_series_id`, a new calendar UID) from the form.
+    #[serde(rename_all = "camelCase")]
+    ReviseSeries {
+        series_id: String,
+        new_series_id: String,
+        workshop_id: String,
+        series: SeriesForm,
+        at: DateTime<Utc>,
+    },
 }
 
 impl Mutation {
@@ -202,7 +314,14 @@ impl Mutation {
             | Mutation::RestoreWorkshop { workshop_id, .. }
             | Mutation::AddMember { workshop_id, .. }
             | Mutation::RemoveMember { workshop_id, .. }
-            | Mutation::ResolveConflict { workshop_id, .. } => workshop_id,
+            | Mutation::ResolveConflict { workshop_id, .. }
+            | Mutation::CreateSession { workshop_id, .. }
+            | Mutation::UpdateSession { workshop_id, .. }
+            | Mutation::CancelSession { workshop_id, .. }
+            | Mutation::CreateSeries { workshop_id, .. }
+            | Mutation::RollSeries { workshop_id, .. }
+            | Mutation::CancelSeries { workshop_id, .. }
+            | Mutation::ReviseSeries { workshop_id, .. } => workshop_id,
         }
     }
 
@@ -223,6 +342,13 @@ impl Mutation {
         "addMember",
         "removeMember",
         "resolveConflict",
+        "createSession",
+        "updateSession",
+        "cancelSession",
+        "createSeries",
+        "rollSeries",
+        "cancelSeries",
+        "reviseSeries",
     ];
 
     /// The wire name, e.g. `saveStepOutput`.
@@ -243,12 +369,20 @@ impl Mutation {
             Mutation::AddMember { .. } => "addMember",
             Mutation::RemoveMember { .. } => "removeMember",
             Mutation::ResolveConflict { .. } => "resolveConflict",
+            Mutation::CreateSession { .. } => "createSession",
+            Mutation::UpdateSession { .. } => "updateSession",
+            Mutation::CancelSession { .. } => "cancelSession",
+            Mutation::CreateSeries { .. } => "createSeries",
+            Mutation::RollSeries { .. } => "rollSeries",
+            Mutation::CancelSeries { .. } => "cancelSeries",
+            Mutation::ReviseSeries { .. } => "reviseSeries",
         }
     }
 
     /// The role a mutation needs, that of its REST twin: a note is the caller's own (any
     /// reader, viewers included); step work needs an editor; rename, trash, restore,
-    /// completing the workshop and members need the owner. Creating needs nothing.
+    /// completing the workshop and members need the owner; scheduling (sessions, series)
+    /// needs an editor, a co-facilitator. Creating needs nothing.
     pub fn access(&self) -> Option<Role> {
         match self {
             Mutation::CreateWorkshop { .. } | Mutation::PutWorkshop { .. } => None,
@@ -257,7 +391,14 @@ impl Mutation {
             | Mutation::StartStep { .. }
             | Mutation::CompleteStep { .. }
             | Mutation::AdvanceStep { .. }
-            | Mutation::ReviseStep { .. } => Some(Role::Editor),
+            | Mutation::ReviseStep { .. }
+            | Mutation::CreateSession { .. }
+            | Mutation::UpdateSession { .. }
+            | Mutation::CancelSession { .. }
+            | Mutation::CreateSeries { .. }
+            | Mutation::RollSeries { .. }
+            | Mutation::CancelSeries { .. }
+            | Mutation::ReviseSeries { .. } => Some(Role::Editor),
             Mutation::RenameWorkshop { .. }
             | Mutation::CompleteWorkshop { .. }
             | Mutation::DeleteWorkshop { .. }
@@ -276,6 +417,27 @@ impl Mutation {
             | Mutation::AdvanceStep { step_id, .. }
             | Mutation::ReviseStep { step_id, .. } => Some(step_id),
             Mutation::SetNote { step_id, .. } => step_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The series a mutation names, if any.
+    pub fn series_id(&self) -> Option<&str> {
+        match self {
+            Mutation::RollSeries { series_id, .. }
+            | Mutation::CancelSeries { series_id, .. }
+            | Mutation::ReviseSeries { series_id, .. }
+            | Mutation::CreateSeries { series_id, .. } => Some(series_id),
+            _ => None,
+        }
+    }
+
+    /// The single session a mutation names, if any.
+    pub fn session_id(&self) -> Option<&str> {
+        match self {
+            Mutation::CreateSession { session_id, .. }
+            | Mutation::UpdateSession { session_id, .. }
+            | Mutation::CancelSession { session_id, .. } => Some(session_id),
             _ => None,
         }
     }

@@ -98,10 +98,12 @@ impl Schedule {
         })
     }
 
-    /// UNTIL as stored: the end date at 23:59:59 in the series' zone, in UTC.
+    /// UNTIL as stored: the end date at 23:59:59 in the series' zone, in UTC; for a cut
+    /// series, the cut occurrence's instant minus one second.
     pub fn until_utc(&self) -> Option<DateTime<Utc>> {
         match self.rule.end {
             End::Until { date } => Some(resolve(self.zone, date.and_hms_opt(23, 59, 59)?)),
+            End::Cut { at, .. } => Some(at - Duration::seconds(1)),
             _ => None,
         }
     }
@@ -138,6 +140,13 @@ impl Schedule {
                 if let Some(end) = date.and_hms_opt(23, 59, 59) {
                     r = r.until(naive(end));
                 }
+            }
+            // One occurrence per local date: "before the one on `date`" is "through the day
+            // before", in local time.
+            End::Cut { date, .. } => {
+                r = r.until(naive(
+                    date.and_time(self.time_of_day) - Duration::seconds(1),
+                ));
             }
             End::Never => {}
         }
@@ -229,6 +238,10 @@ impl Schedule {
         match self.rule.end {
             End::Count { count } => text.push_str(&format!(", {count} times")),
             End::Until { date } => text.push_str(&format!(", until {}", date.format("%-d %B %Y"))),
+            End::Cut { date, .. } => text.push_str(&format!(
+                ", until {}",
+                date.pred_opt().unwrap_or(date).format("%-d %B %Y")
+            )),
             End::Never => {}
         }
         if let Some(MonthlyDay::Day { day }) = self.rule.monthly {

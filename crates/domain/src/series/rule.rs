@@ -13,6 +13,7 @@ pub const MAX_COUNT: u32 = 52;
 
 /// How often a series meets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Frequency {
     Daily,
@@ -24,16 +25,25 @@ pub enum Frequency {
 
 /// Which day of the month a monthly series meets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", tag = "by")]
 pub enum MonthlyDay {
     /// Day 1 to 31; months without that day are skipped (`BYMONTHDAY=31`).
     Day { day: u8 },
     /// The `nth` (1 to 4, or -1 for the last) weekday of the month (`BYDAY=2TU`, `-1FR`).
-    Weekday { nth: i8, weekday: Weekday },
+    Weekday {
+        nth: i8,
+        #[cfg_attr(
+            feature = "ts",
+            ts(type = "\"Mon\" | \"Tue\" | \"Wed\" | \"Thu\" | \"Fri\" | \"Sat\" | \"Sun\"")
+        )]
+        weekday: Weekday,
+    },
 }
 
 /// How a series ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", tag = "kind")]
 pub enum End {
     /// It goes on (the rolling job keeps 90 days ahead).
@@ -42,16 +52,28 @@ pub enum End {
     Count { count: u32 },
     /// On this date (inclusive, to 23:59:59 in the series' zone).
     Until { date: NaiveDate },
+    /// Just before the occurrence on `date` (whose rule instant is `at`): a series cut at
+    /// one of its occurrences ("this one and all that follow"). UNTIL is `at` minus one
+    /// second, replacing COUNT. Set by cancelling, never by the form.
+    Cut {
+        date: NaiveDate,
+        at: chrono::DateTime<chrono::Utc>,
+    },
 }
 
 /// The simple form a facilitator fills in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct RuleForm {
     pub frequency: Frequency,
     /// Days of the week (daily, weekly, biweekly). Empty for a weekly series: the start
     /// date's weekday. Refused for monthly (RFC 5545 would read it as every such weekday).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ts",
+        ts(type = "Array<\"Mon\" | \"Tue\" | \"Wed\" | \"Thu\" | \"Fri\" | \"Sat\" | \"Sun\">")
+    )]
     pub days: Vec<Weekday>,
     /// Required for monthly, refused otherwise.
     #[serde(default)]
@@ -126,7 +148,7 @@ impl RuleForm {
             End::Count { count } if count == 0 || count > MAX_COUNT => {
                 return Err(invalid("count", "Maximum 52 instances allowed"))
             }
-            End::Until { date } if date < start_date => {
+            End::Until { date } | End::Cut { date, .. } if date < start_date => {
                 return Err(invalid(
                     "until",
                     "the end date must not be before the start date",
@@ -160,7 +182,7 @@ impl RuleForm {
         }
         match (self.end, until_utc) {
             (End::Count { count }, _) => parts.push(format!("COUNT={count}")),
-            (End::Until { .. }, Some(until)) => {
+            (End::Until { .. } | End::Cut { .. }, Some(until)) => {
                 parts.push(format!("UNTIL={}", until.format("%Y%m%dT%H%M%SZ")))
             }
             _ => {}

@@ -13,6 +13,7 @@ use super::rows::{
     ConflictDb, MemberDb, NoteDb, StepDb, WorkshopDb, CONFLICT_SELECT, MEMBER_SELECT, NOTE_SELECT,
     STEP_SELECT, WORKSHOP_SELECT,
 };
+use super::schedule_rows::{SeriesDb, SessionDb, SERIES_SELECT, SESSION_SELECT};
 use crate::auth::User;
 use crate::{ApiError, AppState};
 
@@ -327,6 +328,43 @@ async fn page(
         rows.insert(("conflict".into(), record.id), put);
     }
 
+    // Series before their occurrences, so a joined workshop's rows come parent first.
+    let series: Vec<SeriesDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SERIES_SELECT} WHERE id = ANY($1) OR workshop_id = ANY($2) ORDER BY created_at, id"
+    )))
+    .bind(ids("series"))
+    .bind(&joined)
+    .fetch_all(&mut *conn)
+    .await?;
+    let sessions: Vec<SessionDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SESSION_SELECT} WHERE id = ANY($1) OR workshop_id = ANY($2) ORDER BY scheduled_at, id"
+    )))
+    .bind(ids("session"))
+    .bind(&joined)
+    .fetch_all(&mut *conn)
+    .await?;
+    let scheduled = series
+        .into_iter()
+        .map(|s| Ok::<_, ApiError>((s.rev, Change::Series(s.record()?))))
+        .chain(
+            sessions
+                .into_iter()
+                .map(|s| Ok((s.rev, Change::Session(s.record()?)))),
+        );
+    for item in scheduled {
+        let (rev, row) = item?;
+        let (entity, id) = row.key();
+        let key = (entity.to_string(), id.to_string());
+        let put = PutRow { rev, row };
+        if joined.iter().any(|w| w == put.row.workshop_id()) {
+            whole
+                .entry(put.row.workshop_id().to_string())
+                .or_default()
+                .push(put.clone());
+        }
+        rows.insert(key, put);
+    }
+
     let mut out = Vec::with_capacity(entries.len());
     let mut sent: HashSet<(String, String)> = HashSet::new();
     for e in entries {
@@ -334,7 +372,8 @@ async fn page(
         if e.entity == "member" && !e.deleted && e.user_id.as_deref() == Some(user_id) {
             if let Some(all) = whole.remove(&e.workshop_id) {
                 for put in all {
-                    let k = (entity_of(&put.row).to_string(), id_of(&put.row).to_string());
+                    let (entity, id) = put.row.key();
+                    let k = (entity.to_string(), id.to_string());
                     if sent.insert(k) {
                         out.push(PulledChange::Put(put));
                     }
@@ -358,24 +397,4 @@ async fn page(
         sent.insert(key);
     }
     Ok(out)
-}
-
-fn entity_of(change: &Change) -> &'static str {
-    match change {
-        Change::Workshop(_) => "workshop",
-        Change::Step(_) => "step",
-        Change::Note(_) => "note",
-        Change::Member(_) => "member",
-        Change::Conflict(_) => "conflict",
-    }
-}
-
-fn id_of(change: &Change) -> &str {
-    match change {
-        Change::Workshop(w) => &w.id,
-        Change::Step(s) => &s.id,
-        Change::Note(n) => &n.id,
-        Change::Member(m) => &m.id,
-        Change::Conflict(c) => &c.id,
-    }
 }

@@ -281,6 +281,7 @@ async fn load(
         .await?;
         rows.member = found.map(MemberDb::record).transpose()?;
     }
+    super::schedule_rows::load(conn, mutation, &mut rows).await?;
     Ok((rows, role))
 }
 
@@ -420,6 +421,18 @@ async fn write(
             .fetch_optional(&mut *conn)
             .await?
             .unwrap_or(0)
+        }
+        Change::Session(session) => {
+            let Some(rev) = super::schedule_rows::write_session(conn, session).await? else {
+                return taken("sessionId");
+            };
+            rev
+        }
+        Change::Series(series) => {
+            let Some(rev) = super::schedule_rows::write_series(conn, series).await? else {
+                return taken("seriesId");
+            };
+            rev
         }
         // A removed member (`removeMember`): the row goes (the log keeps a tombstone, which
         // the removed user pulls too, so their copies let the workshop go).

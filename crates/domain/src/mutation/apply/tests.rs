@@ -350,6 +350,34 @@ fn mutations_round_trip_as_name_and_args() {
 #[test]
 fn every_name_is_listed_once_and_serializes_as_itself() {
     let (ws, st, at) = ("ws_1".to_string(), "persona".to_string(), t(0));
+    let session_form = crate::mutation::SessionForm {
+        title: Some("Kick-off".into()),
+        description: String::new(),
+        scheduled_at: at,
+        duration_minutes: 60,
+        is_private: false,
+        max_capacity: None,
+    };
+    let series_form = crate::mutation::SeriesForm {
+        title: "Sprint".into(),
+        description: String::new(),
+        rule: crate::series::RuleForm {
+            frequency: crate::series::Frequency::Monthly,
+            days: vec![],
+            monthly: Some(crate::series::MonthlyDay::Weekday {
+                nth: -1,
+                weekday: chrono::Weekday::Fri,
+            }),
+            end: crate::series::End::Until {
+                date: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            },
+        },
+        start_date: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+        time_of_day: chrono::NaiveTime::from_hms_opt(19, 0, 0).unwrap(),
+        timezone: "Europe/London".into(),
+        duration_minutes: 60,
+        is_private: true,
+    };
     let all = [
         Mutation::CreateWorkshop {
             workshop_id: ws.clone(),
@@ -434,9 +462,54 @@ fn every_name_is_listed_once_and_serializes_as_itself() {
             resolution: Resolution::Mine,
             at,
         },
+        Mutation::CreateSession {
+            session_id: "ses_1".into(),
+            workshop_id: ws.clone(),
+            session: session_form.clone(),
+            at,
+        },
+        Mutation::UpdateSession {
+            session_id: "ses_1".into(),
+            workshop_id: ws.clone(),
+            session: session_form,
+            at,
+        },
+        Mutation::CancelSession {
+            session_id: "ses_1".into(),
+            workshop_id: ws.clone(),
+            at,
+        },
+        Mutation::CreateSeries {
+            series_id: "ser_1".into(),
+            workshop_id: ws.clone(),
+            series: series_form.clone(),
+            at,
+        },
+        Mutation::RollSeries {
+            series_id: "ser_1".into(),
+            workshop_id: ws.clone(),
+            at,
+        },
+        Mutation::CancelSeries {
+            series_id: "ser_1".into(),
+            workshop_id: ws.clone(),
+            from_session_id: None,
+            at,
+        },
+        Mutation::ReviseSeries {
+            series_id: "ser_1".into(),
+            new_series_id: "ser_2".into(),
+            workshop_id: ws.clone(),
+            series: series_form,
+            at,
+        },
     ];
     let names: Vec<&str> = all.iter().map(Mutation::name).collect();
     assert_eq!(names, Mutation::NAMES);
+    for m in &all {
+        let back: Mutation = serde_json::from_value(serde_json::to_value(m).unwrap()).unwrap();
+        assert_eq!(&back, m, "{} round-trips", m.name());
+    }
     for m in &all {
         assert_eq!(serde_json::to_value(m).unwrap()["name"], m.name());
     }

@@ -1,0 +1,457 @@
+//! Live sessions and recurring series (`reference/series.md`): their rows in SQLite, and the
+//! store's scheduling operations. Every change is a scheduling mutation of `wp_domain`
+//! (`createSession`, `createSeries`, `cancelSeries`, ...), run by [`Store::mutate`], so it
+//! syncs like any other. The rolling horizon runs here too, offline ([`Store::roll_series`]).
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row};
+use serde::Serialize;
+use wp_domain::ids::{new_id, IdKind};
+use wp_domain::mutation::{schedule_of, SeriesForm, SessionForm};
+use wp_domain::series::{zone_label, Schedule};
+use wp_domain::{Mutation, Role, SeriesRecord, SessionRecord, SessionStatus};
+
+use crate::{members, workshops, Result, Store, StoreError};
+
+const SESSION_COLUMNS: &str = "id, workshop_id, series_id, local_date, title, description, scheduled_at, duration_minutes, status, is_private, max_capacity, attendee_count, actual_started_at, actual_ended_at, created_at, updated_at";
+const SERIES_COLUMNS: &str = "id, workshop_id, title, description, rule, rrule, start_date, time_of_day, timezone, duration_minutes, is_active, is_private, created_at, updated_at";
+
+fn bad(column: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
+}
+
+fn session_from_row(r: &Row<'_>) -> rusqlite::Result<SessionRecord> {
+    let status: String = r.get(8)?;
+    Ok(SessionRecord {
+        id: r.get(0)?,
+        workshop_id: r.get(1)?,
+        series_id: r.get(2)?,
+        local_date: r.get(3)?,
+        title: r.get(4)?,
+        description: r.get(5)?,
+        scheduled_at: r.get(6)?,
+        duration_minutes: r.get(7)?,
+        status: SessionStatus::parse(&status).ok_or_else(|| {
+            bad(
+                8,
+                std::io::Error::other(format!("unexpected status \"{status}\"")),
+            )
+        })?,
+        is_private: r.get(9)?,
+        max_capacity: r.get(10)?,
+        attendee_count: r.get(11)?,
+        actual_started_at: r.get(12)?,
+        actual_ended_at: r.get(13)?,
+        created_at: r.get(14)?,
+        updated_at: r.get(15)?,
+    })
+}
+
+fn series_from_row(r: &Row<'_>) -> rusqlite::Result<SeriesRecord> {
+    let rule: String = r.get(4)?;
+    Ok(SeriesRecord {
+        id: r.get(0)?,
+        workshop_id: r.get(1)?,
+        title: r.get(2)?,
+        description: r.get(3)?,
+        rule: serde_json::from_str(&rule).map_err(|e| bad(4, e))?,
+        rrule: r.get(5)?,
+        start_date: r.get(6)?,
+        time_of_day: r.get(7)?,
+        timezone: r.get(8)?,
+        duration_minutes: r.get(9)?,
+        is_active: r.get(10)?,
+        is_private: r.get(11)?,
+        created_at: r.get(12)?,
+        updated_at: r.get(13)?,
+    })
+}
+
+/// One session by id.
+pub(crate) fn session_record(conn: &Connection, id: &str) -> Result<Option<SessionRecord>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1"
+        ))?
+        .query_row([id], session_from_row)
+        .optional()?)
+}
+
+/// One series by id.
+pub(crate) fn series_record(conn: &Connection, id: &str) -> Result<Option<SeriesRecord>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {SERIES_COLUMNS} FROM series WHERE id = ?1"
+        ))?
+        .query_row([id], series_from_row)
+        .optional()?)
+}
+
+/// A series' occurrences, cancelled ones included, by local date.
+pub(crate) fn occurrences(conn: &Connection, series_id: &str) -> Result<Vec<SessionRecord>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions WHERE series_id = ?1 ORDER BY local_date"
+    ))?;
+    let rows = stmt.query_map([series_id], session_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Writes a session whole (insert, or replace the row with its id), `rev + 1`.
+pub(crate) fn write_session(conn: &Connection, s: &SessionRecord) -> rusqlite::Result<i64> {
+    conn.prepare_cached(&format!(
+        "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+         ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
+           scheduled_at = excluded.scheduled_at, duration_minutes = excluded.duration_minutes,
+           status = excluded.status, is_private = excluded.is_private, max_capacity = excluded.max_capacity,
+           attendee_count = excluded.attendee_count, actual_started_at = excluded.actual_started_at,
+           actual_ended_at = excluded.actual_ended_at, updated_at = excluded.updated_at, rev = rev + 1
+         RETURNING rev"
+    ))?
+    .query_row(
+        rusqlite::params![
+            &s.id,
+            &s.workshop_id,
+            &s.series_id,
+            &s.local_date,
+            &s.title,
+            &s.description,
+            s.scheduled_at,
+            s.duration_minutes,
+            s.status.as_str(),
+            s.is_private,
+            s.max_capacity,
+            s.attendee_count,
+            s.actual_started_at,
+            s.actual_ended_at,
+            s.created_at,
+            s.updated_at,
+        ],
+        |r| r.get(0),
+    )
+}
+
+/// Writes a series whole, `rev + 1`.
+pub(crate) fn write_series(conn: &Connection, s: &SeriesRecord) -> rusqlite::Result<i64> {
+    let rule = serde_json::to_string(&s.rule).map_err(|e| bad(4, e))?;
+    conn.prepare_cached(&format!(
+        "INSERT INTO series ({SERIES_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+         ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
+           rule = excluded.rule, rrule = excluded.rrule, start_date = excluded.start_date,
+           time_of_day = excluded.time_of_day, timezone = excluded.timezone,
+           duration_minutes = excluded.duration_minutes, is_active = excluded.is_active,
+           is_private = excluded.is_private, updated_at = excluded.updated_at, rev = rev + 1
+         RETURNING rev"
+    ))?
+    .query_row(
+        rusqlite::params![
+            &s.id,
+            &s.workshop_id,
+            &s.title,
+            &s.description,
+            rule,
+            &s.rrule,
+            s.start_date,
+            s.time_of_day,
+            &s.timezone,
+            s.duration_minutes,
+            s.is_active,
+            s.is_private,
+            s.created_at,
+            s.updated_at,
+        ],
+        |r| r.get(0),
+    )
+}
+
+/// A series as the Schedule tab shows it: the row, its rule in words, and what is next.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeriesItem {
+    pub series: SeriesRecord,
+    /// "every 2 weeks on Monday at 19:00 (New York time)".
+    pub description: String,
+    /// The next scheduled occurrence's instant, if any.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub next_at: Option<DateTime<Utc>>,
+    /// How many occurrences exist now (cancelled ones included).
+    pub occurrences: u32,
+}
+
+/// A workshop's schedule: its series and its sessions (occurrences and single ones), by time.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkshopSchedule {
+    pub series: Vec<SeriesItem>,
+    pub sessions: Vec<SessionRecord>,
+    /// The local user may schedule here (owner or editor).
+    pub can_schedule: bool,
+}
+
+/// One upcoming session in the Agenda, across workshops.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgendaItem {
+    pub session: SessionRecord,
+    pub workshop_title: String,
+    /// The series' zone (IANA name) and its label ("New York"), for an occurrence.
+    pub series_timezone: Option<String>,
+    pub series_zone_label: Option<String>,
+}
+
+/// What the series form shows as the user types: the rule in words, the RRULE, and the
+/// next occurrences (instants, up to 5), or the first error naming its field.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeriesPreview {
+    pub description: String,
+    pub rrule: String,
+    #[cfg_attr(feature = "ts", ts(type = "Array<string>"))]
+    pub next: Vec<DateTime<Utc>>,
+}
+
+/// How many occurrences a preview lists.
+pub const PREVIEW_COUNT: u16 = 5;
+
+/// The preview of a series form at `now`: no database needed.
+pub fn preview_series(form: &SeriesForm, now: DateTime<Utc>) -> Result<SeriesPreview> {
+    let zone = wp_domain::series::parse_zone(&form.timezone)?;
+    let schedule = Schedule::new(&form.rule, form.start_date, form.time_of_day, zone)?;
+    let next = schedule
+        .between(now, now + chrono::Duration::days(365 * 10), PREVIEW_COUNT)?
+        .into_iter()
+        .map(|o| o.at)
+        .collect();
+    Ok(SeriesPreview {
+        description: schedule.describe(),
+        rrule: schedule.rrule_text(),
+        next,
+    })
+}
+
+impl Store {
+    /// Schedules a single session; returns it. Errors name the field and the limit
+    /// (title 3 to 200 characters, 15 to 480 minutes, at least 15 minutes from now, ...).
+    pub fn create_session(
+        &mut self,
+        workshop_id: &str,
+        form: SessionForm,
+    ) -> Result<SessionRecord> {
+        let id = new_id(IdKind::Session);
+        self.mutate(Mutation::CreateSession {
+            session_id: id.clone(),
+            workshop_id: workshop_id.to_string(),
+            session: form,
+            at: self.now(),
+        })?;
+        self.session(&id)
+    }
+
+    /// Changes a scheduled session (an occurrence then stands apart from its rule).
+    pub fn update_session(
+        &mut self,
+        workshop_id: &str,
+        session_id: &str,
+        form: SessionForm,
+    ) -> Result<SessionRecord> {
+        self.mutate(Mutation::UpdateSession {
+            session_id: session_id.to_string(),
+            workshop_id: workshop_id.to_string(),
+            session: form,
+            at: self.now(),
+        })?;
+        self.session(session_id)
+    }
+
+    /// Cancels one session; the row stays, cancelled.
+    pub fn cancel_session(&mut self, workshop_id: &str, session_id: &str) -> Result<SessionRecord> {
+        self.mutate(Mutation::CancelSession {
+            session_id: session_id.to_string(),
+            workshop_id: workshop_id.to_string(),
+            at: self.now(),
+        })?;
+        self.session(session_id)
+    }
+
+    /// Creates a series and its occurrences for the next 90 days.
+    pub fn create_series(&mut self, workshop_id: &str, form: SeriesForm) -> Result<SeriesRecord> {
+        let id = new_id(IdKind::Series);
+        self.mutate(Mutation::CreateSeries {
+            series_id: id.clone(),
+            workshop_id: workshop_id.to_string(),
+            series: form,
+            at: self.now(),
+        })?;
+        self.series(&id)
+    }
+
+    /// Cancels a series' occurrence and all that follow (`from_session_id`), or the whole
+    /// series from now on (`None`).
+    pub fn cancel_series(
+        &mut self,
+        workshop_id: &str,
+        series_id: &str,
+        from_session_id: Option<&str>,
+    ) -> Result<SeriesRecord> {
+        self.mutate(Mutation::CancelSeries {
+            series_id: series_id.to_string(),
+            workshop_id: workshop_id.to_string(),
+            from_session_id: from_session_id.map(str::to_string),
+            at: self.now(),
+        })?;
+        self.series(series_id)
+    }
+
+    /// Changes a series: the past stays as it was, and the new part is a new series (a new
+    /// calendar UID), returned.
+    pub fn revise_series(
+        &mut self,
+        workshop_id: &str,
+        series_id: &str,
+        form: SeriesForm,
+    ) -> Result<SeriesRecord> {
+        let id = new_id(IdKind::Series);
+        self.mutate(Mutation::ReviseSeries {
+            series_id: series_id.to_string(),
+            new_series_id: id.clone(),
+            workshop_id: workshop_id.to_string(),
+            series: form,
+            at: self.now(),
+        })?;
+        self.series(&id)
+    }
+
+    /// The rolling horizon, offline: for every active series of a workshop the local user
+    /// may schedule in, makes the occurrences that are due (`rollSeries`); returns how many
+    /// sessions were made. The server's job makes the same rows (same ids) online.
+    pub fn roll_series(&mut self) -> Result<usize> {
+        let due: Vec<(String, String)> = {
+            let mut stmt = self.conn.prepare(
+                "SELECT s.id, s.workshop_id FROM series s JOIN workshops w ON w.id = s.workshop_id
+                 WHERE s.is_active = 1 AND w.deleted_at IS NULL",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut made = 0;
+        for (series_id, workshop_id) in due {
+            let workshop = workshops::find(&self.conn, &workshop_id)?;
+            let role =
+                members::role_on(&self.conn, &workshop_id, &workshop.owner_id, &self.user_id)?;
+            if !role.allows(Role::Editor) {
+                continue;
+            }
+            let written = self.mutate(Mutation::RollSeries {
+                series_id,
+                workshop_id,
+                at: self.now(),
+            })?;
+            made += written.len();
+        }
+        Ok(made)
+    }
+
+    /// One session.
+    pub fn session(&self, id: &str) -> Result<SessionRecord> {
+        session_record(&self.conn, id)?.ok_or_else(|| StoreError::NotFound {
+            entity: "session",
+            id: id.to_string(),
+        })
+    }
+
+    /// One series.
+    pub fn series(&self, id: &str) -> Result<SeriesRecord> {
+        series_record(&self.conn, id)?.ok_or_else(|| StoreError::NotFound {
+            entity: "series",
+            id: id.to_string(),
+        })
+    }
+
+    /// A series and its occurrences, for a calendar file.
+    pub fn series_with_sessions(&self, id: &str) -> Result<(SeriesRecord, Vec<SessionRecord>)> {
+        let series = self.series(id)?;
+        let sessions = occurrences(&self.conn, id)?;
+        Ok((series, sessions))
+    }
+
+    /// A workshop's schedule: its series (newest first) and all its sessions by time.
+    pub fn schedule(&self, workshop_id: &str) -> Result<WorkshopSchedule> {
+        let workshop = workshops::find(&self.conn, workshop_id)?;
+        let role = members::role_on(&self.conn, workshop_id, &workshop.owner_id, &self.user_id)?;
+        let now = self.now();
+        let series: Vec<SeriesRecord> = {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {SERIES_COLUMNS} FROM series WHERE workshop_id = ?1 ORDER BY created_at DESC, id"
+            ))?;
+            let rows = stmt.query_map([workshop_id], series_from_row)?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let sessions: Vec<SessionRecord> = {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions WHERE workshop_id = ?1 ORDER BY scheduled_at, id"
+            ))?;
+            let rows = stmt.query_map([workshop_id], session_from_row)?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let series = series
+            .into_iter()
+            .map(|s| {
+                let mine = sessions
+                    .iter()
+                    .filter(|o| o.series_id.as_deref() == Some(s.id.as_str()));
+                let next_at = mine
+                    .clone()
+                    .filter(|o| o.status == SessionStatus::Scheduled && o.scheduled_at >= now)
+                    .map(|o| o.scheduled_at)
+                    .min();
+                let occurrences = mine.count() as u32;
+                let description = schedule_of(&s)
+                    .map(|sch| sch.describe())
+                    .unwrap_or_else(|e| e.to_string());
+                SeriesItem {
+                    series: s,
+                    description,
+                    next_at,
+                    occurrences,
+                }
+            })
+            .collect();
+        Ok(WorkshopSchedule {
+            series,
+            sessions,
+            can_schedule: role.allows(Role::Editor) && workshop.deleted_at.is_none(),
+        })
+    }
+
+    /// Upcoming sessions across workshops (not in the trash, not cancelled, not ended), by
+    /// time, at most `limit`.
+    pub fn agenda(&self, limit: u32) -> Result<Vec<AgendaItem>> {
+        let now = self.now();
+        let cols = SESSION_COLUMNS
+            .split(", ")
+            .map(|c| format!("s.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {cols}, w.title, r.timezone FROM sessions s
+             JOIN workshops w ON w.id = s.workshop_id
+             LEFT JOIN series r ON r.id = s.series_id
+             WHERE w.deleted_at IS NULL AND s.status IN ('scheduled', 'lobby', 'live')
+               AND datetime(s.scheduled_at, '+' || s.duration_minutes || ' minutes') >= datetime(?1)
+             ORDER BY s.scheduled_at, s.id LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map((now, limit), |r| {
+            let zone: Option<String> = r.get(17)?;
+            Ok(AgendaItem {
+                session: session_from_row(r)?,
+                workshop_title: r.get(16)?,
+                series_zone_label: zone.as_deref().and_then(|z| z.parse().ok()).map(zone_label),
+                series_timezone: zone,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
