@@ -34,6 +34,15 @@ const COMMANDS: &[&str] = &[
     "list_rejections",
     "dismiss_rejection",
     "decide_held_deletes",
+    "get_schedule",
+    "agenda",
+    "preview_series",
+    "time_zones",
+    "create_session",
+    "cancel_session",
+    "create_series",
+    "cancel_series",
+    "revise_series",
 ];
 
 fn main() {

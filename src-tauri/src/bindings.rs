@@ -27,6 +27,11 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     crate::sync::ConflictItem::export_all(&config)?;
     wp_store::Rejection::export_all(&config)?;
     wp_domain::mutation::Resolution::export_all(&config)?;
+    wp_store::WorkshopSchedule::export_all(&config)?;
+    wp_store::AgendaItem::export_all(&config)?;
+    wp_store::SeriesPreview::export_all(&config)?;
+    wp_domain::mutation::SeriesForm::export_all(&config)?;
+    wp_domain::mutation::SessionForm::export_all(&config)?;
     Ok(())
 }
 

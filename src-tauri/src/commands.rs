@@ -52,6 +52,15 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         crate::sync::list_rejections,
         crate::sync::dismiss_rejection,
         crate::sync::decide_held_deletes,
+        crate::schedule::get_schedule,
+        crate::schedule::agenda,
+        crate::schedule::preview_series,
+        crate::schedule::time_zones,
+        crate::schedule::create_session,
+        crate::schedule::cancel_session,
+        crate::schedule::create_series,
+        crate::schedule::cancel_series,
+        crate::schedule::revise_series,
     ]
 }
 

@@ -12,6 +12,7 @@ pub mod bindings;
 pub mod commands;
 pub mod error;
 pub mod files;
+pub mod schedule;
 pub mod state;
 pub mod sync;
 

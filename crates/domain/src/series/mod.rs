@@ -69,6 +69,11 @@ pub fn zone_label(zone: Tz) -> String {
         .replace('_', " ")
 }
 
+/// Every IANA zone name this build knows (chrono-tz's tzdata), for a zone picker.
+pub fn zone_names() -> Vec<&'static str> {
+    chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect()
+}
+
 /// Parses an IANA zone name; errors name the field `timezone`.
 pub fn parse_zone(name: &str) -> Result<Tz, DomainError> {
     name.trim().parse::<Tz>().map_err(|_| {
