@@ -12,6 +12,7 @@ pub mod auth;
 pub mod body;
 pub mod db;
 pub mod error;
+pub mod rolling;
 pub mod routes;
 pub mod sync;
 

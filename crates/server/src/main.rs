@@ -146,10 +146,19 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
             tracing::info!(%addr, "serving");
+            // The rolling horizon runs inside this process (WP_ROLL_INTERVAL_SECS, default
+            // an hour).
+            let interval = std::env::var("WP_ROLL_INTERVAL_SECS")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .map(std::time::Duration::from_secs)
+                .unwrap_or(wp_server::rolling::DEFAULT_INTERVAL);
+            let job = wp_server::rolling::spawn(pool.clone(), interval);
             axum::serve(listener, router(AppState { pool: pool.clone() }))
                 .with_graceful_shutdown(shutdown_signal())
                 .await
                 .map_err(|e| format!("server error: {e}"))?;
+            job.abort();
             pool.close().await;
             tracing::info!("stopped after finishing requests in flight");
             Ok(())

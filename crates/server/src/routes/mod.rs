@@ -7,6 +7,7 @@ mod members;
 mod model;
 mod mutate;
 mod notes;
+mod series;
 mod steps;
 mod workshops;
 
@@ -60,6 +61,15 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/workshops/{id}/build-packs/{kind}/{format}",
             put(build_packs::put),
+        )
+        .route("/api/series", get(series::list).post(series::create))
+        .route(
+            "/api/workshops/{id}/sessions",
+            get(series::list_sessions).post(series::create_session),
+        )
+        .route(
+            "/api/workshops/{id}/sessions/{session_id}/cancel",
+            post(series::cancel_session),
         )
         .route("/api/me", get(me::me))
         .route("/api/sync/push", post(crate::sync::push::push))

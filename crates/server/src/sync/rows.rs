@@ -472,6 +472,16 @@ pub async fn apply_mutation(
     mutation: &Mutation,
     user_id: &str,
 ) -> Result<Result<Vec<(Change, i64)>, DomainError>, ApiError> {
+    apply_mutation_at(conn, mutation, user_id, Utc::now()).await
+}
+
+/// [`apply_mutation`] on a given clock: the rolling job's injected "now".
+pub async fn apply_mutation_at(
+    conn: &mut PgConnection,
+    mutation: &Mutation,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Result<Vec<(Change, i64)>, DomainError>, ApiError> {
     if let Mutation::AddMember {
         user_id: member, ..
     } = mutation
@@ -486,7 +496,7 @@ pub async fn apply_mutation(
     }
     let (rows, role) = load(conn, mutation, user_id).await?;
     let ctx = Context {
-        now: Utc::now(),
+        now,
         actor: user_id.to_string(),
         role,
     };
