@@ -458,15 +458,17 @@ pub(crate) fn write(conn: &Connection, change: &Change) -> Result<i64> {
 
 /// Loads what `mutation` reads, applies it and writes the changed rows, without queuing it;
 /// returns what was written, the mutation's `baseRev`, and the mutation with its base value
-/// (what it was made from) filled in. Call inside a transaction.
+/// (what it was made from) filled in. `clock` is the store's fixed "now", if set
+/// ([`Store::set_clock`]). Call inside a transaction.
 pub(crate) fn apply_local(
     conn: &Connection,
     mutation: &Mutation,
     user_id: &str,
+    clock: Option<DateTime<Utc>>,
 ) -> Result<(Vec<Written>, Option<i64>, Mutation)> {
     let (rows, role, base_rev) = load(conn, mutation, user_id)?;
     let ctx = Context {
-        now: now(),
+        now: clock.unwrap_or_else(now),
         actor: user_id.to_string(),
         role,
     };
@@ -518,8 +520,9 @@ impl Store {
     /// queues nothing. On error nothing is written.
     pub fn mutate(&mut self, mutation: Mutation) -> Result<Vec<Written>> {
         let user_id = self.user_id.clone();
+        let clock = self.clock;
         write_transaction(&mut self.conn, |tx| {
-            let (written, base_rev, mutation) = apply_local(tx, &mutation, &user_id)?;
+            let (written, base_rev, mutation) = apply_local(tx, &mutation, &user_id, clock)?;
             if !written.is_empty() {
                 outbox::append(tx, &mutation, base_rev)?;
             }

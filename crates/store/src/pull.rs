@@ -28,6 +28,7 @@ impl Store {
         allow_mass_delete: bool,
     ) -> Result<PageApplied> {
         let user_id = self.user_id.clone();
+        let clock = self.clock;
         let mut applied = PageApplied::default();
         write_transaction(&mut self.conn, |tx| {
             tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
@@ -137,7 +138,7 @@ impl Store {
                 for entry in queued {
                     // A mutation the new server state refuses is left for the server to
                     // judge; its rejection comes back with the push.
-                    if apply_local(tx, &entry.mutation, &user_id).is_ok() {
+                    if apply_local(tx, &entry.mutation, &user_id, clock).is_ok() {
                         applied.rebased += 1;
                     }
                 }

@@ -2,78 +2,14 @@
 //! second user sharing a workshop, synced through the real client code.
 //! `scripts/test.sh` starts PostgreSQL and sets `WP_TEST_DATABASE_URL`.
 
-use std::time::Duration;
-
-use tempfile::TempDir;
 use wp_domain::{Role, StepStatus, WorkshopStatus, STEPS};
-use wp_server::{router, AppState};
 use wp_store::Store;
-use wp_sync::{sign_in, sync_round, Api, KeepToken, RetryPolicy, RoundOptions, RoundReport};
+use wp_sync::{sign_in, sync_round, KeepToken, RoundOptions};
 
 mod common;
-use common::{backup, new_database, restore};
+use common::{backup, quick_api, restore, server, Desktop};
 
 const PAWPAL: &str = include_str!("../../../tests/fixtures/pawpal.workshop.json");
-
-struct Server {
-    base: String,
-    pool: sqlx::PgPool,
-}
-
-async fn server() -> Server {
-    let pool = new_database(10).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = router(AppState { pool: pool.clone() });
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    Server { base, pool }
-}
-
-/// A desktop database signed in to the server with `token` (kept in memory, not the keyring).
-struct Desktop {
-    _dir: TempDir,
-    store: Store,
-    api: Api,
-}
-
-impl Desktop {
-    async fn new(server: &Server, token: &str) -> Desktop {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path().join("desktop.db")).unwrap();
-        sign_in(&mut store, &server.base, token, KeepToken::Nowhere)
-            .await
-            .unwrap();
-        Desktop {
-            _dir: dir,
-            store,
-            api: quick_api(&server.base, token),
-        }
-    }
-
-    async fn sync(&mut self) -> RoundReport {
-        sync_round(
-            &mut self.store,
-            &self.api,
-            RoundOptions::default(),
-            &mut |_| {},
-        )
-        .await
-        .unwrap()
-    }
-}
-
-fn quick_api(base: &str, token: &str) -> Api {
-    Api::new(
-        base,
-        token.to_string(),
-        RetryPolicy {
-            retries: 1,
-            min_delay: Duration::from_millis(10),
-            max_delay: Duration::from_millis(50),
-        },
-    )
-    .unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_desktops_of_one_user_converge() {

@@ -3,6 +3,74 @@
 
 #![allow(dead_code)]
 
+use std::time::Duration;
+
+use tempfile::TempDir;
+use wp_server::{router, AppState};
+use wp_store::Store;
+use wp_sync::{sign_in, sync_round, Api, KeepToken, RetryPolicy, RoundOptions, RoundReport};
+
+/// A real server on loopback over a fresh database.
+pub struct Server {
+    pub base: String,
+    pub pool: sqlx::PgPool,
+}
+
+pub async fn server() -> Server {
+    let pool = new_database(10).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = router(AppState { pool: pool.clone() });
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Server { base, pool }
+}
+
+/// A desktop database signed in to the server with `token` (kept in memory, not the keyring).
+pub struct Desktop {
+    pub _dir: TempDir,
+    pub store: Store,
+    pub api: Api,
+}
+
+impl Desktop {
+    pub async fn new(server: &Server, token: &str) -> Desktop {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path().join("desktop.db")).unwrap();
+        sign_in(&mut store, &server.base, token, KeepToken::Nowhere)
+            .await
+            .unwrap();
+        Desktop {
+            _dir: dir,
+            store,
+            api: quick_api(&server.base, token),
+        }
+    }
+
+    pub async fn sync(&mut self) -> RoundReport {
+        sync_round(
+            &mut self.store,
+            &self.api,
+            RoundOptions::default(),
+            &mut |_| {},
+        )
+        .await
+        .unwrap()
+    }
+}
+
+pub fn quick_api(base: &str, token: &str) -> Api {
+    Api::new(
+        base,
+        token.to_string(),
+        RetryPolicy {
+            retries: 1,
+            min_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(50),
+        },
+    )
+    .unwrap()
+}
+
 /// A new, migrated database on the test PostgreSQL, with a pool of `connections`.
 pub async fn new_database(connections: u32) -> sqlx::PgPool {
     // A random name: a seeded sequence would repeat the names of an earlier run on the same
@@ -34,6 +102,8 @@ pub const SYNCED: &[&str] = &[
     "workshop_members",
     "workshop_steps",
     "notes",
+    "series",
+    "sessions",
     "conflicts",
     "sync_log",
     "sync_clients",
