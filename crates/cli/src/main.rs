@@ -7,6 +7,7 @@
 //! needed (or no keyring), 9 the server is unreachable or refused; 2 is a usage error.
 
 mod print;
+mod schedule;
 mod sync;
 
 use std::io::Read;
@@ -22,7 +23,7 @@ use wp_store::{
 #[command(
     name = "workshoppilot",
     version,
-    about = "WorkshopPilot on the command line: workshops, steps, notes and build packs, offline."
+    about = "WorkshopPilot on the command line: workshops, steps, notes, build packs, sessions and series, offline."
 )]
 struct Cli {
     /// Database file [default: the app's data directory, or $WORKSHOPPILOT_DATA_DIR/workshoppilot.db].
@@ -74,6 +75,12 @@ enum Command {
     /// Build packs: generate and export.
     #[command(subcommand, name = "build-pack")]
     BuildPack(BuildPackCommand),
+    /// Live sessions: schedule, list (the Agenda without a workshop), cancel.
+    #[command(subcommand)]
+    Session(schedule::SessionCommand),
+    /// Recurring series: create, list, cancel from a session on.
+    #[command(subcommand)]
+    Series(schedule::SeriesCommand),
     /// Sign in to a sync server: the token is read from $WORKSHOPPILOT_TOKEN, a prompt or stdin,
     /// checked with the server, and kept in the OS keyring.
     Login {
@@ -176,7 +183,7 @@ enum BuildPackCommand {
 }
 
 /// A command's failure: the store's error, sync's, or one of the CLI's own with its code.
-enum Failure {
+pub(crate) enum Failure {
     Store(StoreError),
     Sync(wp_sync::SyncError),
     Input(String),
@@ -258,7 +265,7 @@ fn read_input(path: &PathBuf) -> Result<String, Failure> {
 }
 
 /// Finds a workshop by id, or by title (case-insensitive) when the title is unambiguous.
-fn resolve(store: &Store, reference: &str) -> Result<String, Failure> {
+pub(crate) fn resolve(store: &Store, reference: &str) -> Result<String, Failure> {
     if reference.starts_with("ws_") {
         return Ok(reference.to_string());
     }
@@ -356,6 +363,8 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             };
             print::exported(&store.export_build_pack(&id, &request)?, json)
         }
+        Command::Session(command) => schedule::session(&mut store, command, json)?,
+        Command::Series(command) => schedule::series(&mut store, command, json)?,
         Command::Login { server, no_keyring } => {
             sync::login(&mut store, &server, no_keyring, json)?
         }

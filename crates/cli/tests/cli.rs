@@ -266,3 +266,98 @@ fn the_database_defaults_to_the_data_directory_from_the_environment() {
     );
     assert!(dir.path().join("workshoppilot.db").exists());
 }
+
+#[test]
+fn sessions_and_series_are_scheduled_listed_and_cancelled() {
+    let cli = Cli::new();
+    cli.ok(&["import", PAWPAL]);
+    let start = (chrono::Utc::now() + chrono::Duration::days(7))
+        .date_naive()
+        .to_string();
+    let base = [
+        "series",
+        "create",
+        "PawPal",
+        "--title",
+        "Design sprint",
+        "--every",
+        "biweekly",
+        "--days",
+        "tue,sun",
+        "--start",
+        &start,
+        "--time",
+        "19:00",
+        "--zone",
+        "America/New_York",
+        "--private",
+    ];
+    // The original's limit, named, exit code 3, nothing made.
+    let mut too_many = base.to_vec();
+    too_many.extend(["--count", "53"]);
+    let out = cli.run(&too_many);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("count: Maximum 52 instances allowed"));
+
+    let mut ten = base.to_vec();
+    ten.extend(["--count", "10", "--json"]);
+    let made: Value = serde_json::from_str(&cli.ok(&ten)).unwrap();
+    let sessions = made["sessions"].as_array().unwrap();
+    assert_eq!(
+        sessions.len(),
+        10,
+        "ten fortnightly Tuesdays and Sundays within 90 days"
+    );
+    assert!(sessions.iter().all(|s| s["isPrivate"] == true));
+    let series_id = made["series"]["id"].as_str().unwrap();
+    assert!(made["series"]["rrule"]
+        .as_str()
+        .unwrap()
+        .starts_with("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,SU;COUNT=10"));
+
+    // Cancel the third and all that follow: UNTIL replaces COUNT.
+    let third = sessions[2]["id"].as_str().unwrap();
+    let cut: Value = serde_json::from_str(&cli.ok(&[
+        "series", "cancel", "PawPal", series_id, "--from", third, "--json",
+    ]))
+    .unwrap();
+    assert!(cut["rrule"].as_str().unwrap().contains(";UNTIL="), "{cut}");
+    let agenda: Value = serde_json::from_str(&cli.ok(&["session", "list", "--json"])).unwrap();
+    assert_eq!(agenda.as_array().unwrap().len(), 2);
+    assert_eq!(agenda[0]["seriesZoneLabel"], "New York");
+
+    // A single session in London time, then cancelled.
+    let at = format!(
+        "{}T10:00",
+        (chrono::Utc::now() + chrono::Duration::days(3)).date_naive()
+    );
+    let single: Value = serde_json::from_str(&cli.ok(&[
+        "session",
+        "create",
+        "PawPal",
+        "--at",
+        &at,
+        "--zone",
+        "Europe/London",
+        "--duration",
+        "30",
+        "--json",
+    ]))
+    .unwrap();
+    assert!(single["title"].as_str().unwrap().starts_with("PawPal · "));
+    let id = single["id"].as_str().unwrap();
+    let cancelled: Value =
+        serde_json::from_str(&cli.ok(&["session", "cancel", "PawPal", id, "--json"])).unwrap();
+    assert_eq!(cancelled["status"], "cancelled");
+    let out = cli.run(&[
+        "session",
+        "create",
+        "PawPal",
+        "--at",
+        &at,
+        "--duration",
+        "5",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("durationMinutes"));
+}
