@@ -85,18 +85,27 @@ ensure_tauri_driver() {
 }
 
 # A Secret Service for the keyring tests: gnome-keyring, and dbus-run-session for a private bus.
-# The independent side of the series property test (crates/domain/tests/series_vs_dateutil.rs):
-# a Python venv in target/pyref with python-dateutil and the PyPI tzdata of chrono-tz's IANA
-# version (2025b is 2025.2; the test fails if they differ). Exports WP_PYREF.
+# The independent side of the series property test (crates/domain/tests/series_vs_dateutil.rs)
+# and of the calendar files test (crates/calendar/tests/ics_vs_python.rs): a Python venv in
+# target/pyref with python-dateutil, the PyPI tzdata of chrono-tz's IANA version (2025b is
+# 2025.2; the tests fail if they differ), and the iCalendar reader icalendar with
+# recurring-ical-events (icalendar 6.3.2: the 7.x releases require tzdata 2025.3 or later).
+# The check below names every package and version, so a venv missing one is made again.
+# Exports WP_PYREF.
 PYREF_TZDATA=2025.2
+PYREF_PACKAGES=(python-dateutil==2.9.0.post0 "tzdata==$PYREF_TZDATA" icalendar==6.3.2
+    recurring-ical-events==3.8.2 x-wr-timezone==2.0.1 click==8.5.1)
 ensure_pyref() {
     local py=target/pyref/bin/python
-    if ! "$py" -c "import dateutil, tzdata, sys; sys.exit(tzdata.__version__ != '$PYREF_TZDATA')" 2>/dev/null; then
-        step "a Python with python-dateutil and tzdata $PYREF_TZDATA (target/pyref)"
+    if ! "$py" -c "import sys
+from importlib.metadata import version
+sys.exit(any(version(n) != v for n, v in (p.split('==') for p in sys.argv[1:])))" \
+        "${PYREF_PACKAGES[@]}" 2>/dev/null; then
+        step "a Python with python-dateutil, tzdata $PYREF_TZDATA, icalendar and recurring-ical-events (target/pyref)"
         ensure_apt python3 python3-venv
         rm -rf target/pyref
         /usr/bin/python3 -m venv target/pyref
-        "$py" -m pip install -q python-dateutil==2.9.0.post0 "tzdata==$PYREF_TZDATA"
+        "$py" -m pip install -q "${PYREF_PACKAGES[@]}"
     fi
     export WP_PYREF="$PWD/$py"
 }
