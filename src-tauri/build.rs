@@ -43,6 +43,7 @@ const COMMANDS: &[&str] = &[
     "create_series",
     "cancel_series",
     "revise_series",
+    "export_calendar",
 ];
 
 fn main() {

@@ -61,6 +61,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         crate::schedule::create_series,
         crate::schedule::cancel_series,
         crate::schedule::revise_series,
+        crate::schedule::export_calendar,
     ]
 }
 
@@ -301,7 +302,12 @@ pub async fn export_build_pack(
     })?;
     let Some(out) = state
         .files
-        .save_as(&app, &file_name, format.extension())
+        .save_as(
+            &app,
+            "Export the build pack",
+            &file_name,
+            format.extension(),
+        )
         .await
     else {
         return Ok(None);

@@ -52,10 +52,12 @@ impl FilePicker {
         }
     }
 
-    /// Asks where to save an export, suggesting `file_name`; `None` when the person cancels.
+    /// Asks where to save an export (the dialog titled `title`), suggesting `file_name`;
+    /// `None` when the person cancels.
     pub async fn save_as<R: Runtime>(
         &self,
         app: &AppHandle<R>,
+        title: &str,
         file_name: &str,
         extension: &str,
     ) -> Option<PathBuf> {
@@ -65,7 +67,7 @@ impl FilePicker {
                 let (tx, rx) = tokio::sync::oneshot::channel();
                 app.dialog()
                     .file()
-                    .set_title("Export the build pack")
+                    .set_title(title)
                     .set_file_name(file_name)
                     .add_filter(extension.to_uppercase(), &[extension])
                     .save_file(move |path| {

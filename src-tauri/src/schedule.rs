@@ -2,9 +2,9 @@
 //! preview, and the changes (each one store call, synced as a scheduling mutation). Listing
 //! a schedule or the Agenda first makes the occurrences the rolling horizon asks for, offline.
 
-use tauri::State;
+use tauri::{AppHandle, State};
 use wp_domain::mutation::{SeriesForm, SessionForm};
-use wp_store::{AgendaItem, SeriesPreview, WorkshopSchedule};
+use wp_store::{AgendaItem, CalendarTarget, Exported, SeriesPreview, WorkshopSchedule};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -108,4 +108,41 @@ pub async fn revise_series(
         s.revise_series(&id, &series_id, form)?;
         s.schedule(&id)
     })
+}
+
+/// Asks where to save (native dialog), then writes the calendar file (`.ics`) of a series
+/// (`series_id`) or a single session (`session_id`) atomically. `None` when the person
+/// cancels.
+#[tauri::command]
+pub async fn export_calendar(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: String,
+    series_id: Option<String>,
+    session_id: Option<String>,
+) -> Result<Option<Exported>> {
+    let target = match (series_id, session_id) {
+        (Some(series), _) => CalendarTarget::Series(series),
+        (None, Some(session)) => CalendarTarget::Session(session),
+        (None, None) => {
+            return Err(
+                wp_store::StoreError::Domain(wp_domain::DomainError::argument(
+                    "seriesId",
+                    "name a series or a session to export",
+                ))
+                .into(),
+            )
+        }
+    };
+    let (file_name, _) = state.with_store(|s| s.calendar(&id, &target))?;
+    let Some(out) = state
+        .files
+        .save_as(&app, "Export to a calendar", &file_name, "ics")
+        .await
+    else {
+        return Ok(None);
+    };
+    state
+        .with_store(|s| s.export_calendar(&id, &target, &out))
+        .map(Some)
 }

@@ -78,7 +78,7 @@ enum Command {
     /// Live sessions: schedule, list (the Agenda without a workshop), cancel.
     #[command(subcommand)]
     Session(schedule::SessionCommand),
-    /// Recurring series: create, list, cancel from a session on.
+    /// Recurring series: create, list, cancel from a session on, export .ics.
     #[command(subcommand)]
     Series(schedule::SeriesCommand),
     /// Sign in to a sync server: the token is read from $WORKSHOPPILOT_TOKEN, a prompt or stdin,

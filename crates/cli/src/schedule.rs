@@ -1,13 +1,15 @@
 //! `session` and `series`: schedule a workshop's live sessions and recurring series offline
 //! (each change a scheduling mutation that syncs), list them, cancel them, export `.ics`.
 
+use std::path::PathBuf;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc, Weekday};
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 use wp_domain::mutation::{SeriesForm, SessionForm};
 use wp_domain::series::{parse_zone, resolve, End, Frequency, MonthlyDay, RuleForm};
 use wp_domain::{SeriesRecord, SessionRecord};
-use wp_store::Store;
+use wp_store::{CalendarTarget, Store};
 
 use crate::{resolve as workshop_id, Failure};
 
@@ -112,6 +114,14 @@ pub enum SeriesCommand {
         series: String,
         #[arg(long)]
         from: Option<String>,
+    },
+    /// Write a series' calendar file (.ics, RFC 5545) for other calendar apps, atomically.
+    Ics {
+        workshop: String,
+        series: String,
+        /// A file, or an existing directory to write `{title}.ics` into.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -305,6 +315,15 @@ pub fn series(store: &mut Store, command: SeriesCommand, json: bool) -> Result<(
                 .map(|s| s.describe())
                 .unwrap_or_default();
             series_line(&cut, &description);
+        }
+        SeriesCommand::Ics {
+            workshop,
+            series,
+            out,
+        } => {
+            let id = workshop_id(store, &workshop)?;
+            let exported = store.export_calendar(&id, &CalendarTarget::Series(series), &out)?;
+            crate::print::exported(&exported, json);
         }
     }
     Ok(())

@@ -326,6 +326,26 @@ fn sessions_and_series_are_scheduled_listed_and_cancelled() {
     assert_eq!(agenda.as_array().unwrap().len(), 2);
     assert_eq!(agenda[0]["seriesZoneLabel"], "New York");
 
+    // Its calendar file: a VTIMEZONE, the cut rule, an EXDATE-free two-session series.
+    cli.ok(&[
+        "series",
+        "ics",
+        "PawPal",
+        series_id,
+        "--out",
+        cli.dir.path().to_str().unwrap(),
+    ]);
+    let ics = std::fs::read_to_string(cli.dir.path().join("Design-sprint.ics")).unwrap();
+    assert!(
+        ics.contains("BEGIN:VTIMEZONE\r\nTZID:America/New_York\r\n"),
+        "{ics}"
+    );
+    assert!(ics.contains("DTSTART;TZID=America/New_York:"), "{ics}");
+    assert!(
+        ics.contains("RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,SU;UNTIL="),
+        "{ics}"
+    );
+
     // A single session in London time, then cancelled.
     let at = format!(
         "{}T10:00",

@@ -42,6 +42,9 @@ pub enum StoreError {
     /// Building or exporting a build pack failed.
     #[error(transparent)]
     BuildPack(#[from] wp_build_pack::BuildPackError),
+    /// A calendar file could not be made from the stored series (its rule or zone).
+    #[error(transparent)]
+    Calendar(#[from] wp_calendar::CalendarError),
     /// SQLite failed (disk full, locked past the busy timeout, corrupt file...).
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -84,6 +87,7 @@ impl StoreError {
             | StoreError::Pragma(_)
             | StoreError::Io { .. }
             | StoreError::BuildPack(_)
+            | StoreError::Calendar(_)
             | StoreError::Sqlite(_)
             | StoreError::Json(_) => ErrorCode::Storage,
         }

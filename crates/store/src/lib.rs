@@ -43,7 +43,8 @@ pub use model::{
 };
 pub use mutate::Written;
 pub use sessions::{
-    preview_series, AgendaItem, SeriesItem, SeriesPreview, WorkshopSchedule, PREVIEW_COUNT,
+    preview_series, AgendaItem, CalendarTarget, SeriesItem, SeriesPreview, WorkshopSchedule,
+    PREVIEW_COUNT,
 };
 pub use sync::{PageApplied, Rejection, SyncState};
 pub use wp_build_pack::{BuildPack, BuildPackError, Kind as BuildPackKind};

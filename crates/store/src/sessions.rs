@@ -213,6 +213,13 @@ pub struct SeriesPreview {
     pub next: Vec<DateTime<Utc>>,
 }
 
+/// What a calendar file holds: one series (with its occurrences' exceptions) or one session.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CalendarTarget {
+    Series(String),
+    Session(String),
+}
+
 /// How many occurrences a preview lists.
 pub const PREVIEW_COUNT: u16 = 5;
 
@@ -367,6 +374,59 @@ impl Store {
         series_record(&self.conn, id)?.ok_or_else(|| StoreError::NotFound {
             entity: "series",
             id: id.to_string(),
+        })
+    }
+
+    /// The calendar file (`.ics`, RFC 5545) of a series or a session of `workshop_id`, and
+    /// the file name to suggest ("Design-sprint.ics").
+    pub fn calendar(&self, workshop_id: &str, target: &CalendarTarget) -> Result<(String, String)> {
+        let now = self.now();
+        let (title, text) = match target {
+            CalendarTarget::Series(id) => {
+                let (series, sessions) = self.series_with_sessions(id)?;
+                if series.workshop_id != workshop_id {
+                    return Err(StoreError::NotFound {
+                        entity: "series",
+                        id: id.clone(),
+                    });
+                }
+                let text = wp_calendar::series_calendar(&series, &sessions, now)?;
+                (series.title, text)
+            }
+            CalendarTarget::Session(id) => {
+                let session = self.session(id)?;
+                if session.workshop_id != workshop_id {
+                    return Err(StoreError::NotFound {
+                        entity: "session",
+                        id: id.clone(),
+                    });
+                }
+                let text = wp_calendar::session_calendar(&session, now)?;
+                (session.title, text)
+            }
+        };
+        Ok((wp_calendar::file_name(&title), text))
+    }
+
+    /// Writes the calendar file of a series or session to `out` (a file, or a directory to
+    /// write the suggested name into), atomically: a crash leaves the old file or the new.
+    pub fn export_calendar(
+        &self,
+        workshop_id: &str,
+        target: &CalendarTarget,
+        out: &std::path::Path,
+    ) -> Result<crate::Exported> {
+        let (name, text) = self.calendar(workshop_id, target)?;
+        let path = if out.is_dir() {
+            out.join(&name)
+        } else {
+            out.to_path_buf()
+        };
+        wp_build_pack::write_atomically(&path, text.as_bytes())?;
+        Ok(crate::Exported {
+            title: name.trim_end_matches(".ics").to_string(),
+            path,
+            bytes: text.len(),
         })
     }
 
