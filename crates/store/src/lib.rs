@@ -42,6 +42,7 @@ pub use model::{
     WorkshopSummary,
 };
 pub use mutate::Written;
+pub use pull::PULL_CHUNK;
 pub use sessions::{
     preview_series, AgendaItem, CalendarTarget, SeriesItem, SeriesPreview, WorkshopSchedule,
     PREVIEW_COUNT,
@@ -55,6 +56,33 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// How long a writer waits for another connection's lock before failing: 5 s.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How often a waiting writer tries the lock again: every 0.2 ms. SQLite's own busy
+/// timeout sleeps 1, 2, 5, 10 ... 100 ms between tries, so a save that finds the lock taken
+/// for a millisecond could wait 100 ms; polling takes the lock as soon as it is free.
+pub const BUSY_POLL: Duration = Duration::from_micros(200);
+
+thread_local! {
+    static WAITING_SINCE: std::cell::Cell<Option<std::time::Instant>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// The busy handler of every connection: try again every [`BUSY_POLL`] until
+/// [`BUSY_TIMEOUT`] has passed since the first try of this wait.
+fn wait_for_lock(attempt: i32) -> bool {
+    let now = std::time::Instant::now();
+    let since = WAITING_SINCE.with(|w| {
+        if attempt == 0 || w.get().is_none() {
+            w.set(Some(now));
+        }
+        w.get().unwrap_or(now)
+    });
+    if now.duration_since(since) >= BUSY_TIMEOUT {
+        return false;
+    }
+    std::thread::sleep(BUSY_POLL);
+    true
+}
+
 /// An open local database. Not `Sync`: share it behind a mutex.
 pub struct Store {
     conn: Connection,
@@ -62,6 +90,8 @@ pub struct Store {
     user_id: String,
     /// A fixed "now" for scheduling (tests, simulations); `None` is the system clock.
     clock: Option<DateTime<Utc>>,
+    /// The app's background sync connection ([`Store::set_background`]).
+    background: bool,
 }
 
 impl Store {
@@ -79,7 +109,7 @@ impl Store {
             })?;
         }
         let mut conn = Connection::open(&path)?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.busy_handler(Some(wait_for_lock))?;
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::Pragma(format!(
@@ -94,6 +124,7 @@ impl Store {
             path,
             user_id,
             clock: None,
+            background: false,
         })
     }
 
@@ -108,8 +139,9 @@ impl Store {
     }
 
     /// The connection's durability settings, as SQLite reports them:
-    /// (`journal_mode`, `synchronous` (2 = FULL), `foreign_keys` (1 = on), `busy_timeout` in ms).
-    pub fn pragmas(&self) -> Result<(String, i64, i64, i64)> {
+    /// (`journal_mode`, `synchronous` (2 = FULL), `foreign_keys` (1 = on)). A writer waits
+    /// for another's lock by polling ([`BUSY_POLL`], up to [`BUSY_TIMEOUT`]).
+    pub fn pragmas(&self) -> Result<(String, i64, i64)> {
         let get = |name: &str| {
             self.conn.query_row(&format!("PRAGMA {name}"), [], |r| {
                 r.get::<_, rusqlite::types::Value>(0)
@@ -126,12 +158,7 @@ impl Store {
             rusqlite::types::Value::Text(t) => t,
             other => format!("{other:?}"),
         };
-        Ok((
-            mode,
-            int(get("synchronous")?),
-            int(get("foreign_keys")?),
-            int(get("busy_timeout")?),
-        ))
+        Ok((mode, int(get("synchronous")?), int(get("foreign_keys")?)))
     }
 
     /// Runs `PRAGMA integrity_check`; `Ok("ok")` for a sound database.

@@ -2,6 +2,9 @@
 //! [`wp_domain::mutation::apply`], write the rows it returns (each `rev + 1`) and queue the
 //! mutation in the outbox, all in one IMMEDIATE transaction.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior};
 use serde_json::Value;
@@ -500,14 +503,35 @@ fn store_error(e: DomainError) -> StoreError {
     }
 }
 
+/// How many writers of this process are waiting to begin a transaction right now; a
+/// background store writing a pulled page in chunks lets them go first.
+static WAITING_WRITERS: AtomicUsize = AtomicUsize::new(0);
+
+/// The longest a background store waits for other writers between two chunks: 50 ms, so a
+/// steady stream of commands cannot stall sync.
+const MAX_YIELD: Duration = Duration::from_millis(50);
+
+/// Between two chunks of a pulled page: waits while another writer of this process is
+/// waiting for the write lock (at most [`MAX_YIELD`]), so it takes the lock first.
+pub(crate) fn yield_to_foreground() {
+    let start = Instant::now();
+    while WAITING_WRITERS.load(Ordering::Acquire) > 0 && start.elapsed() < MAX_YIELD {
+        std::thread::sleep(Duration::from_micros(100));
+    }
+}
+
 /// Runs `f` in an IMMEDIATE transaction: it takes the write lock at once, waiting up to the
 /// busy timeout for another writer (a DEFERRED one would fail with "database is locked"
-/// when it upgrades from reading to writing).
+/// when it upgrades from reading to writing). While it waits, a background store writing a
+/// pulled page pauses between chunks ([`yield_to_foreground`]).
 pub(crate) fn write_transaction<T>(
     conn: &mut Connection,
     f: impl FnOnce(&Connection) -> Result<T>,
 ) -> Result<T> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    WAITING_WRITERS.fetch_add(1, Ordering::AcqRel);
+    let began = conn.transaction_with_behavior(TransactionBehavior::Immediate);
+    WAITING_WRITERS.fetch_sub(1, Ordering::AcqRel);
+    let tx = began?;
     let value = f(&tx)?;
     tx.commit()?;
     Ok(value)
@@ -534,6 +558,13 @@ impl Store {
     /// clock, or the one set with [`Store::set_clock`].
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.unwrap_or_else(now)
+    }
+
+    /// Marks this store as the app's background sync connection: pulled pages are written
+    /// in chunks of [`crate::PULL_CHUNK`] changes, each its own transaction, letting the
+    /// app's commands take the lock between chunks (docs/sync.md, "In the app").
+    pub fn set_background(&mut self) {
+        self.background = true;
     }
 
     /// Fixes "now" for the scheduling operations (the rolling horizon, "at least 15 minutes

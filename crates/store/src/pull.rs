@@ -1,5 +1,7 @@
-//! Pulled pages applied to the database (docs/sync.md, "Pull"): each page in one
-//! transaction together with its cursor, so a crash mid-sync resumes from the last page.
+//! Pulled pages applied to the database (docs/sync.md, "Pull"): a page's rows, then its
+//! cursor with its last rows, so a crash mid-sync resumes from the last page. In the app's
+//! background sync ([`Store::set_background`]) a page is written in chunks of
+//! [`PULL_CHUNK`] changes, and a command waiting for the lock goes first between them.
 
 use rusqlite::OptionalExtension;
 use wp_domain::protocol::{PullResponse, PulledChange};
@@ -9,9 +11,13 @@ use crate::mutate::{apply_local, write, write_transaction};
 use crate::sync::{entity_of, offer_unsynced, outbox_rows, table_of, PageApplied};
 use crate::{mass_delete, now, recovery, Result, Store};
 
+/// How many pulled changes background sync writes per transaction: 64, a millisecond or
+/// two of writing, so a command waits at most that long for the lock.
+pub const PULL_CHUNK: usize = 64;
+
 impl Store {
-    /// Applies one pulled page and its cursor in one transaction, so a crash mid-sync
-    /// resumes from the last page. Pulled rows replace local ones (with their server
+    /// Applies one pulled page and its cursor (in one transaction, or in chunks for a
+    /// background store), so a crash mid-sync resumes from the last page. Pulled rows replace local ones (with their server
     /// revision); then every local mutation of a touched workshop that the server had not
     /// processed when it read the page is re-applied over them (rebased), so no local change
     /// is overwritten. Rows
@@ -30,151 +36,204 @@ impl Store {
         let user_id = self.user_id.clone();
         let clock = self.clock;
         let mut applied = PageApplied::default();
-        write_transaction(&mut self.conn, |tx| {
-            tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
-            let resetting: bool =
-                tx.query_row("SELECT resetting FROM sync_state WHERE id = 1", [], |r| {
-                    r.get(0)
-                })?;
-            let mut touched: Vec<String> = Vec::new();
-            let mut touched_set: std::collections::HashSet<String> = Default::default();
-            let deleting = mass_delete::deleted_workshops(tx, &page.changes)?;
-            let guarding = !deleting.is_empty() || mass_delete::any_held(tx)?;
-            // Workshops first, then the rest in order: a row never arrives before its parent
-            // within a page. A row whose workshop this database does not have (it is not the
-            // user's to see, or a held delete keeps it back) is left out, never a failed page.
-            let is_workshop = |c: &PulledChange| matches!(c, PulledChange::Put(p) if matches!(p.row, Change::Workshop(_)));
-            let ordered = page
-                .changes
-                .iter()
-                .filter(|c| is_workshop(c))
-                .chain(page.changes.iter().filter(|c| !is_workshop(c)));
-            for change in ordered {
-                if guarding && mass_delete::hold(tx, &deleting, change)? {
-                    continue;
+        // Workshops first, then the rest in order: a row never arrives before its parent
+        // within a page. A row whose workshop this database does not have (it is not the
+        // user's to see, or a held delete keeps it back) is left out, never a failed page.
+        let is_workshop = |c: &PulledChange| matches!(c, PulledChange::Put(p) if matches!(p.row, Change::Workshop(_)));
+        let ordered: Vec<&PulledChange> = page
+            .changes
+            .iter()
+            .filter(|c| is_workshop(c))
+            .chain(page.changes.iter().filter(|c| !is_workshop(c)))
+            .collect();
+        // In the app, background sync writes a page in chunks, each its own short transaction
+        // (its rows only; the cursor, the rebase and the queue move with the last), and
+        // lets a waiting command write between chunks: typing never waits for a whole page.
+        // The chunks before the last are not flushed to disk one by one (`synchronous =
+        // NORMAL`): a crash loses at most those rows, which the unmoved cursor pulls again.
+        let chunk = if self.background {
+            PULL_CHUNK
+        } else {
+            ordered.len().max(1)
+        };
+        let chunks: Vec<&[&PulledChange]> = if ordered.is_empty() {
+            vec![&[]]
+        } else {
+            ordered.chunks(chunk).collect()
+        };
+        let last = chunks.len() - 1;
+        let mut guard: Option<(bool, Vec<String>, bool)> = None;
+        let mut touched: Vec<String> = Vec::new();
+        let mut touched_set: std::collections::HashSet<String> = Default::default();
+        let background = self.background;
+        let write_chunks = || -> Result<()> {
+            for (i, changes) in chunks.into_iter().enumerate() {
+                if background {
+                    if i > 0 {
+                        crate::mutate::yield_to_foreground();
+                    }
+                    let sync = if i == last { "FULL" } else { "NORMAL" };
+                    self.conn
+                        .execute_batch(&format!("PRAGMA synchronous = {sync}"))?;
                 }
-                match change {
-                    PulledChange::Put(put) => {
-                        let workshop_id = put.row.workshop_id().to_string();
-                        if !matches!(put.row, Change::Workshop(_)) {
-                            let parent: bool = tx
-                                .prepare_cached(
-                                    "SELECT EXISTS (SELECT 1 FROM workshops WHERE id = ?1)",
+                write_transaction(&mut self.conn, |tx| {
+                    tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+                    let (resetting, deleting, guarding) = match &guard {
+                        Some(g) => g.clone(),
+                        None => {
+                            let resetting: bool = tx.query_row(
+                                "SELECT resetting FROM sync_state WHERE id = 1",
+                                [],
+                                |r| r.get(0),
+                            )?;
+                            let deleting = mass_delete::deleted_workshops(tx, &page.changes)?;
+                            let guarding = !deleting.is_empty() || mass_delete::any_held(tx)?;
+                            let g = (resetting, deleting, guarding);
+                            guard = Some(g.clone());
+                            g
+                        }
+                    };
+                    for &change in changes {
+                        if guarding && mass_delete::hold(tx, &deleting, change)? {
+                            continue;
+                        }
+                        match change {
+                            PulledChange::Put(put) => {
+                                let workshop_id = put.row.workshop_id().to_string();
+                                if !matches!(put.row, Change::Workshop(_)) {
+                                    let parent: bool = tx
+                                        .prepare_cached(
+                                            "SELECT EXISTS (SELECT 1 FROM workshops WHERE id = ?1)",
+                                        )?
+                                        .query_row([&workshop_id], |r| r.get(0))?;
+                                    if !parent {
+                                        applied.orphans += 1;
+                                        continue;
+                                    }
+                                }
+                                if resetting && recovery::offer_lost_value(tx, &put.row, put.rev)? {
+                                    applied.offered_again += 1;
+                                }
+                                write(tx, &put.row)?;
+                                let (entity, id) = put.row.key();
+                                let table = table_of(entity).unwrap_or("workshops");
+                                tx.prepare_cached(&format!(
+                                    "UPDATE {table} SET server_rev = ?2 WHERE id = ?1"
+                                ))?
+                                .execute((id, put.rev))?;
+                                if resetting {
+                                    tx.prepare_cached(
+                                        "INSERT OR IGNORE INTO sync_seen (workshop_id) VALUES (?1)",
+                                    )?
+                                    .execute([&workshop_id])?;
+                                    tx.prepare_cached(
+                                    "INSERT OR IGNORE INTO sync_seen_rows (entity, id) VALUES (?1, ?2)",
                                 )?
-                                .query_row([&workshop_id], |r| r.get(0))?;
-                            if !parent {
-                                applied.orphans += 1;
-                                continue;
+                                .execute((entity_of(&put.row), id))?;
+                                }
+                                applied.rows_written += 1;
+                                if touched_set.insert(workshop_id.clone()) {
+                                    touched.push(workshop_id);
+                                }
+                            }
+                            PulledChange::Delete(tombstone) => {
+                                let Some(table) = table_of(&tombstone.entity) else {
+                                    continue; // an entity this version does not know
+                                };
+                                // This user's own access to someone else's workshop was removed:
+                                // the copy here goes with it (their notes stay on the server).
+                                let lost: Option<String> = if tombstone.entity == "member" {
+                                    tx.prepare_cached(
+                                    "SELECT m.workshop_id FROM workshop_members m JOIN workshops w ON w.id = m.workshop_id
+                                     WHERE m.id = ?1 AND m.user_id = ?2 AND w.owner_id <> ?2",
+                                )?
+                                .query_row((&tombstone.id, &user_id), |r| r.get(0))
+                                .optional()?
+                                } else {
+                                    None
+                                };
+                                applied.rows_deleted += tx
+                                    .prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?
+                                    .execute([&tombstone.id])?;
+                                if let Some(workshop_id) = lost {
+                                    applied.rows_deleted += tx.execute(
+                                        "DELETE FROM workshops WHERE id = ?1",
+                                        [&workshop_id],
+                                    )?;
+                                    if touched_set.insert(workshop_id.clone()) {
+                                        touched.push(workshop_id);
+                                    }
+                                }
+                                if table == "workshops" && touched_set.insert(tombstone.id.clone())
+                                {
+                                    touched.push(tombstone.id.clone());
+                                }
                             }
                         }
-                        if resetting && recovery::offer_lost_value(tx, &put.row, put.rev)? {
-                            applied.offered_again += 1;
+                    }
+                    if i < last {
+                        return Ok(());
+                    }
+                    for workshop_id in &touched {
+                        // Mutations the server had processed when it read this page are in its rows
+                        // already, as the server decided them (applied, merged, conflicted); only
+                        // the later ones are re-applied over them.
+                        let queued = outbox_rows(
+                            tx,
+                            Some(workshop_id),
+                            false,
+                            page.last_mutation_id,
+                            u32::MAX,
+                        )?;
+                        for entry in queued {
+                            // A mutation the new server state refuses is left for the server to
+                            // judge; its rejection comes back with the push.
+                            if apply_local(tx, &entry.mutation, &user_id, clock).is_ok() {
+                                applied.rebased += 1;
+                            }
                         }
-                        write(tx, &put.row)?;
-                        let (entity, id) = put.row.key();
-                        let table = table_of(entity).unwrap_or("workshops");
-                        tx.prepare_cached(&format!(
-                            "UPDATE {table} SET server_rev = ?2 WHERE id = ?1"
-                        ))?
-                        .execute((id, put.rev))?;
+                    }
+                    applied.workshops = std::mem::take(&mut touched);
+                    tx.execute(
+                        "UPDATE sync_state SET cursor = ?1, last_mutation_id = ?2 WHERE id = 1",
+                        (&page.cursor, page.last_mutation_id),
+                    )?;
+                    // Keep the newest `seen` (positions compare as numbers).
+                    tx.execute(
+                        "UPDATE sync_state SET seen = ?1 WHERE id = 1 AND ?1 <> ''
+                       AND (seen = '' OR CAST(substr(?1, 1, instr(?1, '.') - 1) AS INTEGER)
+                                        >= CAST(substr(seen, 1, instr(seen, '.') - 1) AS INTEGER))",
+                        [&page.seen],
+                    )?;
+                    if !page.has_more {
+                        tx.execute(
+                            "DELETE FROM outbox WHERE acked_at IS NOT NULL AND mutation_id <= ?1",
+                            [page.last_mutation_id],
+                        )?;
+                        applied.held_deletes = mass_delete::decide(tx, allow_mass_delete)?;
                         if resetting {
-                            tx.prepare_cached(
-                                "INSERT OR IGNORE INTO sync_seen (workshop_id) VALUES (?1)",
-                            )?
-                            .execute([&workshop_id])?;
-                            tx.prepare_cached(
-                                "INSERT OR IGNORE INTO sync_seen_rows (entity, id) VALUES (?1, ?2)",
-                            )?
-                            .execute((entity_of(&put.row), id))?;
+                            applied.offered_again += offer_unsynced(tx, true)?;
+                            applied.offered_again += recovery::offer_unseen(tx, &user_id)?;
+                            tx.execute("DELETE FROM sync_seen", [])?;
+                            tx.execute("DELETE FROM sync_seen_rows", [])?;
+                            tx.execute("UPDATE sync_state SET resetting = 0 WHERE id = 1", [])?;
                         }
-                        applied.rows_written += 1;
-                        if touched_set.insert(workshop_id.clone()) {
-                            touched.push(workshop_id);
-                        }
+                        tx.execute(
+                            "UPDATE sync_state SET last_synced_at = ?1 WHERE id = 1",
+                            [now()],
+                        )?;
                     }
-                    PulledChange::Delete(tombstone) => {
-                        let Some(table) = table_of(&tombstone.entity) else {
-                            continue; // an entity this version does not know
-                        };
-                        // This user's own access to someone else's workshop was removed:
-                        // the copy here goes with it (their notes stay on the server).
-                        let lost: Option<String> = if tombstone.entity == "member" {
-                            tx.prepare_cached(
-                                "SELECT m.workshop_id FROM workshop_members m JOIN workshops w ON w.id = m.workshop_id
-                                 WHERE m.id = ?1 AND m.user_id = ?2 AND w.owner_id <> ?2",
-                            )?
-                            .query_row((&tombstone.id, &user_id), |r| r.get(0))
-                            .optional()?
-                        } else {
-                            None
-                        };
-                        applied.rows_deleted += tx
-                            .prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?
-                            .execute([&tombstone.id])?;
-                        if let Some(workshop_id) = lost {
-                            applied.rows_deleted +=
-                                tx.execute("DELETE FROM workshops WHERE id = ?1", [&workshop_id])?;
-                            if touched_set.insert(workshop_id.clone()) {
-                                touched.push(workshop_id);
-                            }
-                        }
-                        if table == "workshops" && touched_set.insert(tombstone.id.clone()) {
-                            touched.push(tombstone.id.clone());
-                        }
-                    }
-                }
-            }
-            for workshop_id in &touched {
-                // Mutations the server had processed when it read this page are in its rows
-                // already, as the server decided them (applied, merged, conflicted); only
-                // the later ones are re-applied over them.
-                let queued = outbox_rows(
-                    tx,
-                    Some(workshop_id),
-                    false,
-                    page.last_mutation_id,
-                    u32::MAX,
-                )?;
-                for entry in queued {
-                    // A mutation the new server state refuses is left for the server to
-                    // judge; its rejection comes back with the push.
-                    if apply_local(tx, &entry.mutation, &user_id, clock).is_ok() {
-                        applied.rebased += 1;
-                    }
-                }
-            }
-            applied.workshops = touched;
-            tx.execute(
-                "UPDATE sync_state SET cursor = ?1, last_mutation_id = ?2 WHERE id = 1",
-                (&page.cursor, page.last_mutation_id),
-            )?;
-            // Keep the newest `seen` (positions compare as numbers).
-            tx.execute(
-                "UPDATE sync_state SET seen = ?1 WHERE id = 1 AND ?1 <> ''
-                   AND (seen = '' OR CAST(substr(?1, 1, instr(?1, '.') - 1) AS INTEGER)
-                                    >= CAST(substr(seen, 1, instr(seen, '.') - 1) AS INTEGER))",
-                [&page.seen],
-            )?;
-            if !page.has_more {
-                tx.execute(
-                    "DELETE FROM outbox WHERE acked_at IS NOT NULL AND mutation_id <= ?1",
-                    [page.last_mutation_id],
-                )?;
-                applied.held_deletes = mass_delete::decide(tx, allow_mass_delete)?;
-                if resetting {
-                    applied.offered_again += offer_unsynced(tx, true)?;
-                    applied.offered_again += recovery::offer_unseen(tx, &user_id)?;
-                    tx.execute("DELETE FROM sync_seen", [])?;
-                    tx.execute("DELETE FROM sync_seen_rows", [])?;
-                    tx.execute("UPDATE sync_state SET resetting = 0 WHERE id = 1", [])?;
-                }
-                tx.execute(
-                    "UPDATE sync_state SET last_synced_at = ?1 WHERE id = 1",
-                    [now()],
-                )?;
+                    Ok(())
+                })?;
             }
             Ok(())
-        })?;
+        };
+        let written = write_chunks();
+        if background {
+            // Whatever happened, this connection's later writes are flushed again.
+            self.conn.execute_batch("PRAGMA synchronous = FULL")?;
+        }
+        written?;
         Ok(applied)
     }
 }

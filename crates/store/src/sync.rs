@@ -460,11 +460,18 @@ pub(crate) fn outbox_rows(
     after: i64,
     limit: u32,
 ) -> Result<Vec<OutboxEntry>> {
-    let mut stmt = conn.prepare_cached(
+    // Two statements, not `(?1 IS NULL OR workshop_id = ?1)`: with the OR, SQLite cannot
+    // use `outbox_by_workshop` and reads every queued mutation, which made a pulled page's
+    // rebase (one query per workshop it touched) hold the write lock for milliseconds each.
+    let mut stmt = conn.prepare_cached(if workshop_id.is_some() {
         "SELECT mutation_id, name, args, workshop_id, base_rev, created_at FROM outbox
-         WHERE (?1 IS NULL OR workshop_id = ?1) AND (?2 = 0 OR acked_at IS NULL) AND mutation_id > ?3
-         ORDER BY mutation_id LIMIT ?4",
-    )?;
+         WHERE workshop_id = ?1 AND (?2 = 0 OR acked_at IS NULL) AND mutation_id > ?3
+         ORDER BY mutation_id LIMIT ?4"
+    } else {
+        "SELECT mutation_id, name, args, workshop_id, base_rev, created_at FROM outbox
+         WHERE ?1 IS NULL AND (?2 = 0 OR acked_at IS NULL) AND mutation_id > ?3
+         ORDER BY mutation_id LIMIT ?4"
+    })?;
     let rows = stmt.query_map((workshop_id, unsent_only, after, limit), |r| {
         Ok((
             r.get::<_, i64>(0)?,

@@ -108,3 +108,31 @@ fn two_processes_saving_notes_lose_nothing() {
         "mutation ids have no gaps across processes"
     );
 }
+
+#[test]
+fn a_save_waits_for_a_writer_holding_the_lock_and_then_succeeds() {
+    let (dir, mut store) = common::store();
+    let workshop = common::pawpal(&mut store).workshop.id;
+    let path = dir.path().join("test.db");
+    let (held, release) = (
+        std::sync::Arc::new(std::sync::Barrier::new(2)),
+        std::time::Duration::from_millis(300),
+    );
+    let other = {
+        let held = held.clone();
+        std::thread::spawn(move || {
+            let conn = rusqlite::Connection::open(path).unwrap();
+            conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+            held.wait();
+            std::thread::sleep(release);
+            conn.execute_batch("COMMIT").unwrap();
+        })
+    };
+    held.wait();
+    // The lock is taken for 300 ms: the store's busy handler polls until it is free.
+    let note = store
+        .set_note(&workshop, None, "saved after the wait")
+        .unwrap();
+    assert_eq!(note.content, "saved after the wait");
+    other.join().unwrap();
+}

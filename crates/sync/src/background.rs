@@ -315,7 +315,11 @@ impl Worker {
     fn open_store(&mut self) {
         if self.store.is_none() {
             match Store::open(&self.db_path) {
-                Ok(store) => self.store = Some(store),
+                Ok(mut store) => {
+                    // Pulled pages in short chunks: the app's commands never wait for a page.
+                    store.set_background();
+                    self.store = Some(store)
+                }
                 Err(e) => self.publish(|s| {
                     s.phase = Phase::Offline {
                         reason: OfflineReason::Storage,
