@@ -54,8 +54,13 @@ function waitForPort(port, timeoutMs) {
 
 export const config = {
   runner: 'local',
-  // In this order: the sync tests sign in on the data directory the workshop tests filled.
-  specs: [path.join(here, 'specs/workshop.e2e.js'), path.join(here, 'specs/sync.e2e.js')],
+  // In this order: the schedule tests work offline on the workshop the first tests imported;
+  // the sync tests then sign in on that data directory.
+  specs: [
+    path.join(here, 'specs/workshop.e2e.js'),
+    path.join(here, 'specs/schedule.e2e.js'),
+    path.join(here, 'specs/sync.e2e.js'),
+  ],
   maxInstances: 1,
   hostname: '127.0.0.1',
   port: 4444,

@@ -20,6 +20,11 @@ import type { Resolution } from './bindings/Resolution';
 import type { SignedIn } from './bindings/SignedIn';
 import type { SignedOut } from './bindings/SignedOut';
 import type { SyncStatus } from './bindings/SyncStatus';
+import type { AgendaItem } from './bindings/AgendaItem';
+import type { SeriesForm } from './bindings/SeriesForm';
+import type { SeriesPreview } from './bindings/SeriesPreview';
+import type { SessionForm } from './bindings/SessionForm';
+import type { WorkshopSchedule } from './bindings/WorkshopSchedule';
 
 /** A command that failed: `code` is what to branch on, `message` what to show. */
 export class CommandError extends Error {
@@ -81,6 +86,24 @@ export const api = {
   listRejections: () => call<Rejection[]>('list_rejections'),
   dismissRejection: (id: number) => call<void>('dismiss_rejection', { id }),
   decideHeldDeletes: (apply: boolean) => call<number>('decide_held_deletes', { apply }),
+  // Scheduling (src-tauri/src/schedule.rs). Listing rolls the series' horizon forward first.
+  getSchedule: (id: string) => call<WorkshopSchedule>('get_schedule', { id }),
+  agenda: () => call<AgendaItem[]>('agenda'),
+  previewSeries: (form: SeriesForm) => call<SeriesPreview>('preview_series', { form }),
+  timeZones: () => call<string[]>('time_zones'),
+  createSession: (id: string, form: SessionForm) => call<WorkshopSchedule>('create_session', { id, form }),
+  cancelSession: (id: string, sessionId: string) => call<WorkshopSchedule>('cancel_session', { id, sessionId }),
+  createSeries: (id: string, form: SeriesForm) => call<WorkshopSchedule>('create_series', { id, form }),
+  /** "This one and all that follow" from `fromSessionId`; the whole series from now on when null. */
+  cancelSeries: (id: string, seriesId: string, fromSessionId: string | null) =>
+    call<WorkshopSchedule>('cancel_series', { id, seriesId, fromSessionId }),
+  /** Splits the series: the past stays, a new series continues with the form. */
+  reviseSeries: (id: string, seriesId: string, form: SeriesForm) =>
+    call<WorkshopSchedule>('revise_series', { id, seriesId, form }),
+  /** Asks where to save (native dialog) and writes the .ics of a series or a single
+   * session; null when the user cancelled. */
+  exportCalendar: (id: string, seriesId: string | null, sessionId: string | null) =>
+    call<Exported | null>('export_calendar', { id, seriesId, sessionId }),
 };
 
 /** Background sync's events (emitted by Rust, see src-tauri/src/lib.rs). */
@@ -90,4 +113,13 @@ export const SYNC_PULLED_EVENT = 'sync-pulled';
 
 export function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/** The field an `invalid_input` error names and its rule: `fields` when the command filled
+ * them, else the message's `field: text` form ("count: Maximum 52 instances allowed"). */
+export function fieldOf(e: unknown): { field: string; text: string } | null {
+  if (!(e instanceof CommandError) || e.code !== 'invalid_input') return null;
+  if (e.fields.length > 0) return { field: e.fields[0].path, text: e.fields[0].rule };
+  const m = /^([A-Za-z][\w.]*): (.+)$/s.exec(e.message);
+  return m ? { field: m[1], text: m[2] } : null;
 }

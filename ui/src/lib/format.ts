@@ -37,3 +37,152 @@ export function chars(text: string): number {
 export const NOTE_MAX = 50_000;
 /** The counter turns to a warning from here. */
 export const NOTE_WARN = 45_000;
+
+// ---- Sessions and series: dates and times in the user's zone and in a series' zone. ----
+
+export const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+export const WEEKDAY_NAME: Record<Weekday, string> = {
+  Mon: 'Monday',
+  Tue: 'Tuesday',
+  Wed: 'Wednesday',
+  Thu: 'Thursday',
+  Fri: 'Friday',
+  Sat: 'Saturday',
+  Sun: 'Sunday',
+};
+
+/** The user's own IANA zone, as the system sets it. */
+export function userZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+/** `America/New_York` → "New York" (as the core's `zone_label`). */
+export function zoneLabel(zone: string): string {
+  return (zone.split('/').pop() ?? zone).replaceAll('_', ' ');
+}
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+/** One cached formatter per locale, zone and options (they are costly to make). */
+function format(zone: string | undefined, options: Intl.DateTimeFormatOptions, locale?: string): Intl.DateTimeFormat {
+  const key = `${locale ?? ''}|${zone ?? ''}|${JSON.stringify(options)}`;
+  let f = formats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { ...options, timeZone: zone });
+    formats.set(key, f);
+  }
+  return f;
+}
+
+function instant(at: string | Date | number): Date {
+  return at instanceof Date ? at : new Date(at);
+}
+
+/** "YYYY-MM-DD": the instant's date in `zone` (the user's when absent). */
+export function dateIn(at: string | Date | number, zone?: string): string {
+  const parts = format(zone, { year: 'numeric', month: '2-digit', day: '2-digit' }, 'en-US').formatToParts(instant(at));
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+/** "19:00": the instant's time of day in `zone` (the user's when absent), 24-hour like the
+ * core's series descriptions. */
+export function clock(at: string | Date | number, zone?: string): string {
+  return format(zone, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(instant(at));
+}
+
+/** "Mon 3 Nov" (with the year when it is not this year) in `zone`. */
+export function sessionDay(at: string | Date | number, zone?: string): string {
+  const d = instant(at);
+  const thisYear = dateIn(Date.now(), zone).slice(0, 4) === dateIn(d, zone).slice(0, 4);
+  return format(zone, { weekday: 'short', day: 'numeric', month: 'short', ...(thisYear ? {} : { year: 'numeric' }) }).format(d);
+}
+
+/** "Mon 3 Nov, 19:00" in `zone` (the user's when absent). */
+export function sessionWhen(at: string | Date | number, zone?: string): string {
+  return `${sessionDay(at, zone)}, ${clock(at, zone)}`;
+}
+
+/** "19:00–20:30": a session's start and end in the user's zone. */
+export function timeRange(at: string, durationMinutes: number): string {
+  const start = new Date(at);
+  return `${clock(start)}–${clock(new Date(start.getTime() + durationMinutes * 60_000))}`;
+}
+
+/** The instant as a series' zone sees it, when that differs from the user's wall clock:
+ * "19:00 New York time", "Mon 19:00 New York time" when the day differs too; else null. */
+export function zoneTime(at: string, zone: string | null, label?: string | null): string | null {
+  if (!zone) return null;
+  try {
+    const mine = `${dateIn(at)} ${clock(at)}`;
+    const theirs = `${dateIn(at, zone)} ${clock(at, zone)}`;
+    if (mine === theirs) return null;
+    const day = dateIn(at) === dateIn(at, zone) ? '' : `${format(zone, { weekday: 'short' }).format(new Date(at))} `;
+    return `${day}${clock(at, zone)} ${label ?? zoneLabel(zone)} time`;
+  } catch {
+    return null; // A zone this engine does not know: show the user's time only.
+  }
+}
+
+/** "Today", "Tomorrow", or "Monday 3 November" (with the year when not this year) for a
+ * "YYYY-MM-DD" day in the user's zone. */
+export function dayHeading(day: string): string {
+  const today = dateIn(Date.now());
+  if (day === today) return 'Today';
+  if (day === addDays(today, 1)) return 'Tomorrow';
+  const [y, m, d] = day.split('-').map(Number);
+  const noon = new Date(Date.UTC(y, m - 1, d, 12));
+  const year = day.slice(0, 4) === today.slice(0, 4) ? {} : { year: 'numeric' as const };
+  return format('UTC', { weekday: 'long', day: 'numeric', month: 'long', ...year }).format(noon);
+}
+
+/** "YYYY-MM-DD" plus `n` days. */
+export function addDays(day: string, n: number): string {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
+}
+
+/** Whether "YYYY-MM-DD" is a real date. */
+export function isDay(day: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return false;
+  const date = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+  return date.toISOString().slice(0, 10) === day;
+}
+
+/** "9:05" or "09:05" → "09:05"; null when it is not a time of day. */
+export function timeOfDay(text: string): string | null {
+  const m = /^(\d{1,2}):(\d{2})$/.exec(text.trim());
+  if (!m || +m[1] > 23 || +m[2] > 59) return null;
+  return `${m[1].padStart(2, '0')}:${m[2]}`;
+}
+
+/** The weekday of a "YYYY-MM-DD" day. */
+export function weekdayOf(day: string): Weekday {
+  const [y, m, d] = day.split('-').map(Number);
+  return WEEKDAYS[(new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7];
+}
+
+/** A date and time on the user's wall clock ("YYYY-MM-DD", "HH:MM") as an ISO UTC instant. */
+export function localInstant(day: string, time: string): string {
+  const [y, m, d] = day.split('-').map(Number);
+  const [h, min] = time.split(':').map(Number);
+  return new Date(y, m - 1, d, h, min).toISOString();
+}
+
+/** 45 → "45 min", 90 → "1 h 30 min", 120 → "2 h". */
+export function minutes(n: number): string {
+  const h = Math.floor(n / 60);
+  const m = n % 60;
+  if (h === 0) return `${m} min`;
+  return m === 0 ? `${h} h` : `${h} h ${m} min`;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "3 Mar 2026" in the user's zone: the date in a session's default title (as the core
+ * writes it, but on the user's calendar rather than UTC's). */
+export function titleDate(at: string): string {
+  const [y, m, d] = dateIn(at).split('-').map(Number);
+  return `${d} ${MONTHS[m - 1]} ${y}`;
+}

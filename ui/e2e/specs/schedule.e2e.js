@@ -1,0 +1,122 @@
+// The real app window, offline (before the sync tests sign in): a weekly series made in the
+// Schedule tab with its live preview, its sessions in the tab and the Agenda, one cancelled,
+// and the calendar file exported through the save dialog.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { byTestId, fill, openWorkshop, shot } from './helpers.js';
+
+const exportDir = () => process.env.WORKSHOPPILOT_E2E_SAVE_DIR;
+
+/** YYYY-MM-DD of the first Tuesday at least a week from today (UTC). */
+function tuesdayAWeekOn() {
+  const day = new Date(Date.now() + 7 * 86_400_000);
+  while (day.getUTCDay() !== 2) day.setUTCDate(day.getUTCDate() + 1);
+  return day.toISOString().slice(0, 10);
+}
+
+/** Presses exactly the weekday chips in `days`. */
+async function onlyDays(days) {
+  for (const d of ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']) {
+    const chip = byTestId(`series-day-${d}`);
+    const pressed = (await chip.getAttribute('aria-pressed')) === 'true';
+    if (pressed !== days.includes(d)) await chip.click();
+  }
+}
+
+/** Sets a <select> the way choosing an option does. */
+async function choose(testId, value) {
+  await browser.execute(
+    (sel, v) => {
+      const el = document.querySelector(sel);
+      el.value = v;
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    },
+    `[data-testid="${testId}"]`,
+    value,
+  );
+}
+
+const rows = (status) =>
+  $$(status ? `[data-testid="session-row"][data-status="${status}"]` : '[data-testid="session-row"]');
+
+describe('Schedule', () => {
+  it('makes a weekly series offline, with the rule in words and the next sessions as it is typed', async () => {
+    await openWorkshop('PawPal');
+    await byTestId('tab-schedule').click();
+    await byTestId('schedule').waitForDisplayed();
+    await expect(byTestId('no-upcoming')).toBeDisplayed();
+    await byTestId('new-series').click();
+    await byTestId('series-dialog').waitForDisplayed();
+    await fill('[data-testid="series-title"]', 'Design sprint');
+    await choose('series-frequency', 'weekly');
+    await fill('[data-testid="series-start-date"]', tuesdayAWeekOn());
+    await fill('[data-testid="series-time"]', '19:00');
+    await fill('[data-testid="series-zone"]', 'America/New_York');
+    await fill('[data-testid="series-duration"]', '90');
+    await choose('series-end-kind', 'count');
+    await fill('[data-testid="series-count"]', '60');
+    // Over the limit: the original's message, under the field, and no saving.
+    const error = byTestId('series-error');
+    await error.waitForDisplayed();
+    await expect(error).toHaveText(expect.stringContaining('Maximum 52 instances allowed'));
+    await expect(byTestId('series-save')).toBeDisabled();
+    await shot('30-series-form-limit');
+    await fill('[data-testid="series-count"]', '6');
+    await onlyDays(['Tue']);
+    const description = byTestId('series-preview-description');
+    await browser.waitUntil(async () => (await description.isExisting()) && (await description.getText()).includes('6 times'), {
+      timeoutMsg: 'the preview never described the rule',
+    });
+    await expect(description).toHaveText(expect.stringContaining('every week on Tuesday at 19:00 (New York time), 6 times'));
+    await expect($$('[data-testid="series-preview-next"]')).toBeElementsArrayOfSize(5);
+    await shot('31-series-form-preview');
+    await byTestId('series-save').click();
+    await byTestId('series-dialog').waitForDisplayed({ reverse: true });
+  });
+
+  it('lists the six sessions in the Schedule tab and cancels one, keeping it', async () => {
+    await browser.waitUntil(async () => (await rows('scheduled')).length === 6, {
+      timeoutMsg: 'six scheduled sessions never showed',
+    });
+    await expect($('[data-testid="series-row"] [data-testid="series-row-description"]')).toHaveText(
+      expect.stringContaining('every week on Tuesday at 19:00 (New York time)'),
+    );
+    await shot('32-schedule-tab');
+    const second = (await rows('scheduled'))[1];
+    const id = await second.getAttribute('data-session-id');
+    await second.$('[data-testid="cancel-session"]').click();
+    await byTestId('confirm-cancel').click();
+    await $(`[data-testid="session-row"][data-session-id="${id}"][data-status="cancelled"]`).waitForExist();
+    expect((await rows('scheduled')).length).toBe(5);
+    await shot('33-one-cancelled');
+  });
+
+  it('exports the series as a calendar file with the cancelled session as an EXDATE', async () => {
+    await byTestId('export-ics').click();
+    await byTestId('export-result').waitForDisplayed();
+    const file = path.join(exportDir(), 'Design-sprint.ics');
+    await browser.waitUntil(() => existsSync(file), { timeoutMsg: `${file} was not written` });
+    const ics = readFileSync(file, 'utf8');
+    expect(ics).toContain('BEGIN:VTIMEZONE\r\nTZID:America/New_York\r\n');
+    expect(ics).toContain('RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=6;WKST=MO');
+    expect(ics).toMatch(/EXDATE;TZID=America\/New_York:\d{8}T190000/);
+    expect(ics).toContain('DURATION:PT1H30M');
+  });
+
+  it('shows the five upcoming sessions in the Agenda with New York time beside them', async () => {
+    await byTestId('back').click();
+    await byTestId('open-agenda').click();
+    await byTestId('agenda').waitForDisplayed();
+    await browser.waitUntil(async () => (await $$('[data-testid="agenda-row"]')).length === 5, {
+      timeoutMsg: 'the Agenda did not list five sessions',
+    });
+    const zone = await $$('[data-testid="agenda-zone-time"]');
+    if (zone.length > 0) {
+      // Only when the machine's zone is not New York's.
+      expect(await zone[0].getProperty('textContent')).toContain('New York');
+    }
+    await shot('34-agenda');
+    await byTestId('agenda-back').click();
+    await byTestId('workshop-list').waitForDisplayed();
+  });
+});
