@@ -33,6 +33,7 @@ const COMMANDS: &[&str] = &[
     "resolve_conflict",
     "list_rejections",
     "dismiss_rejection",
+    "resend_rejection",
     "decide_held_deletes",
     "get_schedule",
     "agenda",

@@ -51,6 +51,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         crate::sync::resolve_conflict,
         crate::sync::list_rejections,
         crate::sync::dismiss_rejection,
+        crate::sync::resend_rejection,
         crate::sync::decide_held_deletes,
         crate::schedule::get_schedule,
         crate::schedule::agenda,

@@ -139,6 +139,17 @@ pub async fn list_rejections(state: State<'_, AppState>) -> Result<Vec<Rejection
     state.with_store(|s| s.rejections())
 }
 
+/// Sends a refused change again with an edited value (a note's text, a title, or a step's
+/// output); the refusal leaves the list once the new change is saved and queued.
+#[tauri::command]
+pub async fn resend_rejection(
+    state: State<'_, AppState>,
+    id: i64,
+    value: serde_json::Value,
+) -> Result<()> {
+    state.change(|s| s.resend_rejection(id, value))
+}
+
 /// Drops a refused change from the list (the local data already follows the server).
 #[tauri::command]
 pub async fn dismiss_rejection(state: State<'_, AppState>, id: i64) -> Result<()> {

@@ -442,6 +442,89 @@ impl Store {
         })
     }
 
+    /// Sends a refused change again with an edited value, in one transaction: the new
+    /// change (a note's text, a workshop's title, or a step's output as JSON) is checked by
+    /// the rules as they stand now, applied here and queued, and the refusal leaves the
+    /// list. When the new value is refused too, the error names the field and nothing
+    /// changes; other kinds of change cannot be edited (`value`): discard them, or redo the
+    /// change in its workshop.
+    pub fn resend_rejection(&mut self, id: i64, value: serde_json::Value) -> Result<()> {
+        let user_id = self.user_id.clone();
+        let clock = self.clock;
+        write_transaction(&mut self.conn, |tx| {
+            let found: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT name, args FROM sync_rejections WHERE id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((name, args)) = found else {
+                return Err(StoreError::NotFound {
+                    entity: "refused change",
+                    id: id.to_string(),
+                });
+            };
+            let args: serde_json::Value = serde_json::from_str(&args)?;
+            let refused: Mutation =
+                serde_json::from_value(serde_json::json!({ "name": name, "args": args }))?;
+            let text = |field: &str| {
+                value.as_str().map(str::to_string).ok_or_else(|| {
+                    StoreError::Domain(wp_domain::DomainError::argument(field, "must be text"))
+                })
+            };
+            let at = clock.unwrap_or_else(now);
+            let again = match refused {
+                Mutation::SetNote {
+                    note_id,
+                    workshop_id,
+                    step_id,
+                    ..
+                } => Mutation::SetNote {
+                    content: text("content")?,
+                    note_id,
+                    workshop_id,
+                    step_id,
+                    base: None,
+                    at,
+                },
+                Mutation::RenameWorkshop { workshop_id, .. } => Mutation::RenameWorkshop {
+                    title: text("title")?,
+                    workshop_id,
+                    base: None,
+                    at,
+                },
+                Mutation::SaveStepOutput {
+                    workshop_id,
+                    step_id,
+                    ..
+                } => Mutation::SaveStepOutput {
+                    output: value.clone(),
+                    workshop_id,
+                    step_id,
+                    base: None,
+                    at,
+                },
+                other => {
+                    return Err(StoreError::Domain(wp_domain::DomainError::argument(
+                        "value",
+                        format!(
+                            "a refused {} cannot be edited: discard it, or redo it in its workshop",
+                            other.name()
+                        ),
+                    )))
+                }
+            };
+            let (written, base_rev, again) =
+                crate::mutate::apply_local(tx, &again, &user_id, clock)?;
+            if !written.is_empty() {
+                outbox::append(tx, &again, base_rev)?;
+            }
+            tx.execute("DELETE FROM sync_rejections WHERE id = ?1", [id])?;
+            Ok(())
+        })
+    }
+
     /// Forgets a rejection the user has seen.
     pub fn dismiss_rejection(&mut self, id: i64) -> Result<()> {
         write_transaction(&mut self.conn, |tx| {

@@ -85,6 +85,8 @@ export const api = {
   resolveConflict: (id: string, resolution: Resolution) => call<void>('resolve_conflict', { id, resolution }),
   listRejections: () => call<Rejection[]>('list_rejections'),
   dismissRejection: (id: number) => call<void>('dismiss_rejection', { id }),
+  /** Sends a refused note, title or step output again with an edited value. */
+  resendRejection: (id: number, value: JsonValue) => call<void>('resend_rejection', { id, value }),
   decideHeldDeletes: (apply: boolean) => call<number>('decide_held_deletes', { apply }),
   // Scheduling (src-tauri/src/schedule.rs). Listing rolls the series' horizon forward first.
   getSchedule: (id: string) => call<WorkshopSchedule>('get_schedule', { id }),

@@ -1,0 +1,81 @@
+//! A refused change, edited and sent again: Eve's step edit is refused while she is a
+//! viewer; once she is an editor again she edits the refused output and sends it, and it
+//! reaches the owner. A value the rules refuse now leaves the refusal and the data as they
+//! were.
+
+use wp_domain::Role;
+
+mod common;
+use common::{server, Desktop};
+
+const PAWPAL: &str = include_str!("../../../tests/fixtures/pawpal.workshop.json");
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_change_is_edited_and_sent_again() {
+    let s = server().await;
+    let (_, ada_token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let (eve_id, eve_token) = wp_server::auth::add_user(&s.pool, "Eve").await.unwrap();
+    let mut ada = Desktop::new(&s, &ada_token).await;
+    let id = ada.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    ada.store
+        .share_workshop(&id, &eve_id, Role::Editor)
+        .unwrap();
+    ada.sync().await;
+    let mut eve = Desktop::new(&s, &eve_token).await;
+    eve.sync().await;
+
+    // Eve edits offline while Ada makes her a viewer: refused.
+    let step = "stakeholder-mapping";
+    let mut output = eve
+        .store
+        .workshop(&id)
+        .unwrap()
+        .step(step)
+        .unwrap()
+        .output
+        .clone()
+        .unwrap();
+    output["facilitatorTag"] = "eve was here".into();
+    eve.store
+        .save_step_output(&id, step, output.clone())
+        .unwrap();
+    ada.store
+        .share_workshop(&id, &eve_id, Role::Viewer)
+        .unwrap();
+    ada.sync().await;
+    assert_eq!(eve.sync().await.rejected, 1);
+    let refused = eve.store.rejections().unwrap().remove(0);
+    assert_eq!(refused.name, "saveStepOutput");
+
+    // An editor again: the refused output, edited, goes out.
+    ada.store
+        .share_workshop(&id, &eve_id, Role::Editor)
+        .unwrap();
+    ada.sync().await;
+    eve.sync().await;
+    // A value the rules refuse: the error names the field, the refusal stays.
+    let mut bad = output.clone();
+    bad["stakeholders"] = serde_json::json!("not a list");
+    let err = eve.store.resend_rejection(refused.id, bad).unwrap_err();
+    assert!(err.to_string().contains("stakeholders"), "{err}");
+    assert_eq!(eve.store.rejections().unwrap().len(), 1);
+
+    output["facilitatorTag"] = "eve, second try".into();
+    eve.store
+        .resend_rejection(refused.id, output.clone())
+        .unwrap();
+    assert!(eve.store.rejections().unwrap().is_empty());
+    let report = eve.sync().await;
+    assert_eq!((report.rejected, report.pending), (0, 0), "{report:?}");
+    ada.sync().await;
+    let on_ada = ada
+        .store
+        .workshop(&id)
+        .unwrap()
+        .step(step)
+        .unwrap()
+        .output
+        .clone()
+        .unwrap();
+    assert_eq!(on_ada["facilitatorTag"], "eve, second try");
+}
