@@ -40,6 +40,7 @@ const COMMANDS: &[&str] = &[
     "preview_series",
     "time_zones",
     "create_session",
+    "update_session",
     "cancel_session",
     "create_series",
     "cancel_series",

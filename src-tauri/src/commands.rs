@@ -58,6 +58,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         crate::schedule::preview_series,
         crate::schedule::time_zones,
         crate::schedule::create_session,
+        crate::schedule::update_session,
         crate::schedule::cancel_session,
         crate::schedule::create_series,
         crate::schedule::cancel_series,

@@ -57,6 +57,21 @@ pub async fn create_session(
     })
 }
 
+/// Changes a scheduled session (an occurrence then stands apart from its rule, and its
+/// calendar file carries it with RECURRENCE-ID).
+#[tauri::command]
+pub async fn update_session(
+    state: State<'_, AppState>,
+    id: String,
+    session_id: String,
+    form: SessionForm,
+) -> Result<WorkshopSchedule> {
+    state.change(|s| {
+        s.update_session(&id, &session_id, form)?;
+        s.schedule(&id)
+    })
+}
+
 #[tauri::command]
 pub async fn cancel_session(
     state: State<'_, AppState>,

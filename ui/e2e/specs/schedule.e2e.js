@@ -91,7 +91,25 @@ describe('Schedule', () => {
     await shot('33-one-cancelled');
   });
 
-  it('exports the series as a calendar file with the cancelled session as an EXDATE', async () => {
+  it('moves one session of the series by an hour, the others staying', async () => {
+    const first = (await rows('scheduled'))[0];
+    const id = await first.getAttribute('data-session-id');
+    await first.$('[data-testid="edit-session"]').click();
+    await byTestId('session-dialog').waitForDisplayed();
+    await expect(byTestId('session-occurrence-note')).toBeDisplayed();
+    await expect(byTestId('session-time')).toHaveValue('00:00');
+    await fill('[data-testid="session-time"]', '01:00');
+    await byTestId('session-save').click();
+    await byTestId('session-dialog').waitForDisplayed({ reverse: true });
+    const moved = $(`[data-testid="session-row"][data-session-id="${id}"]`);
+    await browser.waitUntil(async () => (await moved.getProperty('textContent')).includes('01:00'), {
+      timeoutMsg: 'the moved session did not show its new time',
+    });
+    expect((await rows('scheduled')).length).toBe(5);
+    await shot('33b-one-moved');
+  });
+
+  it('exports the series as a calendar file with the cancelled session as an EXDATE and the moved one as an override', async () => {
     await byTestId('export-ics').click();
     await byTestId('export-result').waitForDisplayed();
     const file = path.join(exportDir(), 'Design-sprint.ics');
@@ -101,6 +119,8 @@ describe('Schedule', () => {
     expect(ics).toContain('RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=6;WKST=MO');
     expect(ics).toMatch(/EXDATE;TZID=America\/New_York:\d{8}T190000/);
     expect(ics).toContain('DURATION:PT1H30M');
+    // The moved session: an override of the same UID at its original local time.
+    expect(ics).toMatch(/RECURRENCE-ID;TZID=America\/New_York:\d{8}T190000/);
   });
 
   it('shows the five upcoming sessions in the Agenda with New York time beside them', async () => {

@@ -94,6 +94,7 @@ export const api = {
   previewSeries: (form: SeriesForm) => call<SeriesPreview>('preview_series', { form }),
   timeZones: () => call<string[]>('time_zones'),
   createSession: (id: string, form: SessionForm) => call<WorkshopSchedule>('create_session', { id, form }),
+  updateSession: (id: string, sessionId: string, form: SessionForm) => call<WorkshopSchedule>('update_session', { id, sessionId, form }),
   cancelSession: (id: string, sessionId: string) => call<WorkshopSchedule>('cancel_session', { id, sessionId }),
   createSeries: (id: string, form: SeriesForm) => call<WorkshopSchedule>('create_series', { id, form }),
   /** "This one and all that follow" from `fromSessionId`; the whole series from now on when null. */
