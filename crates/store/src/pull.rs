@@ -11,9 +11,9 @@ use crate::mutate::{apply_local, write, write_transaction};
 use crate::sync::{entity_of, offer_unsynced, outbox_rows, table_of, PageApplied};
 use crate::{mass_delete, now, recovery, Result, Store};
 
-/// How many pulled changes background sync writes per transaction: 64, a millisecond or
-/// two of writing, so a command waits at most that long for the lock.
-pub const PULL_CHUNK: usize = 64;
+/// How many pulled changes background sync writes per transaction: 32, about a millisecond
+/// of writing, so a command waits at most that long for the lock.
+pub const PULL_CHUNK: usize = 32;
 
 impl Store {
     /// Applies one pulled page and its cursor (in one transaction, or in chunks for a
