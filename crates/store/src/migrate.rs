@@ -50,6 +50,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0008_sessions_series.sql",
         include_str!("../../../migrations/0008_sessions_series.sql"),
     ),
+    (
+        9,
+        "0009_outbox_sent.sql",
+        include_str!("../../../migrations/0009_outbox_sent.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the last migration's number.

@@ -1,7 +1,7 @@
 //! The outbox: the queue of [`Mutation`]s waiting for the server, one row per user change,
 //! appended in the change's own transaction.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use wp_domain::Mutation;
 
 use crate::{now, OutboxEntry, Result, Store};
@@ -9,6 +9,9 @@ use crate::{now, OutboxEntry, Result, Store};
 /// Appends a mutation with the next mutation id (1, 2, 3... with no gaps, never reused) and
 /// the server revision it was made against. Call inside the transaction that made the change.
 pub(crate) fn append(conn: &Connection, mutation: &Mutation, base_rev: Option<i64>) -> Result<i64> {
+    if let Some(id) = coalesce(conn, mutation)? {
+        return Ok(id);
+    }
     let id: i64 = conn.query_row(
         "UPDATE local_profile SET next_mutation_id = next_mutation_id + 1 WHERE id = 1
          RETURNING next_mutation_id - 1",
@@ -28,6 +31,89 @@ pub(crate) fn append(conn: &Connection, mutation: &Mutation, base_rev: Option<i6
         now(),
     ))?;
     Ok(id)
+}
+
+/// The scope a save replaces whole: a note (workshop, step) or a step's output.
+fn save_scope(mutation: &Mutation) -> Option<(&'static str, &str, Option<&str>)> {
+    match mutation {
+        Mutation::SetNote {
+            workshop_id,
+            step_id,
+            ..
+        } => Some(("setNote", workshop_id, step_id.as_deref())),
+        Mutation::SaveStepOutput {
+            workshop_id,
+            step_id,
+            ..
+        } => Some(("saveStepOutput", workshop_id, Some(step_id))),
+        _ => None,
+    }
+}
+
+/// Coalescing (docs/sync.md): when the last queued mutation is an unsent save of the same
+/// note or step output, `mutation` replaces its value and time in place, keeping the earlier
+/// one's `base` and `baseRev` (the value both saves were made from), and no new id is taken.
+/// Only the last entry, so no change moves past another; only one a push never took
+/// (`sent_at`), so what the server may have applied is never rewritten. Returns its id.
+fn coalesce(conn: &Connection, mutation: &Mutation) -> Result<Option<i64>> {
+    let Some(scope) = save_scope(mutation) else {
+        return Ok(None);
+    };
+    let last: Option<(i64, String, String, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT mutation_id, name, args, sent_at FROM outbox ORDER BY mutation_id DESC LIMIT 1",
+        )?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    let Some((id, name, args, None)) = last else {
+        return Ok(None);
+    };
+    let args: serde_json::Value = serde_json::from_str(&args)?;
+    let earlier: Mutation =
+        serde_json::from_value(serde_json::json!({ "name": name, "args": args }))?;
+    if save_scope(&earlier) != Some(scope) {
+        return Ok(None);
+    }
+    let merged = match (earlier, mutation.clone()) {
+        (
+            Mutation::SetNote { note_id, base, .. },
+            Mutation::SetNote {
+                workshop_id,
+                step_id,
+                content,
+                at,
+                ..
+            },
+        ) => Mutation::SetNote {
+            note_id,
+            workshop_id,
+            step_id,
+            content,
+            base,
+            at,
+        },
+        (
+            Mutation::SaveStepOutput { base, .. },
+            Mutation::SaveStepOutput {
+                workshop_id,
+                step_id,
+                output,
+                at,
+                ..
+            },
+        ) => Mutation::SaveStepOutput {
+            workshop_id,
+            step_id,
+            output,
+            base,
+            at,
+        },
+        _ => return Ok(None),
+    };
+    let value = serde_json::to_value(&merged)?;
+    conn.prepare_cached("UPDATE outbox SET args = ?2 WHERE mutation_id = ?1")?
+        .execute((id, value["args"].to_string()))?;
+    Ok(Some(id))
 }
 
 impl Store {

@@ -282,6 +282,23 @@ impl Store {
         outbox_rows(&self.conn, None, true, 0, limit)
     }
 
+    /// The unsent mutations a push is about to send, in order, at most `limit`, marked as
+    /// taken (`sent_at`) in the same transaction: a later save of the same note or output
+    /// then queues a new mutation instead of rewriting one the server may apply.
+    pub fn take_for_push(&mut self, limit: u32) -> Result<Vec<OutboxEntry>> {
+        write_transaction(&mut self.conn, |tx| {
+            let entries = outbox_rows(tx, None, true, 0, limit)?;
+            if let (Some(first), Some(last)) = (entries.first(), entries.last()) {
+                tx.execute(
+                    "UPDATE outbox SET sent_at = coalesce(sent_at, ?3)
+                     WHERE mutation_id BETWEEN ?1 AND ?2",
+                    (first.mutation_id, last.mutation_id, now()),
+                )?;
+            }
+            Ok(entries)
+        })
+    }
+
     /// Records what the server said of pushed mutations, in one transaction: applied and
     /// duplicate ones are acknowledged (kept for rebasing until a complete pull covers
     /// them), rejected ones leave the queue into the rejections the user sees, and the rest

@@ -553,3 +553,47 @@ fn build_packs_are_stored_once_per_kind_and_format_and_exported_atomically() {
         .content
         .contains("Night-shift nurses"));
 }
+
+#[test]
+fn unsent_saves_of_one_note_coalesce_into_one_queued_change() {
+    let (_dir, mut store) = common::store();
+    let id = common::pawpal(&mut store).workshop.id;
+    let queued = store.outbox_len().unwrap();
+    // Typing: every save of the same note replaces the last, never-sent one.
+    for text in ["a", "ab", "abc"] {
+        store.set_note(&id, None, text).unwrap();
+    }
+    assert_eq!(store.outbox_len().unwrap(), queued + 1);
+    let last = store.outbox(0, 10_000).unwrap().pop().unwrap();
+    match &last.mutation {
+        wp_domain::Mutation::SetNote { content, base, .. } => {
+            assert_eq!(content, "abc");
+            assert_eq!(
+                base.as_deref(),
+                Some(""),
+                "the earliest save's base is kept"
+            );
+        }
+        other => panic!("expected setNote, got {other:?}"),
+    }
+    // Another note, or another change in between, is queued on its own.
+    store.set_note(&id, Some("persona"), "p").unwrap();
+    store.set_note(&id, None, "abcd").unwrap();
+    assert_eq!(store.outbox_len().unwrap(), queued + 3);
+    // Once a push has taken it, a later save queues a new change.
+    let taken = store.take_for_push(100).unwrap();
+    assert_eq!(taken.len() as i64, queued + 3);
+    store.set_note(&id, None, "abcde").unwrap();
+    assert_eq!(store.outbox_len().unwrap(), queued + 4);
+    let ids: Vec<i64> = store
+        .outbox(0, 10_000)
+        .unwrap()
+        .iter()
+        .map(|e| e.mutation_id)
+        .collect();
+    assert_eq!(
+        ids,
+        (1..=ids.len() as i64).collect::<Vec<_>>(),
+        "ids stay gapless"
+    );
+}

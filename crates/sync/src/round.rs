@@ -105,7 +105,7 @@ async fn push_all(
     let mut sent = 0;
     loop {
         let state = store.sync_state()?.ok_or(SyncError::NotSignedIn)?;
-        let pending = store.pending_mutations(batch)?;
+        let pending = store.take_for_push(batch)?;
         if pending.is_empty() {
             return Ok(());
         }
