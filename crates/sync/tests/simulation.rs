@@ -14,208 +14,29 @@
 //! `WP_SIM_SEED` runs one seed. A failing seed prints itself; add it to `REGRESSIONS`.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::rc::Rc;
 
-use axum::body::Body;
-use axum::http::{header, Method, Request};
-use axum::Router;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde_json::{json, Value};
-use tower::ServiceExt;
-use wp_domain::protocol::{Outcome, PullResponse, PushRequest, PushResponse};
+use serde_json::Value;
 use wp_domain::STEPS;
 use wp_store::{Store, WorkshopFilter};
 
 mod common;
 use common::{backup, new_database, restore};
-use wp_sync::{sync_round, PushRefused, RoundOptions, SyncError, Transport};
+#[path = "simulation/transport.rs"]
+mod transport;
+#[path = "simulation/views.rs"]
+mod views;
+use transport::{Net, SimTransport};
+use views::{client_view, server_view};
+use wp_sync::{sync_round, RoundOptions};
 
 const PAWPAL: &str = include_str!("../../../tests/fixtures/pawpal.workshop.json");
 
 /// Seeds that once failed, run first every time.
 const REGRESSIONS: &[u64] = &[];
-
-struct Net {
-    rng: StdRng,
-    faults: bool,
-    partitioned: Vec<bool>,
-    /// Pushes held back, delivered later (their answers lost).
-    delayed: Vec<(String, PushRequest)>,
-    /// (client id, mutation id) → the step its Applied answer came at.
-    applied: HashMap<(String, i64), usize>,
-    step: usize,
-}
-
-#[derive(Clone)]
-struct SimTransport {
-    router: Router,
-    token: String,
-    client: usize,
-    net: Rc<RefCell<Net>>,
-}
-
-async fn call(
-    router: &Router,
-    token: &str,
-    method: Method,
-    uri: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"));
-    let body = match body {
-        Some(v) => {
-            request = request.header(header::CONTENT_TYPE, "application/json");
-            Body::from(v.to_string())
-        }
-        None => Body::empty(),
-    };
-    let response = router
-        .clone()
-        .oneshot(request.body(body).unwrap())
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
-fn lost() -> SyncError {
-    SyncError::Unreachable("simulated network fault".into())
-}
-
-impl SimTransport {
-    /// Delivers a push to the server and records what it applied.
-    async fn deliver(&self, request: &PushRequest) -> (u16, Value) {
-        let (status, body) = call(
-            &self.router,
-            &self.token,
-            Method::POST,
-            "/api/sync/push",
-            Some(serde_json::to_value(request).unwrap()),
-        )
-        .await;
-        if status == 200 {
-            let response: PushResponse = serde_json::from_value(body.clone()).unwrap();
-            let mut net = self.net.borrow_mut();
-            let step = net.step;
-            for r in &response.results {
-                if r.outcome == Outcome::Applied {
-                    let key = (request.client_id.clone(), r.id);
-                    if let Some(first) = net.applied.insert(key.clone(), step) {
-                        panic!("double effect: {key:?} applied at step {first} and again at step {step}");
-                    }
-                }
-            }
-        }
-        (status, body)
-    }
-}
-
-impl Transport for SimTransport {
-    async fn push(
-        &self,
-        request: &PushRequest,
-    ) -> Result<Result<PushResponse, PushRefused>, SyncError> {
-        let roll: f64 = {
-            let mut net = self.net.borrow_mut();
-            if net.partitioned[self.client] {
-                return Err(lost());
-            }
-            if net.faults {
-                net.rng.random()
-            } else {
-                1.0
-            }
-        };
-        if roll < 0.05 {
-            return Err(lost()); // the request is lost
-        }
-        if roll < 0.08 {
-            // Held back: delivered later, after newer requests; the client hears nothing.
-            self.net
-                .borrow_mut()
-                .delayed
-                .push((self.token.clone(), request.clone()));
-            return Err(lost());
-        }
-        let (mut status, mut body) = self.deliver(request).await;
-        if roll < 0.11 {
-            (status, body) = self.deliver(request).await; // duplicated
-        }
-        if roll < 0.16 {
-            return Err(lost()); // the answer is lost after the server committed
-        }
-        match status {
-            200 => Ok(Ok(serde_json::from_value(body).unwrap())),
-            409 if body["code"] == "client_reset" => Ok(Err(PushRefused::ClientReset)),
-            413 => Ok(Err(PushRefused::TooLarge)),
-            _ => Err(SyncError::Server {
-                status,
-                message: body.to_string(),
-            }),
-        }
-    }
-
-    async fn pull(
-        &self,
-        cursor: &str,
-        seen: &str,
-        limit: u32,
-        client_id: &str,
-    ) -> Result<PullResponse, SyncError> {
-        let roll: f64 = {
-            let mut net = self.net.borrow_mut();
-            if net.partitioned[self.client] {
-                return Err(lost());
-            }
-            if net.faults {
-                net.rng.random()
-            } else {
-                1.0
-            }
-        };
-        if roll < 0.05 {
-            return Err(lost());
-        }
-        let uri = format!(
-            "/api/sync/pull?cursor={cursor}&seen={seen}&limit={limit}&clientId={client_id}"
-        );
-        let (status, body) = call(&self.router, &self.token, Method::GET, &uri, None).await;
-        if roll < 0.08 {
-            return Err(lost());
-        }
-        if std::env::var_os("WP_SIM_TRACE").is_some() {
-            for c in body["changes"].as_array().into_iter().flatten() {
-                if c["put"]["entity"] == "conflict" || c["delete"]["entity"] == "conflict" {
-                    eprintln!(
-                        "  pull by client {} at step {}: {c} (seen {}) dropped={}",
-                        self.client,
-                        self.net.borrow().step,
-                        body["seen"],
-                        roll < 0.08
-                    );
-                }
-            }
-        }
-        if status != 200 {
-            return Err(SyncError::Server {
-                status,
-                message: body.to_string(),
-            });
-        }
-        Ok(serde_json::from_value(body).unwrap())
-    }
-}
 
 struct Client {
     path: std::path::PathBuf,
@@ -367,117 +188,6 @@ fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
             result.map_err(|e| e.to_string())
         );
     }
-}
-
-/// What a client holds, in a form that compares with the server's.
-fn client_view(store: &Store) -> BTreeMap<String, Value> {
-    let mut out = BTreeMap::new();
-    for trash in [false, true] {
-        for w in store
-            .list_workshops(&WorkshopFilter {
-                trash,
-                search: None,
-            })
-            .unwrap()
-        {
-            let w = store.workshop(&w.workshop.id).unwrap();
-            let ws = &w.workshop;
-            out.insert(
-                format!("workshop {}", ws.id),
-                json!([ws.title, ws.status, ws.deleted_at.is_some(), ws.owner_id]),
-            );
-            for s in &w.steps {
-                out.insert(
-                    format!("step {}", s.id),
-                    json!([
-                        s.workshop_id,
-                        s.step_id,
-                        s.status,
-                        s.output,
-                        s.started_at,
-                        s.completed_at
-                    ]),
-                );
-            }
-            for n in store.notes(&ws.id).unwrap() {
-                out.insert(
-                    format!("note {} {:?}", n.workshop_id, n.step_id),
-                    json!(n.content),
-                );
-            }
-        }
-    }
-    for c in store.conflicts(false).unwrap() {
-        out.insert(
-            format!("conflict {}", c.id),
-            json!([c.resolved_at.is_some(), c.mine, c.theirs]),
-        );
-    }
-    out
-}
-
-async fn server_view(pool: &sqlx::PgPool, user: &str) -> BTreeMap<String, Value> {
-    let mut out = BTreeMap::new();
-    let visible = "(w.owner_id = $1 OR EXISTS (SELECT 1 FROM workshop_members m WHERE m.workshop_id = w.id AND m.user_id = $1))";
-    let rows: Vec<(String, String, String, bool, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT id, title, status, deleted_at IS NOT NULL, owner_id FROM workshops w WHERE {visible}"
-    )))
-    .bind(user)
-    .fetch_all(pool)
-    .await
-    .unwrap();
-    for (id, title, status, deleted, owner) in rows {
-        out.insert(
-            format!("workshop {id}"),
-            json!([title, status, deleted, owner]),
-        );
-    }
-    type StepRow = (
-        String,
-        String,
-        String,
-        String,
-        Option<Value>,
-        Option<chrono::DateTime<chrono::Utc>>,
-        Option<chrono::DateTime<chrono::Utc>>,
-    );
-    let steps: Vec<StepRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT s.id, s.workshop_id, s.step_id, s.status, s.output, s.started_at, s.completed_at FROM workshop_steps s
-         JOIN workshops w ON w.id = s.workshop_id WHERE {visible}"
-    )))
-    .bind(user)
-    .fetch_all(pool)
-    .await
-    .unwrap();
-    for (id, wid, step, status, output, started, completed) in steps {
-        out.insert(
-            format!("step {id}"),
-            json!([wid, step, status, output, started, completed]),
-        );
-    }
-    let notes: Vec<(String, Option<String>, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT n.workshop_id, n.step_id, n.content FROM notes n JOIN workshops w ON w.id = n.workshop_id
-         WHERE n.user_id = $1 AND {visible}"
-    )))
-    .bind(user)
-    .fetch_all(pool)
-    .await
-    .unwrap();
-    for (wid, step, content) in notes {
-        out.insert(format!("note {wid} {step:?}"), json!(content));
-    }
-    let conflicts: Vec<(String, bool, Value, Value)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT c.id, c.resolved_at IS NOT NULL, c.mine, c.theirs FROM conflicts c JOIN workshops w ON w.id = c.workshop_id
-         WHERE c.user_id = $1 AND {visible}"
-    )))
-    .bind(user)
-    .fetch_all(pool)
-    .await
-    .unwrap();
-    for (id, resolved, mine, theirs) in conflicts {
-        out.insert(format!("conflict {id}"), json!([resolved, mine, theirs]));
-    }
-    out
 }
 
 /// Runs one seed for `steps` steps; panics with the seed in the message on a violation.

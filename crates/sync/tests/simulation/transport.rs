@@ -1,0 +1,197 @@
+//! The simulation's network: the real client's `Transport` over the in-process server
+//! router, with dropped requests, answers lost after commit, duplicates, delayed and
+//! reordered pushes, and partitions, all drawn from the seed.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request};
+use axum::Router;
+use rand::rngs::StdRng;
+use rand::Rng;
+use serde_json::Value;
+use tower::ServiceExt;
+use wp_domain::protocol::{Outcome, PullResponse, PushRequest, PushResponse};
+use wp_sync::{PushRefused, SyncError, Transport};
+
+pub struct Net {
+    pub rng: StdRng,
+    pub faults: bool,
+    pub partitioned: Vec<bool>,
+    /// Pushes held back, delivered later (their answers lost).
+    pub delayed: Vec<(String, PushRequest)>,
+    /// (client id, mutation id) → the step its Applied answer came at.
+    pub applied: HashMap<(String, i64), usize>,
+    pub step: usize,
+}
+
+#[derive(Clone)]
+pub struct SimTransport {
+    pub router: Router,
+    pub token: String,
+    pub client: usize,
+    pub net: Rc<RefCell<Net>>,
+}
+
+pub async fn call(
+    router: &Router,
+    token: &str,
+    method: Method,
+    uri: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+    let body = match body {
+        Some(v) => {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+            Body::from(v.to_string())
+        }
+        None => Body::empty(),
+    };
+    let response = router
+        .clone()
+        .oneshot(request.body(body).unwrap())
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+pub fn lost() -> SyncError {
+    SyncError::Unreachable("simulated network fault".into())
+}
+
+impl SimTransport {
+    /// Delivers a push to the server and records what it applied.
+    pub async fn deliver(&self, request: &PushRequest) -> (u16, Value) {
+        let (status, body) = call(
+            &self.router,
+            &self.token,
+            Method::POST,
+            "/api/sync/push",
+            Some(serde_json::to_value(request).unwrap()),
+        )
+        .await;
+        if status == 200 {
+            let response: PushResponse = serde_json::from_value(body.clone()).unwrap();
+            let mut net = self.net.borrow_mut();
+            let step = net.step;
+            for r in &response.results {
+                if r.outcome == Outcome::Applied {
+                    let key = (request.client_id.clone(), r.id);
+                    if let Some(first) = net.applied.insert(key.clone(), step) {
+                        panic!("double effect: {key:?} applied at step {first} and again at step {step}");
+                    }
+                }
+            }
+        }
+        (status, body)
+    }
+}
+
+impl Transport for SimTransport {
+    async fn push(
+        &self,
+        request: &PushRequest,
+    ) -> Result<Result<PushResponse, PushRefused>, SyncError> {
+        let roll: f64 = {
+            let mut net = self.net.borrow_mut();
+            if net.partitioned[self.client] {
+                return Err(lost());
+            }
+            if net.faults {
+                net.rng.random()
+            } else {
+                1.0
+            }
+        };
+        if roll < 0.05 {
+            return Err(lost()); // the request is lost
+        }
+        if roll < 0.08 {
+            // Held back: delivered later, after newer requests; the client hears nothing.
+            self.net
+                .borrow_mut()
+                .delayed
+                .push((self.token.clone(), request.clone()));
+            return Err(lost());
+        }
+        let (mut status, mut body) = self.deliver(request).await;
+        if roll < 0.11 {
+            (status, body) = self.deliver(request).await; // duplicated
+        }
+        if roll < 0.16 {
+            return Err(lost()); // the answer is lost after the server committed
+        }
+        match status {
+            200 => Ok(Ok(serde_json::from_value(body).unwrap())),
+            409 if body["code"] == "client_reset" => Ok(Err(PushRefused::ClientReset)),
+            413 => Ok(Err(PushRefused::TooLarge)),
+            _ => Err(SyncError::Server {
+                status,
+                message: body.to_string(),
+            }),
+        }
+    }
+
+    async fn pull(
+        &self,
+        cursor: &str,
+        seen: &str,
+        limit: u32,
+        client_id: &str,
+    ) -> Result<PullResponse, SyncError> {
+        let roll: f64 = {
+            let mut net = self.net.borrow_mut();
+            if net.partitioned[self.client] {
+                return Err(lost());
+            }
+            if net.faults {
+                net.rng.random()
+            } else {
+                1.0
+            }
+        };
+        if roll < 0.05 {
+            return Err(lost());
+        }
+        let uri = format!(
+            "/api/sync/pull?cursor={cursor}&seen={seen}&limit={limit}&clientId={client_id}"
+        );
+        let (status, body) = call(&self.router, &self.token, Method::GET, &uri, None).await;
+        if roll < 0.08 {
+            return Err(lost());
+        }
+        if std::env::var_os("WP_SIM_TRACE").is_some() {
+            for c in body["changes"].as_array().into_iter().flatten() {
+                if c["put"]["entity"] == "conflict" || c["delete"]["entity"] == "conflict" {
+                    eprintln!(
+                        "  pull by client {} at step {}: {c} (seen {}) dropped={}",
+                        self.client,
+                        self.net.borrow().step,
+                        body["seen"],
+                        roll < 0.08
+                    );
+                }
+            }
+        }
+        if status != 200 {
+            return Err(SyncError::Server {
+                status,
+                message: body.to_string(),
+            });
+        }
+        Ok(serde_json::from_value(body).unwrap())
+    }
+}

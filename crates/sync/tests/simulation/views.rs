@@ -1,0 +1,117 @@
+//! What a client holds and what the server holds for a user, in one comparable form.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+use wp_store::{Store, WorkshopFilter};
+
+/// What a client holds, in a form that compares with the server's.
+pub fn client_view(store: &Store) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    for trash in [false, true] {
+        for w in store
+            .list_workshops(&WorkshopFilter {
+                trash,
+                search: None,
+            })
+            .unwrap()
+        {
+            let w = store.workshop(&w.workshop.id).unwrap();
+            let ws = &w.workshop;
+            out.insert(
+                format!("workshop {}", ws.id),
+                json!([ws.title, ws.status, ws.deleted_at.is_some(), ws.owner_id]),
+            );
+            for s in &w.steps {
+                out.insert(
+                    format!("step {}", s.id),
+                    json!([
+                        s.workshop_id,
+                        s.step_id,
+                        s.status,
+                        s.output,
+                        s.started_at,
+                        s.completed_at
+                    ]),
+                );
+            }
+            for n in store.notes(&ws.id).unwrap() {
+                out.insert(
+                    format!("note {} {:?}", n.workshop_id, n.step_id),
+                    json!(n.content),
+                );
+            }
+        }
+    }
+    for c in store.conflicts(false).unwrap() {
+        out.insert(
+            format!("conflict {}", c.id),
+            json!([c.resolved_at.is_some(), c.mine, c.theirs]),
+        );
+    }
+    out
+}
+
+pub async fn server_view(pool: &sqlx::PgPool, user: &str) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    let visible = "(w.owner_id = $1 OR EXISTS (SELECT 1 FROM workshop_members m WHERE m.workshop_id = w.id AND m.user_id = $1))";
+    let rows: Vec<(String, String, String, bool, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT id, title, status, deleted_at IS NOT NULL, owner_id FROM workshops w WHERE {visible}"
+    )))
+    .bind(user)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    for (id, title, status, deleted, owner) in rows {
+        out.insert(
+            format!("workshop {id}"),
+            json!([title, status, deleted, owner]),
+        );
+    }
+    type StepRow = (
+        String,
+        String,
+        String,
+        String,
+        Option<Value>,
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    );
+    let steps: Vec<StepRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT s.id, s.workshop_id, s.step_id, s.status, s.output, s.started_at, s.completed_at FROM workshop_steps s
+         JOIN workshops w ON w.id = s.workshop_id WHERE {visible}"
+    )))
+    .bind(user)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    for (id, wid, step, status, output, started, completed) in steps {
+        out.insert(
+            format!("step {id}"),
+            json!([wid, step, status, output, started, completed]),
+        );
+    }
+    let notes: Vec<(String, Option<String>, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT n.workshop_id, n.step_id, n.content FROM notes n JOIN workshops w ON w.id = n.workshop_id
+         WHERE n.user_id = $1 AND {visible}"
+    )))
+    .bind(user)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    for (wid, step, content) in notes {
+        out.insert(format!("note {wid} {step:?}"), json!(content));
+    }
+    let conflicts: Vec<(String, bool, Value, Value)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT c.id, c.resolved_at IS NOT NULL, c.mine, c.theirs FROM conflicts c JOIN workshops w ON w.id = c.workshop_id
+         WHERE c.user_id = $1 AND {visible}"
+    )))
+    .bind(user)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    for (id, resolved, mine, theirs) in conflicts {
+        out.insert(format!("conflict {id}"), json!([resolved, mine, theirs]));
+    }
+    out
+}
