@@ -202,6 +202,14 @@ impl From<wp_store::BuildPackError> for Failure {
 }
 
 fn main() -> ExitCode {
+    // A closed pipe (`workshoppilot session list | head`) ends the program quietly, as it
+    // does other Unix tools, instead of a panic in `println!`. Changes are committed before
+    // anything is printed, so nothing is lost.
+    #[cfg(unix)]
+    // SAFETY: resetting a signal's disposition to its default, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),

@@ -381,3 +381,27 @@ fn sessions_and_series_are_scheduled_listed_and_cancelled() {
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("durationMinutes"));
 }
+
+#[test]
+fn a_closed_pipe_ends_the_listing_quietly() {
+    let cli = Cli::new();
+    cli.ok(&["import", PAWPAL]);
+    for i in 0..40 {
+        cli.ok(&["create", "--title", &format!("Workshop {i}")]);
+    }
+    // The reader goes away at once: the listing must not panic.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_workshoppilot"))
+        .arg("--db")
+        .arg(cli.db())
+        .arg("list")
+        .env_remove("WORKSHOPPILOT_DB")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101));
+}
