@@ -75,6 +75,10 @@ enum Command {
     /// Build packs: generate and export.
     #[command(subcommand, name = "build-pack")]
     BuildPack(BuildPackCommand),
+    /// Who has access to a workshop: list them, share it with a user (their usr_... id, shown
+    /// by `sync status` on their machine) as editor or viewer, or take access away.
+    #[command(subcommand)]
+    Members(MembersCommand),
     /// Live sessions: schedule, list (the Agenda without a workshop), cancel.
     #[command(subcommand)]
     Session(schedule::SessionCommand),
@@ -137,6 +141,27 @@ enum StepCommand {
     },
     /// Print a step's output as JSON.
     Output(StepArgs),
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ShareRole {
+    Editor,
+    Viewer,
+}
+
+#[derive(Subcommand)]
+enum MembersCommand {
+    /// Everyone with access: the owner first.
+    List { workshop: String },
+    /// Share (owner only; synced as `addMember`); sharing again changes the role.
+    Add {
+        workshop: String,
+        user: String,
+        #[arg(long, value_enum, default_value = "editor")]
+        role: ShareRole,
+    },
+    /// Take a user's access away (owner only; their devices drop their copy at their next sync).
+    Remove { workshop: String, user: String },
 }
 
 #[derive(Subcommand)]
@@ -370,6 +395,30 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 include_notes,
             };
             print::exported(&store.export_build_pack(&id, &request)?, json)
+        }
+        Command::Members(command) => {
+            let (workshop, change) = match command {
+                MembersCommand::List { workshop } => (workshop, None),
+                MembersCommand::Add {
+                    workshop,
+                    user,
+                    role,
+                } => (workshop, Some((user, Some(role)))),
+                MembersCommand::Remove { workshop, user } => (workshop, Some((user, None))),
+            };
+            let id = resolve(&store, &workshop)?;
+            match change {
+                Some((user, Some(role))) => {
+                    let role = match role {
+                        ShareRole::Editor => wp_domain::Role::Editor,
+                        ShareRole::Viewer => wp_domain::Role::Viewer,
+                    };
+                    store.share_workshop(&id, &user, role)?
+                }
+                Some((user, None)) => store.unshare_workshop(&id, &user)?,
+                None => {}
+            }
+            print::members(&store.members(&id)?, json);
         }
         Command::Session(command) => schedule::session(&mut store, command, json)?,
         Command::Series(command) => schedule::series(&mut store, command, json)?,

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use wp_domain::StepStatus;
 use wp_store::{
-    BuildPackRow, Exported, Note, Workshop, WorkshopDetail, WorkshopStep, WorkshopSummary,
+    BuildPackRow, Exported, Member, Note, Workshop, WorkshopDetail, WorkshopStep, WorkshopSummary,
 };
 
 fn json_out(value: &impl Serialize) {
@@ -155,4 +155,18 @@ pub fn exported(e: &Exported, json: bool) {
         e.bytes,
         e.title
     );
+}
+
+pub fn members(members: &[Member], json: bool) {
+    if json {
+        return json_out(&members);
+    }
+    for m in members {
+        println!(
+            "{:<7} {}{}",
+            m.role.as_str(),
+            m.user_id,
+            if m.you { "  (you)" } else { "" }
+        );
+    }
 }

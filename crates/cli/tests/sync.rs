@@ -288,3 +288,74 @@ async fn login_keeps_the_token_in_the_keyring_and_logout_deletes_it() {
         String::from_utf8_lossy(&after.stderr)
     );
 }
+
+/// Logs `db` in to `base` with `token` (kept out of the keyring).
+async fn login(db: &PathBuf, base: &str, token: &str) {
+    let out = tokio::task::spawn_blocking({
+        let (db, base, token) = (db.clone(), base.to_string(), token.to_string());
+        move || {
+            run(
+                &db,
+                &["login", "--server", &base, "--no-keyring"],
+                None,
+                &format!("{token}\n"),
+            )
+        }
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn members_add_shares_a_workshop_and_remove_takes_it_back() {
+    let (base, pool) = server().await;
+    let (_, ada) = wp_server::auth::add_user(&pool, "Ada").await.unwrap();
+    let (bob_id, bob) = wp_server::auth::add_user(&pool, "Bob").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("ada.db"), dir.path().join("bob.db"));
+    ok(&a, &["import", PAWPAL], None);
+    login(&a, &base, &ada).await;
+    login(&b, &base, &bob).await;
+
+    let added = ok(
+        &a,
+        &[
+            "members", "add", "PawPal", &bob_id, "--role", "viewer", "--json",
+        ],
+        None,
+    );
+    let members: Value = serde_json::from_str(&added).unwrap();
+    assert_eq!(members[1]["userId"], bob_id.as_str());
+    assert_eq!(members[1]["role"], "viewer");
+    ok(&a, &["sync"], Some(&ada));
+    ok(&b, &["sync"], Some(&bob));
+    let listed: Value = serde_json::from_str(&ok(&b, &["list", "--json"], None)).unwrap();
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        1,
+        "Bob has the shared workshop"
+    );
+    // A viewer cannot share further: exit code 5, nothing changed.
+    let out = run(&b, &["members", "add", "PawPal", &bob_id], None, "");
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    ok(&a, &["members", "remove", "PawPal", &bob_id], None);
+    ok(&a, &["sync"], Some(&ada));
+    ok(&b, &["sync"], Some(&bob));
+    let listed: Value = serde_json::from_str(&ok(&b, &["list", "--json"], None)).unwrap();
+    assert_eq!(
+        listed,
+        serde_json::json!([]),
+        "Bob's copy went with his access"
+    );
+}
