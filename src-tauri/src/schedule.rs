@@ -14,22 +14,32 @@ type Result<T> = std::result::Result<T, AppError>;
 /// How many sessions the Agenda lists: 200.
 pub const AGENDA_LIMIT: u32 = 200;
 
+/// Rolls the horizon forward, then reads; background sync is nudged only when sessions
+/// were made (opening a tab must not cost a sync round).
+fn rolled<T>(
+    state: &AppState,
+    read: impl FnOnce(&wp_store::Store) -> wp_store::Result<T>,
+) -> Result<T> {
+    let (made, value) = state.with_store(|s| -> wp_store::Result<_> {
+        let made = s.roll_series()?;
+        Ok((made, read(s)?))
+    })?;
+    if made > 0 {
+        state.nudge();
+    }
+    Ok(value)
+}
+
 /// A workshop's series and sessions, after rolling the horizon forward.
 #[tauri::command]
 pub async fn get_schedule(state: State<'_, AppState>, id: String) -> Result<WorkshopSchedule> {
-    state.change(|s| {
-        s.roll_series()?;
-        s.schedule(&id)
-    })
+    rolled(&state, |s| s.schedule(&id))
 }
 
 /// Upcoming sessions across workshops, after rolling the horizon forward.
 #[tauri::command]
 pub async fn agenda(state: State<'_, AppState>) -> Result<Vec<AgendaItem>> {
-    state.change(|s| {
-        s.roll_series()?;
-        s.agenda(AGENDA_LIMIT)
-    })
+    rolled(&state, |s| s.agenda(AGENDA_LIMIT))
 }
 
 /// The series form's preview: the rule in words, the RRULE and the next occurrences; an

@@ -11,8 +11,8 @@ use crate::mutate::{apply_local, write, write_transaction};
 use crate::sync::{entity_of, offer_unsynced, outbox_rows, table_of, PageApplied};
 use crate::{mass_delete, now, recovery, Result, Store};
 
-/// How many pulled changes background sync writes per transaction: 32, about a millisecond
-/// of writing, so a command waits at most that long for the lock.
+/// How many pulled changes background sync writes per transaction: 32, so a command waits
+/// for one short chunk's writing, not a page's (BENCHMARKS.md, "Typing during a first sync").
 pub const PULL_CHUNK: usize = 32;
 
 impl Store {

@@ -277,11 +277,6 @@ impl Store {
             .ok_or_else(|| StoreError::Pragma("sync state missing after sign-in".into()))
     }
 
-    /// Unsent mutations in order, at most `limit`.
-    pub fn pending_mutations(&self, limit: u32) -> Result<Vec<OutboxEntry>> {
-        outbox_rows(&self.conn, None, true, 0, limit)
-    }
-
     /// The unsent mutations a push is about to send, in order, at most `limit`, marked as
     /// taken (`sent_at`) in the same transaction: a later save of the same note or output
     /// then queues a new mutation instead of rewriting one the server may apply.

@@ -166,14 +166,14 @@ pub(super) fn apply(
         } => {
             let t = at(t);
             let series = series_row(rows)?;
-            // The new part first: nothing changes when its form is refused.
-            let mut changes = create_series(workshop, new_series_id, form, t)?;
             if *new_series_id == series.id {
                 return Err(DomainError::argument(
                     "newSeriesId",
                     "the new part of a split series needs its own id",
                 ));
             }
+            // The new part first: nothing changes when its form is refused.
+            let mut changes = create_series(workshop, new_series_id, form, t)?;
             let next = schedule_of(&series)?
                 .between(t, t + Duration::days(365 * 100), 1)?
                 .into_iter()
