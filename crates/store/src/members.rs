@@ -60,7 +60,7 @@ impl Store {
             role: Role::Owner,
         }];
         let mut stmt = self.conn.prepare_cached(
-            "SELECT user_id, role FROM workshop_members WHERE workshop_id = ?1 ORDER BY created_at, id",
+            "SELECT user_id, role FROM workshop_members WHERE workshop_id = ?1 ORDER BY created_at, rowid",
         )?;
         let rows = stmt.query_map([workshop_id], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
