@@ -153,10 +153,14 @@ pub fn sync(
     json: bool,
 ) -> Result<u8, Failure> {
     if keep_deleted {
+        let unshared = store.held_deletes()?.map(|h| h.unshared.len()).unwrap_or(0);
         let kept = store.keep_held_deletes()?;
         eprintln!(
             "kept {kept} workshop(s) that a sync would have deleted; they go back to the server"
         );
+        if unshared > 0 {
+            eprintln!("{unshared} copy(ies) of workshops whose owner removed your access went: only their owner can share them again");
+        }
     }
     let api = api_for(store, RetryPolicy::default())?;
     let mut progress = |p: Progress| match p {
@@ -206,9 +210,17 @@ pub fn sync(
                 held.live_workshops
             );
             for (id, title) in &held.workshops {
-                println!("  {title}  ({id})");
+                let why = if held.unshared.contains(id) {
+                    "  [its owner removed your access]"
+                } else {
+                    ""
+                };
+                println!("  {title}  ({id}){why}");
             }
             println!("Run `workshoppilot sync --allow-mass-delete` to delete them here too, or `workshoppilot sync --keep-deleted` to keep them and restore them on the server.");
+            if !held.unshared.is_empty() {
+                println!("Copies of workshops whose owner removed your access go either way: only their owner can share them again.");
+            }
         }
     }
     if report.held_deletes.is_some() {

@@ -4,7 +4,7 @@
 //! and the database passes `integrity_check`. Needs PostgreSQL (`WP_TEST_DATABASE_URL`).
 
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const PAWPAL: &str = include_str!("../../../tests/fixtures/pawpal.workshop.json");
 const KILLS: usize = 200;
@@ -57,6 +57,8 @@ async fn a_sync_killed_200_times_loses_and_duplicates_nothing() {
     }
     let mut edits = 0;
     let mut killed_mid_run = 0;
+    // Durations of the syncs that ended before their kill, from a first guess of 50 ms.
+    let mut finished = vec![Duration::from_millis(50)];
     for kill in 0..KILLS {
         if kill % 5 == 0 {
             // The user goes on working between syncs.
@@ -86,10 +88,22 @@ async fn a_sync_killed_200_times_loses_and_duplicates_nothing() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let delay = Duration::from_micros(pseudo(kill as u64) % 50_000);
-        tokio::time::sleep(delay).await;
-        if child.try_wait().unwrap().is_none() {
-            killed_mid_run += 1;
+        // The kill lands at a random moment within how long a whole sync takes on this
+        // machine now (the mean of the runs that finished before their kill), so most
+        // kills hit a running sync however fast or loaded the machine is.
+        let span = finished.iter().sum::<Duration>() / finished.len() as u32;
+        let delay = Duration::from_micros(pseudo(kill as u64) % span.as_micros().max(1) as u64);
+        let started = Instant::now();
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                finished.push(started.elapsed());
+                break;
+            }
+            if started.elapsed() >= delay {
+                killed_mid_run += 1;
+                break;
+            }
+            tokio::time::sleep(Duration::from_micros(500)).await;
         }
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();

@@ -9,7 +9,7 @@ use wp_domain::protocol::PulledChange;
 use wp_domain::{Change, Mutation};
 
 use crate::mutate::{step_records, workshop_record, write, write_transaction};
-use crate::{now, outbox, Result, Store};
+use crate::{members, now, outbox, Result, Store};
 
 /// More than this many workshops deleted by one pull pauses it: 10.
 pub const MASS_DELETE_COUNT: usize = 10;
@@ -27,6 +27,9 @@ pub struct HeldDeletes {
     pub workshops: Vec<(String, String)>,
     /// Live workshops on this machine now.
     pub live_workshops: i64,
+    /// Of `workshops`, the ids of those shared with the user whose owner removed the user's
+    /// access: they go whichever the answer, since only their owner can share them again.
+    pub unshared: Vec<String>,
 }
 
 fn workshop_of(conn: &Connection, entity: &str, id: &str) -> Result<Option<String>> {
@@ -46,19 +49,31 @@ fn workshop_of(conn: &Connection, entity: &str, id: &str) -> Result<Option<Strin
         .optional()?)
 }
 
-/// The workshops `changes` would trash or remove that are live here now.
+/// The workshops `changes` would trash or remove that are live here now: trashed or removed
+/// on the server, or the copies of shared workshops whose owner removed `user_id`'s access.
 pub(crate) fn deleted_workshops(
     conn: &Connection,
     changes: &[PulledChange],
+    user_id: &str,
 ) -> Result<Vec<String>> {
-    let mut out = Vec::new();
+    let mut out: Vec<String> = Vec::new();
     for change in changes {
+        let lost;
         let id = match change {
             PulledChange::Put(put) => match &put.row {
                 Change::Workshop(w) if w.deleted_at.is_some() => &w.id,
                 _ => continue,
             },
             PulledChange::Delete(t) if t.entity == "workshop" => &t.id,
+            PulledChange::Delete(t) if t.entity == "member" => {
+                match members::lost_copy(conn, &t.id, user_id)? {
+                    Some(workshop) => {
+                        lost = workshop;
+                        &lost
+                    }
+                    None => continue,
+                }
+            }
             PulledChange::Delete(_) => continue,
         };
         let live: Option<bool> = conn
@@ -129,9 +144,17 @@ fn held(conn: &Connection) -> Result<HeldDeletes> {
         [],
         |r| r.get(0),
     )?;
+    let unshared = conn
+        .prepare(
+            "SELECT DISTINCT workshop_id FROM sync_held
+             WHERE json_extract(change, '$.delete.entity') = 'member' ORDER BY 1",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(HeldDeletes {
         workshops,
         live_workshops,
+        unshared,
     })
 }
 
@@ -140,11 +163,11 @@ pub fn is_mass_delete(count: usize, live: i64) -> bool {
     count > MASS_DELETE_COUNT || (count >= MASS_DELETE_HALF_FROM && count as i64 * 2 > live)
 }
 
-/// Applies every held change in order and forgets them.
-fn apply_held(conn: &Connection) -> Result<usize> {
+/// Applies the held changes in order (of one workshop, or of all) and forgets them.
+fn apply_held(conn: &Connection, user_id: &str, workshop: Option<&str>) -> Result<usize> {
     let changes: Vec<String> = conn
-        .prepare("SELECT change FROM sync_held ORDER BY seq")?
-        .query_map([], |r| r.get(0))?
+        .prepare("SELECT change FROM sync_held WHERE ?1 IS NULL OR workshop_id = ?1 ORDER BY seq")?
+        .query_map([workshop], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for text in &changes {
         match serde_json::from_str::<PulledChange>(text)? {
@@ -158,28 +181,45 @@ fn apply_held(conn: &Connection) -> Result<usize> {
                 }
             }
             PulledChange::Delete(t) => {
+                let lost = if t.entity == "member" {
+                    members::lost_copy(conn, &t.id, user_id)?
+                } else {
+                    None
+                };
                 if let Some(table) = crate::sync::table_of(&t.entity) {
                     conn.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [&t.id])?;
+                }
+                if let Some(workshop_id) = lost {
+                    conn.execute("DELETE FROM workshops WHERE id = ?1", [&workshop_id])?;
                 }
             }
         }
     }
-    conn.execute("DELETE FROM sync_held", [])?;
+    conn.execute(
+        "DELETE FROM sync_held WHERE ?1 IS NULL OR workshop_id = ?1",
+        [workshop],
+    )?;
     Ok(changes.len())
 }
 
 /// At the end of a pull: applies the held deletions unless they are a mass delete and the
-/// user has not allowed it; then they wait, and are returned.
-pub(crate) fn decide(conn: &Connection, allow: bool) -> Result<Option<HeldDeletes>> {
+/// user has not allowed it; then they wait, and are returned. Also returns the workshops whose
+/// held deletions applied (empty while they wait).
+pub(crate) fn decide(
+    conn: &Connection,
+    allow: bool,
+    user_id: &str,
+) -> Result<(Option<HeldDeletes>, Vec<String>)> {
     let waiting = held(conn)?;
     if waiting.workshops.is_empty() {
-        return Ok(None);
+        return Ok((None, Vec::new()));
     }
     if allow || !is_mass_delete(waiting.workshops.len(), waiting.live_workshops) {
-        apply_held(conn)?;
-        return Ok(None);
+        apply_held(conn, user_id, None)?;
+        let gone = waiting.workshops.into_iter().map(|(id, _)| id).collect();
+        return Ok((None, gone));
     }
-    Ok(Some(waiting))
+    Ok((Some(waiting), Vec::new()))
 }
 
 impl Store {
@@ -191,16 +231,25 @@ impl Store {
 
     /// The user agreed: the held deletions apply. Returns how many changes applied.
     pub fn apply_held_deletes(&mut self) -> Result<usize> {
-        write_transaction(&mut self.conn, apply_held)
+        let user_id = self.user_id.clone();
+        write_transaction(&mut self.conn, |tx| apply_held(tx, &user_id, None))
     }
 
     /// The user refused: nothing is deleted here, and the workshops go back to the server
     /// (trashed ones restored, removed ones offered again whole), to every device at its
-    /// next sync. Returns how many workshops.
+    /// next sync. Copies of shared workshops whose owner removed the user's access go all
+    /// the same ([`HeldDeletes::unshared`]): they are not the user's to bring back. Returns
+    /// how many workshops are kept.
     pub fn keep_held_deletes(&mut self) -> Result<usize> {
+        let user_id = self.user_id.clone();
         write_transaction(&mut self.conn, |tx| {
             let waiting = held(tx)?;
+            let mut kept = 0;
             for (id, _) in &waiting.workshops {
+                if waiting.unshared.contains(id) {
+                    apply_held(tx, &user_id, Some(id))?;
+                    continue;
+                }
                 let removed: bool = tx.query_row(
                     "SELECT EXISTS (SELECT 1 FROM sync_held WHERE workshop_id = ?1 AND change LIKE '{\"delete\"%')",
                     [id],
@@ -222,9 +271,10 @@ impl Store {
                     None => continue,
                 };
                 outbox::append(tx, &mutation, None)?;
+                kept += 1;
             }
             tx.execute("DELETE FROM sync_held", [])?;
-            Ok(waiting.workshops.len())
+            Ok(kept)
         })
     }
 }

@@ -3,7 +3,7 @@
 //! `removeMember`, so both sync like any change; the server checks that a user exists and
 //! refuses a share otherwise.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use wp_domain::ids::{self, new_id, IdKind};
 use wp_domain::{DomainError, Mutation, Role};
@@ -47,6 +47,23 @@ pub(crate) fn role_on(
         .as_deref()
         .and_then(Role::parse)
         .unwrap_or(Role::Viewer))
+}
+
+/// The workshop whose copy goes with the membership row `member_id`: set when that row is
+/// the local user's own access to a workshop someone else owns (the owner removed it; the
+/// user's notes in it stay on the server). `None` for any other membership.
+pub(crate) fn lost_copy(
+    conn: &Connection,
+    member_id: &str,
+    user_id: &str,
+) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT m.workshop_id FROM workshop_members m JOIN workshops w ON w.id = m.workshop_id
+             WHERE m.id = ?1 AND m.user_id = ?2 AND w.owner_id <> ?2",
+        )?
+        .query_row((member_id, user_id), |r| r.get(0))
+        .optional()?)
 }
 
 impl Store {

@@ -3,7 +3,6 @@
 //! background sync ([`Store::set_background`]) a page is written in chunks of
 //! [`PULL_CHUNK`] changes, and a command waiting for the lock goes first between them.
 
-use rusqlite::OptionalExtension;
 use wp_domain::protocol::{PullResponse, PulledChange};
 use wp_domain::Change;
 
@@ -86,7 +85,8 @@ impl Store {
                                 [],
                                 |r| r.get(0),
                             )?;
-                            let deleting = mass_delete::deleted_workshops(tx, &page.changes)?;
+                            let deleting =
+                                mass_delete::deleted_workshops(tx, &page.changes, &user_id)?;
                             let guarding = !deleting.is_empty() || mass_delete::any_held(tx)?;
                             let g = (resetting, deleting, guarding);
                             guard = Some(g.clone());
@@ -142,13 +142,8 @@ impl Store {
                                 };
                                 // This user's own access to someone else's workshop was removed:
                                 // the copy here goes with it (their notes stay on the server).
-                                let lost: Option<String> = if tombstone.entity == "member" {
-                                    tx.prepare_cached(
-                                    "SELECT m.workshop_id FROM workshop_members m JOIN workshops w ON w.id = m.workshop_id
-                                     WHERE m.id = ?1 AND m.user_id = ?2 AND w.owner_id <> ?2",
-                                )?
-                                .query_row((&tombstone.id, &user_id), |r| r.get(0))
-                                .optional()?
+                                let lost = if tombstone.entity == "member" {
+                                    crate::members::lost_copy(tx, &tombstone.id, &user_id)?
                                 } else {
                                     None
                                 };
@@ -210,7 +205,13 @@ impl Store {
                             "DELETE FROM outbox WHERE acked_at IS NOT NULL AND mutation_id <= ?1",
                             [page.last_mutation_id],
                         )?;
-                        applied.held_deletes = mass_delete::decide(tx, allow_mass_delete)?;
+                        let (held, gone) = mass_delete::decide(tx, allow_mass_delete, &user_id)?;
+                        applied.held_deletes = held;
+                        for workshop_id in gone {
+                            if !applied.workshops.contains(&workshop_id) {
+                                applied.workshops.push(workshop_id);
+                            }
+                        }
                         if resetting {
                             applied.offered_again += offer_unsynced(tx, true)?;
                             applied.offered_again += recovery::offer_unseen(tx, &user_id)?;

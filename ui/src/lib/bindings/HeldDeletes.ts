@@ -11,4 +11,9 @@ workshops: Array<[string, string]>,
 /**
  * Live workshops on this machine now.
  */
-liveWorkshops: number, };
+liveWorkshops: number, 
+/**
+ * Of `workshops`, the ids of those shared with the user whose owner removed the user's
+ * access: they go whichever the answer, since only their owner can share them again.
+ */
+unshared: Array<string>, };
