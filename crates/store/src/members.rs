@@ -6,7 +6,7 @@
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use wp_domain::ids::{self, new_id, IdKind};
-use wp_domain::{DomainError, Mutation, Role};
+use wp_domain::{DomainError, MemberRecord, Mutation, Role};
 
 use crate::{now, workshops, Result, Store, StoreError};
 
@@ -64,6 +64,18 @@ pub(crate) fn lost_copy(
         )?
         .query_row((member_id, user_id), |r| r.get(0))
         .optional()?)
+}
+
+/// A membership is one per (workshop, user), and the server keeps the id it has when a
+/// share is made again under another id. A pulled membership's id is the server's: the row
+/// here for the same workshop and user takes it, so that the server's later tombstone for
+/// that id finds it.
+pub(crate) fn adopt_server_id(conn: &Connection, pulled: &MemberRecord) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE workshop_members SET id = ?1 WHERE workshop_id = ?2 AND user_id = ?3 AND id <> ?1",
+    )?
+    .execute((&pulled.id, &pulled.workshop_id, &pulled.user_id))?;
+    Ok(())
 }
 
 impl Store {

@@ -114,6 +114,9 @@ impl Store {
                                 if resetting && recovery::offer_lost_value(tx, &put.row, put.rev)? {
                                     applied.offered_again += 1;
                                 }
+                                if let Change::Member(m) = &put.row {
+                                    crate::members::adopt_server_id(tx, m)?;
+                                }
                                 write(tx, &put.row)?;
                                 let (entity, id) = put.row.key();
                                 let table = table_of(entity).unwrap_or("workshops");

@@ -330,3 +330,56 @@ async fn allowing_a_held_removal_of_access_drops_the_copies_with_their_rows() {
     }
     assert!(eve.store.held_deletes().unwrap().is_none());
 }
+
+/// A share is one per (workshop, user): two of Ada's desktops share with Eve offline under two
+/// ids, and the server keeps the first. The second desktop takes the server's id at its pull,
+/// so that when the first removes Eve, the removal reaches both desktops and Eve's copy.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_share_made_twice_offline_is_one_membership_everywhere() {
+    let s = server().await;
+    let (_, ada_token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let (eve_id, eve_token) = wp_server::auth::add_user(&s.pool, "Eve").await.unwrap();
+    let mut one = Desktop::new(&s, &ada_token).await;
+    let id = one
+        .store
+        .create_workshop(Some("Shared"), "")
+        .unwrap()
+        .workshop
+        .id;
+    one.sync().await;
+    let mut two = Desktop::new(&s, &ada_token).await;
+    two.sync().await;
+
+    one.store
+        .share_workshop(&id, &eve_id, Role::Editor)
+        .unwrap();
+    two.store
+        .share_workshop(&id, &eve_id, Role::Viewer)
+        .unwrap();
+    one.sync().await;
+    two.sync().await;
+    one.sync().await;
+    let mut eve = Desktop::new(&s, &eve_token).await;
+    eve.sync().await;
+    assert!(eve.store.workshop(&id).is_ok());
+    for d in [&one, &two] {
+        let members = d.store.members(&id).unwrap();
+        assert_eq!(members.len(), 2, "{members:?}");
+        assert_eq!(
+            members[1].role,
+            Role::Viewer,
+            "the later share's role stands"
+        );
+    }
+
+    one.store.unshare_workshop(&id, &eve_id).unwrap();
+    one.sync().await;
+    two.sync().await;
+    eve.sync().await;
+    assert_eq!(
+        two.store.members(&id).unwrap().len(),
+        1,
+        "the removal reaches the desktop that shared under another id"
+    );
+    assert!(eve.store.workshop(&id).is_err(), "Eve's copy goes");
+}

@@ -99,7 +99,7 @@ fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
     }
     let id = &live[rng.random_range(0..live.len())];
     let step = STEPS[rng.random_range(0..STEPS.len())].id;
-    let op = rng.random_range(0..13);
+    let op = rng.random_range(0..14);
     let trace = std::env::var_os("WP_SIM_TRACE").is_some();
     let result = match op {
         0 => store
@@ -168,7 +168,7 @@ fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
             }
             None => Ok(()),
         },
-        _ => store
+        12 if rng.random_bool(0.6) => store
             .mutate(wp_domain::Mutation::AddMember {
                 member_id: wp_domain::ids::new_id(wp_domain::ids::IdKind::Member),
                 workshop_id: id.clone(),
@@ -181,6 +181,28 @@ fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
                 at: store.now(),
             })
             .map(|_| ()),
+        12 => {
+            if trace {
+                eprintln!("  unshare {id}");
+            }
+            store.unshare_workshop(id, other_user)
+        }
+        // The user answers a mass delete the guard holds: keep the workshops, or let them go.
+        _ => match store.held_deletes() {
+            Ok(Some(held)) if rng.random_bool(0.5) => {
+                if trace {
+                    eprintln!("  keep held {held:?}");
+                }
+                store.keep_held_deletes().map(|_| ())
+            }
+            Ok(Some(held)) => {
+                if trace {
+                    eprintln!("  apply held {held:?}");
+                }
+                store.apply_held_deletes().map(|_| ())
+            }
+            other => other.map(|_| ()),
+        },
     };
     if trace {
         eprintln!(
@@ -364,6 +386,18 @@ async fn run_seed(seed: u64, steps: usize) {
                 .fetch_optional(&pool)
                 .await
                 .unwrap();
+                let log: Vec<(i64, String, Option<String>, bool)> = sqlx::query_as(
+                    "SELECT position, entity_id, user_id, deleted FROM sync_log
+                     WHERE entity = 'member' AND workshop_id = $1 ORDER BY position",
+                )
+                .bind(id)
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+                eprintln!(
+                    "workshop {id}: members here {:?}; membership log on the server {log:?}",
+                    store.members(id).map_err(|e| e.to_string())
+                );
                 on_server.push((id.to_string(), row));
             }
             for (k, _) in &only_local {

@@ -175,7 +175,13 @@ impl Transport for SimTransport {
         }
         if std::env::var_os("WP_SIM_TRACE").is_some() {
             for c in body["changes"].as_array().into_iter().flatten() {
-                if c["put"]["entity"] == "conflict" || c["delete"]["entity"] == "conflict" {
+                if c["put"]["entity"] == "conflict"
+                    || c["delete"]["entity"] == "conflict"
+                    || c["put"]["entity"] == "member"
+                    || c["delete"]["entity"] == "member"
+                    || c["put"]["entity"] == "workshop"
+                    || c["delete"]["entity"] == "workshop"
+                {
                     eprintln!(
                         "  pull by client {} at step {}: {c} (seen {}) dropped={}",
                         self.client,
