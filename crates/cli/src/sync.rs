@@ -168,8 +168,11 @@ pub fn sync(
         Progress::Pulling { pages, rows, .. } => {
             eprintln!("received {rows} row(s) in {pages} page(s)")
         }
-        Progress::Resetting => {
+        Progress::Resetting { expired: false } => {
             eprintln!("the server's history changed (a restore?): rebuilding from a full pull")
+        }
+        Progress::Resetting { expired: true } => {
+            eprintln!("this database last synced before the oldest changes the server keeps: rebuilding from a full pull")
         }
     };
     let report = runtime()?.block_on(sync_round(store, &api, options, &mut progress))?;
@@ -191,7 +194,9 @@ pub fn sync(
             report.rows_written + report.rows_deleted,
             report.pending
         );
-        if report.reset {
+        if report.reset && report.expired {
+            println!("This database had not synced for longer than the server keeps deletions; it was rebuilt from a full pull.");
+        } else if report.reset {
             println!(
                 "The server's history was rewritten (restored from a backup); {} workshop(s) it had lost were sent again.",
                 report.offered_again

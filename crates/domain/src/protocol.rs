@@ -115,6 +115,12 @@ pub struct PullResponse {
     /// (cursor absent). No changes come with a reset.
     #[serde(default)]
     pub reset: bool,
+    /// With `reset`: the cursor is older than the tombstones the server keeps, and nothing
+    /// else went wrong: the server lost nothing, so a row the client had from the server and
+    /// the full pull lacks was deleted there (or the caller lost access), and goes; it is not
+    /// offered again as after a restore.
+    #[serde(default)]
+    pub expired: bool,
     /// Pass back as `cursor` for the next page. Opaque.
     pub cursor: String,
     pub has_more: bool,

@@ -5,6 +5,7 @@
 //! workshoppilot-server user add --name "Ada"         # prints the user's token once
 //! workshoppilot-server token create --user usr_...    # another token for a user, printed once
 //! workshoppilot-server token revoke tok_...           # revokes it
+//! workshoppilot-server trim-sync-log                 # drop tombstones older than 90 days now
 //! workshoppilot-server serve --addr 127.0.0.1:8080   # migrates, then serves until SIGTERM/Ctrl-C
 //! ```
 
@@ -45,6 +46,14 @@ enum Command {
     },
     /// Apply pending migrations and exit.
     Migrate,
+    /// Trim the sync change log now: tombstones and superseded entries older than the
+    /// retention go (`serve` does this every hour). Desktops that last synced before them
+    /// rebuild from a full pull.
+    TrimSyncLog {
+        /// Keep entries younger than this many days.
+        #[arg(long, default_value_t = 90)]
+        older_than_days: u64,
+    },
     /// Users.
     #[command(subcommand)]
     User(UserCommand),
@@ -120,6 +129,17 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("database is up to date");
             Ok(())
         }
+        Command::TrimSyncLog { older_than_days } => {
+            let keep = std::time::Duration::from_secs(older_than_days * 24 * 3600);
+            let trimmed = wp_server::sync::retention::trim(&pool, keep)
+                .await
+                .map_err(|e| e.message)?;
+            println!(
+                "removed {} log entries; cursors at or below position {} rebuild from a full pull",
+                trimmed.entries, trimmed.horizon
+            );
+            Ok(())
+        }
         Command::User(UserCommand::Add { name }) => {
             let (user_id, token) = wp_server::auth::add_user(&pool, &name)
                 .await
@@ -154,11 +174,19 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map(std::time::Duration::from_secs)
                 .unwrap_or(wp_server::rolling::DEFAULT_INTERVAL);
             let job = wp_server::rolling::spawn(pool.clone(), interval);
+            // Tombstone retention, the same way (WP_TRIM_INTERVAL_SECS, default an hour).
+            let trim_interval = std::env::var("WP_TRIM_INTERVAL_SECS")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .map(std::time::Duration::from_secs)
+                .unwrap_or(wp_server::sync::retention::DEFAULT_INTERVAL);
+            let trim_job = wp_server::sync::retention::spawn(pool.clone(), trim_interval);
             axum::serve(listener, router(AppState { pool: pool.clone() }))
                 .with_graceful_shutdown(shutdown_signal())
                 .await
                 .map_err(|e| format!("server error: {e}"))?;
             job.abort();
+            trim_job.abort();
             pool.close().await;
             tracing::info!("stopped after finishing requests in flight");
             Ok(())

@@ -7,7 +7,9 @@ use wp_domain::protocol::{PullResponse, PulledChange};
 use wp_domain::Change;
 
 use crate::mutate::{apply_local, write, write_transaction};
-use crate::sync::{entity_of, offer_unsynced, outbox_rows, table_of, PageApplied};
+use crate::sync::{
+    entity_of, offer_unsynced, outbox_rows, table_of, PageApplied, RESET_EXPIRED, RESET_RESTORED,
+};
 use crate::{mass_delete, now, recovery, Result, Store};
 
 /// How many pulled changes background sync writes per transaction: 32, so a command waits
@@ -61,7 +63,7 @@ impl Store {
             ordered.chunks(chunk).collect()
         };
         let last = chunks.len() - 1;
-        let mut guard: Option<(bool, Vec<String>, bool)> = None;
+        let mut guard: Option<(i64, Vec<String>, bool)> = None;
         let mut touched: Vec<String> = Vec::new();
         let mut touched_set: std::collections::HashSet<String> = Default::default();
         let background = self.background;
@@ -80,7 +82,7 @@ impl Store {
                     let (resetting, deleting, guarding) = match &guard {
                         Some(g) => g.clone(),
                         None => {
-                            let resetting: bool = tx.query_row(
+                            let resetting: i64 = tx.query_row(
                                 "SELECT resetting FROM sync_state WHERE id = 1",
                                 [],
                                 |r| r.get(0),
@@ -111,7 +113,9 @@ impl Store {
                                         continue;
                                     }
                                 }
-                                if resetting && recovery::offer_lost_value(tx, &put.row, put.rev)? {
+                                if resetting == RESET_RESTORED
+                                    && recovery::offer_lost_value(tx, &put.row, put.rev)?
+                                {
                                     applied.offered_again += 1;
                                 }
                                 if let Change::Member(m) = &put.row {
@@ -124,7 +128,7 @@ impl Store {
                                     "UPDATE {table} SET server_rev = ?2 WHERE id = ?1"
                                 ))?
                                 .execute((id, put.rev))?;
-                                if resetting {
+                                if resetting != 0 {
                                     tx.prepare_cached(
                                         "INSERT OR IGNORE INTO sync_seen (workshop_id) VALUES (?1)",
                                     )?
@@ -215,9 +219,10 @@ impl Store {
                                 applied.workshops.push(workshop_id);
                             }
                         }
-                        if resetting {
+                        if resetting != 0 {
                             applied.offered_again += offer_unsynced(tx, true)?;
-                            applied.offered_again += recovery::offer_unseen(tx, &user_id)?;
+                            applied.offered_again +=
+                                recovery::offer_unseen(tx, &user_id, resetting == RESET_EXPIRED)?;
                             tx.execute("DELETE FROM sync_seen", [])?;
                             tx.execute("DELETE FROM sync_seen_rows", [])?;
                             tx.execute("UPDATE sync_state SET resetting = 0 WHERE id = 1", [])?;

@@ -96,9 +96,11 @@ pub(crate) fn offer_lost_value(conn: &Connection, pulled: &Change, rev: i64) -> 
 
 /// At the end of a reset's full pull, for workshops the server still has: notes and shares
 /// the server lost are offered again (`setNote`, and `addMember` on the owner's desktops),
-/// and conflicts it lost are dropped (they were the server's records). Returns how many
-/// rows were offered again.
-pub(crate) fn offer_unseen(conn: &Connection, user_id: &str) -> Result<usize> {
+/// and conflicts it lost are dropped (they were the server's records). After an `expired`
+/// cursor the server lost nothing: notes and shares it had (a server revision here) and no
+/// longer sends were deleted there, and are dropped here instead of offered. Returns how
+/// many rows were offered again.
+pub(crate) fn offer_unseen(conn: &Connection, user_id: &str, expired: bool) -> Result<usize> {
     // Rows the server had (pulled, or acknowledged and not yet pulled back) and no queued
     // change will make again.
     let unseen = |entity: &str, table: &str, queued: &str| {
@@ -108,6 +110,20 @@ pub(crate) fn offer_unseen(conn: &Connection, user_id: &str) -> Result<usize> {
                AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.workshop_id = t.workshop_id AND {queued})"
         )
     };
+    if expired {
+        for (entity, table, queued) in [
+            ("note", "notes", "o.name = 'setNote' AND coalesce(json_extract(o.args, '$.stepId'), '') = coalesce(t.step_id, '')"),
+            ("member", "workshop_members", "o.name = 'addMember' AND json_extract(o.args, '$.userId') = t.user_id"),
+        ] {
+            conn.execute(
+                &format!(
+                    "DELETE FROM {table} WHERE server_rev IS NOT NULL AND id IN ({})",
+                    unseen(entity, table, queued)
+                ),
+                [],
+            )?;
+        }
+    }
     let mut offered = 0;
     let notes: Vec<String> = conn
         .prepare(&unseen(

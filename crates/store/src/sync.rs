@@ -81,6 +81,13 @@ pub(crate) fn entity_of(change: &Change) -> &'static str {
     change.key().0
 }
 
+/// `sync_state.resetting` during a full pull after a restore: rows the server lacks are
+/// offered again.
+pub(crate) const RESET_RESTORED: i64 = 1;
+/// `sync_state.resetting` during a full pull after an expired cursor: rows the server had
+/// and no longer sends were deleted there, and go here too.
+pub(crate) const RESET_EXPIRED: i64 = 2;
+
 pub(crate) fn table_of(entity: &str) -> Option<&'static str> {
     match entity {
         "workshop" => Some("workshops"),
@@ -349,16 +356,22 @@ impl Store {
         })
     }
 
-    /// Starts over from a full pull: the server could not serve the cursor (its history was
-    /// rewritten by a restore). Local rows and queued mutations stay; the full pull marks
-    /// which workshops the server still has.
-    pub fn reset_cursor(&mut self) -> Result<()> {
+    /// Starts over from a full pull: the server could not serve the cursor. Local rows and
+    /// queued mutations stay; the full pull marks which rows the server still has. After a
+    /// restore (its history was rewritten), rows it lacks are offered again; when the cursor
+    /// merely `expired` (older than the tombstones the server keeps, docs/sync.md,
+    /// "Retention"), the server lost nothing, and rows it had and no longer sends go.
+    pub fn reset_cursor(&mut self, expired: bool) -> Result<()> {
         write_transaction(&mut self.conn, |tx| {
             tx.execute("DELETE FROM sync_seen", [])?;
             tx.execute("DELETE FROM sync_seen_rows", [])?;
             tx.execute(
-                "UPDATE sync_state SET cursor = '', seen = '', resetting = 1 WHERE id = 1",
-                [],
+                "UPDATE sync_state SET cursor = '', seen = '', resetting = ?1 WHERE id = 1",
+                [if expired {
+                    RESET_EXPIRED
+                } else {
+                    RESET_RESTORED
+                }],
             )?;
             Ok(())
         })

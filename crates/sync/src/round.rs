@@ -28,8 +28,10 @@ pub enum Progress {
         rows: usize,
         remaining: Option<i64>,
     },
-    /// The server could not serve the cursor: a full pull is under way.
-    Resetting,
+    /// The server could not serve the cursor: a full pull is under way. `expired`: the
+    /// cursor was older than the tombstones the server keeps (90 days); otherwise the
+    /// server's history was rewritten (a restore).
+    Resetting { expired: bool },
 }
 
 /// How a round behaves.
@@ -65,8 +67,11 @@ pub struct RoundReport {
     pub rows_written: usize,
     pub rows_deleted: usize,
     pub rebased: usize,
-    /// The server's history was rewritten (a restore): the client rebuilt from a full pull.
+    /// The server could not serve the cursor: the client rebuilt from a full pull.
     pub reset: bool,
+    /// With `reset`: because this database had not synced for longer than the server keeps
+    /// tombstones, not because the server's history was rewritten.
+    pub expired: bool,
     /// Workshops the server had lost, offered again after a reset.
     pub offered_again: usize,
     /// The client id was renewed (its ids were used by another copy of the database).
@@ -165,8 +170,8 @@ fn forget_client(
 ) -> Result<(), SyncError> {
     report.reset = true;
     report.renewed_client_id = true;
-    progress(Progress::Resetting);
-    store.reset_cursor()?;
+    progress(Progress::Resetting { expired: false });
+    store.reset_cursor(false)?;
     store.renew_client_id()?;
     Ok(())
 }
@@ -201,12 +206,18 @@ async fn pull_all(
                 ));
             }
             report.reset = true;
-            progress(Progress::Resetting);
-            // The server's record of this client went back in time too: a new client id
-            // keeps its old ids from reading as duplicates or gaps.
-            store.reset_cursor()?;
-            store.renew_client_id()?;
-            report.renewed_client_id = true;
+            report.expired = page.expired;
+            progress(Progress::Resetting {
+                expired: page.expired,
+            });
+            store.reset_cursor(page.expired)?;
+            if !page.expired {
+                // After a restore, the server's record of this client went back in time
+                // too: a new client id keeps its old ids from reading as duplicates or gaps.
+                // An expired cursor loses the server nothing: the client id stands.
+                store.renew_client_id()?;
+                report.renewed_client_id = true;
+            }
             continue;
         }
         let applied = store.apply_pull_page(&page, options.allow_mass_delete)?;

@@ -79,7 +79,8 @@ const VISIBLE: &str =
 /// is past the log's end, or the cursor is malformed, the answer is `reset: true` and the
 /// client rebuilds from a full pull. `seen` is checked the same way: rows come with their
 /// current values, so a client may hold effects of changes past its cursor, up to the
-/// `seen` of the answer that brought them. Within a page, each row comes once, at its first
+/// `seen` of the answer that brought them. A cursor at or below the horizon of trimmed
+/// entries ([`super::retention`]) gets `reset` with `expired`. Within a page, each row comes once, at its first
 /// position, with its current value; a workshop the caller just gained access to comes whole.
 pub async fn pull(
     State(state): State<AppState>,
@@ -102,9 +103,10 @@ pub async fn pull(
         .unwrap_or(0),
         None => 0,
     };
-    let reset = || {
+    let reset = |expired: bool| {
         Json(PullResponse {
             reset: true,
+            expired,
             cursor: String::new(),
             has_more: true,
             last_mutation_id,
@@ -112,7 +114,10 @@ pub async fn pull(
             seen: String::new(),
         })
     };
-    // Both the cursor and `seen` must name changes this log still holds, at their positions.
+    // Both the cursor and `seen` must name changes this log still holds, at their positions,
+    // above the horizon of trimmed entries (a cursor at or below it may have missed a
+    // trimmed tombstone: an expired reset).
+    let horizon = super::retention::horizon(&mut tx).await?;
     let mut from = 0;
     for (i, text) in [query.cursor.as_deref(), query.seen.as_deref()]
         .into_iter()
@@ -122,15 +127,18 @@ pub async fn pull(
             continue;
         };
         let Some(cursor) = Cursor::parse(text) else {
-            return Ok(reset());
+            return Ok(reset(false));
         };
+        if cursor.position <= horizon {
+            return Ok(reset(true));
+        }
         let held: Option<String> =
             sqlx::query_scalar("SELECT change_id::text FROM sync_log WHERE position = $1")
                 .bind(cursor.position)
                 .fetch_optional(&mut *tx)
                 .await?;
         if held.as_deref() != Some(cursor.change_id.as_str()) {
-            return Ok(reset());
+            return Ok(reset(false));
         }
         if i == 0 {
             from = cursor.position;
@@ -182,6 +190,7 @@ pub async fn pull(
             })
             .unwrap_or_default(),
         reset: false,
+        expired: false,
         cursor: next.map(|c| c.text()).or(query.cursor).unwrap_or_default(),
         has_more,
         last_mutation_id,

@@ -108,6 +108,7 @@ pub const SYNCED: &[&str] = &[
     "sync_log",
     "sync_clients",
     "sync_mutations",
+    "sync_horizon",
 ];
 
 /// Copies the synced tables and the log's sequence aside, as a backup would hold them.
