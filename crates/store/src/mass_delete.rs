@@ -57,6 +57,7 @@ pub(crate) fn deleted_workshops(
     user_id: &str,
 ) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
+    let regained = members::regained(changes, user_id);
     for change in changes {
         let lost;
         let id = match change {
@@ -67,11 +68,11 @@ pub(crate) fn deleted_workshops(
             PulledChange::Delete(t) if t.entity == "workshop" => &t.id,
             PulledChange::Delete(t) if t.entity == "member" => {
                 match members::lost_copy(conn, &t.id, user_id)? {
-                    Some(workshop) => {
+                    Some(workshop) if !regained.contains(&workshop) => {
                         lost = workshop;
                         &lost
                     }
-                    None => continue,
+                    _ => continue,
                 }
             }
             PulledChange::Delete(_) => continue,

@@ -66,6 +66,27 @@ pub(crate) fn lost_copy(
         .optional()?)
 }
 
+/// The workshops `changes` share with `user_id` (a membership put for them): a removal of
+/// their access earlier in the same changes is followed by access again, and their copies
+/// stay.
+pub(crate) fn regained(
+    changes: &[wp_domain::protocol::PulledChange],
+    user_id: &str,
+) -> Vec<String> {
+    changes
+        .iter()
+        .filter_map(|c| match c {
+            wp_domain::protocol::PulledChange::Put(p) => match &p.row {
+                wp_domain::Change::Member(m) if !m.removed && m.user_id == user_id => {
+                    Some(m.workshop_id.clone())
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
 /// A membership is one per (workshop, user), and the server keeps the id it has when a
 /// share is made again under another id. A pulled membership's id is the server's: the row
 /// here for the same workshop and user takes it, so that the server's later tombstone for

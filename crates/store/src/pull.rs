@@ -64,6 +64,8 @@ impl Store {
         };
         let last = chunks.len() - 1;
         let mut guard: Option<(i64, Vec<String>, bool)> = None;
+        // Access removed and granted again within the page: the copy stays.
+        let regained = crate::members::regained(&page.changes, &user_id);
         let mut touched: Vec<String> = Vec::new();
         let mut touched_set: std::collections::HashSet<String> = Default::default();
         let background = self.background;
@@ -151,6 +153,7 @@ impl Store {
                                 // the copy here goes with it (their notes stay on the server).
                                 let lost = if tombstone.entity == "member" {
                                     crate::members::lost_copy(tx, &tombstone.id, &user_id)?
+                                        .filter(|w| !regained.contains(w))
                                 } else {
                                     None
                                 };

@@ -156,6 +156,47 @@ async fn a_shared_workshop_reaches_its_members_a_lost_right_shows_as_a_rejection
         ada.store.workshop(&id).unwrap().workshop.title,
         "PawPal, Ada only"
     );
+    // A pull from where Eve stands brings nothing: her old membership's tombstone comes
+    // once, at its position, not with every pull.
+    let state = eve.store.sync_state().unwrap().unwrap();
+    let page = eve
+        .api
+        .pull(&state.cursor, &state.seen, 100, &state.client_id)
+        .await
+        .unwrap();
+    assert!(page.changes.is_empty(), "{:?}", page.changes);
+}
+
+/// Ada removes Eve and shares the workshop with her again before Eve syncs: Eve's one pull
+/// holds the removal and then the new share, and her copy stays, whole.
+#[tokio::test(flavor = "multi_thread")]
+async fn access_removed_and_given_again_between_two_syncs_keeps_the_copy() {
+    let s = server().await;
+    let (_, ada_token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let (eve_id, eve_token) = wp_server::auth::add_user(&s.pool, "Eve").await.unwrap();
+    let mut ada = Desktop::new(&s, &ada_token).await;
+    let id = ada.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    ada.store
+        .share_workshop(&id, &eve_id, Role::Editor)
+        .unwrap();
+    ada.sync().await;
+    let mut eve = Desktop::new(&s, &eve_token).await;
+    eve.sync().await;
+    assert_eq!(eve.store.workshop(&id).unwrap().steps.len(), 10);
+
+    ada.store.unshare_workshop(&id, &eve_id).unwrap();
+    ada.sync().await;
+    ada.store
+        .share_workshop(&id, &eve_id, Role::Viewer)
+        .unwrap();
+    ada.sync().await;
+    let report = eve.sync().await;
+    assert!(report.held_deletes.is_none(), "{report:?}");
+    let copy = eve.store.workshop(&id).expect("the copy stays");
+    assert_eq!(copy.steps.len(), 10);
+    let members = eve.store.members(&id).unwrap();
+    assert_eq!(members.len(), 2, "{members:?}");
+    assert_eq!(members[1].role, Role::Viewer);
 }
 
 /// An editor whose cursor is already past every change of a workshop is then given access:

@@ -372,6 +372,18 @@ async fn run_seed(seed: u64, steps: usize) {
                 .filter(|(k, v)| local.get(*k) != Some(v))
                 .take(3)
                 .collect();
+            for (k, v) in &only_server {
+                if k.starts_with("step ") {
+                    let ws = v[0].as_str().unwrap_or_default();
+                    eprintln!(
+                        "{k} of {ws}: here the workshop is {:?}",
+                        store
+                            .workshop(ws)
+                            .map(|d| (d.workshop.deleted_at, d.steps.len(), d.workshop.owner_id))
+                            .map_err(|e| e.to_string())
+                    );
+                }
+            }
             let workshops: Vec<_> = only_local
                 .iter()
                 .filter(|(k, _)| k.starts_with("workshop"))

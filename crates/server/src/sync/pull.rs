@@ -65,7 +65,7 @@ struct Entry {
 
 /// Who can see a log entry: the workshop's owner and members; a note or a conflict only its
 /// author; and a removed member the tombstone of their own membership, so that their copies
-/// let the workshop go.
+/// let the workshop go. An `OR` of two terms: parenthesize it where it is combined.
 const VISIBLE: &str =
     "((l.entity NOT IN ('note', 'conflict') OR l.user_id = $2) AND EXISTS (SELECT 1 FROM workshops w
       WHERE w.id = l.workshop_id AND (w.owner_id = $2 OR EXISTS
@@ -153,7 +153,7 @@ pub async fn pull(
     .await?;
     let entries: Vec<Entry> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT l.position, l.change_id::text AS change_id, l.entity, l.entity_id, l.workshop_id, l.user_id, l.deleted
-         FROM sync_log l WHERE l.position > $1 AND {VISIBLE} ORDER BY l.position LIMIT $3"
+         FROM sync_log l WHERE l.position > $1 AND ({VISIBLE}) ORDER BY l.position LIMIT $3"
     )))
     .bind(from)
     .bind(&user.id)

@@ -183,7 +183,7 @@ impl Transport for SimTransport {
                     || c["delete"]["entity"] == "workshop"
                 {
                     eprintln!(
-                        "  pull by client {} at step {}: {c} (seen {}) dropped={}",
+                        "  pull by client {} at step {} from {cursor}: {c} (seen {}) dropped={}",
                         self.client,
                         self.net.borrow().step,
                         body["seen"],
