@@ -114,11 +114,14 @@ pub async fn pull(
             seen: String::new(),
         })
     };
-    // Both the cursor and `seen` must name changes this log still holds, at their positions,
-    // above the horizon of trimmed entries (a cursor at or below it may have missed a
-    // trimmed tombstone: an expired reset).
+    // Both the cursor and `seen` must name changes this log still holds, at their positions.
+    // A change the log holds under another id, or a position past its end, is rewritten
+    // history (a restore): that is checked first, wherever the entry is still there. A
+    // position at or below the horizon of trimmed entries whose entry is gone may have missed
+    // a trimmed tombstone: an expired reset.
     let horizon = super::retention::horizon(&mut tx).await?;
     let mut from = 0;
+    let mut expired = false;
     for (i, text) in [query.cursor.as_deref(), query.seen.as_deref()]
         .into_iter()
         .enumerate()
@@ -129,20 +132,24 @@ pub async fn pull(
         let Some(cursor) = Cursor::parse(text) else {
             return Ok(reset(false));
         };
-        if cursor.position <= horizon {
-            return Ok(reset(true));
-        }
         let held: Option<String> =
             sqlx::query_scalar("SELECT change_id::text FROM sync_log WHERE position = $1")
                 .bind(cursor.position)
                 .fetch_optional(&mut *tx)
                 .await?;
-        if held.as_deref() != Some(cursor.change_id.as_str()) {
-            return Ok(reset(false));
+        match held {
+            Some(id) if id != cursor.change_id => return Ok(reset(false)),
+            None if cursor.position > horizon => return Ok(reset(false)),
+            _ => {}
         }
+        // Entries between a position at or below the horizon and the horizon may be gone.
+        expired |= cursor.position <= horizon;
         if i == 0 {
             from = cursor.position;
         }
+    }
+    if expired {
+        return Ok(reset(true));
     }
     // Rows come with their current values, which may include changes past the cursor: the
     // log's end in this snapshot is the newest change the client may hold after this page.
