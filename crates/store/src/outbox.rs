@@ -1,7 +1,7 @@
 //! The outbox: the queue of [`Mutation`]s waiting for the server, one row per user change,
 //! appended in the change's own transaction.
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use wp_domain::Mutation;
 
 use crate::{now, OutboxEntry, Result, Store};
@@ -50,30 +50,51 @@ fn save_scope(mutation: &Mutation) -> Option<(&'static str, &str, Option<&str>)>
     }
 }
 
-/// Coalescing (docs/sync.md): when the last queued mutation is an unsent save of the same
-/// note or step output, `mutation` replaces its value and time in place, keeping the earlier
-/// one's `base` and `baseRev` (the value both saves were made from), and no new id is taken.
-/// Only the last entry, so no change moves past another; only one a push never took
-/// (`sent_at`), so what the server may have applied is never rewritten. Returns its id.
+/// How far back coalescing looks for an unsent save of the same scope: 200 queued changes.
+const COALESCE_LOOKBACK: u32 = 200;
+
+/// Coalescing (docs/sync.md): when an unsent save of the same note or step output is queued,
+/// and every change queued after it concerns another workshop or saves another note or
+/// output, `mutation` replaces its value and time in place, keeping the earlier one's `base`
+/// and `baseRev` (the value both saves were made from), and no new id is taken. A change to
+/// the same workshop of another kind in between (completing the step, resolving a conflict,
+/// trashing) keeps them apart, so no save moves past a change it could matter to. Only
+/// changes a push never took (`sent_at`) are looked at, so what the server may have applied
+/// is never rewritten. Returns the id folded into.
 fn coalesce(conn: &Connection, mutation: &Mutation) -> Result<Option<i64>> {
     let Some(scope) = save_scope(mutation) else {
         return Ok(None);
     };
-    let last: Option<(i64, String, String, Option<String>)> = conn
+    let queued: Vec<(i64, String, String, String, Option<String>)> = conn
         .prepare_cached(
-            "SELECT mutation_id, name, args, sent_at FROM outbox ORDER BY mutation_id DESC LIMIT 1",
+            "SELECT mutation_id, name, args, workshop_id, sent_at FROM outbox
+             ORDER BY mutation_id DESC LIMIT ?1",
         )?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .optional()?;
-    let Some((id, name, args, None)) = last else {
+        .query_map([COALESCE_LOOKBACK], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut found = None;
+    for (id, name, args, workshop_id, sent_at) in queued {
+        if sent_at.is_some() {
+            return Ok(None);
+        }
+        let args: serde_json::Value = serde_json::from_str(&args)?;
+        let earlier: Mutation =
+            serde_json::from_value(serde_json::json!({ "name": name, "args": args }))?;
+        match save_scope(&earlier) {
+            Some(other) if other == scope => {
+                found = Some((id, earlier));
+                break;
+            }
+            Some(_) => continue,
+            None if workshop_id != scope.1 => continue,
+            None => return Ok(None),
+        }
+    }
+    let Some((id, earlier)) = found else {
         return Ok(None);
     };
-    let args: serde_json::Value = serde_json::from_str(&args)?;
-    let earlier: Mutation =
-        serde_json::from_value(serde_json::json!({ "name": name, "args": args }))?;
-    if save_scope(&earlier) != Some(scope) {
-        return Ok(None);
-    }
     let merged = match (earlier, mutation.clone()) {
         (
             Mutation::SetNote { note_id, base, .. },

@@ -91,9 +91,9 @@ fn two_processes_saving_notes_lose_nothing() {
             .content,
         format!("b {SAVES}")
     );
-    // Each save was queued: consecutive saves of one note coalesce into one change (the
-    // two writers interleave, so how many depends on the timing), and the last queued
-    // change of each note carries its last text.
+    // Each save was queued: unsent saves of one note coalesce into one change, across the
+    // other writer's saves of the other note (how many stay apart depends on what the
+    // concurrent sync took), and the last queued change of each note carries its last text.
     let queued = store.outbox_len().unwrap() - before;
     assert!((2..=2 * SAVES as i64).contains(&queued), "{queued}");
     for (step, text) in [

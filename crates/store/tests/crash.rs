@@ -112,9 +112,12 @@ fn committed_note_saves_survive_sigkill() {
                     .ok()
             })
             .collect();
+        // Saves of one note fold into its unsent queued change (coalescing): each committed
+        // save is queued, or a later save of the same note (the child rotates over three)
+        // is, which carries it.
         for i in &reported {
             assert!(
-                saved.contains(i),
+                saved.iter().any(|j| j >= i && j % 3 == i % 3),
                 "round {round}: save {i} was reported committed but is missing"
             );
         }

@@ -576,15 +576,25 @@ fn unsent_saves_of_one_note_coalesce_into_one_queued_change() {
         }
         other => panic!("expected setNote, got {other:?}"),
     }
-    // Another note, or another change in between, is queued on its own.
+    // Another note is queued on its own; going back to the first folds into its save,
+    // since only saves of other notes came in between.
     store.set_note(&id, Some("persona"), "p").unwrap();
     store.set_note(&id, None, "abcd").unwrap();
-    assert_eq!(store.outbox_len().unwrap(), queued + 3);
+    assert_eq!(store.outbox_len().unwrap(), queued + 2);
+    let queue = store.outbox(0, 10_000).unwrap();
+    assert!(matches!(
+        &queue[queue.len() - 2].mutation,
+        wp_domain::Mutation::SetNote { content, step_id: None, .. } if content == "abcd"
+    ));
+    // A change of another kind to the same workshop in between keeps saves apart.
+    store.rename_workshop(&id, "PawPal, renamed").unwrap();
+    store.set_note(&id, None, "abcdX").unwrap();
+    assert_eq!(store.outbox_len().unwrap(), queued + 4);
     // Once a push has taken it, a later save queues a new change.
     let taken = store.take_for_push(100).unwrap();
-    assert_eq!(taken.len() as i64, queued + 3);
+    assert_eq!(taken.len() as i64, queued + 4);
     store.set_note(&id, None, "abcde").unwrap();
-    assert_eq!(store.outbox_len().unwrap(), queued + 4);
+    assert_eq!(store.outbox_len().unwrap(), queued + 5);
     let ids: Vec<i64> = store
         .outbox(0, 10_000)
         .unwrap()
@@ -596,4 +606,49 @@ fn unsent_saves_of_one_note_coalesce_into_one_queued_change() {
         (1..=ids.len() as i64).collect::<Vec<_>>(),
         "ids stay gapless"
     );
+}
+
+#[test]
+fn output_saves_coalesce_across_other_saves_but_not_across_progress() {
+    let (_dir, mut store) = common::store();
+    let id = common::pawpal(&mut store).workshop.id;
+    let other = store
+        .create_workshop(Some("Other"), "")
+        .unwrap()
+        .workshop
+        .id;
+    let output = |tag: &str| {
+        let mut o = common::pawpal_json()["steps"]["challenge"]["artifact"].clone();
+        o["facilitatorTag"] = tag.into();
+        o
+    };
+    let queued = store.outbox_len().unwrap();
+    store
+        .save_step_output(&id, "challenge", output("v1"))
+        .unwrap();
+    store
+        .set_note(&id, Some("challenge"), "a note between")
+        .unwrap();
+    store
+        .rename_workshop(&other, "Another workshop's change")
+        .unwrap();
+    store
+        .save_step_output(&id, "challenge", output("v2"))
+        .unwrap();
+    assert_eq!(store.outbox_len().unwrap(), queued + 3, "v2 folds into v1");
+    let first = &store.outbox(0, 10_000).unwrap()[queued as usize];
+    match &first.mutation {
+        wp_domain::Mutation::SaveStepOutput { output, .. } => {
+            assert_eq!(output["facilitatorTag"], "v2")
+        }
+        other => panic!("expected saveStepOutput, got {other:?}"),
+    }
+    // Completing and revising the step in between: the next save is its own change, after
+    // them.
+    store.complete_step(&id, "challenge").unwrap();
+    store.revise_step(&id, "challenge").unwrap();
+    store
+        .save_step_output(&id, "challenge", output("v3"))
+        .unwrap();
+    assert_eq!(store.outbox_len().unwrap(), queued + 6);
 }

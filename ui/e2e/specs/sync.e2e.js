@@ -248,6 +248,52 @@ describe('Sync in the window', () => {
     expect(bobCli.ok(['list']).stdout).not.toContain('Made while offline');
   });
 
+  it('shows a change the server refused with its reason, and sends it again once edited', async () => {
+    const title = 'Batch 01';
+    const inWorkshop = `FROM notes n JOIN workshops w ON w.id = n.workshop_id WHERE w.title = '${title}' AND n.step_id IS NULL`;
+    await server.down();
+    await openWorkshop(title);
+    await byTestId('notes-workshop').click();
+    const selector = '[data-testid="note-editor"][data-scope="workshop"] textarea';
+    await $(selector).waitForEnabled();
+    await fill(selector, 'Written while another device trashed it');
+    await byTestId('back').click(); // leaving saves the note
+    await waitForState('offline', async () => (await pending()) >= 1);
+    // Meanwhile another device trashes the workshop (straight in the server's database).
+    server.sql(`UPDATE workshops SET deleted_at = now() WHERE title = '${title}'`);
+    await server.up();
+    await byTestId('sync-rejections').waitForDisplayed({ timeout: 30000 });
+    await waitForText('sync-rejections', '1 refused change');
+    await byTestId('sync-rejections').click();
+    const refused = await $('[data-testid="rejection"]');
+    await refused.waitForDisplayed();
+    await waitForText('rejection-reason', 'is in the trash');
+    await shot('33-refused-change');
+    await refused.$('[data-testid="edit-rejection"]').click();
+    await expect(refused.$('[data-testid="resend-text"]')).toHaveValue('Written while another device trashed it');
+    await fill('[data-testid="resend-text"]', 'Edited after the refusal');
+    // Still in the trash: this copy refuses it too, says why, and keeps the edit.
+    await refused.$('[data-testid="resend"]').click();
+    await waitForText('resend-error', 'trash');
+    await expect(refused.$('[data-testid="resend-text"]')).toHaveValue('Edited after the refusal');
+    await shot('34-resend-refused');
+    expect(server.sql(`SELECT count(*) ${inWorkshop}`)).toBe('0');
+
+    // The other device restores it; once it is back here, the edited note goes through.
+    server.sql(`UPDATE workshops SET deleted_at = NULL WHERE title = '${title}'`);
+    await byTestId('issues-back').click();
+    await $(`[data-testid="workshop-row"][data-title="${title}"]`).waitForDisplayed({ timeout: 20000 });
+    await byTestId('sync-rejections').click();
+    const again = await $('[data-testid="rejection"]');
+    await again.$('[data-testid="edit-rejection"]').click();
+    await fill('[data-testid="resend-text"]', 'Edited after the refusal');
+    await again.$('[data-testid="resend"]').click();
+    await byTestId('no-issues').waitForDisplayed({ timeout: 15000 });
+    await waitForState('idle', async () => (await pending()) === 0);
+    expect(server.sql(`SELECT content ${inWorkshop}`)).toBe('Edited after the refusal');
+    await byTestId('issues-back').click();
+  });
+
   it('signs out: the keyring entry is gone and the workshops stay', async () => {
     await byTestId('open-settings').click();
     await byTestId('signed-in-as').waitForDisplayed();
