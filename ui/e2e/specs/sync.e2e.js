@@ -267,7 +267,7 @@ describe('Sync in the window', () => {
     await byTestId('sync-rejections').click();
     const refused = await $('[data-testid="rejection"]');
     await refused.waitForDisplayed();
-    await waitForText('rejection-reason', 'is in the trash');
+    await waitForText('rejection-reason', `“${title}” is in the trash`);
     await shot('33-refused-change');
     await refused.$('[data-testid="edit-rejection"]').click();
     await expect(refused.$('[data-testid="resend-text"]')).toHaveValue('Written while another device trashed it');
