@@ -71,6 +71,11 @@ pub struct MemberRecord {
     pub user_id: String,
     pub role: crate::Role,
     pub created_at: DateTime<Utc>,
+    /// The member's display name as the server knows it (`users.name`, 1 to 100
+    /// characters): in pulled rows only, so that a member list can name people offline.
+    /// `None` in rows a mutation makes; a writer keeps the name it has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
     /// Set only in what [`crate::Mutation::RemoveMember`] returns: the writer deletes the row
     /// instead of writing it. Never stored, never pulled (a removed member arrives as a
     /// tombstone).

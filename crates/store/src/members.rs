@@ -17,6 +17,9 @@ use crate::{now, workshops, Result, Store, StoreError};
 pub struct Member {
     /// The server user's id (`usr_...`); before the first sign-in, the local profile's.
     pub user_id: String,
+    /// Their display name, once a pull brought it (the server's `users.name`); `None` for
+    /// the owner and for a share not synced yet.
+    pub name: Option<String>,
     pub role: Role,
     /// This is the local user.
     pub you: bool,
@@ -107,20 +110,26 @@ impl Store {
         let mut out = vec![Member {
             you: workshop.owner_id == self.user_id,
             user_id: workshop.owner_id,
+            name: None,
             role: Role::Owner,
         }];
         let mut stmt = self.conn.prepare_cached(
-            "SELECT user_id, role FROM workshop_members WHERE workshop_id = ?1 ORDER BY created_at, rowid",
+            "SELECT user_id, role, user_name FROM workshop_members WHERE workshop_id = ?1 ORDER BY created_at, rowid",
         )?;
         let rows = stmt.query_map([workshop_id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
         })?;
         for row in rows {
-            let (user_id, role) = row?;
+            let (user_id, role, name) = row?;
             out.push(Member {
                 you: user_id == self.user_id,
                 role: Role::parse(&role).unwrap_or(Role::Viewer),
                 user_id,
+                name,
             });
         }
         Ok(out)

@@ -55,6 +55,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0009_outbox_sent.sql",
         include_str!("../../../migrations/0009_outbox_sent.sql"),
     ),
+    (
+        10,
+        "0010_member_names.sql",
+        include_str!("../../../migrations/0010_member_names.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the last migration's number.

@@ -131,7 +131,7 @@ fn member_record(
 ) -> Result<Option<MemberRecord>> {
     Ok(conn
         .prepare_cached(
-            "SELECT id, workshop_id, user_id, role, created_at FROM workshop_members
+            "SELECT id, workshop_id, user_id, role, created_at, user_name FROM workshop_members
              WHERE workshop_id = ?1 AND user_id = ?2",
         )?
         .query_row((workshop_id, user_id), |r| {
@@ -142,6 +142,7 @@ fn member_record(
                 user_id: r.get(2)?,
                 role: Role::parse(&role).ok_or_else(|| bad_text(3, &role))?,
                 created_at: r.get(4)?,
+                user_name: r.get(5)?,
                 removed: false,
             })
         })
@@ -447,11 +448,12 @@ pub(crate) fn write(conn: &Connection, change: &Change) -> Result<i64> {
         Change::Series(s) => sessions::write_series(conn, s),
         Change::Member(m) => {
             conn.prepare_cached(
-                "INSERT INTO workshop_members (id, workshop_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (workshop_id, user_id) DO UPDATE SET role = excluded.role, rev = rev + 1 RETURNING rev",
+                "INSERT INTO workshop_members (id, workshop_id, user_id, role, created_at, user_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (workshop_id, user_id) DO UPDATE SET role = excluded.role,
+                   user_name = coalesce(excluded.user_name, user_name), rev = rev + 1 RETURNING rev",
             )?
             .query_row(
-                (&m.id, &m.workshop_id, &m.user_id, m.role.as_str(), m.created_at),
+                (&m.id, &m.workshop_id, &m.user_id, m.role.as_str(), m.created_at, &m.user_name),
                 |r| r.get(0),
             )
         }

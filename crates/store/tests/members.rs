@@ -16,6 +16,7 @@ fn the_owner_shares_a_workshop_and_changes_a_role() {
         store.members(&ws).unwrap(),
         vec![Member {
             user_id: me.clone(),
+            name: None,
             role: Role::Owner,
             you: true
         }]

@@ -27,12 +27,22 @@ async fn a_shared_workshop_reaches_its_members_a_lost_right_shows_as_a_rejection
             at: ada.store.now(),
         })
         .unwrap();
+    assert_eq!(
+        ada.store.members(&id).unwrap()[1].name,
+        None,
+        "not named before the share comes back from the server"
+    );
     ada.sync().await;
 
     let mut eve = Desktop::new(&s, &eve_token).await;
     eve.sync().await;
     let shared = eve.store.workshop(&id).unwrap();
     assert_eq!(shared.steps.len(), 10, "the whole workshop arrives");
+    // Members are named once the server has told: Eve by her name, on both desktops.
+    for d in [&ada, &eve] {
+        let members = d.store.members(&id).unwrap();
+        assert_eq!(members[1].name.as_deref(), Some("Eve"), "{members:?}");
+    }
 
     // Eve's edit comes back to Ada.
     let advanced = eve.store.advance_step(&id, "challenge").unwrap();

@@ -236,9 +236,12 @@ describe('Sync in the window', () => {
     await shot('30-read-only');
     await byTestId('back').click();
 
-    // Ada takes Bob's access away: his copy goes at his next sync.
+    // Ada takes Bob's access away: his copy goes at his next sync. The share came back from
+    // the server with his name.
     await openWorkshop('Made while offline');
     await byTestId('share').click();
+    await expect($(`[data-testid="member"][data-user="${bob.id}"] [data-testid="member-name"]`)).toHaveText('Bob');
+    await shot('29b-member-named');
     await $(`[data-testid="member"][data-user="${bob.id}"] [data-testid="remove-member"]`).click();
     await $(`[data-testid="member"][data-user="${bob.id}"]`).waitForExist({ reverse: true });
     await byTestId('share-close').click();

@@ -264,6 +264,7 @@ pub fn apply(rows: &Rows, mutation: &Mutation, ctx: &Context) -> Result<Vec<Chan
                         user_id: user_id.clone(),
                         role: *role,
                         created_at: at(t),
+                        user_name: None,
                         removed: false,
                     }
                 }

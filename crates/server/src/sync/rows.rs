@@ -112,6 +112,7 @@ pub(crate) struct MemberDb {
     pub role: String,
     pub created_at: DateTime<Utc>,
     pub rev: i64,
+    pub user_name: Option<String>,
 }
 
 impl MemberDb {
@@ -122,6 +123,7 @@ impl MemberDb {
             workshop_id: self.workshop_id,
             user_id: self.user_id,
             created_at: self.created_at,
+            user_name: self.user_name,
             removed: false,
         })
     }
@@ -170,8 +172,10 @@ pub(crate) const WORKSHOP_SELECT: &str = "SELECT id, owner_id, title, original_i
 pub(crate) const STEP_SELECT: &str = "SELECT s.id, s.workshop_id, s.step_id, s.status, s.output, s.summary, s.started_at, s.completed_at, s.updated_at, s.rev FROM workshop_steps s";
 pub(crate) const NOTE_SELECT: &str =
     "SELECT id, workshop_id, step_id, content, created_at, updated_at, rev FROM notes";
-pub(crate) const MEMBER_SELECT: &str =
-    "SELECT id, workshop_id, user_id, role, created_at, rev FROM workshop_members";
+/// With the member's name (`users.name`), so that pulled memberships name people.
+pub(crate) const MEMBER_SELECT: &str = "SELECT id, workshop_id, user_id, role, created_at, rev,
+       (SELECT u.name FROM users u WHERE u.id = workshop_members.user_id) AS user_name
+     FROM workshop_members";
 
 /// Loads what `mutation` reads, locking the workshop row (`FOR UPDATE`) so that writers of
 /// one workshop take turns; returns the rows and the caller's role.

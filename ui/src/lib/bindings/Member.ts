@@ -8,7 +8,12 @@ export type Member = {
 /**
  * The server user's id (`usr_...`); before the first sign-in, the local profile's.
  */
-userId: string, role: Role, 
+userId: string, 
+/**
+ * Their display name, once a pull brought it (the server's `users.name`); `None` for
+ * the owner and for a share not synced yet.
+ */
+name: string | null, role: Role, 
 /**
  * This is the local user.
  */

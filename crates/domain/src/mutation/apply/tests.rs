@@ -133,6 +133,7 @@ fn the_owner_removes_a_member_and_a_repeat_is_a_no_op() {
         user_id: "usr_b".into(),
         role: Role::Editor,
         created_at: t(0),
+        user_name: None,
         removed: false,
     });
     let changes = apply(&rows, &remove("usr_b"), &ctx(Some(Role::Owner))).unwrap();
