@@ -7,9 +7,7 @@ use wp_store::Store;
 use wp_sync::{sign_in, sync_round, KeepToken, RoundOptions};
 
 mod common;
-use common::{backup, quick_api, restore, server, Desktop};
-
-const PAWPAL: &str = include_str!("../../../tests/fixtures/pawpal.workshop.json");
+use common::{backup, live_workshops, quick_api, restore, server, Desktop, PAWPAL};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_desktops_of_one_user_converge() {
@@ -297,20 +295,14 @@ async fn a_mass_delete_elsewhere_pauses_and_can_be_kept() {
     a.sync().await;
     let mut b = Desktop::new(&s, &token).await;
     b.sync().await;
-    let live = |d: &Desktop| {
-        d.store
-            .list_workshops(&wp_store::WorkshopFilter::default())
-            .unwrap()
-            .len()
-    };
-    assert_eq!(live(&b), 22);
+    assert_eq!(live_workshops(&b), 22);
 
     // One trashed elsewhere: applies without asking.
     a.store.delete_workshop(&ids[21]).unwrap();
     a.sync().await;
     let report = b.sync().await;
     assert!(report.held_deletes.is_none(), "{report:?}");
-    assert_eq!(live(&b), 21);
+    assert_eq!(live_workshops(&b), 21);
 
     for id in &ids[..20] {
         a.store.delete_workshop(id).unwrap();
@@ -320,7 +312,11 @@ async fn a_mass_delete_elsewhere_pauses_and_can_be_kept() {
     let held = report.held_deletes.expect("the pull pauses");
     assert_eq!((held.workshops.len(), held.live_workshops), (20, 21));
     assert_eq!(held.workshops[0].1, "Workshop 00", "titles are shown");
-    assert_eq!(live(&b), 21, "nothing is deleted before the user says so");
+    assert_eq!(
+        live_workshops(&b),
+        21,
+        "nothing is deleted before the user says so"
+    );
     // Pushes go on while it waits.
     b.store.rename_workshop(&ids[20], "Still here").unwrap();
     let again = b.sync().await;
@@ -330,7 +326,11 @@ async fn a_mass_delete_elsewhere_pauses_and_can_be_kept() {
     assert_eq!(b.store.keep_held_deletes().unwrap(), 20);
     b.sync().await;
     a.sync().await;
-    assert_eq!((live(&a), live(&b)), (21, 21), "kept everywhere");
+    assert_eq!(
+        (live_workshops(&a), live_workshops(&b)),
+        (21, 21),
+        "kept everywhere"
+    );
     assert!(b.store.held_deletes().unwrap().is_none());
 }
 

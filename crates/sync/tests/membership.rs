@@ -6,16 +6,13 @@
 use wp_domain::{Role, StepStatus};
 
 mod common;
-use common::{server, Desktop};
-
-const PAWPAL: &str = include_str!("../../../tests/fixtures/pawpal.workshop.json");
+use common::{ada_and_eve, live_workshops, pawpal_shared_with_eve, server, Desktop, PAWPAL};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_shared_workshop_reaches_its_members_a_lost_right_shows_as_a_rejection_and_removal_takes_it_away(
 ) {
     let s = server().await;
-    let (_, ada_token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
-    let (eve_id, eve_token) = wp_server::auth::add_user(&s.pool, "Eve").await.unwrap();
+    let (ada_token, eve_id, eve_token) = ada_and_eve(&s).await;
     let mut ada = Desktop::new(&s, &ada_token).await;
     let id = ada.store.import_workshop(PAWPAL).unwrap().workshop.id;
     ada.store
@@ -182,16 +179,7 @@ async fn a_shared_workshop_reaches_its_members_a_lost_right_shows_as_a_rejection
 #[tokio::test(flavor = "multi_thread")]
 async fn access_removed_and_given_again_between_two_syncs_keeps_the_copy() {
     let s = server().await;
-    let (_, ada_token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
-    let (eve_id, eve_token) = wp_server::auth::add_user(&s.pool, "Eve").await.unwrap();
-    let mut ada = Desktop::new(&s, &ada_token).await;
-    let id = ada.store.import_workshop(PAWPAL).unwrap().workshop.id;
-    ada.store
-        .share_workshop(&id, &eve_id, Role::Editor)
-        .unwrap();
-    ada.sync().await;
-    let mut eve = Desktop::new(&s, &eve_token).await;
-    eve.sync().await;
+    let (mut ada, mut eve, eve_id, id) = pawpal_shared_with_eve(&s, Role::Editor).await;
     assert_eq!(eve.store.workshop(&id).unwrap().steps.len(), 10);
 
     ada.store.unshare_workshop(&id, &eve_id).unwrap();
@@ -214,8 +202,7 @@ async fn access_removed_and_given_again_between_two_syncs_keeps_the_copy() {
 #[tokio::test(flavor = "multi_thread")]
 async fn gaining_access_brings_the_whole_workshop() {
     let s = server().await;
-    let (_, ada_token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
-    let (eve_id, eve_token) = wp_server::auth::add_user(&s.pool, "Eve").await.unwrap();
+    let (ada_token, eve_id, eve_token) = ada_and_eve(&s).await;
     let mut ada = Desktop::new(&s, &ada_token).await;
     let id = ada.store.import_workshop(PAWPAL).unwrap().workshop.id;
     ada.store.advance_step(&id, "challenge").unwrap();
@@ -253,8 +240,7 @@ async fn gaining_access_brings_the_whole_workshop() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_removed_member_s_copies_count_for_the_mass_delete_guard() {
     let s = server().await;
-    let (_, ada_token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
-    let (eve_id, eve_token) = wp_server::auth::add_user(&s.pool, "Eve").await.unwrap();
+    let (ada_token, eve_id, eve_token) = ada_and_eve(&s).await;
     let mut ada = Desktop::new(&s, &ada_token).await;
     let shared: Vec<String> = (0..12)
         .map(|i| {
@@ -279,13 +265,7 @@ async fn a_removed_member_s_copies_count_for_the_mass_delete_guard() {
         .workshop
         .id;
     eve.sync().await;
-    let live = |d: &Desktop| {
-        d.store
-            .list_workshops(&wp_store::WorkshopFilter::default())
-            .unwrap()
-            .len()
-    };
-    assert_eq!(live(&eve), 13);
+    assert_eq!(live_workshops(&eve), 13);
 
     eve.store
         .set_note(&shared[0], None, "said before I left")
@@ -306,7 +286,7 @@ async fn a_removed_member_s_copies_count_for_the_mass_delete_guard() {
     let mut expected = shared.clone();
     expected.sort();
     assert_eq!(unshared, expected, "each is named as access removed");
-    assert_eq!(live(&eve), 13, "nothing goes before Eve says so");
+    assert_eq!(live_workshops(&eve), 13, "nothing goes before Eve says so");
     assert_eq!(report.rejected, 1, "{report:?}");
     assert!(eve
         .store
@@ -317,7 +297,7 @@ async fn a_removed_member_s_copies_count_for_the_mass_delete_guard() {
 
     // Keeping: none of them is Eve's to keep, so they go; nothing is sent for them.
     assert_eq!(eve.store.keep_held_deletes().unwrap(), 0);
-    assert_eq!(live(&eve), 1);
+    assert_eq!(live_workshops(&eve), 1);
     assert!(eve.store.workshop(&own).is_ok());
     assert!(eve.store.held_deletes().unwrap().is_none());
     assert!(
@@ -332,7 +312,7 @@ async fn a_removed_member_s_copies_count_for_the_mass_delete_guard() {
     assert_eq!(report.applied, 0, "{report:?}");
     assert!(report.held_deletes.is_none(), "{report:?}");
     ada.sync().await;
-    assert_eq!(live(&ada), 12, "Ada's workshops are untouched");
+    assert_eq!(live_workshops(&ada), 12, "Ada's workshops are untouched");
     assert_eq!(ada.store.members(&shared[0]).unwrap().len(), 1);
 }
 
@@ -341,8 +321,7 @@ async fn a_removed_member_s_copies_count_for_the_mass_delete_guard() {
 #[tokio::test(flavor = "multi_thread")]
 async fn allowing_a_held_removal_of_access_drops_the_copies_with_their_rows() {
     let s = server().await;
-    let (_, ada_token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
-    let (eve_id, eve_token) = wp_server::auth::add_user(&s.pool, "Eve").await.unwrap();
+    let (ada_token, eve_id, eve_token) = ada_and_eve(&s).await;
     let mut ada = Desktop::new(&s, &ada_token).await;
     let ids: Vec<String> = (0..3)
         .map(|_| {
@@ -388,8 +367,7 @@ async fn allowing_a_held_removal_of_access_drops_the_copies_with_their_rows() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_share_made_twice_offline_is_one_membership_everywhere() {
     let s = server().await;
-    let (_, ada_token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
-    let (eve_id, eve_token) = wp_server::auth::add_user(&s.pool, "Eve").await.unwrap();
+    let (ada_token, eve_id, eve_token) = ada_and_eve(&s).await;
     let mut one = Desktop::new(&s, &ada_token).await;
     let id = one
         .store

@@ -6,23 +6,12 @@
 use wp_domain::Role;
 
 mod common;
-use common::{server, Desktop};
-
-const PAWPAL: &str = include_str!("../../../tests/fixtures/pawpal.workshop.json");
+use common::{pawpal_shared_with_eve, server};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refused_change_is_edited_and_sent_again() {
     let s = server().await;
-    let (_, ada_token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
-    let (eve_id, eve_token) = wp_server::auth::add_user(&s.pool, "Eve").await.unwrap();
-    let mut ada = Desktop::new(&s, &ada_token).await;
-    let id = ada.store.import_workshop(PAWPAL).unwrap().workshop.id;
-    ada.store
-        .share_workshop(&id, &eve_id, Role::Editor)
-        .unwrap();
-    ada.sync().await;
-    let mut eve = Desktop::new(&s, &eve_token).await;
-    eve.sync().await;
+    let (mut ada, mut eve, eve_id, id) = pawpal_shared_with_eve(&s, Role::Editor).await;
 
     // Eve edits offline while Ada makes her a viewer: refused.
     let step = "stakeholder-mapping";

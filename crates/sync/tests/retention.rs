@@ -10,7 +10,7 @@ use wp_domain::Role;
 use wp_server::sync::retention::trim;
 
 mod common;
-use common::{server, Desktop};
+use common::{ada_and_eve, server, Desktop};
 
 /// Ada's desktop B is away while desktop A removes Eve's access to a shared workshop and
 /// renames it; the server then trims its log. B's next sync is an expired reset: it keeps its
@@ -19,8 +19,7 @@ use common::{server, Desktop};
 #[tokio::test(flavor = "multi_thread")]
 async fn a_desktop_past_the_retention_rebuilds_without_resurrecting_deletions() {
     let s = server().await;
-    let (_, ada_token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
-    let (eve_id, _) = wp_server::auth::add_user(&s.pool, "Eve").await.unwrap();
+    let (ada_token, eve_id, _) = ada_and_eve(&s).await;
     let mut a = Desktop::new(&s, &ada_token).await;
     let id = a
         .store

@@ -25,6 +25,45 @@ pub async fn server() -> Server {
     Server { base, pool }
 }
 
+/// The PawPal workshop, a real ten-step workshop (`tests/fixtures`).
+pub const PAWPAL: &str = include_str!("../../../../tests/fixtures/pawpal.workshop.json");
+
+/// Two users of the server, Ada and Eve: Ada's token, Eve's user id and Eve's token.
+pub async fn ada_and_eve(server: &Server) -> (String, String, String) {
+    let (_, ada_token) = wp_server::auth::add_user(&server.pool, "Ada")
+        .await
+        .unwrap();
+    let (eve_id, eve_token) = wp_server::auth::add_user(&server.pool, "Eve")
+        .await
+        .unwrap();
+    (ada_token, eve_id, eve_token)
+}
+
+/// Ada's desktop with PawPal imported, shared with Eve as `role` and synced, and Eve's
+/// desktop after its first sync: `(ada, eve, Eve's user id, the workshop's id)`.
+pub async fn pawpal_shared_with_eve(
+    server: &Server,
+    role: wp_domain::Role,
+) -> (Desktop, Desktop, String, String) {
+    let (ada_token, eve_id, eve_token) = ada_and_eve(server).await;
+    let mut ada = Desktop::new(server, &ada_token).await;
+    let id = ada.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    ada.store.share_workshop(&id, &eve_id, role).unwrap();
+    ada.sync().await;
+    let mut eve = Desktop::new(server, &eve_token).await;
+    eve.sync().await;
+    (ada, eve, eve_id, id)
+}
+
+/// How many live (not trashed) workshops a desktop lists.
+pub fn live_workshops(desktop: &Desktop) -> usize {
+    desktop
+        .store
+        .list_workshops(&wp_store::WorkshopFilter::default())
+        .unwrap()
+        .len()
+}
+
 /// A desktop database signed in to the server with `token` (kept in memory, not the keyring).
 pub struct Desktop {
     pub _dir: TempDir,
