@@ -39,3 +39,7 @@ scripts/keyring-test.sh
 step "end-to-end tests in the app window (sync against the server, the token in a real gnome-keyring)"
 rm -rf target/e2e-screenshots
 scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1400x900x24" npm --prefix ui run e2e
+
+step "the window with no keyring (the session bus points at nothing), and a first sync of 1,500 workshops"
+DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/bus \
+    xvfb-run -a -s "-screen 0 1400x900x24" npm --prefix ui run e2e -- --spec e2e/specs/no-keyring.e2e.js

@@ -2,7 +2,7 @@
 // scripts/test.sh starts, $WP_TEST_DATABASE_URL), `workshoppilot-server` serving it on a
 // local port, and the `workshoppilot` CLI as a second client with its own database.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -91,6 +91,25 @@ export class SyncServer {
     const exited = new Promise((r) => this.process.once('exit', r));
     this.process.kill('SIGTERM');
     await exited;
+  }
+
+  /** Gives the user with `userId` `n` workshops straight in the server's database, as another
+   * device's years of work would be: each with PawPal's ten step outputs and a note
+   * (12 rows each). Their titles are "Seeded 0001" and so on. */
+  seedWorkshops(userId, n) {
+    const pawpal = JSON.parse(readFileSync(path.join(repo, 'tests/fixtures/pawpal.workshop.json'), 'utf8'));
+    const outputs = JSON.stringify(Object.fromEntries(Object.entries(pawpal.steps).map(([id, s]) => [id, s.artifact])));
+    this.sql(`BEGIN;
+      INSERT INTO workshops (id, owner_id, title, created_at, updated_at)
+        SELECT 'ws_seed' || g, '${userId}', 'Seeded ' || lpad(g::text, 4, '0'), now(), now() FROM generate_series(1, ${n}) g;
+      INSERT INTO workshop_steps (id, workshop_id, step_id, status, output, started_at, updated_at)
+        SELECT 'wst_seed' || g || '_' || d.position, 'ws_seed' || g, d.id,
+               CASE WHEN d.position = 1 THEN 'in_progress' ELSE 'not_started' END,
+               $pawpal$${outputs}$pawpal$::jsonb -> d.id, CASE WHEN d.position = 1 THEN now() END, now()
+        FROM generate_series(1, ${n}) g CROSS JOIN step_definitions d;
+      INSERT INTO notes (id, workshop_id, user_id, content)
+        SELECT 'note_seed' || g, 'ws_seed' || g, '${userId}', 'Call the vet before the session.' FROM generate_series(1, ${n}) g;
+      COMMIT;`);
   }
 
   /** SQL against the server's database, for checks. */

@@ -35,7 +35,8 @@ pub struct WorkshopSummary {
     pub workshop: Workshop,
     /// Steps complete, 0 to 10.
     pub steps_complete: u8,
-    /// Name of the first step not complete, `None` when all ten are.
+    /// Name of the first step not complete, `None` when all ten are, or while a sync has
+    /// brought the workshop but not yet its steps (`steps_complete` is then below 10).
     pub current_step: Option<String>,
     /// The latest change to the workshop or any of its steps.
     pub last_activity_at: DateTime<Utc>,

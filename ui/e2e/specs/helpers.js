@@ -46,3 +46,43 @@ export async function fill(selector, value) {
     value,
   );
 }
+
+/** The sync status line in the footer. */
+export const footer = () => byTestId('sync-status');
+
+/** An element's text content. (WebKitWebDriver's visible text reads "" for the status line's
+ * single-line, ellipsised span, so read the DOM instead.) */
+export async function textOf(testId) {
+  return (await byTestId(testId).getProperty('textContent')) ?? '';
+}
+
+/** Waits until the element's text contains `part`. */
+export async function waitForText(testId, part, timeout = 15000) {
+  let last = '';
+  try {
+    await browser.waitUntil(async () => (last = await textOf(testId)).includes(part), { timeout });
+  } catch {
+    throw new Error(`${testId} did not show "${part}"; last: "${last}"`);
+  }
+}
+
+/** Waits until the sync status is in `state` (signedOut, idle, syncing, offline) and `extra()` holds. */
+export async function waitForState(state, extra = () => true, timeout = 30000) {
+  let last = '';
+  try {
+    await browser.waitUntil(
+      async () => {
+        last = `${await footer().getAttribute('data-state')}: ${await textOf('sync-text')} (${await pending()} waiting)`;
+        return last.startsWith(`${state}:`) && (await extra());
+      },
+      { timeout },
+    );
+  } catch {
+    throw new Error(`the sync status did not turn ${state}; last: ${last}`);
+  }
+}
+
+/** The number of changes waiting to be sent, as the footer shows it. */
+export async function pending() {
+  return Number(await footer().getAttribute('data-pending'));
+}

@@ -2,48 +2,11 @@
 // gnome-keyring (scripts/test.sh runs the window tests under dbus-run-session). Runs after
 // workshop.e2e.js, on its data directory: the PawPal workshop made there is adopted at
 // sign-in. The CLI plays another desktop of the same user.
-import { byTestId, fill, openWorkshop, restartApp, shot } from './helpers.js';
+import { byTestId, fill, openWorkshop, pending, restartApp, shot, textOf, waitForState, waitForText } from './helpers.js';
 import { CliClient, keyringToken, SyncServer } from '../sync-server.js';
 
 let server;
 let cli;
-
-const footer = () => byTestId('sync-status');
-
-/** An element's text content. (WebKitWebDriver's visible text reads "" for the status line's
- * single-line, ellipsised span, so read the DOM instead.) */
-async function textOf(testId) {
-  return (await byTestId(testId).getProperty('textContent')) ?? '';
-}
-
-/** Waits until the element's text contains `part`. */
-async function waitForText(testId, part, timeout = 15000) {
-  let last = '';
-  try {
-    await browser.waitUntil(async () => (last = await textOf(testId)).includes(part), { timeout });
-  } catch {
-    throw new Error(`${testId} did not show "${part}"; last: "${last}"`);
-  }
-}
-
-async function waitForState(state, extra = () => true, timeout = 30000) {
-  let last = '';
-  try {
-    await browser.waitUntil(
-      async () => {
-        last = `${await footer().getAttribute('data-state')}: ${await textOf('sync-text')} (${await pending()} waiting)`;
-        return last.startsWith(`${state}:`) && (await extra());
-      },
-      { timeout },
-    );
-  } catch {
-    throw new Error(`the sync status did not turn ${state}; last: ${last}`);
-  }
-}
-
-async function pending() {
-  return Number(await footer().getAttribute('data-pending'));
-}
 
 describe('Sync in the window', () => {
   before(async () => {

@@ -55,8 +55,16 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 export const OFFLINE_REASON: Record<string, string> = {
   unreachable: 'server unreachable',
   signInExpired: 'sign-in expired',
-  keyring: 'keyring unavailable',
+  keyring: 'no keyring holds the token, sign in again',
   server: 'server error',
   incompatible: 'server needs an update',
   storage: 'database error',
 };
+
+/** Whether sync waits for the user to sign in (again): no account, a refused token, or no
+ * keyring to read the token from (one kept in memory is gone after a restart). */
+export function needsSignIn(status: SyncStatus | null): boolean {
+  const phase = status?.phase;
+  if (!status?.serverUrl || !phase || phase.state === 'signedOut') return true;
+  return phase.state === 'offline' && (phase.reason === 'signInExpired' || phase.reason === 'keyring');
+}

@@ -11,7 +11,8 @@ export type WorkshopSummary = {
  */
 stepsComplete: number, 
 /**
- * Name of the first step not complete, `None` when all ten are.
+ * Name of the first step not complete, `None` when all ten are, or while a sync has
+ * brought the workshop but not yet its steps (`steps_complete` is then below 10).
  */
 currentStep: string | null, 
 /**

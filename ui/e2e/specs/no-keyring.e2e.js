@@ -1,0 +1,77 @@
+// Sync in the real window on a system with no Secret Service (no keyring), against the real
+// server and PostgreSQL. scripts/test.sh runs this spec on its own, with a fresh data
+// directory and the session bus pointed at nothing (DBUS_SESSION_BUS_ADDRESS), as on a
+// desktop without gnome-keyring or KWallet. The server already holds 1,500 workshops of the
+// user, so signing in starts a first sync long enough to watch its progress.
+import { byTestId, fill, restartApp, shot, textOf, waitForState, waitForText } from './helpers.js';
+import { SyncServer } from '../sync-server.js';
+
+const SEEDED = 1500;
+let server;
+
+describe('Sync without a keyring', () => {
+  before(async () => {
+    server = await SyncServer.start();
+    server.seedWorkshops(server.userId, SEEDED);
+  });
+
+  after(async () => {
+    await server?.down().catch(() => {});
+  });
+
+  it('says plainly there is no keyring and offers to keep the token in memory for this run', async () => {
+    await waitForText('sync-text', 'Not signed in');
+    await byTestId('open-settings').click();
+    await byTestId('settings').waitForDisplayed();
+    await byTestId('server-url').setValue(server.url);
+    await byTestId('token').setValue(server.token);
+    await byTestId('sign-in').click();
+    await byTestId('no-keyring').waitForDisplayed({ timeout: 20000 });
+    await waitForText('no-keyring', 'no keyring to keep the token');
+    await shot('40-no-keyring');
+    // Nothing was kept: the database is not bound and sync has not started.
+    expect(await byTestId('sync-status').getAttribute('data-state')).toBe('signedOut');
+    await byTestId('keep-in-memory').click();
+    await waitForText('settings-done', 'kept in memory until you quit');
+    await byTestId('settings-close').click();
+  });
+
+  it('shows the first sync\'s pages, rows and time left, then synced', async () => {
+    let line = '';
+    await browser.waitUntil(async () => /^First sync with .*about \d+ (s|min) left$/.test((line = await textOf('sync-text'))), {
+      timeout: 60000,
+      timeoutMsg: `no first-sync estimate; last: "${line}"`,
+    });
+    expect(line).toMatch(/[\d,]+ pages?, [\d,]+ rows/);
+    await shot('41-first-sync-progress');
+    await waitForState('idle', () => true, 240000);
+    await waitForText('sync-text', `Synced with 127.0.0.1:${server.port}`);
+    await fill('[data-testid="search"]', `Seeded ${SEEDED}`);
+    await $(`[data-testid="workshop-row"][data-title="Seeded ${SEEDED}"]`).waitForDisplayed();
+    await fill('[data-testid="search"]', '');
+    await shot('42-first-sync-done');
+    await byTestId('open-settings').click();
+    await waitForText('settings', 'in memory for this run only');
+    await byTestId('settings-close').click();
+  });
+
+  it('after a restart the token is gone: it asks to sign in again, and the workshops stay', async () => {
+    await restartApp();
+    await waitForState('offline');
+    await waitForText('sync-text', 'sign in again');
+    await waitForText('open-settings', 'Sign in');
+    await shot('43-token-forgotten');
+    await fill('[data-testid="search"]', `Seeded ${SEEDED}`);
+    await $(`[data-testid="workshop-row"][data-title="Seeded ${SEEDED}"]`).waitForDisplayed();
+    await fill('[data-testid="search"]', '');
+    // Signing in again offers memory again, and sync resumes where it was.
+    await byTestId('open-settings').click();
+    await byTestId('token').setValue(server.token);
+    await byTestId('sign-in').click();
+    await byTestId('keep-in-memory').waitForDisplayed({ timeout: 20000 });
+    await byTestId('keep-in-memory').click();
+    await waitForText('settings-done', 'kept in memory until you quit');
+    await byTestId('settings-close').click();
+    await waitForState('idle', async () => (await textOf('sync-text')).startsWith('Synced'), 60000);
+  });
+});
