@@ -4,7 +4,9 @@
 //! no-op sync; a push of 1,000 queued changes; and a first sync killed halfway, then resumed.
 //!
 //! The server runs in this process on loopback; the client is the release `workshoppilot`
-//! binary in its own process, so that its peak memory is its own (getrusage of the child).
+//! binary in its own process, so that its peak memory is its own: its `VmHWM`, sampled from
+//! `/proc` while it runs. (Not `getrusage` of the children: Rust spawns with `vfork`, and Linux
+//! then counts this process's high-water RSS, server and seed data included, as the child's.)
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,33 +26,64 @@ fn cli() -> PathBuf {
     exe.with_file_name("workshoppilot")
 }
 
-/// Peak resident memory of the largest child waited for so far, in MiB.
-fn children_peak_mib() -> f64 {
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: getrusage writes into the struct we own.
-    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
-    usage.ru_maxrss as f64 / 1024.0
+/// A process's peak resident memory so far (`VmHWM` in `/proc/PID/status`), in MiB; `None`
+/// once it has exited.
+fn peak_rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib / 1024.0)
 }
 
-/// Runs `workshoppilot --db DB --json sync`; returns its wall time and JSON report.
-fn cli_sync(db: &Path, token: &str) -> (Duration, Value) {
+/// Runs `workshoppilot --db DB --json sync`; returns its wall time, its JSON report and its
+/// peak resident memory in MiB (sampled every 2 ms).
+fn cli_sync(db: &Path, token: &str) -> (Duration, Value, f64) {
     let start = Instant::now();
-    let out = Command::new(cli())
+    let mut child = Command::new(cli())
         .arg("--db")
         .arg(db)
         .args(["--json", "sync"])
         .env("WORKSHOPPILOT_TOKEN", token)
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("run workshoppilot (build it with --release first)");
+    let pid = child.id();
+    // Read the pipes on their own threads, so a full pipe never stalls the child.
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let mut stderr = child.stderr.take().expect("piped stderr");
+    let out = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut buf).map(|_| buf)
+    });
+    let err = std::thread::spawn(move || {
+        let mut buf = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut buf).map(|_| buf)
+    });
+    let mut peak: f64 = 0.0;
+    let status = loop {
+        if let Some(mib) = peak_rss_mib(pid) {
+            peak = peak.max(mib);
+        }
+        if let Some(status) = child.try_wait().expect("wait for workshoppilot") {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
     let elapsed = start.elapsed();
-    assert!(
-        out.status.success(),
-        "sync failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = out.join().expect("stdout reader").expect("read stdout");
+    let stderr = err.join().expect("stderr reader").unwrap_or_default();
+    assert!(status.success(), "sync failed: {stderr}");
     (
         elapsed,
-        serde_json::from_slice(&out.stdout).expect("sync --json"),
+        serde_json::from_slice(&stdout).expect("sync --json"),
+        peak,
     )
 }
 
@@ -206,8 +239,7 @@ pub fn run(workshops: usize) {
 
     eprintln!("first sync...");
     let first = new_client(dir.path(), "first.db", &base, &user);
-    let (first_time, report) = cli_sync(&first, &token);
-    let first_peak = children_peak_mib();
+    let (first_time, report, first_peak) = cli_sync(&first, &token);
     let pulled = report["report"]["rowsWritten"].as_u64().unwrap_or(0) as usize;
     let pages = report["report"]["pages"].as_u64().unwrap_or(0);
     let listed = Store::open(&first)
@@ -237,7 +269,7 @@ pub fn run(workshops: usize) {
         .unwrap()
         .map(|s| s.cursor)
         .unwrap_or_default();
-    let (resume_time, resume_report) = cli_sync(&resumed, &token);
+    let (resume_time, resume_report, _) = cli_sync(&resumed, &token);
     let resume_pages = resume_report["report"]["pages"].as_u64().unwrap_or(0);
 
     eprintln!("no-op syncs and a push of 1,000...");
@@ -296,7 +328,7 @@ pub fn run(workshops: usize) {
          | first sync into an empty database ({pages} pages of up to 2,000 rows) | {} ms | {} | {} |\n\
          | floor: the same rows with COPY, into SQLite in one transaction | {} ms | {} | 1.00x |\n\
          | first sync killed at half time, then run again ({resume_pages} pages) | {} ms | | {} |\n\n\
-         - Peak memory of the first sync's client process: {first_peak:.0} MiB.\n\
+         - Peak memory of the first sync's client process: {first_peak:.0} MiB (its `VmHWM`).\n\
          - Rows written by the first sync: {pulled}.\n\
          - After the kill the cursor was `{}`; the run after it pulled {resume_pages} pages instead of {pages}: \
            it resumed from the last page applied.\n\
