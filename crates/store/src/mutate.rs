@@ -522,6 +522,12 @@ pub(crate) fn yield_to_foreground() {
     }
 }
 
+/// Whether a writer of this process is waiting to begin a transaction: a background store
+/// ends its chunk early for it.
+pub(crate) fn foreground_waiting() -> bool {
+    WAITING_WRITERS.load(Ordering::Acquire) > 0
+}
+
 /// Runs `f` in an IMMEDIATE transaction: it takes the write lock at once, waiting up to the
 /// busy timeout for another writer (a DEFERRED one would fail with "database is locked"
 /// when it upgrades from reading to writing). While it waits, a background store writing a

@@ -1,7 +1,8 @@
 //! Pulled pages applied to the database (docs/sync.md, "Pull"): a page's rows, then its
 //! cursor with its last rows, so a crash mid-sync resumes from the last page. In the app's
 //! background sync ([`Store::set_background`]) a page is written in chunks of
-//! [`PULL_CHUNK`] changes, and a command waiting for the lock goes first between them.
+//! at most [`PULL_CHUNK`] changes, ended early when a command waits for the lock, which
+//! then goes first.
 
 use wp_domain::protocol::{PullResponse, PulledChange};
 use wp_domain::Change;
@@ -12,8 +13,9 @@ use crate::sync::{
 };
 use crate::{mass_delete, now, recovery, Result, Store};
 
-/// How many pulled changes background sync writes per transaction: 32, so a command waits
-/// for one short chunk's writing, not a page's (BENCHMARKS.md, "Typing during a first sync").
+/// How many pulled changes background sync writes per transaction at most: 32, fewer when
+/// a command is waiting for the lock, so a command waits for one change's writing, not a
+/// page's (BENCHMARKS.md, "Typing during a first sync").
 pub const PULL_CHUNK: usize = 32;
 
 impl Store {
@@ -49,7 +51,8 @@ impl Store {
             .collect();
         // In the app, background sync writes a page in chunks, each its own short transaction
         // (its rows only; the cursor, the rebase and the queue move with the last), and
-        // lets a waiting command write between chunks: typing never waits for a whole page.
+        // lets a waiting command write between chunks, ending a chunk early when one waits:
+        // typing waits for one change's writing, never a whole page's.
         // The chunks before the last are not flushed to disk one by one (`synchronous =
         // NORMAL`): a crash loses at most those rows, which the unmoved cursor pulls again.
         let chunk = if self.background {
@@ -57,29 +60,27 @@ impl Store {
         } else {
             ordered.len().max(1)
         };
-        let chunks: Vec<&[&PulledChange]> = if ordered.is_empty() {
-            vec![&[]]
-        } else {
-            ordered.chunks(chunk).collect()
-        };
-        let last = chunks.len() - 1;
         let mut guard: Option<(i64, Vec<String>, bool)> = None;
         // Access removed and granted again within the page: the copy stays.
         let regained = crate::members::regained(&page.changes, &user_id);
         let mut touched: Vec<String> = Vec::new();
         let mut touched_set: std::collections::HashSet<String> = Default::default();
         let background = self.background;
-        let write_chunks = || -> Result<()> {
-            for (i, changes) in chunks.into_iter().enumerate() {
+        // The next change of `ordered` to write.
+        let mut next = 0;
+        let mut write_chunks = || -> Result<()> {
+            loop {
+                // A chunk that may reach the page's end is flushed (it may carry the cursor).
+                let may_finish = ordered.len() - next <= chunk;
                 if background {
-                    if i > 0 {
+                    if next > 0 {
                         crate::mutate::yield_to_foreground();
                     }
-                    let sync = if i == last { "FULL" } else { "NORMAL" };
+                    let sync = if may_finish { "FULL" } else { "NORMAL" };
                     self.conn
                         .execute_batch(&format!("PRAGMA synchronous = {sync}"))?;
                 }
-                write_transaction(&mut self.conn, |tx| {
+                let finished = write_transaction(&mut self.conn, |tx| {
                     tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
                     let (resetting, deleting, guarding) = match &guard {
                         Some(g) => g.clone(),
@@ -97,7 +98,16 @@ impl Store {
                             g
                         }
                     };
-                    for &change in changes {
+                    let end = (next + chunk).min(ordered.len());
+                    let start = next;
+                    while next < end {
+                        // A command waiting for the lock ends the chunk here: it waits for
+                        // one change's writing, not a whole chunk's.
+                        if background && next > start && crate::mutate::foreground_waiting() {
+                            break;
+                        }
+                        let change = ordered[next];
+                        next += 1;
                         if guarding && mass_delete::hold(tx, &deleting, change)? {
                             continue;
                         }
@@ -176,8 +186,8 @@ impl Store {
                             }
                         }
                     }
-                    if i < last {
-                        return Ok(());
+                    if next < ordered.len() {
+                        return Ok(false);
                     }
                     for workshop_id in &touched {
                         // Mutations the server had processed when it read this page are in its rows
@@ -235,10 +245,12 @@ impl Store {
                             [now()],
                         )?;
                     }
-                    Ok(())
+                    Ok(true)
                 })?;
+                if finished {
+                    return Ok(());
+                }
             }
-            Ok(())
         };
         let written = write_chunks();
         if background {
