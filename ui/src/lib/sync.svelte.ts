@@ -55,7 +55,7 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 export const OFFLINE_REASON: Record<string, string> = {
   unreachable: 'server unreachable',
   signInExpired: 'sign-in expired',
-  keyring: 'no keyring holds the token, sign in again',
+  keyring: 'the keyring gave no token (unlock it, or sign in again)',
   server: 'server error',
   incompatible: 'server needs an update',
   storage: 'database error',
