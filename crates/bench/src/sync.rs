@@ -63,8 +63,9 @@ fn cli_sync(db: &Path, token: &str) -> (Duration, Value, f64) {
         std::io::Read::read_to_end(&mut stdout, &mut buf).map(|_| buf)
     });
     let err = std::thread::spawn(move || {
-        let mut buf = String::new();
-        std::io::Read::read_to_string(&mut stderr, &mut buf).map(|_| buf)
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut stderr, &mut buf)
+            .map(|_| String::from_utf8_lossy(&buf).into_owned())
     });
     let mut peak: f64 = 0.0;
     let status = loop {
