@@ -517,7 +517,7 @@ const MAX_YIELD: Duration = Duration::from_millis(50);
 /// waiting for the write lock (at most [`MAX_YIELD`]), so it takes the lock first.
 pub(crate) fn yield_to_foreground() {
     let start = Instant::now();
-    while WAITING_WRITERS.load(Ordering::Acquire) > 0 && start.elapsed() < MAX_YIELD {
+    while foreground_waiting() && start.elapsed() < MAX_YIELD {
         std::thread::sleep(Duration::from_micros(100));
     }
 }
@@ -531,7 +531,7 @@ pub(crate) fn foreground_waiting() -> bool {
 /// Runs `f` in an IMMEDIATE transaction: it takes the write lock at once, waiting up to the
 /// busy timeout for another writer (a DEFERRED one would fail with "database is locked"
 /// when it upgrades from reading to writing). While it waits, a background store writing a
-/// pulled page pauses between chunks ([`yield_to_foreground`]).
+/// pulled page ends its chunk and pauses ([`foreground_waiting`], [`yield_to_foreground`]).
 pub(crate) fn write_transaction<T>(
     conn: &mut Connection,
     f: impl FnOnce(&Connection) -> Result<T>,
