@@ -19,6 +19,19 @@ use crate::sync::{new_client, seeded_server};
 /// A save every 25 ms: faster than anyone types in pauses, to gather many samples.
 const EVERY: Duration = Duration::from_millis(25);
 
+/// Bytes this process has caused to be written to storage so far (`write_bytes` in
+/// `/proc/self/io`), in MiB; 0 where the kernel does not report it.
+fn written_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/io")
+        .ok()
+        .and_then(|io| {
+            io.lines()
+                .find_map(|l| l.strip_prefix("write_bytes:"))
+                .and_then(|v| v.trim().parse::<f64>().ok())
+        })
+        .map_or(0.0, |b| b / 1_048_576.0)
+}
+
 /// Saves the note with one more character each time until `until` says stop; returns the
 /// latency of each save.
 fn type_note(
@@ -65,6 +78,7 @@ pub fn run(workshops: usize) {
         let _ = tx.send(e);
     });
     let started = Instant::now();
+    let written_before = written_mib();
     handle.signed_in(Some(token), "Bench".into());
     let mut synced_at = None;
     let mut syncing_seen = false;
@@ -83,6 +97,16 @@ pub fn run(workshops: usize) {
         synced_at.is_some()
     });
     let sync_time = synced_at.unwrap();
+    let written = written_mib() - written_before;
+    let db_mib = ["", "-wal"]
+        .iter()
+        .map(|suffix| {
+            let mut path = db.clone().into_os_string();
+            path.push(suffix);
+            std::fs::metadata(path).map_or(0, |m| m.len())
+        })
+        .sum::<u64>() as f64
+        / 1_048_576.0;
     let listed = store
         .list_workshops(&wp_store::WorkshopFilter::default())
         .unwrap()
@@ -111,7 +135,10 @@ pub fn run(workshops: usize) {
          first with no sync running ({} saves), then while background sync (its own thread and \
          SQLite connection) pulls a first sync of {workshops} workshops with PawPal's outputs from the \
          server on loopback ({} saves over the {:.1} s the sync took). The IPC hop and the note \
-         editor's pause before saving are the same in both and left out.\n\n\
+         editor's pause before saving are the same in both and left out. During the sync this \
+         process wrote {written:.0} MiB to disk (the kernel's `write_bytes`: the sync's pages \
+         in the WAL, its checkpoints into the database file, and the saves) for a database of \
+         {db_mib:.0} MiB at its end.\n\n\
          | | p50 | p99 | max |\n|---|---|---|---|\n\
          | no sync | {} ms | {} ms | {} ms |\n\
          | during the first sync | {} ms | {} ms | {} ms |\n\

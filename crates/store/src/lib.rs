@@ -116,7 +116,10 @@ impl Store {
                 "journal_mode is {mode}, expected wal"
             )));
         }
-        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")?;
+        conn.execute_batch(&format!(
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = {};",
+            mutate::COMMAND_CHECKPOINT_PAGES
+        ))?;
         migrate::run(&mut conn, &path)?;
         let user_id = local_user(&conn)?;
         Ok(Store {

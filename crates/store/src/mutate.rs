@@ -507,6 +507,19 @@ fn store_error(e: DomainError) -> StoreError {
 
 /// How many writers of this process are waiting to begin a transaction right now; a
 /// background store writing a pulled page in chunks lets them go first.
+/// WAL pages (4 KiB each) past which a commit of a command's connection (and the CLI's)
+/// checkpoints: 10,000, about 40 MiB. Large, so that during a sync the background
+/// connection, at [`BACKGROUND_CHECKPOINT_PAGES`], is the one that checkpoints; without
+/// a background connection a checkpoint of typing's few pages is still cheap (BENCHMARKS.md,
+/// "Typing during a first sync").
+pub(crate) const COMMAND_CHECKPOINT_PAGES: u32 = 10_000;
+
+/// WAL pages past which the background sync connection's commit checkpoints: 250 (about
+/// 1 MiB). Smaller than SQLite's default of 1,000: each checkpoint's flush is shorter, so a
+/// save that meets one waits less (BENCHMARKS.md, "Typing during a first sync": p99 3.4 to
+/// 3.9 ms at 250 against 4.1 to 4.6 at 1,000 and 4.7 to 6.6 at 4,000).
+pub(crate) const BACKGROUND_CHECKPOINT_PAGES: u32 = 250;
+
 static WAITING_WRITERS: AtomicUsize = AtomicUsize::new(0);
 
 /// The longest a background store waits for other writers between two chunks: 50 ms, so a
@@ -570,9 +583,16 @@ impl Store {
 
     /// Marks this store as the app's background sync connection: pulled pages are written
     /// in chunks of [`crate::PULL_CHUNK`] changes, each its own transaction, letting the
-    /// app's commands take the lock between chunks (docs/sync.md, "In the app").
-    pub fn set_background(&mut self) {
+    /// app's commands take the lock between chunks (docs/sync.md, "In the app"). It also
+    /// takes over checkpointing: its commits copy the WAL into the database file once the
+    /// WAL holds [`BACKGROUND_CHECKPOINT_PAGES`], in its own thread, so a command's save
+    /// never carries the checkpoint of pulled pages.
+    pub fn set_background(&mut self) -> Result<()> {
+        self.conn.execute_batch(&format!(
+            "PRAGMA wal_autocheckpoint = {BACKGROUND_CHECKPOINT_PAGES}"
+        ))?;
         self.background = true;
+        Ok(())
     }
 
     /// Fixes "now" for the scheduling operations (the rolling horizon, "at least 15 minutes

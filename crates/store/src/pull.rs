@@ -52,9 +52,9 @@ impl Store {
         // In the app, background sync writes a page in chunks, each its own short transaction
         // (its rows only; the cursor, the rebase and the queue move with the last), and
         // lets a waiting command write between chunks, ending a chunk early when one waits:
-        // typing waits for one change's writing, never a whole page's.
-        // The chunks before the last are not flushed to disk one by one (`synchronous =
-        // NORMAL`): a crash loses at most those rows, which the unmoved cursor pulls again.
+        // typing waits for one change's writing, never a whole page's. Each chunk is flushed
+        // at its commit, as every write is: a command's flush then carries its own pages
+        // only, never rows the sync left unflushed in the shared WAL.
         let chunk = if self.background {
             PULL_CHUNK
         } else {
@@ -70,15 +70,8 @@ impl Store {
         let mut next = 0;
         let mut write_chunks = || -> Result<()> {
             loop {
-                // A chunk that may reach the page's end is flushed (it may carry the cursor).
-                let may_finish = ordered.len() - next <= chunk;
-                if background {
-                    if next > 0 {
-                        crate::mutate::yield_to_foreground();
-                    }
-                    let sync = if may_finish { "FULL" } else { "NORMAL" };
-                    self.conn
-                        .execute_batch(&format!("PRAGMA synchronous = {sync}"))?;
+                if background && next > 0 {
+                    crate::mutate::yield_to_foreground();
                 }
                 let finished = write_transaction(&mut self.conn, |tx| {
                     tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
@@ -252,12 +245,7 @@ impl Store {
                 }
             }
         };
-        let written = write_chunks();
-        if background {
-            // Whatever happened, this connection's later writes are flushed again.
-            self.conn.execute_batch("PRAGMA synchronous = FULL")?;
-        }
-        written?;
+        write_chunks()?;
         Ok(applied)
     }
 }

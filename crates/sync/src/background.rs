@@ -238,6 +238,7 @@ pub fn start(
     let spawned = std::thread::Builder::new()
         .name("wp-sync".into())
         .spawn(move || {
+            lower_priority();
             match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -250,6 +251,18 @@ pub fn start(
         tracing::error!(error = %e, "background sync could not start");
     }
     handle
+}
+
+/// Runs the calling thread (background sync's) at the lowest CPU priority the OS gives
+/// without privileges (niceness 19 on Linux): when the app's commands, the webview or
+/// anything else wants a core, they get it first, and sync takes what is left, which on
+/// an idle desktop is nearly all of it (BENCHMARKS.md, "Typing during a first sync").
+/// Failing to lower it is logged, not fatal.
+fn lower_priority() {
+    use thread_priority::{set_current_thread_priority, ThreadPriority};
+    if let Err(e) = set_current_thread_priority(ThreadPriority::Min) {
+        tracing::warn!(error = ?e, "background sync keeps the normal CPU priority");
+    }
 }
 
 struct Worker {
@@ -314,12 +327,13 @@ impl Worker {
 
     fn open_store(&mut self) {
         if self.store.is_none() {
-            match Store::open(&self.db_path) {
-                Ok(mut store) => {
-                    // Pulled pages in short chunks: the app's commands never wait for a page.
-                    store.set_background();
-                    self.store = Some(store)
-                }
+            // Pulled pages in short chunks: the app's commands never wait for a page.
+            let opened = Store::open(&self.db_path).and_then(|mut store| {
+                store.set_background()?;
+                Ok(store)
+            });
+            match opened {
+                Ok(store) => self.store = Some(store),
                 Err(e) => self.publish(|s| {
                     s.phase = Phase::Offline {
                         reason: OfflineReason::Storage,

@@ -197,3 +197,40 @@ async fn a_revoked_token_reads_as_sign_in_expired() {
         "a refused token is not kept"
     );
 }
+
+/// The niceness of each thread of this process named `name` (Linux: the 19th field of
+/// `/proc/self/task/*/stat`).
+#[cfg(target_os = "linux")]
+fn niceness_of_threads(name: &str) -> Vec<i64> {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .flatten()
+        .filter(|task| {
+            std::fs::read_to_string(task.path().join("comm")).is_ok_and(|c| c.trim() == name)
+        })
+        .filter_map(|task| {
+            let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
+            // After "pid (comm) ", fields start at the 3rd: the 19th is the 17th here.
+            let fields: Vec<&str> = stat[stat.rfind(')')? + 2..].split(' ').collect();
+            fields.get(16)?.parse().ok()
+        })
+        .collect()
+}
+
+/// The sync thread yields the CPU to everything else: on Linux it runs at niceness 19.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_sync_thread_runs_at_the_lowest_cpu_priority() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desktop.db");
+    drop(Store::open(&db).unwrap());
+    let _handle = start_background(db, TIMING, |_| {});
+    // The thread lowers its priority as it starts: give it a moment.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut nice = niceness_of_threads("wp-sync");
+    while nice != vec![19] && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        nice = niceness_of_threads("wp-sync");
+    }
+    assert_eq!(nice, vec![19], "niceness of the wp-sync threads");
+}

@@ -23,7 +23,7 @@ async fn pages_written_in_chunks_converge_and_keep_local_changes() {
 
     // B: the app's background connection, pulling pages far larger than a chunk.
     let mut b = Desktop::new(&s, &token).await;
-    b.store.set_background();
+    b.store.set_background().unwrap();
     let options = RoundOptions {
         pull_page: 100,
         ..Default::default()
