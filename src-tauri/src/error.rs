@@ -6,7 +6,7 @@ use wp_domain::{DomainError, FieldError};
 use wp_store::StoreError;
 use wp_sync::SyncError;
 
-/// What the UI branches on: the store's four codes, and three for sync.
+/// What the UI branches on: the store's four codes, and four for sync.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -22,8 +22,10 @@ pub enum ErrorCode {
     SignIn,
     /// The server could not be reached, or answered with an error.
     Unreachable,
-    /// The OS keyring could not keep the token (no Secret Service, or it is locked).
+    /// There is no OS keyring to keep the token (no Secret Service), or it failed.
     Keyring,
+    /// The OS keyring is locked (or its unlock prompt was dismissed): unlock it and retry.
+    KeyringLocked,
 }
 
 impl From<wp_store::ErrorCode> for ErrorCode {
@@ -89,6 +91,7 @@ impl From<SyncError> for AppError {
                 ErrorCode::Unreachable
             }
             SyncError::Keyring(_) => ErrorCode::Keyring,
+            SyncError::KeyringLocked(_) => ErrorCode::KeyringLocked,
         };
         AppError::new(code, e.to_string())
     }

@@ -40,7 +40,8 @@ pub struct SignedIn {
 /// Signs in: the URL and token are checked against the server first (nothing is kept if
 /// that fails), then the database is bound to the user and the token goes to the OS keyring,
 /// or stays in memory for this run when `keep_in_memory` (there is no keyring). Errors:
-/// `invalid_input` (the URL), `sign_in` (the token), `unreachable`, `keyring` (offer
+/// `invalid_input` (the URL), `sign_in` (the token), `unreachable`, `keyring` (no keyring:
+/// offer `keep_in_memory`), `keyring_locked` (offer to unlock it and retry, or
 /// `keep_in_memory`), `conflict` (this database belongs to another account).
 #[tauri::command]
 pub async fn sign_in(
@@ -78,7 +79,8 @@ pub struct SignedOut {
 }
 
 /// Signs out: deletes the token from the keyring and stops background sync. Every
-/// workshop and every unsent change stays on this machine.
+/// workshop and every unsent change stays on this machine. A locked keyring fails it
+/// (`keyring_locked`) and nothing changes: the token cannot be deleted until it is unlocked.
 #[tauri::command]
 pub fn sign_out(state: State<'_, AppState>) -> Result<SignedOut> {
     let (signed, workshops) = state.with_store(|s| {

@@ -251,6 +251,8 @@ fn main() -> ExitCode {
                 )
             } else if matches!(e, wp_sync::SyncError::Keyring(_)) {
                 (8, "No usable OS keyring (Secret Service): set WORKSHOPPILOT_TOKEN instead, or pass --no-keyring to login.")
+            } else if matches!(e, wp_sync::SyncError::KeyringLocked(_)) {
+                (8, "Unlock the OS keyring (your desktop's login keyring), or set WORKSHOPPILOT_TOKEN.")
             } else {
                 (9, "Nothing was lost: unsent changes stay queued for the next `workshoppilot sync`.")
             };

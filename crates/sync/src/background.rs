@@ -80,8 +80,11 @@ pub enum OfflineReason {
     Unreachable,
     /// The server refused the token (revoked or expired): sign in again.
     SignInExpired,
-    /// The OS keyring failed (no Secret Service, or it is locked).
+    /// There is no OS keyring to read the token from (no Secret Service), or it failed:
+    /// sign in again.
     Keyring,
+    /// The OS keyring is locked: once it is unlocked, sync resumes on its own.
+    KeyringLocked,
     /// The server answered with an error that retrying did not fix.
     Server,
     /// The server speaks another protocol version: one of the two needs an update.
@@ -460,6 +463,7 @@ impl Worker {
                 (OfflineReason::Incompatible, Some(self.timing.idle))
             }
             SyncError::Keyring(_) => (OfflineReason::Keyring, Some(self.timing.idle)),
+            SyncError::KeyringLocked(_) => (OfflineReason::KeyringLocked, Some(self.timing.idle)),
             SyncError::Store(_) => (OfflineReason::Storage, Some(self.timing.idle)),
         };
         tracing::info!(error = %error, "background sync round failed");

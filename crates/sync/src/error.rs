@@ -24,9 +24,13 @@ pub enum SyncError {
     /// The server speaks another protocol version, or answered a body this client cannot read.
     #[error("incompatible server: {0}")]
     Protocol(String),
-    /// The OS keyring failed, or has no Secret Service to talk to.
+    /// There is no usable OS keyring (no Secret Service to talk to), or it failed.
     #[error("keyring: {0}")]
     Keyring(String),
+    /// The OS keyring is there but locked, or refused access (its unlock prompt was
+    /// dismissed): unlocking it is enough, the token in it is kept.
+    #[error("the keyring is locked: unlock it and try again ({0})")]
+    KeyringLocked(String),
     /// The local store failed or refused (another account, a newer database...).
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -13,14 +13,24 @@ pub const KEYRING_SERVICE: &str = "ai.workshoppilot.desktop";
 pub const TOKEN_ENV: &str = "WORKSHOPPILOT_TOKEN";
 
 fn entry(server_url: &str) -> Result<Entry, SyncError> {
-    Entry::new(KEYRING_SERVICE, server_url).map_err(|e| SyncError::Keyring(e.to_string()))
+    Entry::new(KEYRING_SERVICE, server_url).map_err(keyring_error)
+}
+
+/// The keyring crate's error as ours: `NoStorageAccess` (the Secret Service's "locked",
+/// or a dismissed unlock prompt) is a locked keyring the user can unlock; anything else
+/// (`PlatformFailure`: no Secret Service on the session bus, ...) is a missing or failed one.
+pub(crate) fn keyring_error(e: keyring::Error) -> SyncError {
+    match e {
+        keyring::Error::NoStorageAccess(_) => SyncError::KeyringLocked(e.to_string()),
+        _ => SyncError::Keyring(e.to_string()),
+    }
 }
 
 /// Keeps the token for `server_url` in the OS keyring, replacing any earlier one.
 pub fn save(server_url: &str, token: &str) -> Result<(), SyncError> {
     entry(server_url)?
         .set_password(token)
-        .map_err(|e| SyncError::Keyring(e.to_string()))
+        .map_err(keyring_error)
 }
 
 /// The token for `server_url`: `$WORKSHOPPILOT_TOKEN` if set, else the keyring's;
@@ -34,7 +44,7 @@ pub fn load(server_url: &str) -> Result<String, SyncError> {
     match entry(server_url)?.get_password() {
         Ok(token) => Ok(token),
         Err(keyring::Error::NoEntry) => Err(SyncError::NotSignedIn),
-        Err(e) => Err(SyncError::Keyring(e.to_string())),
+        Err(e) => Err(keyring_error(e)),
     }
 }
 
@@ -49,21 +59,44 @@ pub enum Deleted {
     NoKeyring,
 }
 
-/// Deletes the keyring's token for `server_url`.
+/// Deletes the keyring's token for `server_url`. A locked keyring is an error
+/// ([`SyncError::KeyringLocked`]): the token in it stays until it is unlocked.
 pub fn delete(server_url: &str) -> Result<Deleted, SyncError> {
     let entry = match Entry::new(KEYRING_SERVICE, server_url) {
         Ok(entry) => entry,
-        Err(keyring::Error::PlatformFailure(_) | keyring::Error::NoStorageAccess(_)) => {
-            return Ok(Deleted::NoKeyring)
-        }
-        Err(e) => return Err(SyncError::Keyring(e.to_string())),
+        Err(keyring::Error::PlatformFailure(_)) => return Ok(Deleted::NoKeyring),
+        Err(e) => return Err(keyring_error(e)),
     };
     match entry.delete_credential() {
         Ok(()) => Ok(Deleted::Token),
         Err(keyring::Error::NoEntry) => Ok(Deleted::Nothing),
-        Err(keyring::Error::PlatformFailure(_) | keyring::Error::NoStorageAccess(_)) => {
-            Ok(Deleted::NoKeyring)
-        }
-        Err(e) => Err(SyncError::Keyring(e.to_string())),
+        Err(keyring::Error::PlatformFailure(_)) => Ok(Deleted::NoKeyring),
+        Err(e) => Err(keyring_error(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cause() -> Box<dyn std::error::Error + Send + Sync> {
+        "org.freedesktop.Secret.Error.IsLocked".into()
+    }
+
+    #[test]
+    fn a_locked_keyring_is_told_apart_from_a_missing_one() {
+        assert!(matches!(
+            keyring_error(keyring::Error::NoStorageAccess(cause())),
+            SyncError::KeyringLocked(_)
+        ));
+        assert!(matches!(
+            keyring_error(keyring::Error::PlatformFailure(cause())),
+            SyncError::Keyring(_)
+        ));
+        let locked = keyring_error(keyring::Error::NoStorageAccess(cause())).to_string();
+        assert!(
+            locked.starts_with("the keyring is locked: unlock it"),
+            "{locked}"
+        );
     }
 }

@@ -55,14 +55,16 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 export const OFFLINE_REASON: Record<string, string> = {
   unreachable: 'server unreachable',
   signInExpired: 'sign-in expired',
-  keyring: 'the keyring gave no token (unlock it, or sign in again)',
+  keyring: 'no keyring to read the token from (sign in again)',
+  keyringLocked: 'the keyring is locked (unlock it and sync resumes)',
   server: 'server error',
   incompatible: 'server needs an update',
   storage: 'database error',
 };
 
 /** Whether sync waits for the user to sign in (again): no account, a refused token, or no
- * keyring to read the token from (one kept in memory is gone after a restart). */
+ * keyring to read the token from (one kept in memory is gone after a restart). A locked
+ * keyring is not one: unlocking it is enough, and sync tries again on its own. */
 export function needsSignIn(status: SyncStatus | null): boolean {
   const phase = status?.phase;
   if (!status?.serverUrl || !phase || phase.state === 'signedOut') return true;

@@ -3,4 +3,4 @@
 /**
  * Why sync is not running.
  */
-export type OfflineReason = "unreachable" | "signInExpired" | "keyring" | "server" | "incompatible" | "storage";
+export type OfflineReason = "unreachable" | "signInExpired" | "keyring" | "keyringLocked" | "server" | "incompatible" | "storage";
