@@ -118,10 +118,9 @@ impl Store {
                                         continue;
                                     }
                                 }
-                                if resetting == RESET_RESTORED
-                                    && recovery::offer_lost_value(tx, &put.row, put.rev)?
-                                {
-                                    applied.offered_again += 1;
+                                if resetting == RESET_RESTORED {
+                                    applied.offered_again +=
+                                        recovery::offer_lost_value(tx, &put.row, put.rev)?;
                                 }
                                 if let Change::Member(m) = &put.row {
                                     crate::members::adopt_server_id(tx, m)?;

@@ -2,11 +2,12 @@
 //! this database's rows. During the reset's full pull, a pulled row whose server revision is
 //! below the one this database last saw is an older copy; the local value is offered again
 //! as an idempotent "set to value" mutation (never a replayed intent such as "advance"),
-//! made from the pulled value so that it applies cleanly. Progress statuses are not offered
-//! again: the server's stand.
+//! made from the pulled value so that it applies cleanly. A step's progress status travels
+//! only as an intent, so a lost one is offered again as the intent that leads from the
+//! server's status to this database's ([`status_offer`]).
 
 use rusqlite::{Connection, OptionalExtension};
-use wp_domain::{Change, Mutation};
+use wp_domain::{Change, Mutation, StepStatus};
 
 use crate::mutate::{note_record, workshop_record};
 use crate::{now, outbox, Result};
@@ -22,76 +23,121 @@ fn local_rev(conn: &Connection, table: &str, id: &str) -> Result<Option<i64>> {
         .flatten())
 }
 
+/// The progress intent that takes a step from the server's status `theirs` back to this
+/// database's `mine`, when the server lost it: complete it again, start it again, or
+/// revise it again (which also puts the later steps back to `needs_regeneration`). A step
+/// that needs regeneration here got there by an earlier step's revision, offered with that
+/// step; `not_started` is never reached by an intent.
+fn status_offer(
+    mine: StepStatus,
+    theirs: StepStatus,
+    workshop_id: &str,
+    step_id: &str,
+) -> Option<Mutation> {
+    let (workshop_id, step_id, at) = (workshop_id.to_string(), step_id.to_string(), now());
+    match (mine, theirs) {
+        (StepStatus::Complete, StepStatus::Complete) => None,
+        (StepStatus::Complete, _) => Some(Mutation::CompleteStep {
+            workshop_id,
+            step_id,
+            at,
+        }),
+        (StepStatus::InProgress, StepStatus::NotStarted | StepStatus::NeedsRegeneration) => {
+            Some(Mutation::StartStep {
+                workshop_id,
+                step_id,
+                at,
+            })
+        }
+        (StepStatus::InProgress, StepStatus::Complete) => Some(Mutation::ReviseStep {
+            workshop_id,
+            step_id,
+            at,
+        }),
+        _ => None,
+    }
+}
+
 /// Queues the local value of the row `pulled` replaces, if the server lost it. Call before
-/// writing the pulled row, during a reset's full pull. Returns whether it queued one.
-pub(crate) fn offer_lost_value(conn: &Connection, pulled: &Change, rev: i64) -> Result<bool> {
-    let mutation = match pulled {
+/// writing the pulled row, during a reset's full pull. Returns how many mutations it queued:
+/// a step can need two, its output and then its status.
+pub(crate) fn offer_lost_value(conn: &Connection, pulled: &Change, rev: i64) -> Result<usize> {
+    let mutations = match pulled {
         Change::Workshop(w) => {
             if !local_rev(conn, "workshops", &w.id)?.is_some_and(|local| local > rev) {
-                return Ok(false);
+                return Ok(0);
             }
             match workshop_record(conn, &w.id)? {
-                Some((mine, _)) if mine.title != w.title => Mutation::RenameWorkshop {
+                Some((mine, _)) if mine.title != w.title => vec![Mutation::RenameWorkshop {
                     workshop_id: w.id.clone(),
                     title: mine.title,
                     base: Some(w.title.clone()),
                     at: now(),
-                },
-                _ => return Ok(false),
+                }],
+                _ => return Ok(0),
             }
         }
         Change::Step(s) => {
             if !local_rev(conn, "workshop_steps", &s.id)?.is_some_and(|local| local > rev) {
-                return Ok(false);
+                return Ok(0);
             }
-            let mine: Option<Option<String>> = conn
+            let Some((output, status)) = conn
                 .query_row(
-                    "SELECT output FROM workshop_steps WHERE id = ?1",
+                    "SELECT output, status FROM workshop_steps WHERE id = ?1",
                     [&s.id],
-                    |r| r.get(0),
+                    |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?)),
                 )
-                .optional()?;
-            let mine = mine
-                .flatten()
+                .optional()?
+            else {
+                return Ok(0);
+            };
+            let output = output
                 .map(|t| serde_json::from_str::<serde_json::Value>(&t))
                 .transpose()?;
-            match mine {
-                Some(output) if Some(&output) != s.output.as_ref() => Mutation::SaveStepOutput {
+            let mut offers = Vec::new();
+            // The output first: completing a step needs it.
+            if let Some(output) = output.filter(|o| Some(o) != s.output.as_ref()) {
+                offers.push(Mutation::SaveStepOutput {
                     workshop_id: s.workshop_id.clone(),
                     step_id: s.step_id.clone(),
                     output,
                     base: Some(s.output.clone().unwrap_or(serde_json::Value::Null)),
                     at: now(),
-                },
-                _ => return Ok(false),
+                });
             }
+            if let Some(mine) = StepStatus::parse(&status) {
+                offers.extend(status_offer(mine, s.status, &s.workshop_id, &s.step_id));
+            }
+            offers
         }
         Change::Note(n) => {
             let Some((mine, Some(local))) =
                 note_record(conn, &n.workshop_id, n.step_id.as_deref())?
             else {
-                return Ok(false);
+                return Ok(0);
             };
             if local <= rev || mine.content == n.content {
-                return Ok(false);
+                return Ok(0);
             }
-            Mutation::SetNote {
+            vec![Mutation::SetNote {
                 note_id: n.id.clone(),
                 workshop_id: n.workshop_id.clone(),
                 step_id: n.step_id.clone(),
                 content: mine.content,
                 base: Some(n.content.clone()),
                 at: mine.updated_at,
-            }
+            }]
         }
         // Shares are offered again by `offer_unseen`; sessions and series a restored server
         // lost are not yet (docs/series.md, "Not built yet").
         Change::Member(_) | Change::Conflict(_) | Change::Session(_) | Change::Series(_) => {
-            return Ok(false)
+            return Ok(0)
         }
     };
-    outbox::append(conn, &mutation, Some(rev))?;
-    Ok(true)
+    for mutation in &mutations {
+        outbox::append(conn, mutation, Some(rev))?;
+    }
+    Ok(mutations.len())
 }
 
 /// At the end of a reset's full pull, for workshops the server still has: notes and shares

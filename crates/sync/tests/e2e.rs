@@ -467,3 +467,72 @@ async fn a_restored_server_loses_nothing_a_client_holds_and_a_copied_database_fo
         );
     }
 }
+
+/// Step statuses travel as intents (complete, start, revise), so a restore that loses one
+/// loses the intent: A offers it again as the intent from the server's status to its own.
+/// After the backup A advances one workshop's ninth step (complete it, start the tenth) and
+/// revises another's persona (later steps need regeneration); the restore loses both; after
+/// A's reset both are back on the server and on B.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restored_server_gets_lost_step_statuses_again() {
+    let s = server().await;
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(&s, &token).await;
+    let advanced = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    let revised = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    // Before the backup: the first workshop at its ninth step, the second complete.
+    for (workshop, steps) in [(&advanced, 8), (&revised, 10)] {
+        for step in &wp_domain::STEPS[..steps] {
+            a.store.advance_step(workshop, step.id).unwrap();
+        }
+    }
+    a.sync().await;
+    let mut b = Desktop::new(&s, &token).await;
+    b.sync().await;
+    let saved = backup(&s.pool).await;
+
+    // Acknowledged by the server, then lost by its restore.
+    a.store.advance_step(&advanced, "concept").unwrap();
+    a.store.revise_step(&revised, "persona").unwrap();
+    let report = a.sync().await;
+    assert_eq!(report.applied, 2, "{report:?}");
+    restore(&s.pool, saved).await;
+    // B writes until the log's positions pass A's cursor, so that A can tell.
+    for i in 0..40 {
+        b.store
+            .set_note(&revised, None, &format!("B's note, version {i}\n"))
+            .unwrap();
+        b.sync().await;
+    }
+
+    let report = a.sync().await;
+    assert!(report.reset, "A sees that the server went back: {report:?}");
+    assert_eq!(report.rejected, 0, "{report:?}");
+    b.sync().await;
+    let status = |d: &Desktop, w: &str, step: &str| {
+        d.store
+            .workshop(w)
+            .unwrap()
+            .step(step)
+            .unwrap()
+            .status
+            .as_str()
+    };
+    for (who, d) in [("A", &a), ("B", &b)] {
+        assert_eq!(status(d, &advanced, "ideation"), "complete", "{who}");
+        assert_eq!(status(d, &advanced, "concept"), "complete", "{who}");
+        assert_eq!(status(d, &advanced, "validate"), "in_progress", "{who}");
+        assert_eq!(
+            status(d, &revised, "journey-mapping"),
+            "needs_regeneration",
+            "{who}"
+        );
+        assert_eq!(status(d, &revised, "persona"), "in_progress", "{who}");
+        assert_eq!(status(d, &revised, "sense-making"), "complete", "{who}");
+        assert_eq!(
+            status(d, &revised, "validate"),
+            "needs_regeneration",
+            "{who}"
+        );
+    }
+}
