@@ -505,8 +505,6 @@ fn store_error(e: DomainError) -> StoreError {
     }
 }
 
-/// How many writers of this process are waiting to begin a transaction right now; a
-/// background store writing a pulled page in chunks lets them go first.
 /// WAL pages (4 KiB each) past which a commit of a command's connection (and the CLI's)
 /// checkpoints: 10,000, about 40 MiB. Large, so that during a sync the background
 /// connection, at [`BACKGROUND_CHECKPOINT_PAGES`], is the one that checkpoints; without
@@ -520,6 +518,8 @@ pub(crate) const COMMAND_CHECKPOINT_PAGES: u32 = 10_000;
 /// 3.9 ms at 250 against 4.1 to 4.6 at 1,000 and 4.7 to 6.6 at 4,000).
 pub(crate) const BACKGROUND_CHECKPOINT_PAGES: u32 = 250;
 
+/// How many writers of this process are waiting to begin a transaction right now; a
+/// background store writing a pulled page in chunks lets them go first.
 static WAITING_WRITERS: AtomicUsize = AtomicUsize::new(0);
 
 /// The longest a background store waits for other writers between two chunks: 50 ms, so a
@@ -585,8 +585,8 @@ impl Store {
     /// in chunks of [`crate::PULL_CHUNK`] changes, each its own transaction, letting the
     /// app's commands take the lock between chunks (docs/sync.md, "In the app"). It also
     /// takes over checkpointing: its commits copy the WAL into the database file once the
-    /// WAL holds [`BACKGROUND_CHECKPOINT_PAGES`], in its own thread, so a command's save
-    /// never carries the checkpoint of pulled pages.
+    /// WAL holds 250 pages (a command's connection waits for 10,000), in its own thread, so
+    /// a command's save never carries the checkpoint of pulled pages. Errors: the pragma's.
     pub fn set_background(&mut self) -> Result<()> {
         self.conn.execute_batch(&format!(
             "PRAGMA wal_autocheckpoint = {BACKGROUND_CHECKPOINT_PAGES}"
