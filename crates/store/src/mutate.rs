@@ -515,7 +515,7 @@ pub(crate) const COMMAND_CHECKPOINT_PAGES: u32 = 10_000;
 /// WAL pages past which the background sync connection's commit checkpoints: 250 (about
 /// 1 MiB). Smaller than SQLite's default of 1,000: each checkpoint's flush is shorter, so a
 /// save that meets one waits less (BENCHMARKS.md, "Typing during a first sync": p99 3.4 to
-/// 3.9 ms at 250 against 4.1 to 4.6 at 1,000 and 4.7 to 6.6 at 4,000).
+/// 3.9 ms at 250 against 4.1 to 4.5 at 1,000 and 4.7 to 6.6 at 4,000).
 pub(crate) const BACKGROUND_CHECKPOINT_PAGES: u32 = 250;
 
 /// How many writers of this process are waiting to begin a transaction right now; a
@@ -585,8 +585,8 @@ impl Store {
     /// in chunks of [`crate::PULL_CHUNK`] changes, each its own transaction, letting the
     /// app's commands take the lock between chunks (docs/sync.md, "In the app"). It also
     /// takes over checkpointing: its commits copy the WAL into the database file once the
-    /// WAL holds 250 pages (a command's connection waits for 10,000), in its own thread, so
-    /// a command's save never carries the checkpoint of pulled pages. Errors: the pragma's.
+    /// WAL holds 250 pages, in its own thread; a command's connection checkpoints only past
+    /// 10,000, so a save does not carry the checkpoint of pulled pages. Errors: the pragma's.
     pub fn set_background(&mut self) -> Result<()> {
         self.conn.execute_batch(&format!(
             "PRAGMA wal_autocheckpoint = {BACKGROUND_CHECKPOINT_PAGES}"

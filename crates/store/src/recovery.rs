@@ -60,7 +60,7 @@ fn status_offer(
 
 /// Queues the local value of the row `pulled` replaces, if the server lost it. Call before
 /// writing the pulled row, during a reset's full pull. Returns how many mutations it queued:
-/// a step can need two, its output and then its status.
+/// a step can need up to three (revise, its output, complete).
 pub(crate) fn offer_lost_value(conn: &Connection, pulled: &Change, rev: i64) -> Result<usize> {
     let mutations = match pulled {
         Change::Workshop(w) => {
@@ -94,21 +94,38 @@ pub(crate) fn offer_lost_value(conn: &Connection, pulled: &Change, rev: i64) -> 
             let output = output
                 .map(|t| serde_json::from_str::<serde_json::Value>(&t))
                 .transpose()?;
-            let mut offers = Vec::new();
-            // The output first: completing a step needs it.
-            if let Some(output) = output.filter(|o| Some(o) != s.output.as_ref()) {
-                offers.push(Mutation::SaveStepOutput {
+            let mine = StepStatus::parse(&status);
+            let save = output
+                .filter(|o| Some(o) != s.output.as_ref())
+                .map(|output| Mutation::SaveStepOutput {
                     workshop_id: s.workshop_id.clone(),
                     step_id: s.step_id.clone(),
                     output,
                     base: Some(s.output.clone().unwrap_or(serde_json::Value::Null)),
                     at: now(),
                 });
+            let intent = |status| status_offer(status, s.status, &s.workshop_id, &s.step_id);
+            match save {
+                // The server holds the step complete, and a complete step's output changes
+                // only after a revision: revise, save, and complete again if it is complete
+                // here (revised, edited and completed again, all lost).
+                Some(save) if s.status == StepStatus::Complete => {
+                    let mut offers = intent(StepStatus::InProgress)
+                        .into_iter()
+                        .collect::<Vec<_>>();
+                    offers.push(save);
+                    if mine == Some(StepStatus::Complete) {
+                        offers.push(Mutation::CompleteStep {
+                            workshop_id: s.workshop_id.clone(),
+                            step_id: s.step_id.clone(),
+                            at: now(),
+                        });
+                    }
+                    offers
+                }
+                // Otherwise the output first: completing a step needs it.
+                save => save.into_iter().chain(mine.and_then(intent)).collect(),
             }
-            if let Some(mine) = StepStatus::parse(&status) {
-                offers.extend(status_offer(mine, s.status, &s.workshop_id, &s.step_id));
-            }
-            offers
         }
         Change::Note(n) => {
             let Some((mine, Some(local))) =

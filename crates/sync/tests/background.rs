@@ -227,10 +227,12 @@ fn the_sync_thread_runs_at_the_lowest_cpu_priority() {
     let _handle = start_background(db, TIMING, |_| {});
     // The thread lowers its priority as it starts: give it a moment.
     let deadline = Instant::now() + Duration::from_secs(5);
+    // Other tests of this file may run sync threads in this process too: all must be at 19.
+    let lowest = |nice: &[i64]| !nice.is_empty() && nice.iter().all(|n| *n == 19);
     let mut nice = niceness_of_threads("wp-sync");
-    while nice != vec![19] && Instant::now() < deadline {
+    while !lowest(&nice) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
         nice = niceness_of_threads("wp-sync");
     }
-    assert_eq!(nice, vec![19], "niceness of the wp-sync threads");
+    assert!(lowest(&nice), "niceness of the wp-sync threads: {nice:?}");
 }

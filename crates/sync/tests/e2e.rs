@@ -480,8 +480,9 @@ async fn a_restored_server_gets_lost_step_statuses_again() {
     let mut a = Desktop::new(&s, &token).await;
     let advanced = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
     let revised = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
-    // Before the backup: the first workshop at its ninth step, the second complete.
-    for (workshop, steps) in [(&advanced, 8), (&revised, 10)] {
+    let redone = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    // Before the backup: the first workshop at its ninth step, the others complete.
+    for (workshop, steps) in [(&advanced, 8), (&revised, 10), (&redone, 10)] {
         for step in &wp_domain::STEPS[..steps] {
             a.store.advance_step(workshop, step.id).unwrap();
         }
@@ -491,11 +492,41 @@ async fn a_restored_server_gets_lost_step_statuses_again() {
     b.sync().await;
     let saved = backup(&s.pool).await;
 
-    // Acknowledged by the server, then lost by its restore.
+    // Acknowledged by the server, then lost by its restore: an advance; a revision with an
+    // edited output; the last step revised, edited and completed again.
+    let edited = |d: &Desktop, w: &str, step: &str| {
+        let mut output = d
+            .store
+            .workshop(w)
+            .unwrap()
+            .step(step)
+            .unwrap()
+            .output
+            .clone()
+            .unwrap();
+        let object = output.as_object_mut().unwrap();
+        let key = object
+            .iter()
+            .find(|(_, v)| v.is_string())
+            .map(|(k, _)| k.clone())
+            .unwrap();
+        object.insert(key, serde_json::json!("Edited after the backup"));
+        output
+    };
     a.store.advance_step(&advanced, "concept").unwrap();
     a.store.revise_step(&revised, "persona").unwrap();
+    let persona = edited(&a, &revised, "persona");
+    a.store
+        .save_step_output(&revised, "persona", persona.clone())
+        .unwrap();
+    a.store.revise_step(&redone, "validate").unwrap();
+    let validate = edited(&a, &redone, "validate");
+    a.store
+        .save_step_output(&redone, "validate", validate.clone())
+        .unwrap();
+    a.store.complete_step(&redone, "validate").unwrap();
     let report = a.sync().await;
-    assert_eq!(report.applied, 2, "{report:?}");
+    assert_eq!(report.applied, 6, "{report:?}");
     restore(&s.pool, saved).await;
     // B writes until the log's positions pass A's cursor, so that A can tell.
     for i in 0..40 {
@@ -534,5 +565,21 @@ async fn a_restored_server_gets_lost_step_statuses_again() {
             "needs_regeneration",
             "{who}"
         );
+        let output = |w: &str, step: &str| {
+            d.store
+                .workshop(w)
+                .unwrap()
+                .step(step)
+                .unwrap()
+                .output
+                .clone()
+        };
+        assert_eq!(output(&revised, "persona"), Some(persona.clone()), "{who}");
+        assert_eq!(status(d, &redone, "validate"), "complete", "{who}");
+        assert_eq!(output(&redone, "validate"), Some(validate.clone()), "{who}");
     }
+    assert!(
+        a.store.rejections().unwrap().is_empty(),
+        "nothing offered again was refused"
+    );
 }
