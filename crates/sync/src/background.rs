@@ -35,9 +35,9 @@ pub struct Timing {
     pub offline_retry: Duration,
 }
 
-/// Rows per pull page in the background: 250. A page is written in one transaction, during
-/// which a save on the app's command connection waits; 250 rows keep that wait to a few
-/// milliseconds (BENCHMARKS.md, "Typing during a first sync").
+/// Rows per pull page in the background: 250, written in chunks of [`wp_store::PULL_CHUNK`]
+/// changes that a waiting save goes between; a page is one request, so progress moves
+/// every 250 rows (BENCHMARKS.md, "Typing during a first sync").
 pub const APP_PULL_PAGE: u32 = 250;
 
 /// Overrides [`Timing::idle`], in seconds (the window tests use 2).
@@ -235,6 +235,7 @@ pub fn start(
         timing,
         token: None,
         user_name: None,
+        waits_for_user: false,
         status,
         emit: Arc::new(emit),
     };
@@ -275,6 +276,10 @@ struct Worker {
     /// A token kept in memory for this run (no keyring).
     token: Option<String>,
     user_name: Option<String>,
+    /// The last round failed on something only the user can clear (a locked keyring):
+    /// no round starts on its own (a timer, a local change) until the user asks (Sync now)
+    /// or signs in, so a dismissed unlock prompt does not come back every few seconds.
+    waits_for_user: bool,
     status: Arc<Mutex<SyncStatus>>,
     emit: Emit,
 }
@@ -300,21 +305,29 @@ impl Worker {
                     None => return,
                     Some(Command::Nudge) => {
                         self.publish(|_| {});
+                        if self.waits_for_user {
+                            continue;
+                        }
                         let now = Instant::now();
                         let start = *first_nudge.get_or_insert(now);
                         due = Some((now + self.timing.debounce).min(start + self.timing.debounce_max));
                     }
-                    Some(Command::Now) => due = Some(Instant::now()),
+                    Some(Command::Now) => {
+                        self.waits_for_user = false;
+                        due = Some(Instant::now());
+                    }
                     Some(Command::SignedIn { token, user_name }) => {
                         // The sign-in changed the profile's user: read it again.
                         self.store = None;
                         self.open_store();
                         self.token = token;
                         self.user_name = Some(user_name);
+                        self.waits_for_user = false;
                         due = Some(Instant::now());
                     }
                     Some(Command::SignedOut) => {
                         self.token = None;
+                        self.waits_for_user = false;
                         self.user_name = None;
                         self.publish(|s| s.phase = Phase::SignedOut);
                         due = None;
@@ -445,26 +458,24 @@ impl Worker {
     }
 
     fn failed(&mut self, error: SyncError) -> Option<Duration> {
-        let (reason, wait) = match &error {
-            SyncError::NotSignedIn => {
+        let (reason, retry) = match after_failure(&error, &self.timing) {
+            None => {
                 self.publish(|s| s.phase = Phase::SignedOut);
                 return None;
             }
-            SyncError::Unauthorized => {
-                // A revoked token: forget one held in memory, wait for a new sign-in.
-                self.token = None;
-                (OfflineReason::SignInExpired, None)
+            Some(failure) => failure,
+        };
+        if matches!(error, SyncError::Unauthorized) {
+            // A revoked token: forget one held in memory, wait for a new sign-in.
+            self.token = None;
+        }
+        let wait = match retry {
+            Retry::After(wait) => Some(wait),
+            Retry::OnChange => None,
+            Retry::OnRequest => {
+                self.waits_for_user = true;
+                None
             }
-            SyncError::Unreachable(_) => {
-                (OfflineReason::Unreachable, Some(self.timing.offline_retry))
-            }
-            SyncError::Server { .. } => (OfflineReason::Server, Some(self.timing.offline_retry)),
-            SyncError::Protocol(_) | SyncError::BadUrl { .. } => {
-                (OfflineReason::Incompatible, Some(self.timing.idle))
-            }
-            SyncError::Keyring(_) => (OfflineReason::Keyring, Some(self.timing.idle)),
-            SyncError::KeyringLocked(_) => (OfflineReason::KeyringLocked, Some(self.timing.idle)),
-            SyncError::Store(_) => (OfflineReason::Storage, Some(self.timing.idle)),
         };
         tracing::info!(error = %error, "background sync round failed");
         self.publish(|s| {
@@ -475,6 +486,40 @@ impl Worker {
         });
         wait
     }
+}
+
+/// When background sync tries again after a failed round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    /// After this long, or sooner after a local change.
+    After(Duration),
+    /// After a local change, the user's Sync now, or a sign-in (a refused token).
+    OnChange,
+    /// Only when the user asks (Sync now) or signs in: reading a locked keyring shows its
+    /// unlock prompt, which must not come back on its own once the user dismissed it.
+    OnRequest,
+}
+
+/// What a failed round shows and when the next one runs: `None` for "not signed in" (the
+/// status turns signed out), else the offline reason and the [`Retry`]. An unreachable or
+/// failing server is tried again after [`Timing::offline_retry`]; what a retry rarely fixes
+/// (an incompatible server, no keyring, the local database) after [`Timing::idle`].
+fn after_failure(error: &SyncError, timing: &Timing) -> Option<(OfflineReason, Retry)> {
+    Some(match error {
+        SyncError::NotSignedIn => return None,
+        SyncError::Unauthorized => (OfflineReason::SignInExpired, Retry::OnChange),
+        SyncError::Unreachable(_) => (
+            OfflineReason::Unreachable,
+            Retry::After(timing.offline_retry),
+        ),
+        SyncError::Server { .. } => (OfflineReason::Server, Retry::After(timing.offline_retry)),
+        SyncError::Protocol(_) | SyncError::BadUrl { .. } => {
+            (OfflineReason::Incompatible, Retry::After(timing.idle))
+        }
+        SyncError::Keyring(_) => (OfflineReason::Keyring, Retry::After(timing.idle)),
+        SyncError::KeyringLocked(_) => (OfflineReason::KeyringLocked, Retry::OnRequest),
+        SyncError::Store(_) => (OfflineReason::Storage, Retry::After(timing.idle)),
+    })
 }
 
 fn refresh_counts(store: &Store, status: &mut SyncStatus) {
@@ -497,5 +542,31 @@ fn refresh_counts(store: &Store, status: &mut SyncStatus) {
     match store.held_deletes() {
         Ok(held) => status.held_deletes = held,
         Err(e) => tracing::warn!(error = %e, "held deletes unreadable"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_locked_keyring_waits_for_the_user_and_an_outage_is_retried_on_its_own() {
+        let timing = Timing::default();
+        let retry = |e: SyncError| after_failure(&e, &timing).map(|(_, retry)| retry);
+        assert_eq!(
+            retry(SyncError::KeyringLocked("dismissed".into())),
+            Some(Retry::OnRequest),
+            "reading the keyring again would show the dismissed unlock prompt again"
+        );
+        assert_eq!(
+            retry(SyncError::Unreachable("refused".into())),
+            Some(Retry::After(timing.offline_retry))
+        );
+        assert_eq!(
+            retry(SyncError::Keyring("no Secret Service".into())),
+            Some(Retry::After(timing.idle))
+        );
+        assert_eq!(retry(SyncError::Unauthorized), Some(Retry::OnChange));
+        assert_eq!(retry(SyncError::NotSignedIn), None);
     }
 }

@@ -56,7 +56,7 @@ export const OFFLINE_REASON: Record<string, string> = {
   unreachable: 'server unreachable',
   signInExpired: 'sign-in expired',
   keyring: 'no keyring to read the token from (sign in again)',
-  keyringLocked: 'the keyring is locked (unlock it and sync resumes)',
+  keyringLocked: 'the keyring is locked: unlock it, then Sync now',
   server: 'server error',
   incompatible: 'server needs an update',
   storage: 'database error',
@@ -64,7 +64,7 @@ export const OFFLINE_REASON: Record<string, string> = {
 
 /** Whether sync waits for the user to sign in (again): no account, a refused token, or no
  * keyring to read the token from (one kept in memory is gone after a restart). A locked
- * keyring is not one: unlocking it is enough, and sync tries again on its own. */
+ * keyring is not one: unlocking it and Sync now are enough. */
 export function needsSignIn(status: SyncStatus | null): boolean {
   const phase = status?.phase;
   if (!status?.serverUrl || !phase || phase.state === 'signedOut') return true;
