@@ -242,7 +242,10 @@ pub fn start(
     let spawned = std::thread::Builder::new()
         .name("wp-sync".into())
         .spawn(move || {
-            lower_priority();
+            // At the normal CPU priority: a lower one starved a first sync whenever other
+            // programs kept every core busy, and made a save wait on the write lock held
+            // by a sync thread the scheduler left waiting (BENCHMARKS.md, "Typing during
+            // a first sync").
             match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -255,18 +258,6 @@ pub fn start(
         tracing::error!(error = %e, "background sync could not start");
     }
     handle
-}
-
-/// Runs the calling thread (background sync's) at the lowest CPU priority the OS gives
-/// without privileges (niceness 19 on Linux): when the app's commands, the webview or
-/// anything else wants a core, they get it first, and sync takes what is left, which on
-/// an idle desktop is nearly all of it (BENCHMARKS.md, "Typing during a first sync").
-/// Failing to lower it is logged, not fatal.
-fn lower_priority() {
-    use thread_priority::{set_current_thread_priority, ThreadPriority};
-    if let Err(e) = set_current_thread_priority(ThreadPriority::Min) {
-        tracing::warn!(error = ?e, "background sync keeps the normal CPU priority");
-    }
 }
 
 struct Worker {
