@@ -56,7 +56,7 @@ export const OFFLINE_REASON: Record<string, string> = {
   unreachable: 'server unreachable',
   signInExpired: 'sign-in expired',
   keyring: 'no keyring to read the token from (sign in again)',
-  keyringLocked: 'the keyring is locked: unlock it, then Sync now',
+  keyringLocked: 'the keyring is locked (unlock it, then Sync now)',
   server: 'server error',
   incompatible: 'server needs an update',
   storage: 'database error',
