@@ -183,16 +183,7 @@ async fn concurrent_edits_merge_or_show_as_conflicts_and_resolve_everywhere() {
     b.store
         .set_note(&id, None, "Mochi\nfeeds at 7\nwalks at 6:30\n")
         .unwrap();
-    let challenge = |d: &Desktop| {
-        d.store
-            .workshop(&id)
-            .unwrap()
-            .step("challenge")
-            .unwrap()
-            .output
-            .clone()
-            .unwrap()
-    };
+    let challenge = |d: &Desktop| d.step_output(&id, "challenge").unwrap();
     let mut out_a = challenge(&a);
     out_a["targetUser"] = "Busy professionals (A)".into();
     a.store.save_step_output(&id, "challenge", out_a).unwrap();
@@ -495,15 +486,7 @@ async fn a_restored_server_gets_lost_step_statuses_again() {
     // Acknowledged by the server, then lost by its restore: an advance; a revision with an
     // edited output; the last step revised, edited and completed again.
     let edited = |d: &Desktop, w: &str, step: &str| {
-        let mut output = d
-            .store
-            .workshop(w)
-            .unwrap()
-            .step(step)
-            .unwrap()
-            .output
-            .clone()
-            .unwrap();
+        let mut output = d.step_output(w, step).unwrap();
         let object = output.as_object_mut().unwrap();
         let key = object
             .iter()
@@ -565,18 +548,17 @@ async fn a_restored_server_gets_lost_step_statuses_again() {
             "needs_regeneration",
             "{who}"
         );
-        let output = |w: &str, step: &str| {
-            d.store
-                .workshop(w)
-                .unwrap()
-                .step(step)
-                .unwrap()
-                .output
-                .clone()
-        };
-        assert_eq!(output(&revised, "persona"), Some(persona.clone()), "{who}");
+        assert_eq!(
+            d.step_output(&revised, "persona"),
+            Some(persona.clone()),
+            "{who}"
+        );
         assert_eq!(status(d, &redone, "validate"), "complete", "{who}");
-        assert_eq!(output(&redone, "validate"), Some(validate.clone()), "{who}");
+        assert_eq!(
+            d.step_output(&redone, "validate"),
+            Some(validate.clone()),
+            "{who}"
+        );
     }
     assert!(
         a.store.rejections().unwrap().is_empty(),

@@ -96,14 +96,8 @@ async fn a_shared_workshop_reaches_its_members_a_lost_right_shows_as_a_rejection
         "{}",
         rejections[0].error
     );
-    let step = eve.store.workshop(&id).unwrap();
     assert!(
-        step.step("stakeholder-mapping")
-            .unwrap()
-            .output
-            .as_ref()
-            .unwrap()["facilitatorTag"]
-            .is_null(),
+        eve.step_output(&id, "stakeholder-mapping").unwrap()["facilitatorTag"].is_null(),
         "the refused local change gives way to the server's value"
     );
     assert_eq!(

@@ -15,15 +15,7 @@ async fn a_refused_change_is_edited_and_sent_again() {
 
     // Eve edits offline while Ada makes her a viewer: refused.
     let step = "stakeholder-mapping";
-    let mut output = eve
-        .store
-        .workshop(&id)
-        .unwrap()
-        .step(step)
-        .unwrap()
-        .output
-        .clone()
-        .unwrap();
+    let mut output = eve.step_output(&id, step).unwrap();
     output["facilitatorTag"] = "eve was here".into();
     eve.store
         .save_step_output(&id, step, output.clone())
@@ -57,14 +49,6 @@ async fn a_refused_change_is_edited_and_sent_again() {
     let report = eve.sync().await;
     assert_eq!((report.rejected, report.pending), (0, 0), "{report:?}");
     ada.sync().await;
-    let on_ada = ada
-        .store
-        .workshop(&id)
-        .unwrap()
-        .step(step)
-        .unwrap()
-        .output
-        .clone()
-        .unwrap();
+    let on_ada = ada.step_output(&id, step).unwrap();
     assert_eq!(on_ada["facilitatorTag"], "eve, second try");
 }

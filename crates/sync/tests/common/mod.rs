@@ -85,6 +85,17 @@ impl Desktop {
         }
     }
 
+    /// The output of `step` in workshop `workshop` here (`None` before it has one).
+    pub fn step_output(&self, workshop: &str, step: &str) -> Option<serde_json::Value> {
+        self.store
+            .workshop(workshop)
+            .unwrap()
+            .step(step)
+            .unwrap()
+            .output
+            .clone()
+    }
+
     pub async fn sync(&mut self) -> RoundReport {
         sync_round(
             &mut self.store,
