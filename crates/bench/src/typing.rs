@@ -6,12 +6,20 @@
 //!
 //! The IPC hop and the UI's own pause before saving are the same with and without a sync,
 //! so they are left out: what a sync can slow down is the store write.
+//!
+//! A third phase splits the app's share from the server's: the same pages, fetched before any
+//! timing, are written by a background store (`Store::set_background`, as background sync
+//! writes them) into a new database while the note is typed there, with no server working
+//! meanwhile (five times, for as many saves as during the sync). On this machine the server and PostgreSQL share the two cores with the app; in
+//! use they are on another machine.
 
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
+use wp_domain::protocol::PullResponse;
 use wp_store::Store;
-use wp_sync::{start_background, Phase, SyncEvent, Timing};
+use wp_sync::background::APP_PULL_PAGE;
+use wp_sync::{start_background, Api, Phase, RetryPolicy, SyncEvent, Timing};
 
 use crate::report::{machine, ms, ratio, write_section, Samples};
 use crate::sync::{new_client, seeded_server};
@@ -32,25 +40,133 @@ fn written_mib() -> f64 {
         .map_or(0.0, |b| b / 1_048_576.0)
 }
 
-/// Saves the note with one more character each time until `until` says stop; returns the
-/// latency of each save.
+/// Nanoseconds this thread has spent runnable but waiting for a CPU (the second field of
+/// Linux's `/proc/thread-self/schedstat`); `None` where the kernel does not report it.
+fn runqueue_wait() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let waited: u64 = stat.split_whitespace().nth(1)?.parse().ok()?;
+    Some(Duration::from_nanos(waited))
+}
+
+/// One save: how long it took, and how much of that the typing thread spent waiting for a
+/// CPU (`None` where the kernel does not say).
+struct Save {
+    took: Duration,
+    waited_for_cpu: Option<Duration>,
+}
+
+/// Saves the note with one more character each time until `until` says stop.
 fn type_note(
     store: &mut Store,
     workshop: &str,
     nudge: &dyn Fn(),
     mut until: impl FnMut(usize) -> bool,
-) -> Vec<Duration> {
+) -> Vec<Save> {
     let mut text = String::from("Typing: ");
-    let mut samples = Vec::new();
-    while !until(samples.len()) {
-        text.push(char::from(b'a' + (samples.len() % 26) as u8));
+    let mut saves = Vec::new();
+    while !until(saves.len()) {
+        text.push(char::from(b'a' + (saves.len() % 26) as u8));
+        let queued = runqueue_wait();
         let t = Instant::now();
         store.set_note(workshop, None, &text).expect("save note");
         nudge();
-        samples.push(t.elapsed());
+        let took = t.elapsed();
+        let waited_for_cpu = queued
+            .zip(runqueue_wait())
+            .map(|(a, b)| b.saturating_sub(a));
+        saves.push(Save {
+            took,
+            waited_for_cpu,
+        });
         std::thread::sleep(EVERY);
     }
-    samples
+    saves
+}
+
+/// Of the saves slower than `bound`: how many there are, and how many of them spent at least
+/// 1 ms runnable without a CPU (`None` where the kernel does not say).
+fn slow_saves(saves: &[Save], bound: Duration) -> (usize, Option<usize>) {
+    let slow: Vec<&Save> = saves.iter().filter(|s| s.took > bound).collect();
+    let waited = slow
+        .iter()
+        .map(|s| {
+            s.waited_for_cpu
+                .map(|w| usize::from(w >= Duration::from_millis(1)))
+        })
+        .sum::<Option<usize>>();
+    (slow.len(), waited)
+}
+
+/// The pages of a first sync of the bench's user, fetched with the app's page size before
+/// anything is timed (as a client named `recorder`, so the typing clients' own ids stay new).
+fn fetch_pages(runtime: &tokio::runtime::Runtime, base: &str, token: &str) -> Vec<PullResponse> {
+    let api = Api::new(base, token.to_string(), RetryPolicy::default()).unwrap();
+    let (mut cursor, mut seen) = (String::new(), String::new());
+    let mut pages = Vec::new();
+    loop {
+        let page = runtime
+            .block_on(api.pull(&cursor, &seen, APP_PULL_PAGE, "recorder"))
+            .expect("fetch a page");
+        cursor.clone_from(&page.cursor);
+        seen.clone_from(&page.seen);
+        let more = page.has_more;
+        pages.push(page);
+        if !more {
+            return pages;
+        }
+    }
+}
+
+/// How many times the fetched pages are written with no server working, each into a new
+/// database: 5, so that their saves are about as many as during the sync (the pages take a
+/// fifth of its time).
+const WRITES_WITHOUT_SERVER: usize = 5;
+
+/// Types into a new workshop of the database at `db` while a background store writes
+/// `pages` into it on its own thread; returns the saves and how long the pages took.
+fn type_while_written(
+    db: &std::path::Path,
+    pages: Arc<Vec<PullResponse>>,
+) -> (Vec<Save>, Duration) {
+    let mut store = Store::open(db).unwrap();
+    let workshop = store
+        .create_workshop(Some("Typed in"), "")
+        .unwrap()
+        .workshop
+        .id;
+    let (done_tx, done) = mpsc::channel();
+    let path = db.to_path_buf();
+    let started = Instant::now();
+    let writer = std::thread::spawn(move || {
+        let mut background = Store::open(&path).unwrap();
+        background.set_background().unwrap();
+        for page in pages.iter() {
+            background
+                .apply_pull_page(page, false)
+                .expect("write a page");
+        }
+        let _ = done_tx.send(started.elapsed());
+    });
+    let mut took = None;
+    let saves = type_note(&mut store, &workshop, &|| {}, |_| {
+        took = took.or_else(|| done.try_recv().ok());
+        took.is_some()
+    });
+    writer.join().unwrap();
+    (saves, took.unwrap())
+}
+
+/// "N saves took longer than the bound; M of them waited 1 ms or more for a CPU".
+fn slow_note(saves: &[Save], bound: Duration) -> String {
+    let (slow, waited) = slow_saves(saves, bound);
+    match waited {
+        Some(waited) => format!(
+            "{slow} took longer than the target's bound (1.2 times the quiet p99), {waited} of \
+             them spending 1 ms or more runnable but waiting for a CPU (the typing thread's \
+             run-queue wait in `/proc/thread-self/schedstat`)"
+        ),
+        None => format!("{slow} took longer than the target's bound (1.2 times the quiet p99)"),
+    }
 }
 
 pub fn run(workshops: usize) {
@@ -61,6 +177,7 @@ pub fn run(workshops: usize) {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (base, _pool, user, token) = seeded_server(&runtime, workshops);
+    let pages = fetch_pages(&runtime, &base, &token);
     let db = new_client(dir.path(), "typing.db", &base, &user);
     let mut store = Store::open(&db).unwrap();
     let workshop = store
@@ -70,7 +187,10 @@ pub fn run(workshops: usize) {
         .id;
 
     eprintln!("typing with no sync...");
-    let quiet = Samples::new(type_note(&mut store, &workshop, &|| {}, |n| n >= 400));
+    let quiet = type_note(&mut store, &workshop, &|| {}, |n| n >= 400);
+    let quiet_saves = quiet.len();
+    let quiet = Samples::new(quiet.into_iter().map(|s| s.took).collect());
+    let bound = quiet.percentile(99.0).mul_f64(1.2);
 
     eprintln!("typing during a first sync of {workshops} workshops...");
     let (tx, events) = mpsc::channel();
@@ -98,6 +218,8 @@ pub fn run(workshops: usize) {
     });
     let sync_time = synced_at.unwrap();
     let written = written_mib() - written_before;
+    // Stops background sync: no round of it overlaps the next phase.
+    drop(handle);
     let db_mib = ["", "-wal"]
         .iter()
         .map(|suffix| {
@@ -116,9 +238,28 @@ pub fn run(workshops: usize) {
         workshops + 1,
         "the first sync brought every workshop"
     );
-    let during = Samples::new(during);
+    let during_note = slow_note(&during, bound);
+    let during = Samples::new(during.into_iter().map(|s| s.took).collect());
 
-    let (p50, p99) = (during.percentile(50.0), during.percentile(99.0));
+    eprintln!("typing while the same pages are written with no server working...");
+    let page_count = pages.len();
+    let pages = Arc::new(pages);
+    let (mut local, mut local_time) = (Vec::new(), Duration::ZERO);
+    for round in 0..WRITES_WITHOUT_SERVER {
+        let second = new_client(dir.path(), &format!("pages-{round}.db"), &base, &user);
+        let (saves, took) = type_while_written(&second, pages.clone());
+        local.extend(saves);
+        local_time += took;
+        let listed = Store::open(&second)
+            .unwrap()
+            .list_workshops(&wp_store::WorkshopFilter::default())
+            .unwrap()
+            .len();
+        assert_eq!(listed, workshops + 1, "the pages held every workshop");
+        std::fs::remove_file(&second).unwrap();
+    }
+    let local_note = slow_note(&local, bound);
+    let local = Samples::new(local.into_iter().map(|s| s.took).collect());
     let (q50, q99) = (quiet.percentile(50.0), quiet.percentile(99.0));
     let target = |ours: Duration, base: Duration| {
         if ours.as_secs_f64() <= base.as_secs_f64() * 1.2 {
@@ -127,37 +268,54 @@ pub fn run(workshops: usize) {
             "not met"
         }
     };
+    let row = |name: &str, s: &Samples| {
+        format!(
+            "| {name} | {} ms | {} ms | {} ms |\n| ratio | {} | {} | |\n",
+            ms(s.percentile(50.0)),
+            ms(s.percentile(99.0)),
+            ms(s.percentile(100.0)),
+            ratio(s.percentile(50.0), q50),
+            ratio(s.percentile(99.0), q99),
+        )
+    };
     let body = format!(
         "## Typing during a first sync: a keystroke's save to \"Saved\"\n\n\
          `scripts/bench.sh typing` (`wp-bench typing --workshops {workshops}`), release build, {machine}. \
          A note saved with one more character every 25 ms on the app's command connection \
          (`Store::set_note`, committed, then background sync nudged, as the app's `save_note` does), \
-         first with no sync running ({} saves), then while background sync (its own thread and \
+         first with no sync running ({quiet_saves} saves), then while background sync (its own thread and \
          SQLite connection) pulls a first sync of {workshops} workshops with PawPal's outputs from the \
          server on loopback ({} saves over the {:.1} s the sync took). The IPC hop and the note \
          editor's pause before saving are the same in both and left out. During the sync this \
          process wrote {written:.0} MiB to disk (the kernel's `write_bytes`: the sync's pages \
          in the WAL, its checkpoints into the database file, and the saves) for a database of \
          {db_mib:.0} MiB at its end.\n\n\
+         The server and PostgreSQL run on the same {cores} cores as the app here. To tell the app's \
+         share from theirs, the same {page_count} pages, fetched before any timing, are then written by \
+         a background store (`Store::set_background`, as background sync writes them) into a \
+         new database while the note is typed there, with no server working, {WRITES_WITHOUT_SERVER} times \
+         ({} saves over the {:.1} s the pages took in all): the pace a first sync has when the \
+         server is faster than the app.\n\n\
          | | p50 | p99 | max |\n|---|---|---|---|\n\
          | no sync | {} ms | {} ms | {} ms |\n\
-         | during the first sync | {} ms | {} ms | {} ms |\n\
-         | ratio | {} | {} | |\n\n\
-         - Target within 1.2x: p50 {}, p99 {}.\n",
-        quiet.len(),
+         {}\
+         {}\n\
+         - Target within 1.2x, during the first sync: p50 {}, p99 {}.\n\
+         - Of the saves during the first sync, {during_note}.\n\
+         - Of the saves while the pages were written with no server working, {local_note}.\n",
         during.len(),
         sync_time.as_secs_f64(),
+        local.len(),
+        local_time.as_secs_f64(),
         ms(q50),
         ms(q99),
         ms(quiet.percentile(100.0)),
-        ms(p50),
-        ms(p99),
-        ms(during.percentile(100.0)),
-        ratio(p50, q50),
-        ratio(p99, q99),
-        target(p50, q50),
-        target(p99, q99),
+        row("during the first sync", &during),
+        row("pages written, no server working", &local),
+        target(during.percentile(50.0), q50),
+        target(during.percentile(99.0), q99),
         machine = machine(),
+        cores = std::thread::available_parallelism().map_or(0, |n| n.get()),
     );
     write_section("typing", &body);
 }
