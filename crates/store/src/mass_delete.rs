@@ -8,7 +8,7 @@ use serde::Serialize;
 use wp_domain::protocol::PulledChange;
 use wp_domain::{Change, Mutation};
 
-use crate::mutate::{step_records, workshop_record, write, write_transaction};
+use crate::mutate::{step_records, workshop_record, write};
 use crate::{members, now, outbox, Result, Store};
 
 /// More than this many workshops deleted by one pull pauses it: 10.
@@ -233,7 +233,7 @@ impl Store {
     /// The user agreed: the held deletions apply. Returns how many changes applied.
     pub fn apply_held_deletes(&mut self) -> Result<usize> {
         let user_id = self.user_id.clone();
-        write_transaction(&mut self.conn, |tx| apply_held(tx, &user_id, None))
+        self.write(|tx| apply_held(tx, &user_id, None))
     }
 
     /// The user refused: nothing is deleted here, and the workshops go back to the server
@@ -243,7 +243,7 @@ impl Store {
     /// how many workshops are kept.
     pub fn keep_held_deletes(&mut self) -> Result<usize> {
         let user_id = self.user_id.clone();
-        write_transaction(&mut self.conn, |tx| {
+        self.write(|tx| {
             let waiting = held(tx)?;
             let mut kept = 0;
             for (id, _) in &waiting.workshops {

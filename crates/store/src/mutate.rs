@@ -2,6 +2,7 @@
 //! [`wp_domain::mutation::apply`], write the rows it returns (each `rev + 1`) and queue the
 //! mutation in the outbox, all in one IMMEDIATE transaction.
 
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -558,7 +559,38 @@ pub(crate) fn write_transaction<T>(
     Ok(value)
 }
 
+/// Flushes the WAL of the database at `db` (`{db}-wal`) to disk; a missing WAL has nothing
+/// to flush. Errors: [`StoreError::Io`] with the WAL's path.
+fn flush_wal(db: &Path) -> Result<()> {
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    let wal = PathBuf::from(wal);
+    // Opened for writing: Windows flushes only a handle that may write.
+    match std::fs::OpenOptions::new().write(true).open(&wal) {
+        Ok(file) => file
+            .sync_data()
+            .map_err(|source| StoreError::Io { path: wal, source }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(StoreError::Io { path: wal, source }),
+    }
+}
+
 impl Store {
+    /// Runs `f` in one [`write_transaction`]; when this returns `Ok`, the change is on disk.
+    /// A command's connection flushes at its commit, under the write lock. The background
+    /// sync connection ([`Store::set_background`]) commits without flushing and flushes the
+    /// WAL right after, with the lock released: a save waiting for the lock then waits for
+    /// the sync's writing only, not for its flush too (BENCHMARKS.md, "Typing during a
+    /// first sync"). Errors: `f`'s, SQLite's, and [`StoreError::Io`] when the flush fails
+    /// (the commit stands; a crash before the next flush may lose it, never half of it).
+    pub(crate) fn write<T>(&mut self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let value = write_transaction(&mut self.conn, f)?;
+        if self.background {
+            flush_wal(&self.path)?;
+        }
+        Ok(value)
+    }
+
     /// Applies a user's change: one IMMEDIATE transaction loads what it reads, runs the
     /// domain's [`apply`], writes each changed row (`rev + 1`) and appends the mutation to
     /// the outbox with the next mutation id and its `baseRev`. A no-op writes nothing and
@@ -566,7 +598,7 @@ impl Store {
     pub fn mutate(&mut self, mutation: Mutation) -> Result<Vec<Written>> {
         let user_id = self.user_id.clone();
         let clock = self.clock;
-        write_transaction(&mut self.conn, |tx| {
+        self.write(|tx| {
             let (written, base_rev, mutation) = apply_local(tx, &mutation, &user_id, clock)?;
             if !written.is_empty() {
                 outbox::append(tx, &mutation, base_rev)?;
@@ -583,13 +615,15 @@ impl Store {
 
     /// Marks this store as the app's background sync connection: pulled pages are written
     /// in chunks of [`crate::PULL_CHUNK`] changes, each its own transaction, letting the
-    /// app's commands take the lock between chunks (docs/sync.md, "In the app"). It also
+    /// app's commands take the lock between chunks (docs/sync.md, "In the app"). Its commits
+    /// flush after the write lock is released rather than under it (`synchronous = NORMAL`,
+    /// then [`Store::write`] flushes the WAL). It also
     /// takes over checkpointing: its commits copy the WAL into the database file once the
     /// WAL holds 250 pages, in its own thread; a command's connection checkpoints only past
     /// 10,000, so a save does not carry the checkpoint of pulled pages. Errors: the pragma's.
     pub fn set_background(&mut self) -> Result<()> {
         self.conn.execute_batch(&format!(
-            "PRAGMA wal_autocheckpoint = {BACKGROUND_CHECKPOINT_PAGES}"
+            "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = {BACKGROUND_CHECKPOINT_PAGES}"
         ))?;
         self.background = true;
         Ok(())
@@ -599,5 +633,62 @@ impl Store {
     /// from now"), so a test can stand on a DST night; `None` returns to the system clock.
     pub fn set_clock(&mut self, now: Option<DateTime<Utc>>) {
         self.clock = now;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_wal_has_nothing_to_flush_and_an_unwritable_one_names_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("a.db");
+        flush_wal(&db).unwrap();
+
+        std::fs::write(dir.path().join("a.db-wal"), b"frames").unwrap();
+        flush_wal(&db).unwrap();
+
+        // A directory where the WAL should be cannot be opened for writing.
+        let odd = dir.path().join("b.db");
+        std::fs::create_dir(dir.path().join("b.db-wal")).unwrap();
+        match flush_wal(&odd) {
+            Err(StoreError::Io { path, .. }) => assert!(path.ends_with("b.db-wal"), "{path:?}"),
+            other => panic!("expected an Io error naming the WAL, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn commands_commit_with_a_flush_and_the_background_connection_without_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("a.db");
+        let mut commands = Store::open(&db).unwrap();
+        let mut background = Store::open(&db).unwrap();
+        background.set_background().unwrap();
+        assert_eq!(
+            commands.pragmas().unwrap().1,
+            2,
+            "commands: synchronous FULL"
+        );
+        assert_eq!(
+            background.pragmas().unwrap().1,
+            1,
+            "background: synchronous NORMAL"
+        );
+        // Both write, and each sees the other's rows.
+        background.create_workshop(Some("Pulled"), "").unwrap();
+        commands.create_workshop(Some("Typed"), "").unwrap();
+        let titles = |s: &Store| {
+            let mut t: Vec<String> = s
+                .list_workshops(&crate::WorkshopFilter::default())
+                .unwrap()
+                .into_iter()
+                .map(|w| w.workshop.title)
+                .collect();
+            t.sort();
+            t
+        };
+        assert_eq!(titles(&commands), ["Pulled", "Typed"]);
+        assert_eq!(titles(&background), ["Pulled", "Typed"]);
     }
 }

@@ -7,7 +7,7 @@
 use wp_domain::protocol::{PullResponse, PulledChange};
 use wp_domain::Change;
 
-use crate::mutate::{apply_local, write, write_transaction};
+use crate::mutate::{apply_local, write};
 use crate::sync::{
     entity_of, offer_unsynced, outbox_rows, table_of, PageApplied, RESET_EXPIRED, RESET_RESTORED,
 };
@@ -53,8 +53,9 @@ impl Store {
         // (its rows only; the cursor, the rebase and the queue move with the last), and
         // lets a waiting command write between chunks, ending a chunk early when one waits:
         // typing waits for one change's writing, never a whole page's. Each chunk is flushed
-        // at its commit, as every write is: a command's flush then carries its own pages
-        // only, never rows the sync left unflushed in the shared WAL.
+        // right after its commit, with the lock released (`Store::write`): a command's flush
+        // then carries its own pages only, never rows the sync left unflushed in the shared
+        // WAL, and a command waiting for the lock does not wait for the sync's flush.
         let chunk = if self.background {
             PULL_CHUNK
         } else {
@@ -73,7 +74,7 @@ impl Store {
                 if background && next > 0 {
                     crate::mutate::yield_to_foreground();
                 }
-                let finished = write_transaction(&mut self.conn, |tx| {
+                let finished = self.write(|tx| {
                     tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
                     let (resetting, deleting, guarding) = match &guard {
                         Some(g) => g.clone(),

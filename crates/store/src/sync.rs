@@ -11,9 +11,7 @@ use wp_domain::mutation::Resolution;
 use wp_domain::protocol::{MutationResult, Outcome};
 use wp_domain::{Change, ConflictRecord, Mutation};
 
-use crate::mutate::{
-    conflict_records, note_record, step_records, workshop_record, write_transaction, Written,
-};
+use crate::mutate::{conflict_records, note_record, step_records, workshop_record, Written};
 use crate::{now, outbox, recovery, OutboxEntry, Result, Store, StoreError};
 
 /// The account a database is bound to and where its sync stands.
@@ -237,7 +235,7 @@ impl Store {
     /// [`StoreError::OtherAccount`]: local notes carry no user, so they must not cross over.
     pub fn bind_account(&mut self, server_url: &str, server_user_id: &str) -> Result<SyncState> {
         let old_user = self.user_id.clone();
-        write_transaction(&mut self.conn, |tx| {
+        self.write(|tx| {
             let bound: Option<(String, String)> = tx
                 .query_row(
                     "SELECT server_url, server_user_id FROM sync_state WHERE id = 1",
@@ -288,7 +286,7 @@ impl Store {
     /// taken (`sent_at`) in the same transaction: a later save of the same note or output
     /// then queues a new mutation instead of rewriting one the server may apply.
     pub fn take_for_push(&mut self, limit: u32) -> Result<Vec<OutboxEntry>> {
-        write_transaction(&mut self.conn, |tx| {
+        self.write(|tx| {
             let entries = outbox_rows(tx, None, true, 0, limit)?;
             if let (Some(first), Some(last)) = (entries.first(), entries.last()) {
                 tx.execute(
@@ -306,7 +304,7 @@ impl Store {
     /// them), rejected ones leave the queue into the rejections the user sees, and the rest
     /// stay queued.
     pub fn record_push(&mut self, results: &[MutationResult]) -> Result<()> {
-        write_transaction(&mut self.conn, |tx| {
+        self.write(|tx| {
             for result in results {
                 if result.outcome != Outcome::UpgradeRequired {
                     tx.execute(
@@ -362,7 +360,7 @@ impl Store {
     /// merely `expired` (older than the tombstones the server keeps, docs/sync.md,
     /// "Retention"), the server lost nothing, and rows it had and no longer sends go.
     pub fn reset_cursor(&mut self, expired: bool) -> Result<()> {
-        write_transaction(&mut self.conn, |tx| {
+        self.write(|tx| {
             tx.execute("DELETE FROM sync_seen", [])?;
             tx.execute("DELETE FROM sync_seen_rows", [])?;
             tx.execute(
@@ -381,7 +379,7 @@ impl Store {
     /// copy of the database; unsent mutations are renumbered from 1. Returns the new id.
     pub fn renew_client_id(&mut self) -> Result<String> {
         let id = new_id(IdKind::Client);
-        write_transaction(&mut self.conn, |tx| {
+        self.write(|tx| {
             // Acknowledged mutations were processed under the old id; the rest are renumbered.
             tx.execute("DELETE FROM outbox WHERE acked_at IS NOT NULL", [])?;
             let ordered = queued_ids(tx, "1")?;
@@ -476,7 +474,7 @@ impl Store {
     pub fn resend_rejection(&mut self, id: i64, value: serde_json::Value) -> Result<()> {
         let user_id = self.user_id.clone();
         let clock = self.clock;
-        write_transaction(&mut self.conn, |tx| {
+        self.write(|tx| {
             let found: Option<(String, String)> = tx
                 .query_row(
                     "SELECT name, args FROM sync_rejections WHERE id = ?1",
@@ -552,7 +550,7 @@ impl Store {
 
     /// Forgets a rejection the user has seen.
     pub fn dismiss_rejection(&mut self, id: i64) -> Result<()> {
-        write_transaction(&mut self.conn, |tx| {
+        self.write(|tx| {
             tx.execute("DELETE FROM sync_rejections WHERE id = ?1", [id])?;
             Ok(())
         })
