@@ -7,11 +7,12 @@
 //! The IPC hop and the UI's own pause before saving are the same with and without a sync,
 //! so they are left out: what a sync can slow down is the store write.
 //!
-//! A third phase splits the app's share from the server's: the same pages, fetched before any
-//! timing, are written by a background store (`Store::set_background`, as background sync
-//! writes them) into a new database while the note is typed there, with no server working
-//! meanwhile (five times, for as many saves as during the sync). On this machine the server and PostgreSQL share the two cores with the app; in
-//! use they are on another machine.
+//! A third phase splits the app's share from the server's: the same pages, fetched before
+//! any timing, are written by a background store (`Store::set_background`, as background
+//! sync writes them) into a new database while the note is typed there, with no server
+//! working meanwhile (five times, for as many saves as during the sync). On this machine the
+//! server and PostgreSQL share the two cores with the app; in use they are on another
+//! machine.
 
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
@@ -83,20 +84,6 @@ fn type_note(
     saves
 }
 
-/// Of the saves slower than `bound`: how many there are, and how many of them spent at least
-/// 1 ms runnable without a CPU (`None` where the kernel does not say).
-fn slow_saves(saves: &[Save], bound: Duration) -> (usize, Option<usize>) {
-    let slow: Vec<&Save> = saves.iter().filter(|s| s.took > bound).collect();
-    let waited = slow
-        .iter()
-        .map(|s| {
-            s.waited_for_cpu
-                .map(|w| usize::from(w >= Duration::from_millis(1)))
-        })
-        .sum::<Option<usize>>();
-    (slow.len(), waited)
-}
-
 /// The pages of a first sync of the bench's user, fetched with the app's page size before
 /// anything is timed (as a client named `recorder`, so the typing clients' own ids stay new).
 fn fetch_pages(runtime: &tokio::runtime::Runtime, base: &str, token: &str) -> Vec<PullResponse> {
@@ -156,16 +143,27 @@ fn type_while_written(
     (saves, took.unwrap())
 }
 
-/// "N saves took longer than the bound; M of them waited 1 ms or more for a CPU".
+/// How many of `saves` took longer than `bound`, and how many of those spent 1 ms or more
+/// runnable but waiting for a CPU (left out where the kernel does not say), as a sentence's end.
 fn slow_note(saves: &[Save], bound: Duration) -> String {
-    let (slow, waited) = slow_saves(saves, bound);
+    let slow: Vec<&Save> = saves.iter().filter(|s| s.took > bound).collect();
+    let waited: Option<usize> = slow
+        .iter()
+        .map(|s| {
+            s.waited_for_cpu
+                .map(|w| usize::from(w >= Duration::from_millis(1)))
+        })
+        .sum();
+    let head = format!(
+        "{} took longer than the target's bound (1.2 times the quiet p99)",
+        slow.len()
+    );
     match waited {
         Some(waited) => format!(
-            "{slow} took longer than the target's bound (1.2 times the quiet p99), {waited} of \
-             them spending 1 ms or more runnable but waiting for a CPU (the typing thread's \
-             run-queue wait in `/proc/thread-self/schedstat`)"
+            "{head}, {waited} of them spending 1 ms or more runnable but waiting for a CPU \
+             (the typing thread's run-queue wait in `/proc/thread-self/schedstat`)"
         ),
-        None => format!("{slow} took longer than the target's bound (1.2 times the quiet p99)"),
+        None => head,
     }
 }
 
