@@ -9,7 +9,8 @@ use wp_domain::Change;
 
 use crate::mutate::{apply_local, write};
 use crate::sync::{
-    entity_of, offer_unsynced, outbox_rows, table_of, PageApplied, RESET_EXPIRED, RESET_RESTORED,
+    entity_of, offer_unsynced, outbox_rows, table_of, workshops_queued_after, PageApplied,
+    RESET_EXPIRED, RESET_RESTORED,
 };
 use crate::{mass_delete, now, recovery, Result, Store};
 
@@ -182,10 +183,14 @@ impl Store {
                     if next < ordered.len() {
                         return Ok(false);
                     }
-                    for workshop_id in &touched {
-                        // Mutations the server had processed when it read this page are in its rows
-                        // already, as the server decided them (applied, merged, conflicted); only
-                        // the later ones are re-applied over them.
+                    // Mutations the server had processed when it read this page are in its rows
+                    // already, as the server decided them (applied, merged, conflicted); only
+                    // the later ones are re-applied over them. One query finds the workshops
+                    // that have any: a page touches hundreds of workshops and, in a first sync,
+                    // none or a few of them have, and a lookup per workshop held the write
+                    // lock about 2 ms a page (BENCHMARKS.md, "Typing during a first sync").
+                    let queued_in = workshops_queued_after(tx, page.last_mutation_id)?;
+                    for workshop_id in touched.iter().filter(|w| queued_in.contains(*w)) {
                         let queued = outbox_rows(
                             tx,
                             Some(workshop_id),

@@ -557,6 +557,21 @@ impl Store {
     }
 }
 
+/// The ids of the workshops with a queued mutation numbered above `after` (the server's
+/// `lastMutationId`, which it had processed when it read a page): those whose mutations a
+/// pulled page's rebase re-applies. One range read of the outbox's key.
+pub(crate) fn workshops_queued_after(
+    conn: &Connection,
+    after: i64,
+) -> Result<std::collections::HashSet<String>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT DISTINCT workshop_id FROM outbox WHERE mutation_id > ?1")?;
+    let ids = stmt
+        .query_map([after], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
+
 /// Outbox rows in mutation id order: of one workshop or all, unsent only or all, with an
 /// id above `after`, at most `limit`.
 pub(crate) fn outbox_rows(

@@ -79,3 +79,56 @@ async fn pages_written_in_chunks_converge_and_keep_local_changes() {
     );
     assert_eq!(b.store.integrity_check().unwrap(), "ok");
 }
+
+/// Typing while a page is on its way: a change queued after the server read the page (its
+/// mutation id above the page's `lastMutationId`) is re-applied over the page's rows of its
+/// workshop; the page's other workshops take the server's rows, and a change queued on a
+/// workshop the page does not touch is left alone.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_keeps_the_changes_queued_after_the_server_read_it() {
+    let s = server().await;
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(&s, &token).await;
+    for _ in 0..3 {
+        a.store.import_workshop(PAWPAL).unwrap();
+    }
+    a.sync().await;
+    let mut b = Desktop::new(&s, &token).await;
+    b.store.set_background().unwrap();
+    b.sync().await;
+    let ids: Vec<String> = b
+        .store
+        .list_workshops(&WorkshopFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|w| w.workshop.id)
+        .collect();
+    assert_eq!(ids.len(), 3);
+
+    for id in &ids {
+        a.store.rename_workshop(id, "Renamed on A").unwrap();
+    }
+    a.sync().await;
+    let state = b.store.sync_state().unwrap().unwrap();
+    let page = b
+        .api
+        .pull(&state.cursor, &state.seen, 100, &state.client_id)
+        .await
+        .unwrap();
+    // Made after the server read the page: not in it, and above its lastMutationId.
+    b.store.delete_workshop(&ids[0]).unwrap();
+    let own = b.store.create_workshop(Some("Only on B"), "").unwrap();
+    let applied = b.store.apply_pull_page(&page, false).unwrap();
+
+    assert_eq!(applied.rebased, 1, "{applied:?}");
+    let workshop = |id: &str| b.store.workshop(id).unwrap().workshop;
+    // The page's row (renamed, not in the trash) took the trashing again.
+    assert_eq!(workshop(&ids[0]).title, "Renamed on A");
+    assert!(workshop(&ids[0]).deleted_at.is_some(), "still in the trash");
+    for id in &ids[1..] {
+        assert_eq!(workshop(id).title, "Renamed on A");
+        assert!(workshop(id).deleted_at.is_none());
+    }
+    assert_eq!(workshop(&own.workshop.id).title, "Only on B");
+    assert_eq!(b.store.sync_state().unwrap().unwrap().pending, 2);
+}
