@@ -236,6 +236,7 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
+    let logging_out = matches!(cli.command, Command::Logout);
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(Failure::Input(message)) => {
@@ -249,6 +250,13 @@ fn main() -> ExitCode {
                     8,
                     "Run `workshoppilot login --server URL`, or set WORKSHOPPILOT_TOKEN.",
                 )
+            } else if logging_out
+                && matches!(
+                    e,
+                    wp_sync::SyncError::Keyring(_) | wp_sync::SyncError::KeyringLocked(_)
+                )
+            {
+                (8, "The token stays where it is: unlock the OS keyring (your desktop's login keyring) and run `workshoppilot logout` again. Nothing else was changed.")
             } else if matches!(e, wp_sync::SyncError::Keyring(_)) {
                 (8, "No usable OS keyring (Secret Service): set WORKSHOPPILOT_TOKEN instead, or pass --no-keyring to login.")
             } else if matches!(e, wp_sync::SyncError::KeyringLocked(_)) {

@@ -98,7 +98,7 @@ pub fn apply(rows: &Rows, mutation: &Mutation, ctx: &Context) -> Result<Vec<Chan
                 Some(base) if *base != live_output => {
                     // The live output moved on since this change was made: merge by field.
                     let (merged, clashes) = merge::merge_fields(base, &live_output, output);
-                    let merged = if schema::validate(step_id, &merged).is_ok() {
+                    if schema::validate(step_id, &merged).is_ok() {
                         for c in clashes {
                             changes.push(conflict(
                                 ctx,
@@ -121,8 +121,7 @@ pub fn apply(rows: &Rows, mutation: &Mutation, ctx: &Context) -> Result<Vec<Chan
                             [base.clone(), live_output.clone(), output.clone()],
                         ));
                         live_output.clone()
-                    };
-                    merged
+                    }
                 }
                 _ => output.clone(),
             };
