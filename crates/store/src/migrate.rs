@@ -60,6 +60,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0010_member_names.sql",
         include_str!("../../../migrations/0010_member_names.sql"),
     ),
+    (
+        11,
+        "0011_lost_completions.sql",
+        include_str!("../../../migrations/0011_lost_completions.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the last migration's number.

@@ -234,6 +234,8 @@ impl Store {
                             applied.offered_again += offer_unsynced(tx, true)?;
                             applied.offered_again +=
                                 recovery::offer_unseen(tx, &user_id, resetting == RESET_EXPIRED)?;
+                            applied.offered_again +=
+                                recovery::offer_lost_completions(tx, &user_id, clock)?;
                             tx.execute("DELETE FROM sync_seen", [])?;
                             tx.execute("DELETE FROM sync_seen_rows", [])?;
                             tx.execute("UPDATE sync_state SET resetting = 0 WHERE id = 1", [])?;

@@ -4,13 +4,15 @@
 //! as an idempotent "set to value" mutation (never a replayed intent such as "advance"),
 //! made from the pulled value so that it applies cleanly. A step's progress status travels
 //! only as an intent, so a lost one is offered again as the intent that leads from the
-//! server's status to this database's ([`status_offer`]).
+//! server's status to this database's ([`status_offer`]); a workshop's lost completion, which
+//! needs its steps complete first, at the end of the pull ([`offer_lost_completions`]).
 
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
-use wp_domain::{Change, Mutation, StepStatus};
+use wp_domain::{Change, Mutation, StepStatus, WorkshopStatus};
 
-use crate::mutate::{note_record, workshop_record};
-use crate::{now, outbox, Result};
+use crate::mutate::{apply_local, note_record, workshop_record};
+use crate::{now, outbox, Result, StoreError};
 
 fn local_rev(conn: &Connection, table: &str, id: &str) -> Result<Option<i64>> {
     Ok(conn
@@ -67,15 +69,25 @@ pub(crate) fn offer_lost_value(conn: &Connection, pulled: &Change, rev: i64) -> 
             if !local_rev(conn, "workshops", &w.id)?.is_some_and(|local| local > rev) {
                 return Ok(0);
             }
-            match workshop_record(conn, &w.id)? {
-                Some((mine, _)) if mine.title != w.title => vec![Mutation::RenameWorkshop {
-                    workshop_id: w.id.clone(),
-                    title: mine.title,
-                    base: Some(w.title.clone()),
-                    at: now(),
-                }],
-                _ => return Ok(0),
+            let Some((mine, _)) = workshop_record(conn, &w.id)? else {
+                return Ok(0);
+            };
+            if mine.status == WorkshopStatus::Completed && w.status != WorkshopStatus::Completed {
+                // Offered at the pull's end, after its steps ([`offer_lost_completions`]).
+                conn.execute(
+                    "INSERT OR IGNORE INTO sync_lost_completions (workshop_id) VALUES (?1)",
+                    [&w.id],
+                )?;
             }
+            if mine.title == w.title {
+                return Ok(0);
+            }
+            vec![Mutation::RenameWorkshop {
+                workshop_id: w.id.clone(),
+                title: mine.title,
+                base: Some(w.title.clone()),
+                at: now(),
+            }]
         }
         Change::Step(s) => {
             if !local_rev(conn, "workshop_steps", &s.id)?.is_some_and(|local| local > rev) {
@@ -257,6 +269,43 @@ pub(crate) fn offer_unseen(conn: &Connection, user_id: &str, expired: bool) -> R
            AND NOT EXISTS (SELECT 1 FROM sync_seen_rows s WHERE s.entity = 'conflict' AND s.id = conflicts.id)",
         [],
     )?;
+    Ok(offered)
+}
+
+/// At the end of a reset's full pull after a restore: completes again, here and on the
+/// server (`completeWorkshop`, applied and queued as a user's change is), each workshop
+/// whose completion the restore lost ([`offer_lost_value`] noted them). By now the steps'
+/// lost statuses are queued and applied here, so the server sees the steps complete first.
+/// A workshop whose steps are not all complete here any more (a later revision), or that
+/// is gone, is left as the pull brought it. Returns how many completions were queued.
+pub(crate) fn offer_lost_completions(
+    conn: &Connection,
+    user_id: &str,
+    clock: Option<DateTime<Utc>>,
+) -> Result<usize> {
+    let lost: Vec<String> = conn
+        .prepare("SELECT workshop_id FROM sync_lost_completions ORDER BY workshop_id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    conn.execute("DELETE FROM sync_lost_completions", [])?;
+    let mut offered = 0;
+    for workshop_id in lost {
+        let complete = Mutation::CompleteWorkshop {
+            workshop_id,
+            at: clock.unwrap_or_else(now),
+        };
+        match apply_local(conn, &complete, user_id, clock) {
+            Ok((written, base_rev, complete)) => {
+                if !written.is_empty() {
+                    outbox::append(conn, &complete, base_rev)?;
+                    offered += 1;
+                }
+            }
+            // The domain refuses it (steps incomplete here now, in the trash, gone).
+            Err(StoreError::Domain(_) | StoreError::InTrash(_) | StoreError::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
     Ok(offered)
 }
 

@@ -565,3 +565,53 @@ async fn a_restored_server_gets_lost_step_statuses_again() {
         "nothing offered again was refused"
     );
 }
+
+/// A workshop's completion travels as an intent too, and needs its ten steps complete: A
+/// completes the last step and the workshop after the backup, the restore loses both, and
+/// after A's reset the server gets the step first and then the workshop, on A and on B.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restored_server_gets_a_lost_workshop_completion_again() {
+    let s = server().await;
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(&s, &token).await;
+    let done = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    for step in &wp_domain::STEPS[..9] {
+        a.store.advance_step(&done, step.id).unwrap();
+    }
+    a.sync().await;
+    let mut b = Desktop::new(&s, &token).await;
+    b.sync().await;
+    let saved = backup(&s.pool).await;
+
+    a.store.complete_step(&done, "validate").unwrap();
+    a.store.complete_workshop(&done).unwrap();
+    let report = a.sync().await;
+    assert_eq!(report.applied, 2, "{report:?}");
+    restore(&s.pool, saved).await;
+    for i in 0..40 {
+        b.store
+            .set_note(&done, None, &format!("B's note, version {i}\n"))
+            .unwrap();
+        b.sync().await;
+    }
+    assert_eq!(
+        b.store.workshop(&done).unwrap().workshop.status.as_str(),
+        "active",
+        "the restored server had it active"
+    );
+
+    let report = a.sync().await;
+    assert!(report.reset, "A sees that the server went back: {report:?}");
+    assert_eq!(report.rejected, 0, "{report:?}");
+    assert_eq!(report.pending, 0, "{report:?}");
+    b.sync().await;
+    for (who, d) in [("A", &a), ("B", &b)] {
+        let workshop = d.store.workshop(&done).unwrap();
+        assert_eq!(workshop.workshop.status.as_str(), "completed", "{who}");
+        assert_eq!(
+            workshop.step("validate").unwrap().status.as_str(),
+            "complete",
+            "{who}"
+        );
+    }
+}
