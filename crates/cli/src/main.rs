@@ -250,13 +250,10 @@ fn main() -> ExitCode {
                     8,
                     "Run `workshoppilot login --server URL`, or set WORKSHOPPILOT_TOKEN.",
                 )
-            } else if logging_out
-                && matches!(
-                    e,
-                    wp_sync::SyncError::Keyring(_) | wp_sync::SyncError::KeyringLocked(_)
-                )
-            {
+            } else if logging_out && matches!(e, wp_sync::SyncError::KeyringLocked(_)) {
                 (8, "The token stays where it is: unlock the OS keyring (your desktop's login keyring) and run `workshoppilot logout` again. Nothing else was changed.")
+            } else if logging_out && matches!(e, wp_sync::SyncError::Keyring(_)) {
+                (8, "The keyring could not delete the token, so it may still be there: look for ai.workshoppilot.desktop in your desktop's passwords and keys. Nothing else was changed.")
             } else if matches!(e, wp_sync::SyncError::Keyring(_)) {
                 (8, "No usable OS keyring (Secret Service): set WORKSHOPPILOT_TOKEN instead, or pass --no-keyring to login.")
             } else if matches!(e, wp_sync::SyncError::KeyringLocked(_)) {

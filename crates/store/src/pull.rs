@@ -234,8 +234,14 @@ impl Store {
                             applied.offered_again += offer_unsynced(tx, true)?;
                             applied.offered_again +=
                                 recovery::offer_unseen(tx, &user_id, resetting == RESET_EXPIRED)?;
-                            applied.offered_again +=
-                                recovery::offer_lost_completions(tx, &user_id, clock)?;
+                            for workshop_id in
+                                recovery::offer_lost_completions(tx, &user_id, clock)?
+                            {
+                                applied.offered_again += 1;
+                                if !applied.workshops.contains(&workshop_id) {
+                                    applied.workshops.push(workshop_id);
+                                }
+                            }
                             tx.execute("DELETE FROM sync_seen", [])?;
                             tx.execute("DELETE FROM sync_seen_rows", [])?;
                             tx.execute("UPDATE sync_state SET resetting = 0 WHERE id = 1", [])?;

@@ -272,33 +272,35 @@ pub(crate) fn offer_unseen(conn: &Connection, user_id: &str, expired: bool) -> R
     Ok(offered)
 }
 
-/// At the end of a reset's full pull after a restore: completes again, here and on the
-/// server (`completeWorkshop`, applied and queued as a user's change is), each workshop
-/// whose completion the restore lost ([`offer_lost_value`] noted them). By now the steps'
-/// lost statuses are queued and applied here, so the server sees the steps complete first.
-/// A workshop whose steps are not all complete here any more (a later revision), or that
-/// is gone, is left as the pull brought it. Returns how many completions were queued.
+/// At the end of a reset's full pull: completes again, here and on the server
+/// (`completeWorkshop`, applied and queued as a user's change is), each workshop whose
+/// completion a restore lost ([`offer_lost_value`] noted them, during this pull or an
+/// earlier one that a second reset cut short). By now the steps' lost statuses are queued
+/// and applied here, so the server sees the steps complete first. A workshop the domain
+/// will not complete here (its steps not all complete after their offers, in the trash,
+/// gone, or not this user's to complete) is left as the pull brought it. Returns the
+/// workshops completed again.
 pub(crate) fn offer_lost_completions(
     conn: &Connection,
     user_id: &str,
     clock: Option<DateTime<Utc>>,
-) -> Result<usize> {
+) -> Result<Vec<String>> {
     let lost: Vec<String> = conn
         .prepare("SELECT workshop_id FROM sync_lost_completions ORDER BY workshop_id")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     conn.execute("DELETE FROM sync_lost_completions", [])?;
-    let mut offered = 0;
+    let mut completed = Vec::new();
     for workshop_id in lost {
         let complete = Mutation::CompleteWorkshop {
-            workshop_id,
+            workshop_id: workshop_id.clone(),
             at: clock.unwrap_or_else(now),
         };
         match apply_local(conn, &complete, user_id, clock) {
             Ok((written, base_rev, complete)) => {
                 if !written.is_empty() {
                     outbox::append(conn, &complete, base_rev)?;
-                    offered += 1;
+                    completed.push(workshop_id);
                 }
             }
             // The domain refuses it (steps incomplete here now, in the trash, gone).
@@ -306,7 +308,7 @@ pub(crate) fn offer_lost_completions(
             Err(e) => return Err(e),
         }
     }
-    Ok(offered)
+    Ok(completed)
 }
 
 /// Undoes the local effect of a refused mutation where no pull will: a note or a share this

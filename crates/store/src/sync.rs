@@ -363,6 +363,9 @@ impl Store {
         self.write(|tx| {
             tx.execute("DELETE FROM sync_seen", [])?;
             tx.execute("DELETE FROM sync_seen_rows", [])?;
+            // `sync_lost_completions` stays: a reset cut short by another one had already
+            // written the server's status over the local one, so its rows are the only
+            // record of the completions to offer again at the end of the next full pull.
             tx.execute(
                 "UPDATE sync_state SET cursor = '', seen = '', resetting = ?1 WHERE id = 1",
                 [if expired {

@@ -3,8 +3,9 @@
 //! made meanwhile survive the rebase, and a save on another connection never waits for a
 //! whole page.
 
+use wp_domain::protocol::{PullResponse, PushRequest, PushResponse};
 use wp_store::{Store, WorkshopFilter, PULL_CHUNK};
-use wp_sync::{sync_round, RoundOptions};
+use wp_sync::{sync_round, Api, PushRefused, RoundOptions, SyncError, Transport};
 
 mod common;
 use common::{server, Desktop};
@@ -109,26 +110,66 @@ async fn a_page_keeps_the_changes_queued_after_the_server_read_it() {
         a.store.rename_workshop(id, "Renamed on A").unwrap();
     }
     a.sync().await;
+    // Processed by the server before it reads the page, and still queued here: B trashes
+    // the second workshop and pushes, and its pull fails, so the acknowledgement stays.
+    b.store.delete_workshop(&ids[1]).unwrap();
+    let pushed = sync_round(
+        &mut b.store,
+        &PushOnly(&b.api),
+        Default::default(),
+        &mut |_| {},
+    )
+    .await;
+    assert!(pushed.is_err(), "the pull fails after the push");
     let state = b.store.sync_state().unwrap().unwrap();
+    assert_eq!(state.pending, 0, "pushed and acknowledged");
     let page = b
         .api
         .pull(&state.cursor, &state.seen, 100, &state.client_id)
         .await
         .unwrap();
+    assert_eq!(page.last_mutation_id, 1);
     // Made after the server read the page: not in it, and above its lastMutationId.
     b.store.delete_workshop(&ids[0]).unwrap();
     let own = b.store.create_workshop(Some("Only on B"), "").unwrap();
     let applied = b.store.apply_pull_page(&page, false).unwrap();
 
-    assert_eq!(applied.rebased, 1, "{applied:?}");
+    assert_eq!(
+        applied.rebased, 1,
+        "only the trashing made after the page: {applied:?}"
+    );
     let workshop = |id: &str| b.store.workshop(id).unwrap().workshop;
     // The page's row (renamed, not in the trash) took the trashing again.
     assert_eq!(workshop(&ids[0]).title, "Renamed on A");
     assert!(workshop(&ids[0]).deleted_at.is_some(), "still in the trash");
-    for id in &ids[1..] {
-        assert_eq!(workshop(id).title, "Renamed on A");
-        assert!(workshop(id).deleted_at.is_none());
-    }
+    // The server's own row: renamed, and in the trash by B's pushed change.
+    assert_eq!(workshop(&ids[1]).title, "Renamed on A");
+    assert!(workshop(&ids[1]).deleted_at.is_some());
+    assert_eq!(workshop(&ids[2]).title, "Renamed on A");
+    assert!(workshop(&ids[2]).deleted_at.is_none());
     assert_eq!(workshop(&own.workshop.id).title, "Only on B");
     assert_eq!(b.store.sync_state().unwrap().unwrap().pending, 2);
+}
+
+/// A transport that pushes and then fails every pull: a round that ends between its push
+/// and its pull, leaving acknowledged mutations queued.
+struct PushOnly<'a>(&'a Api);
+
+impl Transport for PushOnly<'_> {
+    async fn push(
+        &self,
+        request: &PushRequest,
+    ) -> Result<Result<PushResponse, PushRefused>, SyncError> {
+        self.0.push(request).await
+    }
+
+    async fn pull(
+        &self,
+        _cursor: &str,
+        _seen: &str,
+        _limit: u32,
+        _client_id: &str,
+    ) -> Result<PullResponse, SyncError> {
+        Err(SyncError::Protocol("the test's pull fails".into()))
+    }
 }
