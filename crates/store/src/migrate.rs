@@ -62,8 +62,8 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
     ),
     (
         11,
-        "0011_lost_completions.sql",
-        include_str!("../../../migrations/0011_lost_completions.sql"),
+        "0011_lost_progress.sql",
+        include_str!("../../../migrations/0011_lost_progress.sql"),
     ),
 ];
 

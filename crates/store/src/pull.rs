@@ -234,10 +234,12 @@ impl Store {
                             applied.offered_again += offer_unsynced(tx, true)?;
                             applied.offered_again +=
                                 recovery::offer_unseen(tx, &user_id, resetting == RESET_EXPIRED)?;
-                            for workshop_id in
-                                recovery::offer_lost_completions(tx, &user_id, clock)?
-                            {
-                                applied.offered_again += 1;
+                            let (offered, steps) =
+                                recovery::offer_lost_steps(tx, &user_id, clock)?;
+                            let completions =
+                                recovery::offer_lost_completions(tx, &user_id, clock)?;
+                            applied.offered_again += offered + completions.len();
+                            for workshop_id in steps.into_iter().chain(completions) {
                                 if !applied.workshops.contains(&workshop_id) {
                                     applied.workshops.push(workshop_id);
                                 }

@@ -2,10 +2,12 @@
 //! this database's rows. During the reset's full pull, a pulled row whose server revision is
 //! below the one this database last saw is an older copy; the local value is offered again
 //! as an idempotent "set to value" mutation (never a replayed intent such as "advance"),
-//! made from the pulled value so that it applies cleanly. A step's progress status travels
-//! only as an intent, so a lost one is offered again as the intent that leads from the
-//! server's status to this database's ([`status_offer`]); a workshop's lost completion, which
-//! needs its steps complete first, at the end of the pull ([`offer_lost_completions`]).
+//! made from the pulled value so that it applies cleanly. Progress travels only as intents
+//! checked by the steps' rules, so a step's lost status and output are noted as their rows
+//! arrive and offered at the end of the pull, a workshop's steps in order, each as what leads
+//! from the server's state (with the earlier offers applied) to this database's
+//! ([`offer_lost_steps`], [`status_offer`]); a workshop's lost completion after its steps
+//! ([`offer_lost_completions`]).
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
@@ -60,9 +62,9 @@ fn status_offer(
     }
 }
 
-/// Queues the local value of the row `pulled` replaces, if the server lost it. Call before
-/// writing the pulled row, during a reset's full pull. Returns how many mutations it queued:
-/// a step can need up to three (revise, its output, complete).
+/// Queues the local value of the row `pulled` replaces, if the server lost it (a step's, and
+/// a workshop's completion, are noted for the pull's end instead). Call before writing the
+/// pulled row, during a reset's full pull. Returns how many mutations it queued.
 pub(crate) fn offer_lost_value(conn: &Connection, pulled: &Change, rev: i64) -> Result<usize> {
     let mutations = match pulled {
         Change::Workshop(w) => {
@@ -90,54 +92,14 @@ pub(crate) fn offer_lost_value(conn: &Connection, pulled: &Change, rev: i64) -> 
             }]
         }
         Change::Step(s) => {
-            if !local_rev(conn, "workshop_steps", &s.id)?.is_some_and(|local| local > rev) {
-                return Ok(0);
-            }
-            let Some((output, status)) = conn
-                .query_row(
-                    "SELECT output, status FROM workshop_steps WHERE id = ?1",
-                    [&s.id],
-                    |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?)),
-                )
-                .optional()?
-            else {
-                return Ok(0);
-            };
-            let output = output
-                .map(|t| serde_json::from_str::<serde_json::Value>(&t))
-                .transpose()?;
-            let mine = StepStatus::parse(&status);
-            let save = output
-                .filter(|o| Some(o) != s.output.as_ref())
-                .map(|output| Mutation::SaveStepOutput {
-                    workshop_id: s.workshop_id.clone(),
-                    step_id: s.step_id.clone(),
-                    output,
-                    base: Some(s.output.clone().unwrap_or(serde_json::Value::Null)),
-                    at: now(),
-                });
-            let intent = |status| status_offer(status, s.status, &s.workshop_id, &s.step_id);
-            match save {
-                // The server holds the step complete, and a complete step's output changes
-                // only after a revision: revise, save, and complete again if it is complete
-                // here (revised, edited and completed again, all lost).
-                Some(save) if s.status == StepStatus::Complete => {
-                    let mut offers = intent(StepStatus::InProgress)
-                        .into_iter()
-                        .collect::<Vec<_>>();
-                    offers.push(save);
-                    if mine == Some(StepStatus::Complete) {
-                        offers.push(Mutation::CompleteStep {
-                            workshop_id: s.workshop_id.clone(),
-                            step_id: s.step_id.clone(),
-                            at: now(),
-                        });
-                    }
-                    offers
-                }
-                // Otherwise the output first: completing a step needs it.
-                save => save.into_iter().chain(mine.and_then(intent)).collect(),
-            }
+            // Offered at the pull's end, in step order ([`offer_lost_steps`]).
+            conn.execute(
+                "INSERT OR IGNORE INTO sync_lost_steps (workshop_id, step_id, status, output, pulled_rev)
+                 SELECT workshop_id, step_id, status, output, rev + 1 FROM workshop_steps
+                 WHERE id = ?1 AND server_rev > ?2",
+                (&s.id, rev),
+            )?;
+            return Ok(0);
         }
         Change::Note(n) => {
             let Some((mine, Some(local))) =
@@ -272,6 +234,129 @@ pub(crate) fn offer_unseen(conn: &Connection, user_id: &str, expired: bool) -> R
     Ok(offered)
 }
 
+/// What takes a step from the server's status and output (`theirs`) back to this
+/// database's (`mine`), when the server lost them: its output first (completing a step needs
+/// it), then the intent ([`status_offer`]); an output the server holds on a complete step
+/// changes only after a revision, so a lost edit of a revised step goes as revise, save, and
+/// complete again when the step is complete here.
+fn step_offers(
+    workshop_id: &str,
+    step_id: &str,
+    (mine, mine_output): (StepStatus, Option<serde_json::Value>),
+    (theirs, theirs_output): (StepStatus, Option<serde_json::Value>),
+) -> Vec<Mutation> {
+    let save = mine_output
+        .filter(|o| Some(o) != theirs_output.as_ref())
+        .map(|output| Mutation::SaveStepOutput {
+            workshop_id: workshop_id.to_string(),
+            step_id: step_id.to_string(),
+            output,
+            base: Some(theirs_output.unwrap_or(serde_json::Value::Null)),
+            at: now(),
+        });
+    let intent = |status| status_offer(status, theirs, workshop_id, step_id);
+    match save {
+        Some(save) if theirs == StepStatus::Complete => {
+            let mut offers: Vec<Mutation> = intent(StepStatus::InProgress).into_iter().collect();
+            offers.push(save);
+            if mine == StepStatus::Complete {
+                offers.push(Mutation::CompleteStep {
+                    workshop_id: workshop_id.to_string(),
+                    step_id: step_id.to_string(),
+                    at: now(),
+                });
+            }
+            offers
+        }
+        save => save.into_iter().chain(intent(mine)).collect(),
+    }
+}
+
+/// Applies `offer` here and queues it, as a user's change is; `false` when the domain
+/// refuses it here (the server would too), which leaves everything as it was.
+fn offer_again(
+    conn: &Connection,
+    offer: &Mutation,
+    user_id: &str,
+    clock: Option<DateTime<Utc>>,
+) -> Result<bool> {
+    match apply_local(conn, offer, user_id, clock) {
+        Ok((written, base_rev, offer)) => {
+            if written.is_empty() {
+                return Ok(false);
+            }
+            outbox::append(conn, &offer, base_rev)?;
+            Ok(true)
+        }
+        // The domain refuses it (a step's rules, in the trash, gone, not this user's).
+        Err(StoreError::Domain(_) | StoreError::InTrash(_) | StoreError::NotFound { .. }) => {
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// At the end of a reset's full pull: offers again the step statuses and outputs a restore
+/// lost ([`offer_lost_value`] noted them), a workshop's steps in their order, each against
+/// this database's row as it is by then: the server's, with the earlier steps' offers
+/// applied, so a revision's cascade is accounted for (revise the persona, then start
+/// journey mapping: the second goes as a start, not a revision). A step changed here since
+/// its pulled row was written (a queued change re-applied, or the user's) is left as it is:
+/// that change is newer than the lost one. Returns how many changes it queued, and the
+/// workshops they changed.
+pub(crate) fn offer_lost_steps(
+    conn: &Connection,
+    user_id: &str,
+    clock: Option<DateTime<Utc>>,
+) -> Result<(usize, Vec<String>)> {
+    type Lost = (String, String, String, Option<String>);
+    let lost: Vec<Lost> = conn
+        .prepare(
+            "SELECT l.workshop_id, l.step_id, l.status, l.output FROM sync_lost_steps l
+             JOIN workshop_steps s ON s.workshop_id = l.workshop_id AND s.step_id = l.step_id
+             JOIN step_definitions d ON d.id = l.step_id
+             WHERE s.rev = l.pulled_rev ORDER BY l.workshop_id, d.position",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    conn.execute("DELETE FROM sync_lost_steps", [])?;
+    let (mut offered, mut changed) = (0, Vec::new());
+    for (workshop_id, step_id, status, output) in lost {
+        let Some(mine) = StepStatus::parse(&status) else {
+            continue;
+        };
+        let mine_output = output
+            .map(|t| serde_json::from_str::<serde_json::Value>(&t))
+            .transpose()?;
+        let (theirs, theirs_output): (String, Option<String>) = conn.query_row(
+            "SELECT status, output FROM workshop_steps WHERE workshop_id = ?1 AND step_id = ?2",
+            [&workshop_id, &step_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let Some(theirs) = StepStatus::parse(&theirs) else {
+            continue;
+        };
+        let theirs_output = theirs_output
+            .map(|t| serde_json::from_str::<serde_json::Value>(&t))
+            .transpose()?;
+        let offers = step_offers(
+            &workshop_id,
+            &step_id,
+            (mine, mine_output),
+            (theirs, theirs_output),
+        );
+        for offer in &offers {
+            if offer_again(conn, offer, user_id, clock)? {
+                offered += 1;
+                if !changed.contains(&workshop_id) {
+                    changed.push(workshop_id.clone());
+                }
+            }
+        }
+    }
+    Ok((offered, changed))
+}
+
 /// At the end of a reset's full pull: completes again, here and on the server
 /// (`completeWorkshop`, applied and queued as a user's change is), each workshop whose
 /// completion a restore lost ([`offer_lost_value`] noted them, during this pull or an
@@ -296,16 +381,8 @@ pub(crate) fn offer_lost_completions(
             workshop_id: workshop_id.clone(),
             at: clock.unwrap_or_else(now),
         };
-        match apply_local(conn, &complete, user_id, clock) {
-            Ok((written, base_rev, complete)) => {
-                if !written.is_empty() {
-                    outbox::append(conn, &complete, base_rev)?;
-                    completed.push(workshop_id);
-                }
-            }
-            // The domain refuses it (steps incomplete here now, in the trash, gone).
-            Err(StoreError::Domain(_) | StoreError::InTrash(_) | StoreError::NotFound { .. }) => {}
-            Err(e) => return Err(e),
+        if offer_again(conn, &complete, user_id, clock)? {
+            completed.push(workshop_id);
         }
     }
     Ok(completed)

@@ -566,6 +566,81 @@ async fn a_restored_server_gets_lost_step_statuses_again() {
     );
 }
 
+/// Lost progress across steps is offered again in step order, each step against what the
+/// server holds once the earlier offers are applied: A revises the persona, completes it
+/// with an edited output and starts journey mapping again (which the revision had marked
+/// for regeneration), all after the backup. Offered step by step against the restored
+/// server's statuses, journey mapping would go as a revision of a step the persona's
+/// revision has just marked for regeneration, and be refused; in order it goes as a start.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restored_server_gets_lost_progress_across_steps_in_order() {
+    let s = server().await;
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(&s, &token).await;
+    let workshop = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    for step in &wp_domain::STEPS {
+        a.store.advance_step(&workshop, step.id).unwrap();
+    }
+    a.sync().await;
+    let mut b = Desktop::new(&s, &token).await;
+    b.sync().await;
+    let saved = backup(&s.pool).await;
+
+    a.store.revise_step(&workshop, "persona").unwrap();
+    let mut persona = a.step_output(&workshop, "persona").unwrap();
+    let key = persona
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, v)| v.is_string())
+        .map(|(k, _)| k.clone())
+        .unwrap();
+    persona[&key] = serde_json::json!("Edited after the backup");
+    a.store
+        .save_step_output(&workshop, "persona", persona.clone())
+        .unwrap();
+    a.store.complete_step(&workshop, "persona").unwrap();
+    a.store.start_step(&workshop, "journey-mapping").unwrap();
+    let report = a.sync().await;
+    assert_eq!(report.rejected, 0, "{report:?}");
+    restore(&s.pool, saved).await;
+    for i in 0..40 {
+        b.store
+            .set_note(&workshop, None, &format!("B's note, version {i}\n"))
+            .unwrap();
+        b.sync().await;
+    }
+
+    let report = a.sync().await;
+    assert!(report.reset, "A sees that the server went back: {report:?}");
+    assert_eq!(report.rejected, 0, "{report:?}");
+    assert_eq!(report.pending, 0, "{report:?}");
+    b.sync().await;
+    let status = |d: &Desktop, step: &str| {
+        d.store
+            .workshop(&workshop)
+            .unwrap()
+            .step(step)
+            .unwrap()
+            .status
+            .as_str()
+    };
+    for (who, d) in [("A", &a), ("B", &b)] {
+        assert_eq!(status(d, "sense-making"), "complete", "{who}");
+        assert_eq!(status(d, "persona"), "complete", "{who}");
+        assert_eq!(
+            d.step_output(&workshop, "persona"),
+            Some(persona.clone()),
+            "{who}"
+        );
+        assert_eq!(status(d, "journey-mapping"), "in_progress", "{who}");
+        for step in ["reframe", "ideation", "concept", "validate"] {
+            assert_eq!(status(d, step), "needs_regeneration", "{who} {step}");
+        }
+    }
+    assert!(a.store.rejections().unwrap().is_empty());
+}
+
 /// A workshop's completion travels as an intent too, and needs its ten steps complete: A
 /// completes the last step and the workshop after the backup, the restore loses both, and
 /// after A's reset the server gets the step first and then the workshop, on A and on B.
