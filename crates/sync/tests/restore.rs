@@ -1,0 +1,365 @@
+//! A server restored from a backup, end to end on the real server and PostgreSQL: what it
+//! lost that a desktop still holds comes back from that desktop's reset, values as "set"
+//! mutations and progress as intents in order. `scripts/test.sh` starts PostgreSQL and sets
+//! `WP_TEST_DATABASE_URL`.
+
+use wp_store::Store;
+use wp_sync::RoundReport;
+
+mod common;
+use common::{backup, quick_api, restore, server, Desktop, Server, PAWPAL};
+
+/// Restores the server to `saved`, then B writes a note on `workshop` until the log's
+/// positions pass A's cursor, so that A can tell its history was rewritten.
+async fn restore_and_write_past(s: &Server, saved: (i64, bool), b: &mut Desktop, workshop: &str) {
+    restore(&s.pool, saved).await;
+    for i in 0..40 {
+        b.store
+            .set_note(workshop, None, &format!("B's note, version {i}\n"))
+            .unwrap();
+        b.sync().await;
+    }
+}
+
+/// A's first round after the restore: it resets, and nothing it offers again is refused.
+async fn reset(a: &mut Desktop) -> RoundReport {
+    let report = a.sync().await;
+    assert!(report.reset, "A sees that the server went back: {report:?}");
+    assert_eq!(report.rejected, 0, "{report:?}");
+    report
+}
+
+/// The status of `step` in `workshop` on `d`, as stored (`complete`, `in_progress`...).
+fn status(d: &Desktop, workshop: &str, step: &str) -> &'static str {
+    d.store
+        .workshop(workshop)
+        .unwrap()
+        .step(step)
+        .unwrap()
+        .status
+        .as_str()
+}
+
+fn local_rows(store: &Store) -> usize {
+    store
+        .list_workshops(&wp_store::WorkshopFilter::default())
+        .unwrap()
+        .iter()
+        .map(|w| 1 + store.notes(&w.workshop.id).unwrap().len() + 10)
+        .sum()
+}
+
+/// The server is restored to before A's acknowledged changes; B writes until the log's
+/// positions pass A's cursor; A syncs: it resets, deletes nothing, and its changes reach the
+/// server again. Then A's database is copied to a second machine and both edit: the copy's
+/// reused mutation ids are told from retries, and no edit is dropped as a duplicate.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restored_server_loses_nothing_a_client_holds_and_a_copied_database_forks_cleanly() {
+    let s = server().await;
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(&s, &token).await;
+    let id = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    a.sync().await;
+    let mut b = Desktop::new(&s, &token).await;
+    b.sync().await;
+    let saved = backup(&s.pool).await;
+
+    // A's acknowledged changes, which the restore will lose.
+    let second = a
+        .store
+        .create_workshop(Some("Made after the backup"), "")
+        .unwrap()
+        .workshop
+        .id;
+    for (i, step) in ["persona", "concept", "validate", "ideation", "reframe"]
+        .iter()
+        .enumerate()
+    {
+        a.store
+            .set_note(&id, Some(step), &format!("A's note {i}\n"))
+            .unwrap();
+    }
+    a.store
+        .rename_workshop(&id, "PawPal, renamed by A")
+        .unwrap();
+    let report = a.sync().await;
+    assert_eq!(report.applied, 7, "{report:?}");
+    let before = local_rows(&a.store);
+
+    restore_and_write_past(&s, saved, &mut b, &id).await;
+
+    let report = a.sync().await;
+    assert!(report.reset, "A sees that the server went back: {report:?}");
+    assert_eq!(
+        local_rows(&a.store),
+        before + 1,
+        "A deleted nothing (and got B's note)"
+    );
+    assert_eq!(report.rejected, 0, "{report:?}");
+    b.sync().await;
+    for d in [&a, &b] {
+        let w = d.store.workshop(&id).unwrap();
+        assert_eq!(
+            w.workshop.title, "PawPal, renamed by A",
+            "A's lost rename is back"
+        );
+        assert_eq!(
+            d.store
+                .note(&id, Some("validate"))
+                .unwrap()
+                .unwrap()
+                .content,
+            "A's note 2\n"
+        );
+        assert_eq!(
+            d.store.workshop(&second).unwrap().workshop.title,
+            "Made after the backup",
+            "A's lost workshop is back"
+        );
+        assert_eq!(
+            d.store.note(&id, None).unwrap().unwrap().content,
+            "B's note, version 39\n"
+        );
+    }
+
+    // A second machine starts from a copy of A's database: same client id, same next ids.
+    let copy_dir = tempfile::tempdir().unwrap();
+    let copy_path = copy_dir.path().join("copy.db");
+    a.store.integrity_check().unwrap();
+    // The database and its write-ahead log, as a file copy of a quiet database takes them.
+    std::fs::copy(a.store.path(), &copy_path).unwrap();
+    let wal = |p: &std::path::Path| {
+        let mut w = p.as_os_str().to_owned();
+        w.push("-wal");
+        std::path::PathBuf::from(w)
+    };
+    if wal(a.store.path()).exists() {
+        std::fs::copy(wal(a.store.path()), wal(&copy_path)).unwrap();
+    }
+    let mut c = Desktop {
+        _dir: copy_dir,
+        store: Store::open(&copy_path).unwrap(),
+        api: quick_api(&s.base, &token),
+    };
+    a.store
+        .set_note(&id, Some("persona"), "edited on A\n")
+        .unwrap();
+    c.store
+        .set_note(&id, Some("concept"), "edited on the copy\n")
+        .unwrap();
+    a.sync().await;
+    let report = c.sync().await;
+    assert!(
+        report.renewed_client_id,
+        "the copy takes a new client id: {report:?}"
+    );
+    a.sync().await;
+    for d in [&a, &c] {
+        assert_eq!(
+            d.store.note(&id, Some("persona")).unwrap().unwrap().content,
+            "edited on A\n"
+        );
+        assert_eq!(
+            d.store.note(&id, Some("concept")).unwrap().unwrap().content,
+            "edited on the copy\n",
+            "no edit dropped as a duplicate"
+        );
+    }
+}
+
+/// Step statuses travel as intents (complete, start, revise), so a restore that loses one
+/// loses the intent: A offers it again as the intent from the server's status to its own.
+/// After the backup A advances one workshop's ninth step (complete it, start the tenth) and
+/// revises another's persona (later steps need regeneration); the restore loses both; after
+/// A's reset both are back on the server and on B.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restored_server_gets_lost_step_statuses_again() {
+    let s = server().await;
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(&s, &token).await;
+    let advanced = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    let revised = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    let redone = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    // Before the backup: the first workshop at its ninth step, the others complete.
+    for (workshop, steps) in [(&advanced, 8), (&revised, 10), (&redone, 10)] {
+        for step in &wp_domain::STEPS[..steps] {
+            a.store.advance_step(workshop, step.id).unwrap();
+        }
+    }
+    a.sync().await;
+    let mut b = Desktop::new(&s, &token).await;
+    b.sync().await;
+    let saved = backup(&s.pool).await;
+
+    // Acknowledged by the server, then lost by its restore: an advance; a revision with an
+    // edited output; the last step revised, edited and completed again.
+    let edited = |d: &Desktop, w: &str, step: &str| {
+        let mut output = d.step_output(w, step).unwrap();
+        let object = output.as_object_mut().unwrap();
+        let key = object
+            .iter()
+            .find(|(_, v)| v.is_string())
+            .map(|(k, _)| k.clone())
+            .unwrap();
+        object.insert(key, serde_json::json!("Edited after the backup"));
+        output
+    };
+    a.store.advance_step(&advanced, "concept").unwrap();
+    a.store.revise_step(&revised, "persona").unwrap();
+    let persona = edited(&a, &revised, "persona");
+    a.store
+        .save_step_output(&revised, "persona", persona.clone())
+        .unwrap();
+    a.store.revise_step(&redone, "validate").unwrap();
+    let validate = edited(&a, &redone, "validate");
+    a.store
+        .save_step_output(&redone, "validate", validate.clone())
+        .unwrap();
+    a.store.complete_step(&redone, "validate").unwrap();
+    let report = a.sync().await;
+    assert_eq!(report.applied, 6, "{report:?}");
+    restore_and_write_past(&s, saved, &mut b, &revised).await;
+
+    reset(&mut a).await;
+    b.sync().await;
+    for (who, d) in [("A", &a), ("B", &b)] {
+        assert_eq!(status(d, &advanced, "ideation"), "complete", "{who}");
+        assert_eq!(status(d, &advanced, "concept"), "complete", "{who}");
+        assert_eq!(status(d, &advanced, "validate"), "in_progress", "{who}");
+        assert_eq!(
+            status(d, &revised, "journey-mapping"),
+            "needs_regeneration",
+            "{who}"
+        );
+        assert_eq!(status(d, &revised, "persona"), "in_progress", "{who}");
+        assert_eq!(status(d, &revised, "sense-making"), "complete", "{who}");
+        assert_eq!(
+            status(d, &revised, "validate"),
+            "needs_regeneration",
+            "{who}"
+        );
+        assert_eq!(
+            d.step_output(&revised, "persona"),
+            Some(persona.clone()),
+            "{who}"
+        );
+        assert_eq!(status(d, &redone, "validate"), "complete", "{who}");
+        assert_eq!(
+            d.step_output(&redone, "validate"),
+            Some(validate.clone()),
+            "{who}"
+        );
+    }
+    assert!(
+        a.store.rejections().unwrap().is_empty(),
+        "nothing offered again was refused"
+    );
+}
+
+/// Lost progress across steps is offered again in step order, each step against what the
+/// server holds once the earlier offers are applied: A revises the persona, completes it
+/// with an edited output and starts journey mapping again (which the revision had marked
+/// for regeneration), all after the backup. Offered step by step against the restored
+/// server's statuses, journey mapping would go as a revision of a step the persona's
+/// revision has just marked for regeneration, and be refused; in order it goes as a start.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restored_server_gets_lost_progress_across_steps_in_order() {
+    let s = server().await;
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(&s, &token).await;
+    let workshop = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    for step in &wp_domain::STEPS {
+        a.store.advance_step(&workshop, step.id).unwrap();
+    }
+    a.sync().await;
+    let mut b = Desktop::new(&s, &token).await;
+    b.sync().await;
+    let saved = backup(&s.pool).await;
+
+    a.store.revise_step(&workshop, "persona").unwrap();
+    let mut persona = a.step_output(&workshop, "persona").unwrap();
+    let key = persona
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, v)| v.is_string())
+        .map(|(k, _)| k.clone())
+        .unwrap();
+    persona[&key] = serde_json::json!("Edited after the backup");
+    a.store
+        .save_step_output(&workshop, "persona", persona.clone())
+        .unwrap();
+    a.store.complete_step(&workshop, "persona").unwrap();
+    a.store.start_step(&workshop, "journey-mapping").unwrap();
+    let report = a.sync().await;
+    assert_eq!(report.rejected, 0, "{report:?}");
+    restore_and_write_past(&s, saved, &mut b, &workshop).await;
+
+    let report = reset(&mut a).await;
+    assert_eq!(report.pending, 0, "{report:?}");
+    b.sync().await;
+    for (who, d) in [("A", &a), ("B", &b)] {
+        assert_eq!(status(d, &workshop, "sense-making"), "complete", "{who}");
+        assert_eq!(status(d, &workshop, "persona"), "complete", "{who}");
+        assert_eq!(
+            d.step_output(&workshop, "persona"),
+            Some(persona.clone()),
+            "{who}"
+        );
+        assert_eq!(
+            status(d, &workshop, "journey-mapping"),
+            "in_progress",
+            "{who}"
+        );
+        for step in ["reframe", "ideation", "concept", "validate"] {
+            assert_eq!(
+                status(d, &workshop, step),
+                "needs_regeneration",
+                "{who} {step}"
+            );
+        }
+    }
+    assert!(a.store.rejections().unwrap().is_empty());
+}
+
+/// A workshop's completion travels as an intent too, and needs its ten steps complete: A
+/// completes the last step and the workshop after the backup, the restore loses both, and
+/// after A's reset the server gets the step first and then the workshop, on A and on B.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restored_server_gets_a_lost_workshop_completion_again() {
+    let s = server().await;
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(&s, &token).await;
+    let done = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    for step in &wp_domain::STEPS[..9] {
+        a.store.advance_step(&done, step.id).unwrap();
+    }
+    a.sync().await;
+    let mut b = Desktop::new(&s, &token).await;
+    b.sync().await;
+    let saved = backup(&s.pool).await;
+
+    a.store.complete_step(&done, "validate").unwrap();
+    a.store.complete_workshop(&done).unwrap();
+    let report = a.sync().await;
+    assert_eq!(report.applied, 2, "{report:?}");
+    restore_and_write_past(&s, saved, &mut b, &done).await;
+    assert_eq!(
+        b.store.workshop(&done).unwrap().workshop.status.as_str(),
+        "active",
+        "the restored server had it active"
+    );
+
+    let report = reset(&mut a).await;
+    assert_eq!(report.pending, 0, "{report:?}");
+    b.sync().await;
+    for (who, d) in [("A", &a), ("B", &b)] {
+        let workshop = d.store.workshop(&done).unwrap();
+        assert_eq!(workshop.workshop.status.as_str(), "completed", "{who}");
+        assert_eq!(
+            workshop.step("validate").unwrap().status.as_str(),
+            "complete",
+            "{who}"
+        );
+    }
+}
