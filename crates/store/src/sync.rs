@@ -363,9 +363,11 @@ impl Store {
         self.write(|tx| {
             tx.execute("DELETE FROM sync_seen", [])?;
             tx.execute("DELETE FROM sync_seen_rows", [])?;
-            // `sync_lost_completions` stays: a reset cut short by another one had already
-            // written the server's status over the local one, so its rows are the only
-            // record of the completions to offer again at the end of the next full pull.
+            // The lost progress noted by a reset this one cuts short stays: that pull had
+            // already written the server's rows over the local ones, so these rows are the
+            // only record of it. Completions are offered at the end of the next full pull;
+            // steps, written over again by it, count as changed since and are left as the
+            // server has them (docs/sync.md, "Not yet built").
             tx.execute(
                 "UPDATE sync_state SET cursor = '', seen = '', resetting = ?1 WHERE id = 1",
                 [if expired {
