@@ -17,7 +17,8 @@ use wp_domain::{
 
 use crate::{now, outbox, sessions, Result, Store, StoreError};
 
-fn bad_text(column: usize, text: &str) -> rusqlite::Error {
+/// A text column holding a value its enum does not know, as SQLite's conversion error.
+pub(crate) fn bad_text(column: usize, text: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
         column,
         rusqlite::types::Type::Text,
@@ -25,7 +26,8 @@ fn bad_text(column: usize, text: &str) -> rusqlite::Error {
     )
 }
 
-fn json_column(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Value>> {
+/// Column `i` as JSON (`None` for NULL); text that is not JSON is a conversion error.
+pub(crate) fn json_column(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Value>> {
     let text: Option<String> = r.get(i)?;
     text.map(|t| serde_json::from_str(&t))
         .transpose()

@@ -13,7 +13,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
 use wp_domain::{Change, Mutation, StepStatus, WorkshopStatus};
 
-use crate::mutate::{apply_local, note_record, workshop_record};
+use crate::mutate::{
+    apply_local, bad_text, json_column, note_record, step_records, workshop_record,
+};
 use crate::{now, outbox, Result, StoreError};
 
 fn local_rev(conn: &Connection, table: &str, id: &str) -> Result<Option<i64>> {
@@ -303,13 +305,13 @@ fn offer_again(
 /// journey mapping: the second goes as a start, not a revision). A step changed here since
 /// its pulled row was written (a queued change re-applied, or the user's) is left as it is:
 /// that change is newer than the lost one. Returns how many changes it queued, and the
-/// workshops they changed.
+/// workshop of each (the caller drops repeats).
 pub(crate) fn offer_lost_steps(
     conn: &Connection,
     user_id: &str,
     clock: Option<DateTime<Utc>>,
 ) -> Result<(usize, Vec<String>)> {
-    type Lost = (String, String, String, Option<String>);
+    type Lost = (String, String, StepStatus, Option<serde_json::Value>);
     let lost: Vec<Lost> = conn
         .prepare(
             "SELECT l.workshop_id, l.step_id, l.status, l.output FROM sync_lost_steps l
@@ -317,40 +319,29 @@ pub(crate) fn offer_lost_steps(
              JOIN step_definitions d ON d.id = l.step_id
              WHERE s.rev = l.pulled_rev ORDER BY l.workshop_id, d.position",
         )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .query_map([], |r| {
+            let status: String = r.get(2)?;
+            let status = StepStatus::parse(&status).ok_or_else(|| bad_text(2, &status))?;
+            Ok((r.get(0)?, r.get(1)?, status, json_column(r, 3)?))
+        })?
         .collect::<rusqlite::Result<_>>()?;
     conn.execute("DELETE FROM sync_lost_steps", [])?;
     let (mut offered, mut changed) = (0, Vec::new());
-    for (workshop_id, step_id, status, output) in lost {
-        let Some(mine) = StepStatus::parse(&status) else {
+    for (workshop_id, step_id, mine, mine_output) in lost {
+        // The row as it is now: the server's, with the earlier steps' offers applied.
+        let Some((theirs, _)) = step_records(conn, &workshop_id, Some(&step_id))?.pop() else {
             continue;
         };
-        let mine_output = output
-            .map(|t| serde_json::from_str::<serde_json::Value>(&t))
-            .transpose()?;
-        let (theirs, theirs_output): (String, Option<String>) = conn.query_row(
-            "SELECT status, output FROM workshop_steps WHERE workshop_id = ?1 AND step_id = ?2",
-            [&workshop_id, &step_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let Some(theirs) = StepStatus::parse(&theirs) else {
-            continue;
-        };
-        let theirs_output = theirs_output
-            .map(|t| serde_json::from_str::<serde_json::Value>(&t))
-            .transpose()?;
         let offers = step_offers(
             &workshop_id,
             &step_id,
             (mine, mine_output),
-            (theirs, theirs_output),
+            (theirs.status, theirs.output),
         );
         for offer in &offers {
             if offer_again(conn, offer, user_id, clock)? {
                 offered += 1;
-                if !changed.contains(&workshop_id) {
-                    changed.push(workshop_id.clone());
-                }
+                changed.push(workshop_id.clone());
             }
         }
     }

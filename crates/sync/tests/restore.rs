@@ -29,6 +29,20 @@ async fn reset(a: &mut Desktop) -> RoundReport {
     report
 }
 
+/// The output of `step` in `workshop` on `d` with its first text field "Edited after the
+/// backup".
+fn edited(d: &Desktop, workshop: &str, step: &str) -> serde_json::Value {
+    let mut output = d.step_output(workshop, step).unwrap();
+    let object = output.as_object_mut().unwrap();
+    let key = object
+        .iter()
+        .find(|(_, v)| v.is_string())
+        .map(|(k, _)| k.clone())
+        .unwrap();
+    object.insert(key, serde_json::json!("Edited after the backup"));
+    output
+}
+
 /// The status of `step` in `workshop` on `d`, as stored (`complete`, `in_progress`...).
 fn status(d: &Desktop, workshop: &str, step: &str) -> &'static str {
     d.store
@@ -193,17 +207,6 @@ async fn a_restored_server_gets_lost_step_statuses_again() {
 
     // Acknowledged by the server, then lost by its restore: an advance; a revision with an
     // edited output; the last step revised, edited and completed again.
-    let edited = |d: &Desktop, w: &str, step: &str| {
-        let mut output = d.step_output(w, step).unwrap();
-        let object = output.as_object_mut().unwrap();
-        let key = object
-            .iter()
-            .find(|(_, v)| v.is_string())
-            .map(|(k, _)| k.clone())
-            .unwrap();
-        object.insert(key, serde_json::json!("Edited after the backup"));
-        output
-    };
     a.store.advance_step(&advanced, "concept").unwrap();
     a.store.revise_step(&revised, "persona").unwrap();
     let persona = edited(&a, &revised, "persona");
@@ -277,15 +280,7 @@ async fn a_restored_server_gets_lost_progress_across_steps_in_order() {
     let saved = backup(&s.pool).await;
 
     a.store.revise_step(&workshop, "persona").unwrap();
-    let mut persona = a.step_output(&workshop, "persona").unwrap();
-    let key = persona
-        .as_object()
-        .unwrap()
-        .iter()
-        .find(|(_, v)| v.is_string())
-        .map(|(k, _)| k.clone())
-        .unwrap();
-    persona[&key] = serde_json::json!("Edited after the backup");
+    let persona = edited(&a, &workshop, "persona");
     a.store
         .save_step_output(&workshop, "persona", persona.clone())
         .unwrap();
