@@ -94,7 +94,17 @@ pub(crate) fn offer_lost_value(conn: &Connection, pulled: &Change, rev: i64) -> 
             }]
         }
         Change::Step(s) => {
-            // Offered at the pull's end, in step order ([`offer_lost_steps`]).
+            // Offered at the pull's end, in step order ([`offer_lost_steps`]). Noted by a
+            // reset this one cut short, untouched here since that pull wrote it, and not
+            // changed on the server since either: still lost, and the row this pull writes
+            // over it counts as that one.
+            conn.execute(
+                "UPDATE sync_lost_steps SET pulled_rev = pulled_rev + 1
+                 WHERE (workshop_id, step_id, pulled_rev) =
+                       (SELECT workshop_id, step_id, rev FROM workshop_steps
+                        WHERE id = ?1 AND server_rev >= ?2)",
+                (&s.id, rev),
+            )?;
             conn.execute(
                 "INSERT OR IGNORE INTO sync_lost_steps (workshop_id, step_id, status, output, pulled_rev)
                  SELECT workshop_id, step_id, status, output, rev + 1 FROM workshop_steps

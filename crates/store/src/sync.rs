@@ -365,9 +365,8 @@ impl Store {
             tx.execute("DELETE FROM sync_seen_rows", [])?;
             // The lost progress noted by a reset this one cuts short stays: that pull had
             // already written the server's rows over the local ones, so these rows are the
-            // only record of it. Completions are offered at the end of the next full pull;
-            // steps, written over again by it, count as changed since and are left as the
-            // server has them (docs/sync.md, "Not yet built").
+            // only record of it. It is offered at the end of the next full pull, unless the
+            // row changed here or on the server since (`recovery::offer_lost_value`).
             tx.execute(
                 "UPDATE sync_state SET cursor = '', seen = '', resetting = ?1 WHERE id = 1",
                 [if expired {

@@ -3,8 +3,12 @@
 //! mutations and progress as intents in order. `scripts/test.sh` starts PostgreSQL and sets
 //! `WP_TEST_DATABASE_URL`.
 
+use std::cell::Cell;
+
+use wp_domain::protocol::{PullResponse, PulledChange, PushRequest, PushResponse};
+use wp_domain::Change;
 use wp_store::Store;
-use wp_sync::RoundReport;
+use wp_sync::{sync_round, Api, PushRefused, RoundOptions, RoundReport, SyncError, Transport};
 
 mod common;
 use common::{backup, quick_api, restore, server, Desktop, Server, PAWPAL};
@@ -356,5 +360,114 @@ async fn a_restored_server_gets_a_lost_workshop_completion_again() {
             "complete",
             "{who}"
         );
+    }
+}
+
+/// A reset's full pull cut short (the network fails after the page that brings a step the
+/// restore lost), then a second restore and a second reset: the step's lost progress, noted
+/// by the first reset and written over again by the second's pull, still reaches the server
+/// at the end of the second pull. A revises the persona with an edited output and completes
+/// it after the backup.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reset_cut_short_by_a_second_restore_still_offers_the_steps_it_noted() {
+    let s = server().await;
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(&s, &token).await;
+    let workshop = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    for step in &wp_domain::STEPS {
+        a.store.advance_step(&workshop, step.id).unwrap();
+    }
+    a.sync().await;
+    let mut b = Desktop::new(&s, &token).await;
+    b.sync().await;
+    let saved = backup(&s.pool).await;
+
+    a.store.revise_step(&workshop, "persona").unwrap();
+    let persona = edited(&a, &workshop, "persona");
+    a.store
+        .save_step_output(&workshop, "persona", persona.clone())
+        .unwrap();
+    a.store.complete_step(&workshop, "persona").unwrap();
+    let report = a.sync().await;
+    assert_eq!(report.rejected, 0, "{report:?}");
+    restore_and_write_past(&s, saved, &mut b, &workshop).await;
+
+    // The first reset's pull, in small pages, fails after the page with the persona's row.
+    let persona_row = a
+        .store
+        .workshop(&workshop)
+        .unwrap()
+        .step("persona")
+        .unwrap()
+        .id
+        .clone();
+    let cut = CutAfterRow {
+        api: &a.api,
+        row: persona_row,
+        brought: Cell::new(false),
+    };
+    let small_pages = RoundOptions {
+        pull_page: 4,
+        ..Default::default()
+    };
+    let cut_short = sync_round(&mut a.store, &cut, small_pages, &mut |_| {}).await;
+    assert!(cut.brought.get(), "the persona's row came");
+    assert!(cut_short.is_err(), "the pull was cut short: {cut_short:?}");
+    assert_eq!(
+        status(&a, &workshop, "persona"),
+        "complete",
+        "the restored server's row is written here"
+    );
+    assert_ne!(a.step_output(&workshop, "persona"), Some(persona.clone()));
+
+    restore_and_write_past(&s, saved, &mut b, &workshop).await;
+    reset(&mut a).await;
+    b.sync().await;
+    for (who, d) in [("A", &a), ("B", &b)] {
+        assert_eq!(
+            d.step_output(&workshop, "persona"),
+            Some(persona.clone()),
+            "{who}: the lost output is back"
+        );
+        assert_eq!(status(d, &workshop, "persona"), "complete", "{who}");
+        assert_eq!(
+            status(d, &workshop, "journey-mapping"),
+            "needs_regeneration",
+            "{who}: the lost revision is back"
+        );
+    }
+    assert!(a.store.rejections().unwrap().is_empty());
+}
+
+/// Pulls through `api` until a page brings the step row `row`, then fails every pull.
+struct CutAfterRow<'a> {
+    api: &'a Api,
+    row: String,
+    brought: Cell<bool>,
+}
+
+impl Transport for CutAfterRow<'_> {
+    async fn push(
+        &self,
+        request: &PushRequest,
+    ) -> Result<Result<PushResponse, PushRefused>, SyncError> {
+        self.api.push(request).await
+    }
+
+    async fn pull(
+        &self,
+        cursor: &str,
+        seen: &str,
+        limit: u32,
+        client_id: &str,
+    ) -> Result<PullResponse, SyncError> {
+        if self.brought.get() {
+            return Err(SyncError::Protocol("the test cuts the pull short".into()));
+        }
+        let page = self.api.pull(cursor, seen, limit, client_id).await?;
+        self.brought.set(page.changes.iter().any(|c| {
+            matches!(c, PulledChange::Put(put) if matches!(&put.row, Change::Step(s) if s.id == self.row))
+        }));
+        Ok(page)
     }
 }
