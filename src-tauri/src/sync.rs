@@ -112,7 +112,7 @@ pub async fn list_conflicts(state: State<'_, AppState>) -> Result<Vec<ConflictIt
         s.conflicts(true)?
             .into_iter()
             .map(|conflict| {
-                let workshop_title = s.workshop(&conflict.workshop_id)?.workshop.title;
+                let workshop_title = s.workshop(&conflict.workshop_id)?.workshop.record.title;
                 Ok(ConflictItem {
                     conflict,
                     workshop_title,

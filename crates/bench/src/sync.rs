@@ -291,7 +291,7 @@ pub fn run(workshops: usize) {
             .unwrap()
             .into_iter()
             .take(1000)
-            .map(|w| w.workshop.id)
+            .map(|w| w.workshop.record.id)
             .collect();
         for (i, id) in ids.iter().enumerate() {
             store

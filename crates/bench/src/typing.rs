@@ -131,6 +131,7 @@ fn type_while_written(
         .create_workshop(Some("Typed in"), "")
         .unwrap()
         .workshop
+        .record
         .id;
     let quiet = type_note(&mut store, &workshop, &|| {}, |n| {
         n >= QUIET_BEFORE_EACH_WRITE
@@ -196,6 +197,7 @@ pub fn run(workshops: usize) {
         .create_workshop(Some("Typed in"), "")
         .unwrap()
         .workshop
+        .record
         .id;
 
     eprintln!("typing with no sync...");

@@ -318,11 +318,16 @@ pub(crate) fn resolve(store: &Store, reference: &str) -> Result<String, Failure>
                     search: None,
                 })?
                 .into_iter()
-                .filter(|w| w.workshop.title.eq_ignore_ascii_case(reference.trim())),
+                .filter(|w| {
+                    w.workshop
+                        .record
+                        .title
+                        .eq_ignore_ascii_case(reference.trim())
+                }),
         );
     }
     match matches.as_slice() {
-        [one] => Ok(one.workshop.id.clone()),
+        [one] => Ok(one.workshop.record.id.clone()),
         [] => Err(StoreError::NotFound {
             entity: "workshop",
             id: reference.to_string(),
@@ -332,7 +337,7 @@ pub(crate) fn resolve(store: &Store, reference: &str) -> Result<String, Failure>
             "{} workshops are titled \"{reference}\"; use an id: {}",
             many.len(),
             many.iter()
-                .map(|w| w.workshop.id.as_str())
+                .map(|w| w.workshop.record.id.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
         ))),

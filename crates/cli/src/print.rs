@@ -35,12 +35,12 @@ pub fn detail(d: &WorkshopDetail, json: bool) {
         return json_out(d);
     }
     let w = &d.workshop;
-    println!("{}  ({})", w.title, w.id);
+    println!("{}  ({})", w.record.title, w.record.id);
     println!(
         "{}  {}{}",
-        w.status,
+        w.record.status,
         bar(d.steps_complete()),
-        if w.deleted_at.is_some() {
+        if w.record.deleted_at.is_some() {
             "  [in the trash]"
         } else {
             ""
@@ -78,9 +78,9 @@ pub fn list(list: &[WorkshopSummary], json: bool) {
             .unwrap_or_default();
         println!(
             "{}  {:<32} {:<9} {}{now}",
-            w.id,
-            w.title,
-            w.status.as_str(),
+            w.record.id,
+            w.record.title,
+            w.record.status.as_str(),
             bar(usize::from(s.steps_complete))
         );
     }
@@ -90,7 +90,7 @@ pub fn workshop_line(what: &str, w: &Workshop, json: bool) {
     if json {
         return json_out(w);
     }
-    println!("{what}: {} ({})", w.title, w.id);
+    println!("{what}: {} ({})", w.record.title, w.record.id);
 }
 
 pub fn step_saved(s: &WorkshopStep, json: bool) {

@@ -68,7 +68,7 @@ async fn a_sync_killed_200_times_loses_and_duplicates_nothing() {
                 .unwrap();
             for (i, w) in list.iter().enumerate() {
                 store
-                    .set_note(&w.workshop.id, None, &format!("edit {kill}/{i}\n"))
+                    .set_note(&w.workshop.record.id, None, &format!("edit {kill}/{i}\n"))
                     .unwrap();
                 edits += 1;
             }
@@ -140,7 +140,12 @@ async fn a_sync_killed_200_times_loses_and_duplicates_nothing() {
             .unwrap();
     let mut mine: Vec<(String, String)> = local
         .iter()
-        .map(|w| (w.workshop.id.clone(), w.workshop.title.clone()))
+        .map(|w| {
+            (
+                w.workshop.record.id.clone(),
+                w.workshop.record.title.clone(),
+            )
+        })
         .collect();
     mine.sort();
     assert_eq!(mine, server, "the same workshops, none duplicated or lost");
@@ -148,14 +153,18 @@ async fn a_sync_killed_200_times_loses_and_duplicates_nothing() {
         let note: String = sqlx::query_scalar(
             "SELECT content FROM notes WHERE workshop_id = $1 AND user_id = $2 AND step_id IS NULL",
         )
-        .bind(&w.workshop.id)
+        .bind(&w.workshop.record.id)
         .bind(&user)
         .fetch_one(&pool)
         .await
         .unwrap();
         assert_eq!(
             note,
-            store.note(&w.workshop.id, None).unwrap().unwrap().content,
+            store
+                .note(&w.workshop.record.id, None)
+                .unwrap()
+                .unwrap()
+                .content,
             "the last note typed reached the server"
         );
     }

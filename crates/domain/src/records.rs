@@ -11,6 +11,7 @@ use crate::series::RuleForm;
 use crate::{SessionStatus, StepStatus, Visibility, WorkshopStatus};
 
 /// A workshop row.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkshopRecord {

@@ -54,7 +54,7 @@ impl Store {
             })
             .collect();
         Ok(Source {
-            workshop_title: detail.workshop.title,
+            workshop_title: detail.workshop.record.title,
             steps: detail
                 .steps
                 .into_iter()

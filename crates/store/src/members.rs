@@ -108,8 +108,8 @@ impl Store {
     pub fn members(&self, workshop_id: &str) -> Result<Vec<Member>> {
         let workshop = workshops::find(&self.conn, workshop_id)?;
         let mut out = vec![Member {
-            you: workshop.owner_id == self.user_id,
-            user_id: workshop.owner_id,
+            you: workshop.record.owner_id == self.user_id,
+            user_id: workshop.record.owner_id,
             name: None,
             role: Role::Owner,
         }];

@@ -3,25 +3,16 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use wp_domain::{StepStatus, Visibility, WorkshopStatus};
+use wp_domain::{StepStatus, WorkshopRecord};
 
-/// A workshop row.
+/// A workshop row: the domain's record, and this database's revision of it. Serialized flat
+/// (`{id, title, ..., rev}`).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Workshop {
-    /// `ws_...`
-    pub id: String,
-    pub owner_id: String,
-    /// 1 to 100 characters, trimmed.
-    pub title: String,
-    pub original_idea: String,
-    pub status: WorkshopStatus,
-    pub visibility: Visibility,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    /// Set while the workshop is in the trash.
-    pub deleted_at: Option<DateTime<Utc>>,
+    #[serde(flatten)]
+    pub record: WorkshopRecord,
     /// Local revision, bumped by every change to this row.
     pub rev: i64,
 }

@@ -12,10 +12,10 @@ use serde_json::Value;
 use wp_domain::mutation::{apply, Context};
 use wp_domain::{
     Change, ConflictKind, ConflictRecord, DomainError, MemberRecord, Mutation, NoteRecord, Role,
-    Rows, StepRecord, StepStatus, Visibility, WorkshopRecord, WorkshopStatus,
+    Rows, StepRecord, StepStatus, WorkshopRecord,
 };
 
-use crate::{now, outbox, sessions, Result, Store, StoreError};
+use crate::{now, outbox, sessions, workshops, Result, Store, StoreError};
 
 /// A text column holding a value its enum does not know, as SQLite's conversion error.
 pub(crate) fn bad_text(column: usize, text: &str) -> rusqlite::Error {
@@ -46,25 +46,7 @@ pub(crate) fn workshop_record(
             "SELECT id, owner_id, title, original_idea, status, visibility, created_at, updated_at, deleted_at, server_rev
              FROM workshops WHERE id = ?1",
         )?
-        .query_row([id], |r| {
-            let status: String = r.get(4)?;
-            let visibility: String = r.get(5)?;
-            Ok((
-                WorkshopRecord {
-                    id: r.get(0)?,
-                    owner_id: r.get(1)?,
-                    title: r.get(2)?,
-                    original_idea: r.get(3)?,
-                    status: WorkshopStatus::parse(&status).ok_or_else(|| bad_text(4, &status))?,
-                    visibility: Visibility::parse(&visibility)
-                        .ok_or_else(|| bad_text(5, &visibility))?,
-                    created_at: r.get(6)?,
-                    updated_at: r.get(7)?,
-                    deleted_at: r.get(8)?,
-                },
-                r.get(9)?,
-            ))
-        })
+        .query_row([id], |r| Ok((workshops::record_from_row(r)?, r.get(9)?)))
         .optional()?)
 }
 
@@ -685,7 +667,7 @@ mod tests {
                 .list_workshops(&crate::WorkshopFilter::default())
                 .unwrap()
                 .into_iter()
-                .map(|w| w.workshop.title)
+                .map(|w| w.workshop.record.title)
                 .collect();
             t.sort();
             t

@@ -346,8 +346,12 @@ impl Store {
         let mut made = 0;
         for (series_id, workshop_id) in due {
             let workshop = workshops::find(&self.conn, &workshop_id)?;
-            let role =
-                members::role_on(&self.conn, &workshop_id, &workshop.owner_id, &self.user_id)?;
+            let role = members::role_on(
+                &self.conn,
+                &workshop_id,
+                &workshop.record.owner_id,
+                &self.user_id,
+            )?;
             if !role.allows(Role::Editor) {
                 continue;
             }
@@ -440,7 +444,12 @@ impl Store {
     /// A workshop's schedule: its series (newest first) and all its sessions by time.
     pub fn schedule(&self, workshop_id: &str) -> Result<WorkshopSchedule> {
         let workshop = workshops::find(&self.conn, workshop_id)?;
-        let role = members::role_on(&self.conn, workshop_id, &workshop.owner_id, &self.user_id)?;
+        let role = members::role_on(
+            &self.conn,
+            workshop_id,
+            &workshop.record.owner_id,
+            &self.user_id,
+        )?;
         let now = self.now();
         let series: Vec<SeriesRecord> = {
             let mut stmt = self.conn.prepare_cached(&format!(
@@ -482,7 +491,7 @@ impl Store {
         Ok(WorkshopSchedule {
             series,
             sessions,
-            can_schedule: role.allows(Role::Editor) && workshop.deleted_at.is_none(),
+            can_schedule: role.allows(Role::Editor) && workshop.record.deleted_at.is_none(),
         })
     }
 

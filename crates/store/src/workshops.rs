@@ -2,27 +2,22 @@
 
 use rusqlite::{Connection, OptionalExtension, Row};
 use wp_domain::ids::{new_id, IdKind};
-use wp_domain::{limits, Mutation, Visibility, WorkshopStatus};
+use wp_domain::{limits, Mutation, Visibility, WorkshopRecord, WorkshopStatus};
 
+use crate::mutate::bad_text;
 use crate::steps::load_steps;
 use crate::{
     now, Result, Store, StoreError, Workshop, WorkshopDetail, WorkshopFilter, WorkshopSummary,
 };
 
+/// A workshop row's columns, its record's first and its local `rev` last.
 const COLUMNS: &str = "w.id, w.owner_id, w.title, w.original_idea, w.status, w.visibility, w.created_at, w.updated_at, w.deleted_at, w.rev";
 
-fn bad_text(column: usize, text: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        column,
-        rusqlite::types::Type::Text,
-        format!("unexpected value \"{text}\"").into(),
-    )
-}
-
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Workshop> {
+/// A workshop's record from columns 0 to 8 of a row, in the order of [`COLUMNS`].
+pub(crate) fn record_from_row(r: &Row<'_>) -> rusqlite::Result<WorkshopRecord> {
     let status: String = r.get(4)?;
     let visibility: String = r.get(5)?;
-    Ok(Workshop {
+    Ok(WorkshopRecord {
         id: r.get(0)?,
         owner_id: r.get(1)?,
         title: r.get(2)?,
@@ -32,6 +27,12 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Workshop> {
         created_at: r.get(6)?,
         updated_at: r.get(7)?,
         deleted_at: r.get(8)?,
+    })
+}
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Workshop> {
+    Ok(Workshop {
+        record: record_from_row(r)?,
         rev: r.get(9)?,
     })
 }
@@ -52,7 +53,7 @@ pub(crate) fn find(conn: &Connection, id: &str) -> Result<Workshop> {
 /// Reads a workshop that may be changed: not missing, not in the trash.
 pub(crate) fn live(conn: &Connection, id: &str) -> Result<Workshop> {
     let workshop = find(conn, id)?;
-    if workshop.deleted_at.is_some() {
+    if workshop.record.deleted_at.is_some() {
         return Err(StoreError::InTrash(id.to_string()));
     }
     Ok(workshop)
@@ -83,7 +84,8 @@ impl Store {
     pub fn workshop(&self, id: &str) -> Result<WorkshopDetail> {
         let workshop = find(&self.conn, id)?;
         let steps = load_steps(&self.conn, id)?;
-        let your_role = crate::members::role_on(&self.conn, id, &workshop.owner_id, &self.user_id)?;
+        let your_role =
+            crate::members::role_on(&self.conn, id, &workshop.record.owner_id, &self.user_id)?;
         Ok(WorkshopDetail {
             workshop,
             steps,

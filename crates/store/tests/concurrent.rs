@@ -43,6 +43,7 @@ fn two_processes_saving_notes_lose_nothing() {
         .create_workshop(Some("Together"), "")
         .unwrap()
         .workshop
+        .record
         .id;
     let before = store.outbox_len().unwrap();
     drop(store);
@@ -129,7 +130,7 @@ fn two_processes_saving_notes_lose_nothing() {
 #[test]
 fn a_save_waits_for_a_writer_holding_the_lock_and_then_succeeds() {
     let (dir, mut store) = common::store();
-    let workshop = common::pawpal(&mut store).workshop.id;
+    let workshop = common::pawpal(&mut store).workshop.record.id;
     let path = dir.path().join("test.db");
     let (held, release) = (
         std::sync::Arc::new(std::sync::Barrier::new(2)),

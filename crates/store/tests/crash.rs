@@ -52,6 +52,7 @@ fn committed_note_saves_survive_sigkill() {
         .create_workshop(Some("Crash"), "")
         .unwrap()
         .workshop
+        .record
         .id;
     drop(store);
     let db = dir.path().join("test.db");

@@ -9,7 +9,7 @@ use wp_store::{ErrorCode, Member};
 #[test]
 fn the_owner_shares_a_workshop_and_changes_a_role() {
     let (_dir, mut store) = common::store();
-    let ws = common::pawpal(&mut store).workshop.id;
+    let ws = common::pawpal(&mut store).workshop.record.id;
     let me = store.user_id().to_string();
     assert_eq!(store.workshop(&ws).unwrap().your_role, Role::Owner);
     assert_eq!(
@@ -54,7 +54,7 @@ fn the_owner_shares_a_workshop_and_changes_a_role() {
 #[test]
 fn a_bad_share_names_its_field_and_changes_nothing() {
     let (_dir, mut store) = common::store();
-    let ws = common::pawpal(&mut store).workshop.id;
+    let ws = common::pawpal(&mut store).workshop.record.id;
     let me = store.user_id().to_string();
     let before = (store.members(&ws).unwrap(), store.outbox_len().unwrap());
     for (user, role, field) in [

@@ -98,7 +98,7 @@ fn a_database_from_a_newer_version_is_refused_and_left_intact() {
     let title: String = conn
         .query_row(
             "SELECT title FROM workshops WHERE id = ?1",
-            [&ws.workshop.id],
+            [&ws.workshop.record.id],
             |r| r.get(0),
         )
         .unwrap();

@@ -40,12 +40,12 @@ fn a_series_made_offline_is_one_queued_mutation_and_rolls_forward() {
     let queued = store.outbox_len().unwrap();
     let series = store
         .create_series(
-            &workshop.workshop.id,
+            &workshop.workshop.record.id,
             weekly_form(NaiveDate::from_ymd_opt(2025, 3, 4).unwrap()),
         )
         .unwrap();
     assert_eq!(store.outbox_len().unwrap(), queued + 1);
-    let schedule = store.schedule(&workshop.workshop.id).unwrap();
+    let schedule = store.schedule(&workshop.workshop.record.id).unwrap();
     assert!(schedule.can_schedule);
     assert_eq!(
         schedule.series[0].description,
@@ -84,7 +84,9 @@ fn a_series_made_offline_is_one_queued_mutation_and_rolls_forward() {
 
     // Cancel one; then this one and all that follow.
     let first = agenda[0].session.id.clone();
-    let cancelled = store.cancel_session(&workshop.workshop.id, &first).unwrap();
+    let cancelled = store
+        .cancel_session(&workshop.workshop.record.id, &first)
+        .unwrap();
     assert_eq!(cancelled.status, SessionStatus::Cancelled);
     assert!(store
         .agenda(50)
@@ -93,7 +95,7 @@ fn a_series_made_offline_is_one_queued_mutation_and_rolls_forward() {
         .all(|a| a.session.id != first));
     let third = agenda[2].session.id.clone();
     let cut = store
-        .cancel_series(&workshop.workshop.id, &series.id, Some(&third))
+        .cancel_series(&workshop.workshop.record.id, &series.id, Some(&third))
         .unwrap();
     assert!(cut.rrule.contains(";UNTIL="), "{}", cut.rrule);
     let upcoming = store.agenda(50).unwrap();
@@ -113,12 +115,12 @@ fn bad_input_names_the_field_and_changes_nothing() {
     let mut form = weekly_form(NaiveDate::from_ymd_opt(2025, 3, 4).unwrap());
     form.rule.end = End::Count { count: 60 };
     let err = store
-        .create_series(&workshop.workshop.id, form)
+        .create_series(&workshop.workshop.record.id, form)
         .unwrap_err();
     assert_eq!(err.to_string(), "count: Maximum 52 instances allowed");
     let err = store
         .create_session(
-            &workshop.workshop.id,
+            &workshop.workshop.record.id,
             SessionForm {
                 title: Some("Kick-off".into()),
                 description: String::new(),
@@ -133,7 +135,7 @@ fn bad_input_names_the_field_and_changes_nothing() {
     assert!(err.to_string().contains("at least 15 minutes"), "{err}");
     assert_eq!(store.outbox_len().unwrap(), queued);
     assert!(store
-        .schedule(&workshop.workshop.id)
+        .schedule(&workshop.workshop.record.id)
         .unwrap()
         .sessions
         .is_empty());

@@ -15,11 +15,11 @@ fn outbox_len(store: &Store) -> usize {
 fn creating_a_workshop_creates_ten_steps_with_the_first_in_progress() {
     let (_dir, mut store) = common::store();
     let ws = store.create_workshop(None, " A pet app ").unwrap();
-    assert_eq!(ws.workshop.title, "New Workshop");
-    assert_eq!(ws.workshop.original_idea, "A pet app");
-    assert_eq!(ws.workshop.status, WorkshopStatus::Active);
-    assert_eq!(ws.workshop.owner_id, store.user_id());
-    assert!(ws.workshop.id.starts_with("ws_"));
+    assert_eq!(ws.workshop.record.title, "New Workshop");
+    assert_eq!(ws.workshop.record.original_idea, "A pet app");
+    assert_eq!(ws.workshop.record.status, WorkshopStatus::Active);
+    assert_eq!(ws.workshop.record.owner_id, store.user_id());
+    assert!(ws.workshop.record.id.starts_with("ws_"));
     assert_eq!(ws.steps.len(), 10);
     assert_eq!(
         ws.steps
@@ -39,7 +39,7 @@ fn creating_a_workshop_creates_ten_steps_with_the_first_in_progress() {
     assert_eq!(outbox.len(), 1, "one createWorkshop mutation");
     assert_eq!(outbox[0].mutation_id, 1);
     assert_eq!(outbox[0].mutation.name(), "createWorkshop");
-    assert_eq!(outbox[0].workshop_id, ws.workshop.id);
+    assert_eq!(outbox[0].workshop_id, ws.workshop.record.id);
     let Mutation::CreateWorkshop { steps, .. } = &outbox[0].mutation else {
         panic!("{:?}", outbox[0].mutation)
     };
@@ -57,8 +57,12 @@ fn titles_are_trimmed_and_limited_and_a_bad_rename_keeps_the_old_title() {
         .create_workshop(Some("  Kickoff  "), "")
         .unwrap()
         .workshop
+        .record
         .id;
-    assert_eq!(store.workshop(&id).unwrap().workshop.title, "Kickoff");
+    assert_eq!(
+        store.workshop(&id).unwrap().workshop.record.title,
+        "Kickoff"
+    );
     let before = outbox_len(&store);
     for bad in ["x".repeat(101), "   ".to_string()] {
         let err = store.rename_workshop(&id, &bad).unwrap_err();
@@ -77,11 +81,11 @@ fn titles_are_trimmed_and_limited_and_a_bad_rename_keeps_the_old_title() {
         }))
     ));
     let w = store.workshop(&id).unwrap().workshop;
-    assert_eq!((w.title.as_str(), w.rev), ("Kickoff", 1));
+    assert_eq!((w.record.title.as_str(), w.rev), ("Kickoff", 1));
     assert_eq!(outbox_len(&store), before, "refused changes write nothing");
     let renamed = store.rename_workshop(&id, "Kickoff — day 2").unwrap();
     assert_eq!(
-        (renamed.title.as_str(), renamed.rev),
+        (renamed.record.title.as_str(), renamed.rev),
         ("Kickoff — day 2", 2)
     );
     let last = store.outbox(0, 100).unwrap().pop().unwrap();
@@ -96,7 +100,7 @@ fn titles_are_trimmed_and_limited_and_a_bad_rename_keeps_the_old_title() {
 #[test]
 fn unknown_workshops_and_steps_are_named() {
     let (_dir, mut store) = common::store();
-    let id = store.create_workshop(None, "").unwrap().workshop.id;
+    let id = store.create_workshop(None, "").unwrap().workshop.record.id;
     let err = store.complete_step("ws_missing", "challenge").unwrap_err();
     assert_eq!(
         (err.code(), err.to_string()),
@@ -122,7 +126,7 @@ fn unknown_workshops_and_steps_are_named() {
 fn saving_an_invalid_output_names_the_step_and_field_and_keeps_the_previous_output() {
     let (_dir, mut store) = common::store();
     let ws = common::pawpal(&mut store);
-    let id = ws.workshop.id;
+    let id = ws.workshop.record.id;
     let before = store
         .workshop(&id)
         .unwrap()
@@ -152,6 +156,7 @@ fn a_saved_output_keeps_unknown_fields_and_bumps_the_revision() {
         .create_workshop(Some("Fields"), "")
         .unwrap()
         .workshop
+        .record
         .id;
     let mut output = common::pawpal_json()["steps"]["challenge"]["artifact"].clone();
     output["facilitatorTag"] = json!({"nested": [1, 2, 3]});
@@ -177,7 +182,7 @@ fn a_saved_output_keeps_unknown_fields_and_bumps_the_revision() {
 #[test]
 fn steps_follow_the_progress_rules() {
     let (_dir, mut store) = common::store();
-    let id = common::pawpal(&mut store).workshop.id;
+    let id = common::pawpal(&mut store).workshop.record.id;
     // Advancing: the current step becomes complete, the next in progress.
     let ws = store.advance_step(&id, "challenge").unwrap();
     assert_eq!(ws.steps[0].status, StepStatus::Complete);
@@ -230,7 +235,7 @@ fn steps_follow_the_progress_rules() {
 #[test]
 fn a_step_without_output_cannot_be_completed() {
     let (_dir, mut store) = common::store();
-    let id = store.create_workshop(None, "").unwrap().workshop.id;
+    let id = store.create_workshop(None, "").unwrap().workshop.record.id;
     let err = store.complete_step(&id, "challenge").unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -245,7 +250,7 @@ fn a_step_without_output_cannot_be_completed() {
 #[test]
 fn completing_a_workshop_needs_every_step_and_is_idempotent() {
     let (_dir, mut store) = common::store();
-    let id = common::pawpal(&mut store).workshop.id;
+    let id = common::pawpal(&mut store).workshop.record.id;
     for def in &STEPS[..7] {
         store.advance_step(&id, def.id).unwrap();
     }
@@ -261,15 +266,15 @@ fn completing_a_workshop_needs_every_step_and_is_idempotent() {
         store.advance_step(&id, def.id).unwrap();
     }
     let done = store.complete_workshop(&id).unwrap();
-    assert_eq!(done.status, WorkshopStatus::Completed);
+    assert_eq!(done.record.status, WorkshopStatus::Completed);
     let outbox = outbox_len(&store);
     assert_eq!(store.complete_workshop(&id).unwrap(), done, "idempotent");
     assert_eq!(outbox_len(&store), outbox, "and writes nothing");
     // Revising a step reopens a completed workshop.
     let ws = store.revise_step(&id, "validate").unwrap();
-    assert_eq!(ws.workshop.status, WorkshopStatus::Active);
+    assert_eq!(ws.workshop.record.status, WorkshopStatus::Active);
     assert_eq!(
-        store.workshop(&id).unwrap().workshop.status,
+        store.workshop(&id).unwrap().workshop.record.status,
         WorkshopStatus::Active
     );
 }
@@ -281,6 +286,7 @@ fn notes_are_saved_whole_and_an_over_long_note_keeps_the_previous_text() {
         .create_workshop(Some("Notes"), "")
         .unwrap()
         .workshop
+        .record
         .id;
     assert_eq!(store.note(&id, None).unwrap(), None);
     let first = store.set_note(&id, None, "Bring sticky notes").unwrap();
@@ -330,14 +336,24 @@ fn notes_are_saved_whole_and_an_over_long_note_keeps_the_previous_text() {
 #[test]
 fn trash_and_restore() {
     let (_dir, mut store) = common::store();
-    let keep = store.create_workshop(Some("Keep"), "").unwrap().workshop.id;
-    let gone = store.create_workshop(Some("Gone"), "").unwrap().workshop.id;
+    let keep = store
+        .create_workshop(Some("Keep"), "")
+        .unwrap()
+        .workshop
+        .record
+        .id;
+    let gone = store
+        .create_workshop(Some("Gone"), "")
+        .unwrap()
+        .workshop
+        .record
+        .id;
     store.delete_workshop(&gone).unwrap();
     let live: Vec<String> = store
         .list_workshops(&WorkshopFilter::default())
         .unwrap()
         .into_iter()
-        .map(|w| w.workshop.title)
+        .map(|w| w.workshop.record.title)
         .collect();
     assert_eq!(live, vec!["Keep"]);
     let trash = store
@@ -347,7 +363,7 @@ fn trash_and_restore() {
         })
         .unwrap();
     assert_eq!(trash.len(), 1);
-    assert!(trash[0].workshop.deleted_at.is_some());
+    assert!(trash[0].workshop.record.deleted_at.is_some());
     let err = store.rename_workshop(&gone, "Back?").unwrap_err();
     assert_eq!(
         (err.code(), err.to_string()),
@@ -358,7 +374,7 @@ fn trash_and_restore() {
     );
     assert!(store.set_note(&gone, None, "x").is_err());
     let restored = store.restore_workshop(&gone).unwrap();
-    assert_eq!(restored.deleted_at, None);
+    assert_eq!(restored.record.deleted_at, None);
     assert_eq!(
         store
             .list_workshops(&WorkshopFilter::default())
@@ -372,7 +388,7 @@ fn trash_and_restore() {
 #[test]
 fn the_list_shows_progress_and_searches_titles() {
     let (_dir, mut store) = common::store();
-    let id = common::pawpal(&mut store).workshop.id;
+    let id = common::pawpal(&mut store).workshop.record.id;
     store
         .create_workshop(Some("Onboarding revamp"), "")
         .unwrap();
@@ -381,7 +397,7 @@ fn the_list_shows_progress_and_searches_titles() {
     }
     let list = store.list_workshops(&WorkshopFilter::default()).unwrap();
     assert_eq!(
-        list[0].workshop.title, "PawPal",
+        list[0].workshop.record.title, "PawPal",
         "most recently active first"
     );
     assert_eq!(
@@ -416,7 +432,7 @@ fn importing_pawpal_keeps_every_output_and_summary() {
     let (_dir, mut store) = common::store();
     let ws = common::pawpal(&mut store);
     let file = common::pawpal_json();
-    assert_eq!(ws.workshop.title, "PawPal");
+    assert_eq!(ws.workshop.record.title, "PawPal");
     for step in &ws.steps {
         assert_eq!(
             step.output.as_ref(),
@@ -479,7 +495,7 @@ fn an_import_with_an_invalid_step_output_imports_nothing() {
 #[test]
 fn build_packs_are_stored_once_per_kind_and_format_and_exported_atomically() {
     let (dir, mut store) = common::store();
-    let id = common::pawpal(&mut store).workshop.id;
+    let id = common::pawpal(&mut store).workshop.record.id;
     store
         .set_note(&id, None, "Private: client budget is tight")
         .unwrap();
@@ -557,7 +573,7 @@ fn build_packs_are_stored_once_per_kind_and_format_and_exported_atomically() {
 #[test]
 fn unsent_saves_of_one_note_coalesce_into_one_queued_change() {
     let (_dir, mut store) = common::store();
-    let id = common::pawpal(&mut store).workshop.id;
+    let id = common::pawpal(&mut store).workshop.record.id;
     let queued = store.outbox_len().unwrap();
     // Typing: every save of the same note replaces the last, never-sent one.
     for text in ["a", "ab", "abc"] {
@@ -611,11 +627,12 @@ fn unsent_saves_of_one_note_coalesce_into_one_queued_change() {
 #[test]
 fn output_saves_coalesce_across_other_saves_but_not_across_progress() {
     let (_dir, mut store) = common::store();
-    let id = common::pawpal(&mut store).workshop.id;
+    let id = common::pawpal(&mut store).workshop.record.id;
     let other = store
         .create_workshop(Some("Other"), "")
         .unwrap()
         .workshop
+        .record
         .id;
     let output = |tag: &str| {
         let mut o = common::pawpal_json()["steps"]["challenge"]["artifact"].clone();

@@ -65,7 +65,7 @@ async fn sends_on_its_own_survives_a_server_outage_and_brings_in_other_clients_c
     let mut app = Store::open(&db).unwrap();
     app.bind_account(&base, &user_id).unwrap();
     let workshop = app.create_workshop(Some("Offline sprint"), "").unwrap();
-    let id = workshop.workshop.id.clone();
+    let id = workshop.workshop.record.id.clone();
 
     let (tx, events) = mpsc::channel();
     let handle = start_background(db.clone(), TIMING, move |e| {

@@ -39,7 +39,7 @@ async fn pages_written_in_chunks_converge_and_keep_local_changes() {
             .list_workshops(&WorkshopFilter::default())
             .unwrap()
             .into_iter()
-            .map(|w| (w.workshop.id, w.workshop.title))
+            .map(|w| (w.workshop.record.id, w.workshop.record.title))
             .collect();
         ids.sort();
         ids
@@ -102,7 +102,7 @@ async fn a_page_keeps_the_changes_queued_after_the_server_read_it() {
         .list_workshops(&WorkshopFilter::default())
         .unwrap()
         .into_iter()
-        .map(|w| w.workshop.id)
+        .map(|w| w.workshop.record.id)
         .collect();
     assert_eq!(ids.len(), 3);
 
@@ -140,14 +140,17 @@ async fn a_page_keeps_the_changes_queued_after_the_server_read_it() {
     );
     let workshop = |id: &str| b.store.workshop(id).unwrap().workshop;
     // The page's row (renamed, not in the trash) took the trashing again.
-    assert_eq!(workshop(&ids[0]).title, "Renamed on A");
-    assert!(workshop(&ids[0]).deleted_at.is_some(), "still in the trash");
+    assert_eq!(workshop(&ids[0]).record.title, "Renamed on A");
+    assert!(
+        workshop(&ids[0]).record.deleted_at.is_some(),
+        "still in the trash"
+    );
     // The server's own row: renamed, and in the trash by B's pushed change.
-    assert_eq!(workshop(&ids[1]).title, "Renamed on A");
-    assert!(workshop(&ids[1]).deleted_at.is_some());
-    assert_eq!(workshop(&ids[2]).title, "Renamed on A");
-    assert!(workshop(&ids[2]).deleted_at.is_none());
-    assert_eq!(workshop(&own.workshop.id).title, "Only on B");
+    assert_eq!(workshop(&ids[1]).record.title, "Renamed on A");
+    assert!(workshop(&ids[1]).record.deleted_at.is_some());
+    assert_eq!(workshop(&ids[2]).record.title, "Renamed on A");
+    assert!(workshop(&ids[2]).record.deleted_at.is_none());
+    assert_eq!(workshop(&own.workshop.record.id).record.title, "Only on B");
     assert_eq!(b.store.sync_state().unwrap().unwrap().pending, 2);
 }
 

@@ -18,7 +18,7 @@ async fn two_desktops_of_one_user_converge() {
     let dir = tempfile::tempdir().unwrap();
     let mut offline = Store::open(dir.path().join("a.db")).unwrap();
     let ws = offline.import_workshop(PAWPAL).unwrap();
-    let id = ws.workshop.id.clone();
+    let id = ws.workshop.record.id.clone();
     offline.advance_step(&id, "challenge").unwrap();
     offline.set_note(&id, None, "line 1\nline 2\n").unwrap();
     let (_, state) = sign_in(&mut offline, &s.base, &token, KeepToken::Nowhere)
@@ -34,7 +34,7 @@ async fn two_desktops_of_one_user_converge() {
     assert_eq!((report.rejected, report.pending), (0, 0), "{report:?}");
     let a_view = a.store.workshop(&id).unwrap();
     assert_eq!(
-        a_view.workshop.owner_id,
+        a_view.workshop.record.owner_id,
         a.store.user_id(),
         "adopted by the server user"
     );
@@ -50,7 +50,10 @@ async fn two_desktops_of_one_user_converge() {
             (&y.id, y.status, y.started_at, y.completed_at, &y.output)
         );
     }
-    assert_eq!(b_view.workshop.created_at, a_view.workshop.created_at);
+    assert_eq!(
+        b_view.workshop.record.created_at,
+        a_view.workshop.record.created_at
+    );
     assert_eq!(
         b.store.note(&id, None).unwrap().unwrap().content,
         "line 1\nline 2\n"
@@ -66,7 +69,7 @@ async fn two_desktops_of_one_user_converge() {
     a.sync().await;
     for d in [&a, &b] {
         assert_eq!(
-            d.store.workshop(&id).unwrap().workshop.title,
+            d.store.workshop(&id).unwrap().workshop.record.title,
             "PawPal — sprint 2"
         );
         assert_eq!(
@@ -83,14 +86,14 @@ async fn two_desktops_of_one_user_converge() {
     a.sync().await;
     b.sync().await;
     assert_eq!(
-        b.store.workshop(&id).unwrap().workshop.status,
+        b.store.workshop(&id).unwrap().workshop.record.status,
         WorkshopStatus::Completed
     );
     b.store.revise_step(&id, "persona").unwrap();
     assert_eq!(b.sync().await.rejected, 0);
     a.sync().await;
     let after = a.store.workshop(&id).unwrap();
-    assert_eq!(after.workshop.status, WorkshopStatus::Active);
+    assert_eq!(after.workshop.record.status, WorkshopStatus::Active);
     assert_eq!(
         after.step("persona").unwrap().status,
         StepStatus::InProgress
@@ -130,6 +133,7 @@ async fn an_unreachable_server_loses_nothing_and_the_next_round_sends_it() {
         .create_workshop(Some("Offline"), "")
         .unwrap()
         .workshop
+        .record
         .id;
     a.store.set_note(&id, None, "typed on a train").unwrap();
     // A port nobody listens on: the round fails after its retries, the queue stays whole.
@@ -168,7 +172,7 @@ async fn concurrent_edits_merge_or_show_as_conflicts_and_resolve_everywhere() {
     let s = server().await;
     let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
     let mut a = Desktop::new(&s, &token).await;
-    let id = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    let id = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
     a.store
         .set_note(&id, None, "Mochi\nfeeds at 7\nwalks at 6\n")
         .unwrap();
@@ -213,7 +217,10 @@ async fn concurrent_edits_merge_or_show_as_conflicts_and_resolve_everywhere() {
             out["desiredOutcome"], "Fewer missed vet visits (B)",
             "a field only B changed is B's"
         );
-        assert_eq!(d.store.workshop(&id).unwrap().workshop.title, "PawPal (A)");
+        assert_eq!(
+            d.store.workshop(&id).unwrap().workshop.record.title,
+            "PawPal (A)"
+        );
         let open = d.store.conflicts(true).unwrap();
         let mut kinds: Vec<_> = open
             .iter()
@@ -245,7 +252,10 @@ async fn concurrent_edits_merge_or_show_as_conflicts_and_resolve_everywhere() {
     b.store
         .resolve_conflict(&title.id, wp_domain::mutation::Resolution::Mine)
         .unwrap();
-    assert_eq!(b.store.workshop(&id).unwrap().workshop.title, "PawPal (B)");
+    assert_eq!(
+        b.store.workshop(&id).unwrap().workshop.record.title,
+        "PawPal (B)"
+    );
     let field = a
         .store
         .conflicts(true)
@@ -261,7 +271,10 @@ async fn concurrent_edits_merge_or_show_as_conflicts_and_resolve_everywhere() {
     b.sync().await;
     for d in [&a, &b] {
         assert!(d.store.conflicts(true).unwrap().is_empty());
-        assert_eq!(d.store.workshop(&id).unwrap().workshop.title, "PawPal (B)");
+        assert_eq!(
+            d.store.workshop(&id).unwrap().workshop.record.title,
+            "PawPal (B)"
+        );
         assert_eq!(challenge(d)["targetUser"], "Busy professionals (A)");
     }
 }
@@ -280,6 +293,7 @@ async fn a_mass_delete_elsewhere_pauses_and_can_be_kept() {
                 .create_workshop(Some(&format!("Workshop {i:02}")), "")
                 .unwrap()
                 .workshop
+                .record
                 .id
         })
         .collect();

@@ -14,7 +14,13 @@ async fn a_shared_workshop_reaches_its_members_a_lost_right_shows_as_a_rejection
     let s = server().await;
     let (ada_token, eve_id, eve_token) = ada_and_eve(&s).await;
     let mut ada = Desktop::new(&s, &ada_token).await;
-    let id = ada.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    let id = ada
+        .store
+        .import_workshop(PAWPAL)
+        .unwrap()
+        .workshop
+        .record
+        .id;
     ada.store
         .mutate(wp_domain::Mutation::AddMember {
             member_id: wp_domain::ids::new_id(wp_domain::ids::IdKind::Member),
@@ -154,7 +160,7 @@ async fn a_shared_workshop_reaches_its_members_a_lost_right_shows_as_a_rejection
     assert_eq!(report.rows_written, 0, "{report:?}");
     assert!(eve.store.workshop(&id).is_err());
     assert_eq!(
-        ada.store.workshop(&id).unwrap().workshop.title,
+        ada.store.workshop(&id).unwrap().workshop.record.title,
         "PawPal, Ada only"
     );
     // A pull from where Eve stands brings nothing: her old membership's tombstone comes
@@ -198,7 +204,13 @@ async fn gaining_access_brings_the_whole_workshop() {
     let s = server().await;
     let (ada_token, eve_id, eve_token) = ada_and_eve(&s).await;
     let mut ada = Desktop::new(&s, &ada_token).await;
-    let id = ada.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    let id = ada
+        .store
+        .import_workshop(PAWPAL)
+        .unwrap()
+        .workshop
+        .record
+        .id;
     ada.store.advance_step(&id, "challenge").unwrap();
     ada.sync().await;
     let mut eve = Desktop::new(&s, &eve_token).await;
@@ -243,6 +255,7 @@ async fn a_removed_member_s_copies_count_for_the_mass_delete_guard() {
                 .create_workshop(Some(&format!("Shared {i:02}")), "")
                 .unwrap()
                 .workshop
+                .record
                 .id;
             ada.store
                 .share_workshop(&id, &eve_id, Role::Editor)
@@ -257,6 +270,7 @@ async fn a_removed_member_s_copies_count_for_the_mass_delete_guard() {
         .create_workshop(Some("Eve's own"), "")
         .unwrap()
         .workshop
+        .record
         .id;
     eve.sync().await;
     assert_eq!(live_workshops(&eve), 13);
@@ -319,7 +333,13 @@ async fn allowing_a_held_removal_of_access_drops_the_copies_with_their_rows() {
     let mut ada = Desktop::new(&s, &ada_token).await;
     let ids: Vec<String> = (0..3)
         .map(|_| {
-            let id = ada.store.import_workshop(PAWPAL).unwrap().workshop.id;
+            let id = ada
+                .store
+                .import_workshop(PAWPAL)
+                .unwrap()
+                .workshop
+                .record
+                .id;
             ada.store
                 .share_workshop(&id, &eve_id, Role::Viewer)
                 .unwrap();
@@ -368,6 +388,7 @@ async fn a_share_made_twice_offline_is_one_membership_everywhere() {
         .create_workshop(Some("Shared"), "")
         .unwrap()
         .workshop
+        .record
         .id;
     one.sync().await;
     let mut two = Desktop::new(&s, &ada_token).await;

@@ -63,7 +63,7 @@ fn local_rows(store: &Store) -> usize {
         .list_workshops(&wp_store::WorkshopFilter::default())
         .unwrap()
         .iter()
-        .map(|w| 1 + store.notes(&w.workshop.id).unwrap().len() + 10)
+        .map(|w| 1 + store.notes(&w.workshop.record.id).unwrap().len() + 10)
         .sum()
 }
 
@@ -76,7 +76,7 @@ async fn a_restored_server_loses_nothing_a_client_holds_and_a_copied_database_fo
     let s = server().await;
     let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
     let mut a = Desktop::new(&s, &token).await;
-    let id = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    let id = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
     a.sync().await;
     let mut b = Desktop::new(&s, &token).await;
     b.sync().await;
@@ -88,6 +88,7 @@ async fn a_restored_server_loses_nothing_a_client_holds_and_a_copied_database_fo
         .create_workshop(Some("Made after the backup"), "")
         .unwrap()
         .workshop
+        .record
         .id;
     for (i, step) in ["persona", "concept", "validate", "ideation", "reframe"]
         .iter()
@@ -118,7 +119,7 @@ async fn a_restored_server_loses_nothing_a_client_holds_and_a_copied_database_fo
     for d in [&a, &b] {
         let w = d.store.workshop(&id).unwrap();
         assert_eq!(
-            w.workshop.title, "PawPal, renamed by A",
+            w.workshop.record.title, "PawPal, renamed by A",
             "A's lost rename is back"
         );
         assert_eq!(
@@ -130,7 +131,7 @@ async fn a_restored_server_loses_nothing_a_client_holds_and_a_copied_database_fo
             "A's note 2\n"
         );
         assert_eq!(
-            d.store.workshop(&second).unwrap().workshop.title,
+            d.store.workshop(&second).unwrap().workshop.record.title,
             "Made after the backup",
             "A's lost workshop is back"
         );
@@ -195,9 +196,9 @@ async fn a_restored_server_gets_lost_step_statuses_again() {
     let s = server().await;
     let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
     let mut a = Desktop::new(&s, &token).await;
-    let advanced = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
-    let revised = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
-    let redone = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    let advanced = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
+    let revised = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
+    let redone = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
     // Before the backup: the first workshop at its ninth step, the others complete.
     for (workshop, steps) in [(&advanced, 8), (&revised, 10), (&redone, 10)] {
         for step in &wp_domain::STEPS[..steps] {
@@ -274,7 +275,7 @@ async fn a_restored_server_gets_lost_progress_across_steps_in_order() {
     let s = server().await;
     let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
     let mut a = Desktop::new(&s, &token).await;
-    let workshop = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    let workshop = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
     for step in &wp_domain::STEPS {
         a.store.advance_step(&workshop, step.id).unwrap();
     }
@@ -329,7 +330,7 @@ async fn a_restored_server_gets_a_lost_workshop_completion_again() {
     let s = server().await;
     let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
     let mut a = Desktop::new(&s, &token).await;
-    let done = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    let done = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
     for step in &wp_domain::STEPS[..9] {
         a.store.advance_step(&done, step.id).unwrap();
     }
@@ -344,7 +345,13 @@ async fn a_restored_server_gets_a_lost_workshop_completion_again() {
     assert_eq!(report.applied, 2, "{report:?}");
     restore_and_write_past(&s, saved, &mut b, &done).await;
     assert_eq!(
-        b.store.workshop(&done).unwrap().workshop.status.as_str(),
+        b.store
+            .workshop(&done)
+            .unwrap()
+            .workshop
+            .record
+            .status
+            .as_str(),
         "active",
         "the restored server had it active"
     );
@@ -354,7 +361,11 @@ async fn a_restored_server_gets_a_lost_workshop_completion_again() {
     b.sync().await;
     for (who, d) in [("A", &a), ("B", &b)] {
         let workshop = d.store.workshop(&done).unwrap();
-        assert_eq!(workshop.workshop.status.as_str(), "completed", "{who}");
+        assert_eq!(
+            workshop.workshop.record.status.as_str(),
+            "completed",
+            "{who}"
+        );
         assert_eq!(
             workshop.step("validate").unwrap().status.as_str(),
             "complete",
@@ -373,7 +384,7 @@ async fn a_reset_cut_short_by_a_second_restore_still_offers_the_steps_it_noted()
     let s = server().await;
     let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
     let mut a = Desktop::new(&s, &token).await;
-    let workshop = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    let workshop = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
     for step in &wp_domain::STEPS {
         a.store.advance_step(&workshop, step.id).unwrap();
     }

@@ -26,6 +26,7 @@ async fn a_desktop_past_the_retention_rebuilds_without_resurrecting_deletions() 
         .create_workshop(Some("Kept"), "")
         .unwrap()
         .workshop
+        .record
         .id;
     a.store.share_workshop(&id, &eve_id, Role::Editor).unwrap();
     a.store.set_note(&id, None, "first\n").unwrap();
@@ -61,7 +62,7 @@ async fn a_desktop_past_the_retention_rebuilds_without_resurrecting_deletions() 
         "the removed share is not brought back: {members:?}"
     );
     assert_eq!(
-        b.store.workshop(&id).unwrap().workshop.title,
+        b.store.workshop(&id).unwrap().workshop.record.title,
         "Kept, renamed"
     );
     let state = b.store.sync_state().unwrap().unwrap();
@@ -92,7 +93,7 @@ async fn a_desktop_past_the_retention_rebuilds_without_resurrecting_deletions() 
         c.store.workshop(&id).unwrap(),
         a.store.workshop(&id).unwrap(),
     );
-    assert_eq!(mine.workshop.title, "Kept, renamed");
+    assert_eq!(mine.workshop.record.title, "Kept, renamed");
     assert_eq!(mine.steps.len(), theirs.steps.len());
     assert_eq!(c.store.notes(&id).unwrap().len(), 2);
 }

@@ -37,7 +37,7 @@ async fn a_series_made_offline_reaches_the_other_desktop_and_cancels_travel_back
     let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
     let mut a = Desktop::new(&s, &token).await;
     let mut b = Desktop::new(&s, &token).await;
-    let ws = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    let ws = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
     let series = a.store.create_series(&ws, weekly(2)).unwrap();
     let single = a
         .store
@@ -123,7 +123,7 @@ async fn a_viewer_cannot_schedule_and_an_editor_can() {
     let (_, ada) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
     let (bob_id, bob) = wp_server::auth::add_user(&s.pool, "Bob").await.unwrap();
     let mut a = Desktop::new(&s, &ada).await;
-    let ws = a.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    let ws = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
     a.store.share_workshop(&ws, &bob_id, Role::Viewer).unwrap();
     a.sync().await;
     let mut b = Desktop::new(&s, &bob).await;

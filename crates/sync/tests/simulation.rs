@@ -87,7 +87,7 @@ fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
         .list_workshops(&WorkshopFilter::default())
         .unwrap()
         .into_iter()
-        .map(|w| w.workshop.id)
+        .map(|w| w.workshop.record.id)
         .collect();
     live.sort();
     if live.is_empty() || rng.random_bool(0.04) {
@@ -146,9 +146,9 @@ fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
                     .unwrap();
                 match trash
                     .iter()
-                    .min_by(|a, b| a.workshop.id.cmp(&b.workshop.id))
+                    .min_by(|a, b| a.workshop.record.id.cmp(&b.workshop.record.id))
                 {
-                    Some(w) => store.restore_workshop(&w.workshop.id).map(|_| ()),
+                    Some(w) => store.restore_workshop(&w.workshop.record.id).map(|_| ()),
                     None => Ok(()),
                 }
             }
@@ -382,7 +382,11 @@ async fn run_seed(seed: u64, steps: usize) {
                         "{k} of {ws}: here the workshop is {:?}",
                         store
                             .workshop(ws)
-                            .map(|d| (d.workshop.deleted_at, d.steps.len(), d.workshop.owner_id))
+                            .map(|d| (
+                                d.workshop.record.deleted_at,
+                                d.steps.len(),
+                                d.workshop.record.owner_id
+                            ))
                             .map_err(|e| e.to_string())
                     );
                 }

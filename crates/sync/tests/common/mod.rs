@@ -47,7 +47,13 @@ pub async fn pawpal_shared_with_eve(
 ) -> (Desktop, Desktop, String, String) {
     let (ada_token, eve_id, eve_token) = ada_and_eve(server).await;
     let mut ada = Desktop::new(server, &ada_token).await;
-    let id = ada.store.import_workshop(PAWPAL).unwrap().workshop.id;
+    let id = ada
+        .store
+        .import_workshop(PAWPAL)
+        .unwrap()
+        .workshop
+        .record
+        .id;
     ada.store.share_workshop(&id, &eve_id, role).unwrap();
     ada.sync().await;
     let mut eve = Desktop::new(server, &eve_token).await;

@@ -16,11 +16,16 @@ pub fn client_view(store: &Store) -> BTreeMap<String, Value> {
             })
             .unwrap()
         {
-            let w = store.workshop(&w.workshop.id).unwrap();
+            let w = store.workshop(&w.workshop.record.id).unwrap();
             let ws = &w.workshop;
             out.insert(
-                format!("workshop {}", ws.id),
-                json!([ws.title, ws.status, ws.deleted_at.is_some(), ws.owner_id]),
+                format!("workshop {}", ws.record.id),
+                json!([
+                    ws.record.title,
+                    ws.record.status,
+                    ws.record.deleted_at.is_some(),
+                    ws.record.owner_id
+                ]),
             );
             for s in &w.steps {
                 out.insert(
@@ -35,7 +40,7 @@ pub fn client_view(store: &Store) -> BTreeMap<String, Value> {
                     ]),
                 );
             }
-            for n in store.notes(&ws.id).unwrap() {
+            for n in store.notes(&ws.record.id).unwrap() {
                 out.insert(
                     format!("note {} {:?}", n.workshop_id, n.step_id),
                     json!(n.content),

@@ -3,11 +3,16 @@ import type { Visibility } from "./Visibility";
 import type { WorkshopStatus } from "./WorkshopStatus";
 
 /**
- * A workshop row.
+ * A workshop row: the domain's record, and this database's revision of it. Serialized flat
+ * (`{id, title, ..., rev}`).
  */
 export type Workshop = { 
 /**
- * `ws_...`
+ * Local revision, bumped by every change to this row.
+ */
+rev: number, 
+/**
+ * `ws_...`, made by the client that created it.
  */
 id: string, ownerId: string, 
 /**
@@ -17,8 +22,4 @@ title: string, originalIdea: string, status: WorkshopStatus, visibility: Visibil
 /**
  * Set while the workshop is in the trash.
  */
-deletedAt: string | null, 
-/**
- * Local revision, bumped by every change to this row.
- */
-rev: number, };
+deletedAt: string | null, };

@@ -20,7 +20,11 @@ currentStep: string | null,
  */
 lastActivityAt: string, 
 /**
- * `ws_...`
+ * Local revision, bumped by every change to this row.
+ */
+rev: number, 
+/**
+ * `ws_...`, made by the client that created it.
  */
 id: string, ownerId: string, 
 /**
@@ -30,8 +34,4 @@ title: string, originalIdea: string, status: WorkshopStatus, visibility: Visibil
 /**
  * Set while the workshop is in the trash.
  */
-deletedAt: string | null, 
-/**
- * Local revision, bumped by every change to this row.
- */
-rev: number, };
+deletedAt: string | null, };
