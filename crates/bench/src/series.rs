@@ -44,7 +44,7 @@ fn nth_series(i: usize) -> Schedule {
         Frequency::Monthly,
     ][i % 4];
     let (days, monthly) = match frequency {
-        Frequency::Monthly if i % 3 == 0 => (
+        Frequency::Monthly if i.is_multiple_of(3) => (
             vec![],
             Some(MonthlyDay::Weekday {
                 nth: [1, 2, 3, 4, -1][i % 5],

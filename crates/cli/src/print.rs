@@ -6,7 +6,7 @@ use wp_store::{
     BuildPackRow, Exported, Member, Note, Workshop, WorkshopDetail, WorkshopStep, WorkshopSummary,
 };
 
-fn json_out(value: &impl Serialize) {
+pub(crate) fn json_out(value: &impl Serialize) {
     println!(
         "{}",
         serde_json::to_string_pretty(value).unwrap_or_default()

@@ -5,12 +5,12 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc, Weekday};
 use clap::{Args, Subcommand, ValueEnum};
-use serde::Serialize;
 use wp_domain::mutation::{SeriesForm, SessionForm};
 use wp_domain::series::{parse_zone, resolve, End, Frequency, MonthlyDay, RuleForm};
 use wp_domain::{SeriesRecord, SessionRecord};
 use wp_store::{CalendarTarget, Store};
 
+use crate::print::json_out;
 use crate::{resolve as workshop_id, Failure};
 
 /// How many sessions `session list` shows without a workshop (the Agenda): 200.
@@ -180,13 +180,6 @@ fn series_form(a: SeriesArgs) -> Result<SeriesForm, Failure> {
     })
 }
 
-fn json_out(value: &impl Serialize) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).unwrap_or_default()
-    );
-}
-
 fn session_line(s: &SessionRecord) {
     println!(
         "{}  {:>9}  {:>3} min  {}  ({})",
@@ -229,7 +222,8 @@ pub fn session(store: &mut Store, command: SessionCommand, json: bool) -> Result
             };
             let made = store.create_session(&id, form)?;
             if json {
-                return Ok(json_out(&made));
+                json_out(&made);
+                return Ok(());
             }
             print!("Scheduled  ");
             session_line(&made);
@@ -238,7 +232,8 @@ pub fn session(store: &mut Store, command: SessionCommand, json: bool) -> Result
             store.roll_series()?;
             let agenda = store.agenda(AGENDA_LIMIT)?;
             if json {
-                return Ok(json_out(&agenda));
+                json_out(&agenda);
+                return Ok(());
             }
             for item in &agenda {
                 print!("{}  ·  ", item.workshop_title);
@@ -252,7 +247,8 @@ pub fn session(store: &mut Store, command: SessionCommand, json: bool) -> Result
             store.roll_series()?;
             let schedule = store.schedule(&id)?;
             if json {
-                return Ok(json_out(&schedule.sessions));
+                json_out(&schedule.sessions);
+                return Ok(());
             }
             schedule.sessions.iter().for_each(session_line);
         }
@@ -260,7 +256,8 @@ pub fn session(store: &mut Store, command: SessionCommand, json: bool) -> Result
             let id = workshop_id(store, &workshop)?;
             let cancelled = store.cancel_session(&id, &session)?;
             if json {
-                return Ok(json_out(&cancelled));
+                json_out(&cancelled);
+                return Ok(());
             }
             print!("Cancelled  ");
             session_line(&cancelled);
@@ -276,9 +273,8 @@ pub fn series(store: &mut Store, command: SeriesCommand, json: bool) -> Result<(
             let made = store.create_series(&id, series_form(series)?)?;
             let (_, sessions) = store.series_with_sessions(&made.id)?;
             if json {
-                return Ok(json_out(
-                    &serde_json::json!({ "series": made, "sessions": sessions }),
-                ));
+                json_out(&serde_json::json!({ "series": made, "sessions": sessions }));
+                return Ok(());
             }
             let item = store.schedule(&id)?;
             let description = item
@@ -295,7 +291,8 @@ pub fn series(store: &mut Store, command: SeriesCommand, json: bool) -> Result<(
             store.roll_series()?;
             let schedule = store.schedule(&id)?;
             if json {
-                return Ok(json_out(&schedule.series));
+                json_out(&schedule.series);
+                return Ok(());
             }
             for item in &schedule.series {
                 series_line(&item.series, &item.description);
@@ -309,7 +306,8 @@ pub fn series(store: &mut Store, command: SeriesCommand, json: bool) -> Result<(
             let id = workshop_id(store, &workshop)?;
             let cut = store.cancel_series(&id, &series, from.as_deref())?;
             if json {
-                return Ok(json_out(&cut));
+                json_out(&cut);
+                return Ok(());
             }
             let description = wp_domain::mutation::schedule_of(&cut)
                 .map(|s| s.describe())

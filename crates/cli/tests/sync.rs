@@ -3,7 +3,7 @@
 //! login and from `$WORKSHOPPILOT_TOKEN` afterwards; no keyring is touched.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
@@ -290,9 +290,9 @@ async fn login_keeps_the_token_in_the_keyring_and_logout_deletes_it() {
 }
 
 /// Logs `db` in to `base` with `token` (kept out of the keyring).
-async fn login(db: &PathBuf, base: &str, token: &str) {
+async fn login(db: &Path, base: &str, token: &str) {
     let out = tokio::task::spawn_blocking({
-        let (db, base, token) = (db.clone(), base.to_string(), token.to_string());
+        let (db, base, token) = (db.to_path_buf(), base.to_string(), token.to_string());
         move || {
             run(
                 &db,

@@ -138,6 +138,9 @@ pub struct PullResponse {
 /// A row to keep, with its server revision, or a row to remove.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+// Nearly every change in a page is a Put: boxing it would cost an allocation per row to
+// shrink the rare tombstone.
+#[allow(clippy::large_enum_variant)]
 pub enum PulledChange {
     Put(PutRow),
     Delete(Tombstone),

@@ -472,7 +472,8 @@ fn a_single_session_is_checked_field_by_field() {
         panic!()
     };
     assert_eq!(made.title, "PawPal · 3 May 2025");
-    let cases: Vec<(Box<dyn Fn(&mut SessionForm)>, &str)> = vec![
+    type Edit<'a> = Box<dyn Fn(&mut SessionForm) + 'a>;
+    let cases: Vec<(Edit<'_>, &str)> = vec![
         (
             Box::new(|f| f.scheduled_at = now + Duration::minutes(10)),
             "scheduledAt: a session must start at least 15 minutes from now",

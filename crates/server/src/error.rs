@@ -14,8 +14,9 @@ pub struct ApiError {
     pub message: String,
     /// The request field to blame, when there is one (`title`, `content`, `output.age`).
     pub field: Option<String>,
-    /// Extra keys for the body (e.g. `missingSteps`).
-    pub extra: Option<Value>,
+    /// Extra keys for the body (e.g. `missingSteps`); boxed, as errors are rare and
+    /// `Result<_, ApiError>` is returned everywhere.
+    pub extra: Option<Box<Value>>,
 }
 
 impl ApiError {
@@ -53,7 +54,7 @@ impl IntoResponse for ApiError {
         if let Some(field) = self.field {
             body["field"] = Value::String(field);
         }
-        if let Some(Value::Object(extra)) = self.extra {
+        if let Some(Value::Object(extra)) = self.extra.map(|e| *e) {
             for (k, v) in extra {
                 body[k] = v;
             }
@@ -87,7 +88,7 @@ impl From<DomainError> for ApiError {
                 });
                 ApiError {
                     field,
-                    extra: Some(json!({ "errors": errors })),
+                    extra: Some(Box::new(json!({ "errors": errors }))),
                     ..ApiError::new(StatusCode::BAD_REQUEST, message)
                 }
             }
@@ -98,7 +99,7 @@ impl From<DomainError> for ApiError {
             DomainError::Forbidden { .. } => ApiError::new(StatusCode::FORBIDDEN, message),
             DomainError::InvalidArgument { field, .. } => ApiError::field(field, message),
             DomainError::StepsIncomplete { missing } => ApiError {
-                extra: Some(json!({ "missingSteps": missing })),
+                extra: Some(Box::new(json!({ "missingSteps": missing }))),
                 ..ApiError::new(
                     StatusCode::BAD_REQUEST,
                     "All steps must be completed before finishing the workshop",

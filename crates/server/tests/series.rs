@@ -84,7 +84,7 @@ async fn a_series_is_validated_like_the_app_and_listed_with_its_next_occurrence(
     let one = &listed.body["series"][0];
     assert_eq!(one["hostId"], ada.as_str());
     assert_eq!(one["workshopCount"], sessions.len() as i64);
-    assert_eq!(one["nextOccurrence"].as_str().is_some(), true);
+    assert!(one["nextOccurrence"].as_str().is_some());
     assert!(one["descriptionText"]
         .as_str()
         .unwrap()

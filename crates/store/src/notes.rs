@@ -81,11 +81,11 @@ impl Store {
     /// All notes of a workshop: the workshop's own first, then by step order.
     pub fn notes(&self, workshop_id: &str) -> Result<Vec<Note>> {
         find(&self.conn, workshop_id)?;
-        let mut stmt = self.conn.prepare_cached(&format!(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT n.id, n.workshop_id, n.step_id, n.content, n.updated_at, n.rev FROM notes n
              LEFT JOIN step_definitions d ON d.id = n.step_id
-             WHERE n.workshop_id = ?1 ORDER BY coalesce(d.position, 0)"
-        ))?;
+             WHERE n.workshop_id = ?1 ORDER BY coalesce(d.position, 0)",
+        )?;
         let rows = stmt.query_map([workshop_id], from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

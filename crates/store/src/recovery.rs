@@ -70,7 +70,7 @@ fn status_offer(
 pub(crate) fn offer_lost_value(conn: &Connection, pulled: &Change, rev: i64) -> Result<usize> {
     let mutations = match pulled {
         Change::Workshop(w) => {
-            if !local_rev(conn, "workshops", &w.id)?.is_some_and(|local| local > rev) {
+            if local_rev(conn, "workshops", &w.id)?.is_none_or(|local| local <= rev) {
                 return Ok(0);
             }
             let Some((mine, _)) = workshop_record(conn, &w.id)? else {

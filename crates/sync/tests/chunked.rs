@@ -30,7 +30,7 @@ async fn pages_written_in_chunks_converge_and_keep_local_changes() {
         ..Default::default()
     };
     assert!(options.pull_page as usize > PULL_CHUNK);
-    let report = sync_round(&mut b.store, &b.api, options.clone(), &mut |_| {})
+    let report = sync_round(&mut b.store, &b.api, options, &mut |_| {})
         .await
         .unwrap();
     assert_eq!((report.rejected, report.pending), (0, 0), "{report:?}");

@@ -87,7 +87,7 @@ pub fn rows(series: &SeriesRecord, occurrences: &[Occurrence]) -> Vec<SessionRec
 }
 
 /// The row of the occurrence on `date`.
-pub fn row<'a>(rows: &'a mut [SessionRecord], date: NaiveDate) -> &'a mut SessionRecord {
+pub fn row(rows: &mut [SessionRecord], date: NaiveDate) -> &mut SessionRecord {
     rows.iter_mut()
         .find(|r| r.local_date == Some(date))
         .unwrap_or_else(|| panic!("no row on {date}"))

@@ -53,7 +53,7 @@ fn fingerprint(m: &PushMutation) -> Vec<u8> {
 
 fn batch_error(status: StatusCode, code: &str, message: &str) -> ApiError {
     ApiError {
-        extra: Some(json!({ "code": code })),
+        extra: Some(Box::new(json!({ "code": code }))),
         ..ApiError::new(status, message)
     }
 }
