@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use sqlx::{AssertSqlSafe, PgPool};
+use sqlx::PgPool;
 use tokio::sync::Mutex;
-use wp_server::{connect, db, router, AppState};
+use wp_server::{router, AppState};
 
 use crate::report::{machine, ms, write_section, Samples};
 
@@ -77,10 +77,7 @@ where
 }
 
 pub fn run(requests: usize) {
-    let url = std::env::var("WP_TEST_DATABASE_URL").or_else(|_| std::env::var("DATABASE_URL")).unwrap_or_else(|_| {
-        eprintln!("set WP_TEST_DATABASE_URL or DATABASE_URL (scripts/bench.sh server starts PostgreSQL)");
-        std::process::exit(2)
-    });
+    let url = crate::sync::bench_database_url();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -89,21 +86,9 @@ pub fn run(requests: usize) {
 }
 
 async fn run_async(admin_url: String, requests: usize) {
-    let admin = connect(&admin_url, 1).await.expect("connect");
-    let name = format!("wp_bench_{}", std::process::id());
-    let _ = sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
-        .execute(&admin)
-        .await;
-    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&admin)
+    let pool: PgPool = wp_server::scratch::database_at(&admin_url, "wp_bench", CONCURRENCY as u32)
         .await
-        .expect("create database");
-    let url = format!(
-        "{}/{name}",
-        admin_url.rsplit_once('/').expect("database url").0
-    );
-    let pool: PgPool = connect(&url, CONCURRENCY as u32).await.expect("connect");
-    db::migrate(&pool).await.expect("migrate");
+        .expect("a database for the benchmark");
     let (user, token) = wp_server::auth::add_user(&pool, "Bench")
         .await
         .map_err(|e| e.message)

@@ -13,7 +13,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use wp_server::{connect, db, router, AppState};
+use wp_server::scratch;
 use wp_store::{Store, WorkshopFilter};
 use wp_sync::{sync_round, Api, RetryPolicy, RoundOptions};
 
@@ -189,36 +189,33 @@ async fn floor(pool: &sqlx::PgPool, user: &str, path: &Path) -> (Duration, usize
 /// A fresh database on the benchmark's PostgreSQL with one user and `workshops` seeded
 /// workshops, served by the real router on loopback in `runtime`. Returns the server's URL,
 /// the pool, the user's id and token.
+/// The PostgreSQL the benchmarks make their databases on: `WP_TEST_DATABASE_URL` (which
+/// `scripts/bench.sh` sets), else `DATABASE_URL`; exits with a hint when neither is set.
+pub(crate) fn bench_database_url() -> String {
+    std::env::var(scratch::DATABASE_URL_VAR)
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .unwrap_or_else(|_| {
+            eprintln!(
+                "set {} or DATABASE_URL (scripts/bench.sh starts PostgreSQL)",
+                scratch::DATABASE_URL_VAR
+            );
+            std::process::exit(2)
+        })
+}
+
 pub(crate) fn seeded_server(
     runtime: &tokio::runtime::Runtime,
     workshops: usize,
 ) -> (String, sqlx::PgPool, String, String) {
-    let url = std::env::var("WP_TEST_DATABASE_URL")
-        .or_else(|_| std::env::var("DATABASE_URL"))
-        .expect("WP_TEST_DATABASE_URL: scripts/bench.sh starts PostgreSQL");
+    let url = bench_database_url();
     runtime.block_on(async {
-        let admin = connect(&url, 1).await.unwrap();
-        let name = format!("wp_bench_sync_{}", std::process::id());
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name}"
-        )))
-        .execute(&admin)
-        .await
-        .unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&admin)
+        let pool = scratch::database_at(&url, "wp_bench_sync", 20)
             .await
-            .unwrap();
-        let db_url = format!("{}/{name}", url.rsplit_once('/').unwrap().0);
-        let pool = connect(&db_url, 20).await.unwrap();
-        db::migrate(&pool).await.unwrap();
+            .expect("a database for the benchmark");
         let (user, token) = wp_server::auth::add_user(&pool, "Bench").await.unwrap();
         eprintln!("seeding {workshops} workshops...");
         seed(&pool, &user, workshops).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let app = router(AppState { pool: pool.clone() });
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let base = scratch::serve(pool.clone()).await.unwrap();
         (base, pool, user, token)
     })
 }

@@ -10,26 +10,8 @@ const PAWPAL: &str = include_str!("../../../tests/fixtures/pawpal.workshop.json"
 const KILLS: usize = 200;
 
 async fn server() -> (String, sqlx::PgPool) {
-    let admin_url = std::env::var("WP_TEST_DATABASE_URL")
-        .expect("WP_TEST_DATABASE_URL is not set: run with scripts/test.sh");
-    let admin = wp_server::connect(&admin_url, 1).await.unwrap();
-    let name = format!(
-        "wp_kill_{}",
-        wp_domain::ids::new_id(wp_domain::ids::IdKind::User)[4..]
-            .to_lowercase()
-            .replace('-', "_")
-    );
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&admin)
-        .await
-        .unwrap();
-    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
-    let pool = wp_server::connect(&url, 10).await.unwrap();
-    wp_server::db::migrate(&pool).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = wp_server::router(wp_server::AppState { pool: pool.clone() });
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let pool = wp_server::scratch::database("wp_kill", 10).await;
+    let base = wp_server::scratch::serve(pool.clone()).await.unwrap();
     (base, pool)
 }
 

@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod rolling;
 pub mod routes;
+pub mod scratch;
 pub mod sync;
 
 use std::time::Duration;

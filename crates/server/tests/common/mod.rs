@@ -6,7 +6,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sqlx::PgPool;
-use wp_server::{connect, db, router, AppState};
+use wp_server::{router, AppState};
 
 pub const PAWPAL: &str = include_str!("../../../../tests/fixtures/pawpal.workshop.json");
 /// The ten step ids in order, from the domain.
@@ -30,28 +30,7 @@ pub struct Reply {
 
 /// A fresh database (migrated) and a server on an ephemeral loopback port.
 pub async fn server() -> TestServer {
-    let admin_url = std::env::var("WP_TEST_DATABASE_URL")
-        .expect("WP_TEST_DATABASE_URL is not set: run the server tests with scripts/test.sh, which starts PostgreSQL");
-    let admin = connect(&admin_url, 1)
-        .await
-        .expect("connect to the test PostgreSQL");
-    let name = format!(
-        "wp_test_{}",
-        wp_domain::ids::new_id(wp_domain::ids::IdKind::User)[4..]
-            .to_lowercase()
-            .replace('-', "_")
-    );
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&admin)
-        .await
-        .unwrap();
-    admin.close().await;
-    let url = match admin_url.rsplit_once('/') {
-        Some((base, _)) => format!("{base}/{name}"),
-        None => panic!("bad WP_TEST_DATABASE_URL"),
-    };
-    let pool = connect(&url, 20).await.unwrap();
-    db::migrate(&pool).await.unwrap();
+    let pool = wp_server::scratch::database("wp_test", 20).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use tempfile::TempDir;
-use wp_server::{router, AppState};
 use wp_store::Store;
 use wp_sync::{sign_in, sync_round, Api, KeepToken, RetryPolicy, RoundOptions, RoundReport};
 
@@ -18,10 +17,7 @@ pub struct Server {
 
 pub async fn server() -> Server {
     let pool = new_database(10).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = router(AppState { pool: pool.clone() });
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let base = wp_server::scratch::serve(pool.clone()).await.unwrap();
     Server { base, pool }
 }
 
@@ -129,28 +125,7 @@ pub fn quick_api(base: &str, token: &str) -> Api {
 
 /// A new, migrated database on the test PostgreSQL, with a pool of `connections`.
 pub async fn new_database(connections: u32) -> sqlx::PgPool {
-    // A random name: a seeded sequence would repeat the names of an earlier run on the same
-    // PostgreSQL.
-    wp_domain::ids::seed_this_thread(None);
-    let admin_url = std::env::var("WP_TEST_DATABASE_URL").expect(
-        "WP_TEST_DATABASE_URL is not set: run with scripts/test.sh, which starts PostgreSQL",
-    );
-    let admin = wp_server::connect(&admin_url, 1).await.unwrap();
-    let name = format!(
-        "wp_sync_{}",
-        wp_domain::ids::new_id(wp_domain::ids::IdKind::User)[4..]
-            .to_lowercase()
-            .replace('-', "_")
-    );
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&admin)
-        .await
-        .unwrap();
-    admin.close().await;
-    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
-    let pool = wp_server::connect(&url, connections).await.unwrap();
-    wp_server::db::migrate(&pool).await.unwrap();
-    pool
+    wp_server::scratch::database("wp_sync", connections).await
 }
 
 pub const SYNCED: &[&str] = &[
