@@ -58,6 +58,53 @@ fn status(d: &Desktop, workshop: &str, step: &str) -> &'static str {
         .as_str()
 }
 
+/// A server, two desktops of one user and a PawPal workshop, after A's changes that a
+/// restore to `saved` will lose.
+struct Lost {
+    s: Server,
+    a: Desktop,
+    b: Desktop,
+    workshop: String,
+    /// The persona's edited output.
+    persona: serde_json::Value,
+    saved: (i64, bool),
+}
+
+/// A imports PawPal and completes its ten steps; B syncs it; the server is backed up. Then A
+/// revises the persona, saves an edited output, completes it, makes the changes `also`
+/// makes, and syncs: the server acknowledges every one.
+async fn persona_revised_after_backup(also: impl FnOnce(&mut Desktop, &str)) -> Lost {
+    let s = server().await;
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(&s, &token).await;
+    let workshop = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
+    for step in &wp_domain::STEPS {
+        a.store.advance_step(&workshop, step.id).unwrap();
+    }
+    a.sync().await;
+    let mut b = Desktop::new(&s, &token).await;
+    b.sync().await;
+    let saved = backup(&s.pool).await;
+
+    a.store.revise_step(&workshop, "persona").unwrap();
+    let persona = edited(&a, &workshop, "persona");
+    a.store
+        .save_step_output(&workshop, "persona", persona.clone())
+        .unwrap();
+    a.store.complete_step(&workshop, "persona").unwrap();
+    also(&mut a, &workshop);
+    let report = a.sync().await;
+    assert_eq!(report.rejected, 0, "{report:?}");
+    Lost {
+        s,
+        a,
+        b,
+        workshop,
+        persona,
+        saved,
+    }
+}
+
 fn local_rows(store: &Store) -> usize {
     store
         .list_workshops(&wp_store::WorkshopFilter::default())
@@ -272,27 +319,17 @@ async fn a_restored_server_gets_lost_step_statuses_again() {
 /// revision has just marked for regeneration, and be refused; in order it goes as a start.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_restored_server_gets_lost_progress_across_steps_in_order() {
-    let s = server().await;
-    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
-    let mut a = Desktop::new(&s, &token).await;
-    let workshop = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
-    for step in &wp_domain::STEPS {
-        a.store.advance_step(&workshop, step.id).unwrap();
-    }
-    a.sync().await;
-    let mut b = Desktop::new(&s, &token).await;
-    b.sync().await;
-    let saved = backup(&s.pool).await;
-
-    a.store.revise_step(&workshop, "persona").unwrap();
-    let persona = edited(&a, &workshop, "persona");
-    a.store
-        .save_step_output(&workshop, "persona", persona.clone())
-        .unwrap();
-    a.store.complete_step(&workshop, "persona").unwrap();
-    a.store.start_step(&workshop, "journey-mapping").unwrap();
-    let report = a.sync().await;
-    assert_eq!(report.rejected, 0, "{report:?}");
+    let Lost {
+        s,
+        mut a,
+        mut b,
+        workshop,
+        persona,
+        saved,
+    } = persona_revised_after_backup(|a, workshop| {
+        a.store.start_step(workshop, "journey-mapping").unwrap();
+    })
+    .await;
     restore_and_write_past(&s, saved, &mut b, &workshop).await;
 
     let report = reset(&mut a).await;
@@ -381,26 +418,14 @@ async fn a_restored_server_gets_a_lost_workshop_completion_again() {
 /// it after the backup.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_reset_cut_short_by_a_second_restore_still_offers_the_steps_it_noted() {
-    let s = server().await;
-    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
-    let mut a = Desktop::new(&s, &token).await;
-    let workshop = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
-    for step in &wp_domain::STEPS {
-        a.store.advance_step(&workshop, step.id).unwrap();
-    }
-    a.sync().await;
-    let mut b = Desktop::new(&s, &token).await;
-    b.sync().await;
-    let saved = backup(&s.pool).await;
-
-    a.store.revise_step(&workshop, "persona").unwrap();
-    let persona = edited(&a, &workshop, "persona");
-    a.store
-        .save_step_output(&workshop, "persona", persona.clone())
-        .unwrap();
-    a.store.complete_step(&workshop, "persona").unwrap();
-    let report = a.sync().await;
-    assert_eq!(report.rejected, 0, "{report:?}");
+    let Lost {
+        s,
+        mut a,
+        mut b,
+        workshop,
+        persona,
+        saved,
+    } = persona_revised_after_backup(|_, _| {}).await;
     restore_and_write_past(&s, saved, &mut b, &workshop).await;
 
     // The first reset's pull, in small pages, fails after the page with the persona's row.
