@@ -61,7 +61,13 @@ pub fn run(iterations: usize) {
     let mut store = Store::open(dir.path().join("bench.db")).unwrap();
     let workshop = store.import_workshop(PAWPAL).unwrap();
     let id = workshop.workshop.record.id.clone();
-    let persona: Value = workshop.step("persona").unwrap().output.clone().unwrap();
+    let persona: Value = workshop
+        .step("persona")
+        .unwrap()
+        .record
+        .output
+        .clone()
+        .unwrap();
     let mut bare = Bare::open(&dir.path().join("bare.db"));
     let note_text = "Facilitator note: Sarah's morning routine breaks on meeting days. ".repeat(30);
     let output_text = persona.to_string();

@@ -481,7 +481,7 @@ fn step(store: &mut Store, command: StepCommand, json: bool) -> Result<(), Failu
             let detail = store.workshop(&id)?;
             let output = detail
                 .step(&a.step)
-                .and_then(|s| s.output.clone())
+                .and_then(|s| s.record.output.clone())
                 .unwrap_or(serde_json::Value::Null);
             println!(
                 "{}",

@@ -47,7 +47,7 @@ pub fn detail(d: &WorkshopDetail, json: bool) {
         }
     );
     for s in &d.steps {
-        let output = if s.output.is_some() {
+        let output = if s.record.output.is_some() {
             "output saved"
         } else {
             "no output"
@@ -55,9 +55,9 @@ pub fn detail(d: &WorkshopDetail, json: bool) {
         println!(
             "{:>3}. {} {:<24} {:<19} {output}",
             s.order,
-            mark(s.status),
+            mark(s.record.status),
             s.name,
-            s.status.as_str()
+            s.record.status.as_str()
         );
     }
 }
@@ -99,7 +99,7 @@ pub fn step_saved(s: &WorkshopStep, json: bool) {
     }
     println!(
         "Saved the output of step {} ({}), revision {}.",
-        s.name, s.step_id, s.rev
+        s.name, s.record.step_id, s.rev
     );
 }
 

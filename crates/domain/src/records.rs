@@ -30,6 +30,7 @@ pub struct WorkshopRecord {
 }
 
 /// One of a workshop's ten step rows.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StepRecord {
@@ -39,7 +40,9 @@ pub struct StepRecord {
     /// The step definition's id, e.g. `persona`.
     pub step_id: String,
     pub status: StepStatus,
+    /// The step output as saved (unknown fields included), `None` before the first save.
     pub output: Option<Value>,
+    /// Short plain-text summary written when the step was confirmed.
     pub summary: Option<String>,
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,

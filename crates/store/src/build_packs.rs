@@ -59,11 +59,11 @@ impl Store {
                 .steps
                 .into_iter()
                 .map(|s| SourceStep {
-                    step_id: s.step_id,
+                    step_id: s.record.step_id,
                     order: s.order,
                     name: s.name,
-                    output: s.output,
-                    summary: s.summary,
+                    output: s.record.output,
+                    summary: s.record.summary,
                 })
                 .collect(),
             notes,

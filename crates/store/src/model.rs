@@ -2,8 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
-use wp_domain::{StepStatus, WorkshopRecord};
+use wp_domain::{StepRecord, StepStatus, WorkshopRecord};
 
 /// A workshop row: the domain's record, and this database's revision of it. Serialized flat
 /// (`{id, title, ..., rev}`).
@@ -33,29 +32,21 @@ pub struct WorkshopSummary {
     pub last_activity_at: DateTime<Utc>,
 }
 
-/// One of a workshop's ten steps, with its definition and output.
+/// One of a workshop's ten steps: the domain's record, its definition's name and text, and
+/// this database's revision of it. Serialized flat (`{id, stepId, ..., order, name, rev}`).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkshopStep {
-    /// `wst_...`
-    pub id: String,
-    pub workshop_id: String,
-    /// The step definition's id, e.g. `persona`.
-    pub step_id: String,
-    /// 1 to 10.
+    #[serde(flatten)]
+    pub record: StepRecord,
+    /// 1 to 10. This, `name`, `description` and `confirm_label` come from the step's definition
+    /// (`wp_domain::STEPS`).
     pub order: u8,
     pub name: String,
     pub description: String,
     pub confirm_label: Option<String>,
-    pub status: StepStatus,
-    /// The step output as saved (unknown fields included), `None` before the first save.
-    pub output: Option<Value>,
-    /// Short plain-text summary written when the step was confirmed.
-    pub summary: Option<String>,
-    pub started_at: Option<DateTime<Utc>>,
-    pub completed_at: Option<DateTime<Utc>>,
-    pub updated_at: DateTime<Utc>,
+    /// Local revision, bumped by every change to this row.
     pub rev: i64,
 }
 
@@ -75,13 +66,13 @@ impl WorkshopDetail {
     pub fn steps_complete(&self) -> usize {
         self.steps
             .iter()
-            .filter(|s| s.status == StepStatus::Complete)
+            .filter(|s| s.record.status == StepStatus::Complete)
             .count()
     }
 
     /// The step with this id; `None` for an unknown id.
     pub fn step(&self, step_id: &str) -> Option<&WorkshopStep> {
-        self.steps.iter().find(|s| s.step_id == step_id)
+        self.steps.iter().find(|s| s.record.step_id == step_id)
     }
 }
 

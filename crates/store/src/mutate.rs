@@ -12,10 +12,10 @@ use serde_json::Value;
 use wp_domain::mutation::{apply, Context};
 use wp_domain::{
     Change, ConflictKind, ConflictRecord, DomainError, MemberRecord, Mutation, NoteRecord, Role,
-    Rows, StepRecord, StepStatus, WorkshopRecord,
+    Rows, StepRecord, WorkshopRecord,
 };
 
-use crate::{now, outbox, sessions, workshops, Result, Store, StoreError};
+use crate::{now, outbox, sessions, steps, workshops, Result, Store, StoreError};
 
 /// A text column holding a value its enum does not know, as SQLite's conversion error.
 pub(crate) fn bad_text(column: usize, text: &str) -> rusqlite::Error {
@@ -63,21 +63,7 @@ pub(crate) fn step_records(
          WHERE s.workshop_id = ?1 AND (?2 IS NULL OR s.step_id = ?2) ORDER BY d.position",
     )?;
     let rows = stmt.query_map((workshop_id, only), |r| {
-        let status: String = r.get(3)?;
-        Ok((
-            StepRecord {
-                id: r.get(0)?,
-                workshop_id: r.get(1)?,
-                step_id: r.get(2)?,
-                status: StepStatus::parse(&status).ok_or_else(|| bad_text(3, &status))?,
-                output: json_column(r, 4)?,
-                summary: r.get(5)?,
-                started_at: r.get(6)?,
-                completed_at: r.get(7)?,
-                updated_at: r.get(8)?,
-            },
-            r.get(9)?,
-        ))
+        Ok((steps::record_from_row(r)?, r.get(9)?))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -4,78 +4,54 @@ use rusqlite::{Connection, Row};
 use serde_json::Value;
 use wp_domain::{steps, Change, Mutation, StepRecord, StepStatus};
 
-use crate::mutate::Written;
+use crate::mutate::{bad_text, json_column, Written};
 use crate::{now, Result, Store, StoreError, WorkshopDetail, WorkshopStep};
 
 #[cfg(doc)]
 use wp_domain::DomainError;
 
-const COLUMNS: &str = "s.id, s.workshop_id, s.step_id, d.position, d.name, d.description, d.confirm_label, s.status, s.output, s.summary, s.started_at, s.completed_at, s.updated_at, s.rev";
-
-fn from_row(r: &Row<'_>) -> rusqlite::Result<WorkshopStep> {
-    let output: Option<String> = r.get(8)?;
-    let output = output
-        .map(|text| serde_json::from_str::<Value>(&text))
-        .transpose()
-        .map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(8, rusqlite::types::Type::Text, e.into())
-        })?;
-    from_row_with(r, output)
-}
-
-fn from_row_with(r: &Row<'_>, output: Option<Value>) -> rusqlite::Result<WorkshopStep> {
-    let status: String = r.get(7)?;
-    Ok(WorkshopStep {
+/// A step record from columns 0 to 8 of a row: `id, workshop_id, step_id, status, output,
+/// summary, started_at, completed_at, updated_at`.
+pub(crate) fn record_from_row(r: &Row<'_>) -> rusqlite::Result<StepRecord> {
+    let status: String = r.get(3)?;
+    Ok(StepRecord {
         id: r.get(0)?,
         workshop_id: r.get(1)?,
         step_id: r.get(2)?,
-        order: r.get(3)?,
-        name: r.get(4)?,
-        description: r.get(5)?,
-        confirm_label: r.get(6)?,
-        status: StepStatus::parse(&status).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                7,
-                rusqlite::types::Type::Text,
-                format!("unexpected status {status}").into(),
-            )
-        })?,
-        output,
-        summary: r.get(9)?,
-        started_at: r.get(10)?,
-        completed_at: r.get(11)?,
-        updated_at: r.get(12)?,
-        rev: r.get(13)?,
+        status: StepStatus::parse(&status).ok_or_else(|| bad_text(3, &status))?,
+        output: json_column(r, 4)?,
+        summary: r.get(5)?,
+        started_at: r.get(6)?,
+        completed_at: r.get(7)?,
+        updated_at: r.get(8)?,
     })
 }
 
 /// A workshop's steps in order (ten for every workshop the store created).
 pub(crate) fn load_steps(conn: &Connection, workshop_id: &str) -> Result<Vec<WorkshopStep>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM workshop_steps s JOIN step_definitions d ON d.id = s.step_id
-         WHERE s.workshop_id = ?1 ORDER BY d.position"
-    ))?;
-    let rows = stmt.query_map([workshop_id], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.id, s.workshop_id, s.step_id, s.status, s.output, s.summary, s.started_at,
+                s.completed_at, s.updated_at, s.rev
+         FROM workshop_steps s JOIN step_definitions d ON d.id = s.step_id
+         WHERE s.workshop_id = ?1 ORDER BY d.position",
+    )?;
+    let rows = stmt.query_map([workshop_id], |r| Ok((record_from_row(r)?, r.get(9)?)))?;
+    rows.map(|row| {
+        let (record, rev) = row?;
+        from_record(record, rev)
+    })
+    .collect()
 }
 
 /// The step definition's fields of a step record, with its local `rev`.
 pub(crate) fn from_record(record: StepRecord, rev: i64) -> Result<WorkshopStep> {
     let def = steps::find(&record.step_id)?;
     Ok(WorkshopStep {
-        id: record.id,
-        workshop_id: record.workshop_id,
-        step_id: record.step_id,
+        record,
         order: def.order,
         name: def.name.to_string(),
         description: def.description.to_string(),
         confirm_label: def.confirm_label.map(str::to_string),
-        status: record.status,
-        output: record.output,
-        summary: record.summary,
-        started_at: record.started_at,
-        completed_at: record.completed_at,
-        updated_at: record.updated_at,
         rev,
     })
 }
@@ -154,7 +130,7 @@ impl Store {
         // The same output again: nothing changed.
         load_steps(&self.conn, workshop_id)?
             .into_iter()
-            .find(|s| s.step_id == step_id)
+            .find(|s| s.record.step_id == step_id)
             .ok_or_else(|| StoreError::NotFound {
                 entity: "workshop step",
                 id: format!("{workshop_id}/{step_id}"),

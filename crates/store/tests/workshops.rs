@@ -24,17 +24,17 @@ fn creating_a_workshop_creates_ten_steps_with_the_first_in_progress() {
     assert_eq!(
         ws.steps
             .iter()
-            .map(|s| s.step_id.as_str())
+            .map(|s| s.record.step_id.as_str())
             .collect::<Vec<_>>(),
         STEPS.iter().map(|d| d.id).collect::<Vec<_>>()
     );
-    assert_eq!(ws.steps[0].status, StepStatus::InProgress);
-    assert!(ws.steps[0].started_at.is_some());
+    assert_eq!(ws.steps[0].record.status, StepStatus::InProgress);
+    assert!(ws.steps[0].record.started_at.is_some());
     assert!(ws.steps[1..]
         .iter()
-        .all(|s| s.status == StepStatus::NotStarted
-            && s.started_at.is_none()
-            && s.id.starts_with("wst_")));
+        .all(|s| s.record.status == StepStatus::NotStarted
+            && s.record.started_at.is_none()
+            && s.record.id.starts_with("wst_")));
     let outbox = store.outbox(0, 100).unwrap();
     assert_eq!(outbox.len(), 1, "one createWorkshop mutation");
     assert_eq!(outbox[0].mutation_id, 1);
@@ -45,7 +45,10 @@ fn creating_a_workshop_creates_ten_steps_with_the_first_in_progress() {
     };
     assert_eq!(
         steps.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
-        ws.steps.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+        ws.steps
+            .iter()
+            .map(|s| s.record.id.as_str())
+            .collect::<Vec<_>>(),
         "the step rows' ids travel with the mutation"
     );
 }
@@ -133,7 +136,7 @@ fn saving_an_invalid_output_names_the_step_and_field_and_keeps_the_previous_outp
         .step("persona")
         .unwrap()
         .clone();
-    let mut bad = before.output.clone().unwrap();
+    let mut bad = before.record.output.clone().unwrap();
     bad["age"] = json!(12);
     bad["goals"] = json!([]);
     let err = store.save_step_output(&id, "persona", bad).unwrap_err();
@@ -163,11 +166,17 @@ fn a_saved_output_keeps_unknown_fields_and_bumps_the_revision() {
     let step = store
         .save_step_output(&id, "challenge", output.clone())
         .unwrap();
-    assert_eq!(step.output.as_ref(), Some(&output));
+    assert_eq!(step.record.output.as_ref(), Some(&output));
     assert_eq!(step.rev, 2);
     let reread = store.workshop(&id).unwrap();
     assert_eq!(
-        reread.step("challenge").unwrap().output.as_ref().unwrap()["facilitatorTag"]["nested"],
+        reread
+            .step("challenge")
+            .unwrap()
+            .record
+            .output
+            .as_ref()
+            .unwrap()["facilitatorTag"]["nested"],
         json!([1, 2, 3])
     );
     let last = store.outbox(0, 100).unwrap().pop().unwrap();
@@ -185,10 +194,10 @@ fn steps_follow_the_progress_rules() {
     let id = common::pawpal(&mut store).workshop.record.id;
     // Advancing: the current step becomes complete, the next in progress.
     let ws = store.advance_step(&id, "challenge").unwrap();
-    assert_eq!(ws.steps[0].status, StepStatus::Complete);
-    assert!(ws.steps[0].completed_at.is_some());
-    assert_eq!(ws.steps[1].status, StepStatus::InProgress);
-    assert!(ws.steps[1].started_at.is_some());
+    assert_eq!(ws.steps[0].record.status, StepStatus::Complete);
+    assert!(ws.steps[0].record.completed_at.is_some());
+    assert_eq!(ws.steps[1].record.status, StepStatus::InProgress);
+    assert!(ws.steps[1].record.started_at.is_some());
     assert_eq!(
         store.workshop(&id).unwrap(),
         ws,
@@ -203,6 +212,7 @@ fn steps_follow_the_progress_rules() {
     let err = store.start_step(&id, "challenge").unwrap_err();
     assert_eq!(err.code(), ErrorCode::Conflict);
     let challenge = store.workshop(&id).unwrap().steps[0]
+        .record
         .output
         .clone()
         .unwrap();
@@ -213,22 +223,26 @@ fn steps_follow_the_progress_rules() {
         .contains("revise it"));
     // Starting stamps started_at.
     let ws = store.start_step(&id, "persona").unwrap();
-    assert_eq!(ws.steps[4].status, StepStatus::InProgress);
-    assert!(ws.steps[4].started_at.is_some());
+    assert_eq!(ws.steps[4].record.status, StepStatus::InProgress);
+    assert!(ws.steps[4].record.started_at.is_some());
     // Revising: back in progress, every later step needs regeneration, outputs kept.
     let ws = store.revise_step(&id, "challenge").unwrap();
     assert_eq!(
-        (ws.steps[0].status, ws.steps[0].completed_at),
+        (ws.steps[0].record.status, ws.steps[0].record.completed_at),
         (StepStatus::InProgress, None)
     );
     for later in &ws.steps[1..] {
         assert_eq!(
-            (later.status, later.started_at, later.completed_at),
+            (
+                later.record.status,
+                later.record.started_at,
+                later.record.completed_at
+            ),
             (StepStatus::NeedsRegeneration, None, None),
             "{}",
-            later.step_id
+            later.record.step_id
         );
-        assert!(later.output.is_some(), "outputs are kept");
+        assert!(later.record.output.is_some(), "outputs are kept");
     }
 }
 
@@ -242,7 +256,7 @@ fn a_step_without_output_cannot_be_completed() {
         "step \"challenge\" has no output yet; save its output before completing it"
     );
     assert_eq!(
-        store.workshop(&id).unwrap().steps[0].status,
+        store.workshop(&id).unwrap().steps[0].record.status,
         StepStatus::InProgress
     );
 }
@@ -435,17 +449,17 @@ fn importing_pawpal_keeps_every_output_and_summary() {
     assert_eq!(ws.workshop.record.title, "PawPal");
     for step in &ws.steps {
         assert_eq!(
-            step.output.as_ref(),
-            Some(&file["steps"][&step.step_id]["artifact"]),
+            step.record.output.as_ref(),
+            Some(&file["steps"][&step.record.step_id]["artifact"]),
             "{}",
-            step.step_id
+            step.record.step_id
         );
         assert_eq!(
-            step.summary.as_deref(),
-            file["steps"][&step.step_id]["summary"].as_str()
+            step.record.summary.as_deref(),
+            file["steps"][&step.record.step_id]["summary"].as_str()
         );
     }
-    assert_eq!(ws.steps[0].status, StepStatus::InProgress);
+    assert_eq!(ws.steps[0].record.status, StepStatus::InProgress);
     assert_eq!(ws.steps_complete(), 0);
 }
 

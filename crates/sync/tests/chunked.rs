@@ -52,7 +52,14 @@ async fn pages_written_in_chunks_converge_and_keep_local_changes() {
             .unwrap()
             .steps
             .into_iter()
-            .map(|s| (s.id, s.status, s.started_at, s.output))
+            .map(|s| {
+                (
+                    s.record.id,
+                    s.record.status,
+                    s.record.started_at,
+                    s.record.output,
+                )
+            })
             .collect::<Vec<_>>()
     };
     assert!(steps(&a.store) == steps(&b.store), "the same steps on both");

@@ -46,8 +46,20 @@ async fn two_desktops_of_one_user_converge() {
     let b_view = b.store.workshop(&id).unwrap();
     for (x, y) in a_view.steps.iter().zip(&b_view.steps) {
         assert_eq!(
-            (&x.id, x.status, x.started_at, x.completed_at, &x.output),
-            (&y.id, y.status, y.started_at, y.completed_at, &y.output)
+            (
+                &x.record.id,
+                x.record.status,
+                x.record.started_at,
+                x.record.completed_at,
+                &x.record.output
+            ),
+            (
+                &y.record.id,
+                y.record.status,
+                y.record.started_at,
+                y.record.completed_at,
+                &y.record.output
+            )
         );
     }
     assert_eq!(
@@ -95,11 +107,11 @@ async fn two_desktops_of_one_user_converge() {
     let after = a.store.workshop(&id).unwrap();
     assert_eq!(after.workshop.record.status, WorkshopStatus::Active);
     assert_eq!(
-        after.step("persona").unwrap().status,
+        after.step("persona").unwrap().record.status,
         StepStatus::InProgress
     );
     assert_eq!(
-        after.step("validate").unwrap().status,
+        after.step("validate").unwrap().record.status,
         StepStatus::NeedsRegeneration
     );
     assert_eq!(
@@ -112,7 +124,7 @@ async fn two_desktops_of_one_user_converge() {
             .cloned()
             .map(|mut st| {
                 // Local revisions count each database's own writes; everything else agrees.
-                st.rev = after.step(&st.step_id).unwrap().rev;
+                st.rev = after.step(&st.record.step_id).unwrap().rev;
                 st
             })
             .collect::<Vec<_>>()

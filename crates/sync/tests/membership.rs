@@ -50,7 +50,7 @@ async fn a_shared_workshop_reaches_its_members_a_lost_right_shows_as_a_rejection
     // Eve's edit comes back to Ada.
     let advanced = eve.store.advance_step(&id, "challenge").unwrap();
     assert_eq!(
-        advanced.step("challenge").unwrap().status,
+        advanced.step("challenge").unwrap().record.status,
         StepStatus::Complete,
         "{:?}",
         eve.store.outbox(0, 100)
@@ -70,6 +70,7 @@ async fn a_shared_workshop_reaches_its_members_a_lost_right_shows_as_a_rejection
             .unwrap()
             .step("challenge")
             .unwrap()
+            .record
             .status,
         StepStatus::Complete
     );
@@ -235,7 +236,10 @@ async fn gaining_access_brings_the_whole_workshop() {
     let theirs = ada.store.workshop(&id).unwrap();
     assert_eq!(mine.steps.len(), 10);
     for (x, y) in mine.steps.iter().zip(&theirs.steps) {
-        assert_eq!((&x.id, x.status, &x.output), (&y.id, y.status, &y.output));
+        assert_eq!(
+            (&x.record.id, x.record.status, &x.record.output),
+            (&y.record.id, y.record.status, &y.record.output)
+        );
     }
 }
 

@@ -54,6 +54,7 @@ fn status(d: &Desktop, workshop: &str, step: &str) -> &'static str {
         .unwrap()
         .step(step)
         .unwrap()
+        .record
         .status
         .as_str()
 }
@@ -404,7 +405,7 @@ async fn a_restored_server_gets_a_lost_workshop_completion_again() {
             "{who}"
         );
         assert_eq!(
-            workshop.step("validate").unwrap().status.as_str(),
+            workshop.step("validate").unwrap().record.status.as_str(),
             "complete",
             "{who}"
         );
@@ -435,6 +436,7 @@ async fn a_reset_cut_short_by_a_second_restore_still_offers_the_steps_it_noted()
         .unwrap()
         .step("persona")
         .unwrap()
+        .record
         .id
         .clone();
     let cut = CutAfterRow {

@@ -94,6 +94,7 @@ impl Desktop {
             .unwrap()
             .step(step)
             .unwrap()
+            .record
             .output
             .clone()
     }

@@ -29,14 +29,14 @@ pub fn client_view(store: &Store) -> BTreeMap<String, Value> {
             );
             for s in &w.steps {
                 out.insert(
-                    format!("step {}", s.id),
+                    format!("step {}", s.record.id),
                     json!([
-                        s.workshop_id,
-                        s.step_id,
-                        s.status,
-                        s.output,
-                        s.started_at,
-                        s.completed_at
+                        s.record.workshop_id,
+                        s.record.step_id,
+                        s.record.status,
+                        s.record.output,
+                        s.record.started_at,
+                        s.record.completed_at
                     ]),
                 );
             }

@@ -3,21 +3,27 @@ import type { StepStatus } from "./StepStatus";
 import type { JsonValue } from "./serde_json/JsonValue";
 
 /**
- * One of a workshop's ten steps, with its definition and output.
+ * One of a workshop's ten steps: the domain's record, its definition's name and text, and
+ * this database's revision of it. Serialized flat (`{id, stepId, ..., order, name, rev}`).
  */
 export type WorkshopStep = { 
 /**
- * `wst_...`
+ * 1 to 10. This, `name`, `description` and `confirm_label` come from the step's definition
+ * (`wp_domain::STEPS`).
+ */
+order: number, name: string, description: string, confirmLabel: string | null, 
+/**
+ * Local revision, bumped by every change to this row.
+ */
+rev: number, 
+/**
+ * `wst_...`, made by the client that created the workshop.
  */
 id: string, workshopId: string, 
 /**
  * The step definition's id, e.g. `persona`.
  */
-stepId: string, 
-/**
- * 1 to 10.
- */
-order: number, name: string, description: string, confirmLabel: string | null, status: StepStatus, 
+stepId: string, status: StepStatus, 
 /**
  * The step output as saved (unknown fields included), `None` before the first save.
  */
@@ -25,4 +31,4 @@ output: JsonValue | null,
 /**
  * Short plain-text summary written when the step was confirmed.
  */
-summary: string | null, startedAt: string | null, completedAt: string | null, updatedAt: string, rev: number, };
+summary: string | null, startedAt: string | null, completedAt: string | null, updatedAt: string, };
