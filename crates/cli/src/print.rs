@@ -109,7 +109,7 @@ pub fn note_saved(n: &Note, json: bool) {
     }
     println!(
         "Saved note ({} characters), revision {}.",
-        n.content.chars().count(),
+        n.record.content.chars().count(),
         n.rev
     );
 }
@@ -121,8 +121,12 @@ pub fn note(n: Option<&Note>, json: bool) {
     match n {
         Some(n) => print!(
             "{}{}",
-            n.content,
-            if n.content.ends_with('\n') { "" } else { "\n" }
+            n.record.content,
+            if n.record.content.ends_with('\n') {
+                ""
+            } else {
+                "\n"
+            }
         ),
         None => eprintln!("(no note yet)"),
     }

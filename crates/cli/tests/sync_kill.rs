@@ -146,6 +146,7 @@ async fn a_sync_killed_200_times_loses_and_duplicates_nothing() {
                 .note(&w.workshop.record.id, None)
                 .unwrap()
                 .unwrap()
+                .record
                 .content,
             "the last note typed reached the server"
         );

@@ -51,6 +51,7 @@ pub struct StepRecord {
 
 /// A private note on a workshop (`step_id` `None`) or one of its steps. Its natural key is
 /// (workshop, author, step): a database holds one author, the server many.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NoteRecord {

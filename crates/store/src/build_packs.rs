@@ -46,11 +46,12 @@ impl Store {
             .into_iter()
             .map(|n| SourceNote {
                 label: n
+                    .record
                     .step_id
                     .as_deref()
                     .and_then(|id| detail.step(id))
                     .map_or_else(|| "Workshop".to_string(), |s| s.name.clone()),
-                content: n.content,
+                content: n.record.content,
             })
             .collect();
         Ok(Source {

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use wp_domain::{StepRecord, StepStatus, WorkshopRecord};
+use wp_domain::{NoteRecord, StepRecord, StepStatus, WorkshopRecord};
 
 /// A workshop row: the domain's record, and this database's revision of it. Serialized flat
 /// (`{id, title, ..., rev}`).
@@ -76,18 +76,16 @@ impl WorkshopDetail {
     }
 }
 
-/// A private facilitator note on a workshop (`step_id` `None`) or on one of its steps.
+/// A private facilitator note on a workshop (`step_id` `None`) or on one of its steps: the
+/// domain's record, and this database's revision of it. Serialized flat
+/// (`{id, workshopId, stepId, content, ..., rev}`).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Note {
-    /// `note_...`
-    pub id: String,
-    pub workshop_id: String,
-    pub step_id: Option<String>,
-    /// At most 50,000 characters.
-    pub content: String,
-    pub updated_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub record: NoteRecord,
+    /// Local revision, bumped by every change to this row.
     pub rev: i64,
 }
 

@@ -15,7 +15,7 @@ use wp_domain::{
     Rows, StepRecord, WorkshopRecord,
 };
 
-use crate::{now, outbox, sessions, steps, workshops, Result, Store, StoreError};
+use crate::{notes, now, outbox, sessions, steps, workshops, Result, Store, StoreError};
 
 /// A text column holding a value its enum does not know, as SQLite's conversion error.
 pub(crate) fn bad_text(column: usize, text: &str) -> rusqlite::Error {
@@ -80,17 +80,7 @@ pub(crate) fn note_record(
              WHERE workshop_id = ?1 AND coalesce(step_id, '') = coalesce(?2, '')",
         )?
         .query_row((workshop_id, step_id), |r| {
-            Ok((
-                NoteRecord {
-                    id: r.get(0)?,
-                    workshop_id: r.get(1)?,
-                    step_id: r.get(2)?,
-                    content: r.get(3)?,
-                    created_at: r.get(4)?,
-                    updated_at: r.get(5)?,
-                },
-                r.get(6)?,
-            ))
+            Ok((notes::record_from_row(r)?, r.get(6)?))
         })
         .optional()?)
 }

@@ -2,22 +2,32 @@
 
 use rusqlite::{OptionalExtension, Row};
 use wp_domain::ids::{new_id, IdKind};
-use wp_domain::{steps, Change, Mutation};
+use wp_domain::{steps, Change, Mutation, NoteRecord};
 
 use crate::mutate::Written;
 use crate::workshops::find;
 use crate::{now, Note, Result, Store, StoreError};
 
-const COLUMNS: &str = "id, workshop_id, step_id, content, updated_at, rev";
+/// A note row's columns, its record's first and its local `rev` last.
+const COLUMNS: &str =
+    "n.id, n.workshop_id, n.step_id, n.content, n.created_at, n.updated_at, n.rev";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Note> {
-    Ok(Note {
+/// A note's record from columns 0 to 5 of a row, in the order of [`COLUMNS`].
+pub(crate) fn record_from_row(r: &Row<'_>) -> rusqlite::Result<NoteRecord> {
+    Ok(NoteRecord {
         id: r.get(0)?,
         workshop_id: r.get(1)?,
         step_id: r.get(2)?,
         content: r.get(3)?,
-        updated_at: r.get(4)?,
-        rev: r.get(5)?,
+        created_at: r.get(4)?,
+        updated_at: r.get(5)?,
+    })
+}
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Note> {
+    Ok(Note {
+        record: record_from_row(r)?,
+        rev: r.get(6)?,
     })
 }
 
@@ -46,14 +56,7 @@ impl Store {
             rev,
         }) = written.into_iter().next()
         {
-            return Ok(Note {
-                id: n.id,
-                workshop_id: n.workshop_id,
-                step_id: n.step_id,
-                content: n.content,
-                updated_at: n.updated_at,
-                rev,
-            });
+            return Ok(Note { record: n, rev });
         }
         // The same text again: nothing changed.
         self.note(workshop_id, step_id)?
@@ -72,7 +75,7 @@ impl Store {
         Ok(self
             .conn
             .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM notes WHERE workshop_id = ?1 AND coalesce(step_id, '') = coalesce(?2, '')"
+                "SELECT {COLUMNS} FROM notes n WHERE workshop_id = ?1 AND coalesce(step_id, '') = coalesce(?2, '')"
             ))?
             .query_row((workshop_id, step_id), from_row)
             .optional()?)
@@ -81,11 +84,10 @@ impl Store {
     /// All notes of a workshop: the workshop's own first, then by step order.
     pub fn notes(&self, workshop_id: &str) -> Result<Vec<Note>> {
         find(&self.conn, workshop_id)?;
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT n.id, n.workshop_id, n.step_id, n.content, n.updated_at, n.rev FROM notes n
-             LEFT JOIN step_definitions d ON d.id = n.step_id
-             WHERE n.workshop_id = ?1 ORDER BY coalesce(d.position, 0)",
-        )?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM notes n LEFT JOIN step_definitions d ON d.id = n.step_id
+             WHERE n.workshop_id = ?1 ORDER BY coalesce(d.position, 0)"
+        ))?;
         let rows = stmt.query_map([workshop_id], from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

@@ -81,6 +81,7 @@ fn two_processes_saving_notes_lose_nothing() {
             .note(&workshop, Some("persona"))
             .unwrap()
             .unwrap()
+            .record
             .content,
         format!("a {SAVES}")
     );
@@ -89,6 +90,7 @@ fn two_processes_saving_notes_lose_nothing() {
             .note(&workshop, Some("concept"))
             .unwrap()
             .unwrap()
+            .record
             .content,
         format!("b {SAVES}")
     );
@@ -151,6 +153,6 @@ fn a_save_waits_for_a_writer_holding_the_lock_and_then_succeeds() {
     let note = store
         .set_note(&workshop, None, "saved after the wait")
         .unwrap();
-    assert_eq!(note.content, "saved after the wait");
+    assert_eq!(note.record.content, "saved after the wait");
     other.join().unwrap();
 }

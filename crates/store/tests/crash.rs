@@ -126,6 +126,7 @@ fn committed_note_saves_survive_sigkill() {
         let step = ["persona", "concept", "validate"][(last % 3) as usize];
         let note = store.note(&workshop, Some(step)).unwrap().unwrap();
         let in_note: u64 = note
+            .record
             .content
             .strip_prefix("save ")
             .unwrap()

@@ -304,13 +304,13 @@ fn notes_are_saved_whole_and_an_over_long_note_keeps_the_previous_text() {
         .id;
     assert_eq!(store.note(&id, None).unwrap(), None);
     let first = store.set_note(&id, None, "Bring sticky notes").unwrap();
-    assert!(first.id.starts_with("note_"));
+    assert!(first.record.id.starts_with("note_"));
     let second = store
         .set_note(&id, None, "Bring sticky notes and markers")
         .unwrap();
     assert_eq!(
-        (second.id.as_str(), second.rev),
-        (first.id.as_str(), 2),
+        (second.record.id.as_str(), second.rev),
+        (first.record.id.as_str(), 2),
         "one note per workshop, replaced whole"
     );
     store
@@ -328,12 +328,17 @@ fn notes_are_saved_whole_and_an_over_long_note_keeps_the_previous_text() {
         "note is 50001 characters; notes are limited to 50000 characters"
     );
     assert_eq!(
-        store.note(&id, Some("persona")).unwrap().unwrap().content,
+        store
+            .note(&id, Some("persona"))
+            .unwrap()
+            .unwrap()
+            .record
+            .content,
         at_limit,
         "the previous text stays"
     );
     assert_eq!(
-        store.note(&id, None).unwrap().unwrap().content,
+        store.note(&id, None).unwrap().unwrap().record.content,
         "Bring sticky notes and markers"
     );
     assert_eq!(outbox_len(&store), before);
@@ -341,7 +346,7 @@ fn notes_are_saved_whole_and_an_over_long_note_keeps_the_previous_text() {
     assert_eq!(
         notes
             .iter()
-            .map(|n| n.step_id.as_deref())
+            .map(|n| n.record.step_id.as_deref())
             .collect::<Vec<_>>(),
         vec![None, Some("persona")]
     );

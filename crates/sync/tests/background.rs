@@ -143,7 +143,7 @@ async fn sends_on_its_own_survives_a_server_outage_and_brings_in_other_clients_c
         |e| matches!(e, SyncEvent::Pulled { workshops } if workshops.contains(&id)),
     );
     assert_eq!(
-        app.note(&id, None).unwrap().unwrap().content,
+        app.note(&id, None).unwrap().unwrap().record.content,
         "written on the train, then at home"
     );
 

@@ -77,12 +77,12 @@ async fn pages_written_in_chunks_converge_and_keep_local_changes() {
     assert_eq!((report.rejected, report.pending), (0, 0), "{report:?}");
     assert!(list(&b.store).iter().all(|(_, t)| t == "Renamed on A"));
     assert_eq!(
-        b.store.note(&first, None).unwrap().unwrap().content,
+        b.store.note(&first, None).unwrap().unwrap().record.content,
         "typed on B"
     );
     a.sync().await;
     assert_eq!(
-        a.store.note(&first, None).unwrap().unwrap().content,
+        a.store.note(&first, None).unwrap().unwrap().record.content,
         "typed on B"
     );
     assert_eq!(b.store.integrity_check().unwrap(), "ok");

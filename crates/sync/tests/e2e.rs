@@ -67,7 +67,7 @@ async fn two_desktops_of_one_user_converge() {
         a_view.workshop.record.created_at
     );
     assert_eq!(
-        b.store.note(&id, None).unwrap().unwrap().content,
+        b.store.note(&id, None).unwrap().unwrap().record.content,
         "line 1\nline 2\n"
     );
 
@@ -85,7 +85,12 @@ async fn two_desktops_of_one_user_converge() {
             "PawPal — sprint 2"
         );
         assert_eq!(
-            d.store.note(&id, Some("persona")).unwrap().unwrap().content,
+            d.store
+                .note(&id, Some("persona"))
+                .unwrap()
+                .unwrap()
+                .record
+                .content,
             "Mochi eats at 7"
         );
     }
@@ -216,7 +221,7 @@ async fn concurrent_edits_merge_or_show_as_conflicts_and_resolve_everywhere() {
 
     for d in [&a, &b] {
         assert_eq!(
-            d.store.note(&id, None).unwrap().unwrap().content,
+            d.store.note(&id, None).unwrap().unwrap().record.content,
             "Mochi the cat\nfeeds at 7\nwalks at 6:30\n",
             "lines changed on both sides merge"
         );

@@ -175,6 +175,7 @@ async fn a_restored_server_loses_nothing_a_client_holds_and_a_copied_database_fo
                 .note(&id, Some("validate"))
                 .unwrap()
                 .unwrap()
+                .record
                 .content,
             "A's note 2\n"
         );
@@ -184,7 +185,7 @@ async fn a_restored_server_loses_nothing_a_client_holds_and_a_copied_database_fo
             "A's lost workshop is back"
         );
         assert_eq!(
-            d.store.note(&id, None).unwrap().unwrap().content,
+            d.store.note(&id, None).unwrap().unwrap().record.content,
             "B's note, version 39\n"
         );
     }
@@ -223,11 +224,21 @@ async fn a_restored_server_loses_nothing_a_client_holds_and_a_copied_database_fo
     a.sync().await;
     for d in [&a, &c] {
         assert_eq!(
-            d.store.note(&id, Some("persona")).unwrap().unwrap().content,
+            d.store
+                .note(&id, Some("persona"))
+                .unwrap()
+                .unwrap()
+                .record
+                .content,
             "edited on A\n"
         );
         assert_eq!(
-            d.store.note(&id, Some("concept")).unwrap().unwrap().content,
+            d.store
+                .note(&id, Some("concept"))
+                .unwrap()
+                .unwrap()
+                .record
+                .content,
             "edited on the copy\n",
             "no edit dropped as a duplicate"
         );

@@ -122,7 +122,7 @@ fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
                 .note(id, scope)
                 .ok()
                 .flatten()
-                .map(|n| n.content)
+                .map(|n| n.record.content)
                 .unwrap_or_else(|| "a\nb\nc\nd\ne\n".into());
             let mut lines: Vec<String> = old.lines().map(str::to_string).collect();
             let i = rng.random_range(0..lines.len().max(1));

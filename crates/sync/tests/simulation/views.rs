@@ -42,8 +42,8 @@ pub fn client_view(store: &Store) -> BTreeMap<String, Value> {
             }
             for n in store.notes(&ws.record.id).unwrap() {
                 out.insert(
-                    format!("note {} {:?}", n.workshop_id, n.step_id),
-                    json!(n.content),
+                    format!("note {} {:?}", n.record.workshop_id, n.record.step_id),
+                    json!(n.record.content),
                 );
             }
         }
