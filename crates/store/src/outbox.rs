@@ -33,6 +33,37 @@ pub(crate) fn append(conn: &Connection, mutation: &Mutation, base_rev: Option<i6
     Ok(id)
 }
 
+/// A workshop completion the server refused while changes to the same workshop's steps are
+/// queued behind it goes to the end of the queue, after them, under the next mutation id;
+/// returns whether it did. Such a queue comes from a restore: the steps' completions the
+/// server lost are offered again at the end of the reset's pull, behind a completion the
+/// user queued before the round found the restore, and the server refuses that completion
+/// only because it reached the server first. Once behind the steps it succeeds, and it
+/// can move only behind changes queued after it, so a completion refused again with none
+/// left behind it becomes a rejection.
+pub(crate) fn requeue_refused_completion(conn: &Connection, mutation_id: i64) -> Result<bool> {
+    let steps_behind: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM outbox c JOIN outbox s ON s.workshop_id = c.workshop_id
+             AND s.mutation_id > c.mutation_id AND s.acked_at IS NULL
+             AND s.name IN ('saveStepOutput', 'startStep', 'completeStep', 'advanceStep', 'reviseStep')
+         WHERE c.mutation_id = ?1 AND c.name = 'completeWorkshop')",
+        [mutation_id],
+        |r| r.get(0),
+    )?;
+    if steps_behind {
+        conn.execute(
+            "UPDATE outbox SET mutation_id = (SELECT next_mutation_id FROM local_profile WHERE id = 1)
+             WHERE mutation_id = ?1",
+            [mutation_id],
+        )?;
+        conn.execute(
+            "UPDATE local_profile SET next_mutation_id = next_mutation_id + 1 WHERE id = 1",
+            [],
+        )?;
+    }
+    Ok(steps_behind)
+}
+
 /// The scope a save replaces whole: a note (workshop, step) or a step's output.
 fn save_scope(mutation: &Mutation) -> Option<(&'static str, &str, Option<&str>)> {
     match mutation {

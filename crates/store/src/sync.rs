@@ -329,6 +329,7 @@ impl Store {
                             }
                         }
                     }
+                    Outcome::Rejected if outbox::requeue_refused_completion(tx, result.id)? => {}
                     Outcome::Rejected => {
                         let refused: Option<(String, String)> = tx
                             .query_row(

@@ -121,8 +121,11 @@ async fn push_all(
         };
         match api.push(&request).await? {
             Ok(response) if store.server_forgot(response.last_mutation_id)? => {
-                // The server lost mutations it had acknowledged (a restore): rebuild.
+                // The server lost mutations it had acknowledged (a restore): rebuild. The
+                // reset's full pull comes first: it queues again what the server lost, which
+                // what is queued now may need (the round pushes again after it).
                 forget_client(store, report, progress)?;
+                return Ok(());
             }
             Ok(response) => {
                 store.record_push(&response.results)?;

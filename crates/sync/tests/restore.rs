@@ -520,3 +520,47 @@ impl Transport for CutAfterRow<'_> {
         Ok(page)
     }
 }
+
+/// A workshop's completion queued, unsent, when the server's restore lost the last step's
+/// completion: the round pushes it before it learns of the restore, and the server refuses it
+/// (a step is not complete there). The reset then offers the step and the completion again,
+/// both succeed, and the refusal, whose intent now stands, is not left for the user.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_completion_refused_by_a_restored_server_succeeds_and_leaves_no_rejection() {
+    let s = server().await;
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(&s, &token).await;
+    let done = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
+    for step in &wp_domain::STEPS[..9] {
+        a.store.advance_step(&done, step.id).unwrap();
+    }
+    a.sync().await;
+    let mut b = Desktop::new(&s, &token).await;
+    b.sync().await;
+    let saved = backup(&s.pool).await;
+
+    a.store.complete_step(&done, "validate").unwrap();
+    let report = a.sync().await;
+    assert_eq!(report.applied, 1, "{report:?}");
+    restore_and_write_past(&s, saved, &mut b, &done).await;
+    a.store.complete_workshop(&done).unwrap();
+
+    let report = a.sync().await;
+    assert!(report.reset, "{report:?}");
+    assert_eq!(report.pending, 0, "{report:?}");
+    b.sync().await;
+    for (who, d) in [("A", &a), ("B", &b)] {
+        let workshop = d.store.workshop(&done).unwrap();
+        assert_eq!(
+            workshop.workshop.record.status.as_str(),
+            "completed",
+            "{who}"
+        );
+        assert_eq!(status(d, &done, "validate"), "complete", "{who}");
+    }
+    assert_eq!(
+        a.store.rejections().unwrap(),
+        vec![],
+        "the refused completion took effect after all"
+    );
+}
