@@ -186,9 +186,6 @@ async fn floor(pool: &sqlx::PgPool, user: &str, path: &Path) -> (Duration, usize
     (start.elapsed(), rows)
 }
 
-/// A fresh database on the benchmark's PostgreSQL with one user and `workshops` seeded
-/// workshops, served by the real router on loopback in `runtime`. Returns the server's URL,
-/// the pool, the user's id and token.
 /// The PostgreSQL the benchmarks make their databases on: `WP_TEST_DATABASE_URL` (which
 /// `scripts/bench.sh` sets), else `DATABASE_URL`; exits with a hint when neither is set.
 pub(crate) fn bench_database_url() -> String {
@@ -203,6 +200,9 @@ pub(crate) fn bench_database_url() -> String {
         })
 }
 
+/// A fresh database on the benchmark's PostgreSQL with one user and `workshops` seeded
+/// workshops, served by the real router on loopback in `runtime`. Returns the server's URL,
+/// the pool, the user's id and token.
 pub(crate) fn seeded_server(
     runtime: &tokio::runtime::Runtime,
     workshops: usize,

@@ -65,6 +65,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0011_lost_progress.sql",
         include_str!("../../../migrations/0011_lost_progress.sql"),
     ),
+    (
+        12,
+        "0012_offered_again.sql",
+        include_str!("../../../migrations/0012_offered_again.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the last migration's number.

@@ -33,24 +33,26 @@ pub(crate) fn append(conn: &Connection, mutation: &Mutation, base_rev: Option<i6
     Ok(id)
 }
 
-/// A workshop completion the server refused while changes to the same workshop's steps are
-/// queued behind it goes to the end of the queue, after them, under the next mutation id;
-/// returns whether it did. Such a queue comes from a restore: the steps' completions the
-/// server lost are offered again at the end of the reset's pull, behind a completion the
-/// user queued before the round found the restore, and the server refuses that completion
-/// only because it reached the server first. Once behind the steps it succeeds, and it
-/// can move only behind changes queued after it, so a completion refused again with none
-/// left behind it becomes a rejection.
+/// A workshop completion the server refused while step changes to the same workshop that a
+/// reset offered again (what a server restore lost) are queued behind it goes to the end of
+/// the queue, after them, under the next mutation id; returns whether it did. The server
+/// processed (refused) its old id, so the new one keeps the ids gapless and the completion
+/// takes effect at most once. Such a queue comes from a restore: the user completed the
+/// workshop after the restore lost a step's completion, and the reset's pull queued that
+/// step again behind it. Behind the user's own step changes it stays refused: those come
+/// after the completion in the user's order (a revision reopens the workshop), and only
+/// offered-again changes are queued out of it. Each move needs offered-again changes behind
+/// the completion's new place, so it moves at most once per reset.
 pub(crate) fn requeue_refused_completion(conn: &Connection, mutation_id: i64) -> Result<bool> {
-    let steps_behind: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM outbox c JOIN outbox s ON s.workshop_id = c.workshop_id
-             AND s.mutation_id > c.mutation_id AND s.acked_at IS NULL
-             AND s.name IN ('saveStepOutput', 'startStep', 'completeStep', 'advanceStep', 'reviseStep')
-         WHERE c.mutation_id = ?1 AND c.name = 'completeWorkshop')",
-        [mutation_id],
-        |r| r.get(0),
-    )?;
-    if steps_behind {
+    let offered_behind: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM outbox c JOIN outbox s ON s.workshop_id = c.workshop_id
+                 AND s.mutation_id > c.mutation_id AND s.acked_at IS NULL AND s.offered_again = 1
+                 AND s.name IN ('saveStepOutput', 'startStep', 'completeStep', 'advanceStep', 'reviseStep')
+             WHERE c.mutation_id = ?1 AND c.name = 'completeWorkshop')",
+        )?
+        .query_row([mutation_id], |r| r.get(0))?;
+    if offered_behind {
         conn.execute(
             "UPDATE outbox SET mutation_id = (SELECT next_mutation_id FROM local_profile WHERE id = 1)
              WHERE mutation_id = ?1",
@@ -61,7 +63,7 @@ pub(crate) fn requeue_refused_completion(conn: &Connection, mutation_id: i64) ->
             [],
         )?;
     }
-    Ok(steps_behind)
+    Ok(offered_behind)
 }
 
 /// The scope a save replaces whole: a note (workshop, step) or a step's output.

@@ -98,19 +98,19 @@ pub(crate) fn offer_lost_value(conn: &Connection, pulled: &Change, rev: i64) -> 
             // reset this one cut short, untouched here since that pull wrote it, and not
             // changed on the server since either: still lost, and the row this pull writes
             // over it counts as that one.
-            conn.execute(
+            conn.prepare_cached(
                 "UPDATE sync_lost_steps SET pulled_rev = pulled_rev + 1
                  WHERE (workshop_id, step_id, pulled_rev) =
                        (SELECT workshop_id, step_id, rev FROM workshop_steps
                         WHERE id = ?1 AND server_rev >= ?2)",
-                (&s.id, rev),
-            )?;
-            conn.execute(
+            )?
+            .execute((&s.id, rev))?;
+            conn.prepare_cached(
                 "INSERT OR IGNORE INTO sync_lost_steps (workshop_id, step_id, status, output, pulled_rev)
                  SELECT workshop_id, step_id, status, output, rev + 1 FROM workshop_steps
                  WHERE id = ?1 AND server_rev > ?2",
-                (&s.id, rev),
-            )?;
+            )?
+            .execute((&s.id, rev))?;
             return Ok(0);
         }
         Change::Note(n) => {
@@ -297,7 +297,9 @@ fn offer_again(
             if written.is_empty() {
                 return Ok(false);
             }
-            outbox::append(conn, &offer, base_rev)?;
+            let id = outbox::append(conn, &offer, base_rev)?;
+            conn.prepare_cached("UPDATE outbox SET offered_again = 1 WHERE mutation_id = ?1")?
+                .execute([id])?;
             Ok(true)
         }
         // The domain refuses it (a step's rules, in the trash, gone, not this user's).

@@ -301,10 +301,13 @@ impl Store {
 
     /// Records what the server said of pushed mutations, in one transaction: applied and
     /// duplicate ones are acknowledged (kept for rebasing until a complete pull covers
-    /// them), rejected ones leave the queue into the rejections the user sees, and the rest
-    /// stay queued.
-    pub fn record_push(&mut self, results: &[MutationResult]) -> Result<()> {
+    /// them), rejected ones leave the queue into the rejections the user sees (but for a
+    /// workshop completion that goes back in the queue behind the steps a reset offered
+    /// again, [`outbox::requeue_refused_completion`]), and the rest stay queued. Returns how
+    /// many refused mutations went back in the queue.
+    pub fn record_push(&mut self, results: &[MutationResult]) -> Result<usize> {
         self.write(|tx| {
+            let mut requeued = 0;
             for result in results {
                 if result.outcome != Outcome::UpgradeRequired {
                     tx.execute(
@@ -329,7 +332,9 @@ impl Store {
                             }
                         }
                     }
-                    Outcome::Rejected if outbox::requeue_refused_completion(tx, result.id)? => {}
+                    Outcome::Rejected if outbox::requeue_refused_completion(tx, result.id)? => {
+                        requeued += 1;
+                    }
                     Outcome::Rejected => {
                         let refused: Option<(String, String)> = tx
                             .query_row(
@@ -351,7 +356,7 @@ impl Store {
                     Outcome::UpgradeRequired => {}
                 }
             }
-            Ok(())
+            Ok(requeued)
         })
     }
 

@@ -128,7 +128,7 @@ async fn push_all(
                 return Ok(());
             }
             Ok(response) => {
-                store.record_push(&response.results)?;
+                let requeued = store.record_push(&response.results)?;
                 for r in &response.results {
                     match r.outcome {
                         Outcome::Applied => report.applied += 1,
@@ -137,6 +137,8 @@ async fn push_all(
                         Outcome::UpgradeRequired => report.waiting_for_upgrade += 1,
                     }
                 }
+                // A refused completion back in the queue is not refused yet: it goes again.
+                report.rejected -= requeued;
                 sent += response.results.len();
                 progress(Progress::Pushing { sent });
                 // Fewer results than mutations: a gap or an unknown mutation stopped the
@@ -255,7 +257,10 @@ async fn pull_all(
 /// One round: push the queue (in batches, each result recorded as it comes), then pull
 /// every page (each applied with its cursor in one transaction). Work done before an error
 /// stays done; the next round goes on from there. Changes offered again after a reset are
-/// pushed in the same round. A mass delete the pull brings is held (see
+/// pushed in the same round. A reset's full pull comes before any push: a round that finds
+/// one under way (cut short in an earlier round) pulls first, as does a push that finds the
+/// server went back, since that pull queues again what a restore lost, which queued changes
+/// may need on the server first (a workshop's completion needs its steps'). A mass delete the pull brings is held (see
 /// [`RoundReport::held_deletes`]) unless `options` allow it; pushes run all the same.
 pub async fn sync_round(
     store: &mut Store,
@@ -264,10 +269,13 @@ pub async fn sync_round(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<RoundReport, SyncError> {
     let mut report = RoundReport::default();
-    push_all(store, api, &mut report, progress).await?;
+    let resuming_reset = store.sync_state()?.is_some_and(|s| s.resetting);
+    if !resuming_reset {
+        push_all(store, api, &mut report, progress).await?;
+    }
     pull_all(store, api, options, &mut report, progress).await?;
     if report.offered_again > 0
-        || (report.reset && store.sync_state()?.is_some_and(|s| s.pending > 0))
+        || ((report.reset || resuming_reset) && store.sync_state()?.is_some_and(|s| s.pending > 0))
     {
         push_all(store, api, &mut report, progress).await?;
         pull_all(store, api, options, &mut report, progress).await?;

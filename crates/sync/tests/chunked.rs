@@ -3,12 +3,11 @@
 //! made meanwhile survive the rebase, and a save on another connection never waits for a
 //! whole page.
 
-use wp_domain::protocol::{PullResponse, PushRequest, PushResponse};
 use wp_store::{Store, WorkshopFilter, PULL_CHUNK};
-use wp_sync::{sync_round, Api, PushRefused, RoundOptions, SyncError, Transport};
+use wp_sync::{sync_round, RoundOptions};
 
 mod common;
-use common::{server, Desktop};
+use common::{server, Desktop, PushOnly};
 
 const PAWPAL: &str = include_str!("../../../tests/fixtures/pawpal.workshop.json");
 
@@ -159,27 +158,4 @@ async fn a_page_keeps_the_changes_queued_after_the_server_read_it() {
     assert!(workshop(&ids[2]).record.deleted_at.is_none());
     assert_eq!(workshop(&own.workshop.record.id).record.title, "Only on B");
     assert_eq!(b.store.sync_state().unwrap().unwrap().pending, 2);
-}
-
-/// A transport that pushes and then fails every pull: a round that ends between its push
-/// and its pull, leaving acknowledged mutations queued.
-struct PushOnly<'a>(&'a Api);
-
-impl Transport for PushOnly<'_> {
-    async fn push(
-        &self,
-        request: &PushRequest,
-    ) -> Result<Result<PushResponse, PushRefused>, SyncError> {
-        self.0.push(request).await
-    }
-
-    async fn pull(
-        &self,
-        _cursor: &str,
-        _seen: &str,
-        _limit: u32,
-        _client_id: &str,
-    ) -> Result<PullResponse, SyncError> {
-        Err(SyncError::Protocol("the test's pull fails".into()))
-    }
 }

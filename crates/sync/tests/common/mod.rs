@@ -6,8 +6,12 @@
 use std::time::Duration;
 
 use tempfile::TempDir;
+use wp_domain::protocol::{PullResponse, PushRequest, PushResponse};
 use wp_store::Store;
-use wp_sync::{sign_in, sync_round, Api, KeepToken, RetryPolicy, RoundOptions, RoundReport};
+use wp_sync::{
+    sign_in, sync_round, Api, KeepToken, PushRefused, RetryPolicy, RoundOptions, RoundReport,
+    SyncError, Transport,
+};
 
 /// A real server on loopback over a fresh database.
 pub struct Server {
@@ -195,4 +199,27 @@ pub async fn restore(pool: &sqlx::PgPool, (last, called): (i64, bool)) {
         .execute(&mut *conn)
         .await
         .unwrap();
+}
+
+/// A transport that pushes and then fails every pull: a round that ends between its push
+/// and its pull, leaving acknowledged mutations queued.
+pub struct PushOnly<'a>(pub &'a Api);
+
+impl Transport for PushOnly<'_> {
+    async fn push(
+        &self,
+        request: &PushRequest,
+    ) -> Result<Result<PushResponse, PushRefused>, SyncError> {
+        self.0.push(request).await
+    }
+
+    async fn pull(
+        &self,
+        _cursor: &str,
+        _seen: &str,
+        _limit: u32,
+        _client_id: &str,
+    ) -> Result<PullResponse, SyncError> {
+        Err(SyncError::Protocol("the test's pull fails".into()))
+    }
 }
