@@ -127,9 +127,10 @@ pub(crate) fn offer_unsynced(conn: &Connection, only_missing_after_reset: bool) 
         .prepare(sql)?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
+    let mut dropped = 0;
     for id in &ids {
         // The snapshot holds every earlier change to the workshop: drop queued ones for it.
-        conn.execute(
+        dropped += conn.execute(
             "DELETE FROM outbox WHERE workshop_id = ?1 AND acked_at IS NULL",
             [id],
         )?;
@@ -170,22 +171,53 @@ pub(crate) fn offer_unsynced(conn: &Connection, only_missing_after_reset: bool) 
             }
         }
     }
+    if dropped > 0 {
+        close_gaps(conn)?;
+    }
     Ok(ids.len())
 }
 
 /// Gives the queued mutations the ids 1, 2, 3... in the order of `ordered` (their current
 /// ids) and moves the next id after them. Only for mutations never sent under this client id.
 fn renumber(conn: &Connection, ordered: &[i64]) -> Result<()> {
-    conn.execute("UPDATE outbox SET mutation_id = -mutation_id", [])?;
+    renumber_from(conn, 1, ordered)
+}
+
+/// Gives the queued mutations `ordered` (their current ids, every queued one from `first`
+/// on) the ids `first`, `first + 1`... and moves the next id after them. Only for mutations
+/// never sent under this client id.
+fn renumber_from(conn: &Connection, first: i64, ordered: &[i64]) -> Result<()> {
+    let mut negate =
+        conn.prepare("UPDATE outbox SET mutation_id = -mutation_id WHERE mutation_id = ?1")?;
+    for old in ordered {
+        negate.execute([old])?;
+    }
     let mut update = conn.prepare("UPDATE outbox SET mutation_id = ?1 WHERE mutation_id = ?2")?;
     for (i, old) in ordered.iter().enumerate() {
-        update.execute((i as i64 + 1, -old))?;
+        update.execute((first + i as i64, -old))?;
     }
     conn.execute(
         "UPDATE local_profile SET next_mutation_id = ?1 WHERE id = 1",
-        [ordered.len() as i64 + 1],
+        [first + ordered.len() as i64],
     )?;
     Ok(())
+}
+
+/// After queued mutations were dropped from the middle of the queue, gives the ones no push
+/// has taken consecutive ids again, from one past the last id a push took or the server
+/// processed: the server takes a client's mutations only without gaps, and would wait
+/// forever for a dropped one.
+fn close_gaps(conn: &Connection) -> Result<()> {
+    let floor: i64 = conn.query_row(
+        "SELECT max(
+             coalesce((SELECT max(mutation_id) FROM outbox
+                       WHERE sent_at IS NOT NULL OR acked_at IS NOT NULL), 0),
+             coalesce((SELECT acked_through FROM sync_state WHERE id = 1), 0))",
+        [],
+        |r| r.get(0),
+    )?;
+    let tail = queued_ids(conn, &format!("mutation_id > {floor}"))?;
+    renumber_from(conn, floor + 1, &tail)
 }
 
 fn queued_ids(conn: &Connection, condition: &str) -> Result<Vec<i64>> {
@@ -390,8 +422,10 @@ impl Store {
     pub fn renew_client_id(&mut self) -> Result<String> {
         let id = new_id(IdKind::Client);
         self.write(|tx| {
-            // Acknowledged mutations were processed under the old id; the rest are renumbered.
+            // Acknowledged mutations were processed under the old id; the rest are renumbered,
+            // and count as never sent under the new one.
             tx.execute("DELETE FROM outbox WHERE acked_at IS NOT NULL", [])?;
+            tx.execute("UPDATE outbox SET sent_at = NULL", [])?;
             let ordered = queued_ids(tx, "1")?;
             renumber(tx, &ordered)?;
             tx.execute(
