@@ -430,6 +430,18 @@ async fn a_restored_server_gets_a_lost_workshop_completion_again() {
 /// it after the backup.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_reset_cut_short_by_a_second_restore_still_offers_the_steps_it_noted() {
+    cut_short_by_a_second_restore(false).await;
+}
+
+/// As above, but A revises the persona again between the two resets and saves a newer
+/// output: that change is newer than the lost one, so the lost one is not offered, and the
+/// newer one reaches the server.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_step_changed_between_two_resets_is_not_offered_its_lost_value() {
+    cut_short_by_a_second_restore(true).await;
+}
+
+async fn cut_short_by_a_second_restore(edit_between: bool) {
     let Lost {
         s,
         mut a,
@@ -468,20 +480,34 @@ async fn a_reset_cut_short_by_a_second_restore_still_offers_the_steps_it_noted()
         "the restored server's row is written here"
     );
 
+    let newer = edit_between.then(|| {
+        a.store.revise_step(&workshop, "persona").unwrap();
+        let mut newer = persona.clone();
+        newer["bio"] = serde_json::json!("Edited again between the resets");
+        a.store
+            .save_step_output(&workshop, "persona", newer.clone())
+            .unwrap();
+        newer
+    });
+
     restore_and_write_past(&s, saved, &mut b, &workshop).await;
     reset(&mut a).await;
     b.sync().await;
     for (who, d) in [("A", &a), ("B", &b)] {
+        let (output, persona_status) = match &newer {
+            None => (&persona, "complete"),
+            Some(newer) => (newer, "in_progress"),
+        };
         assert_eq!(
-            d.step_output(&workshop, "persona"),
-            Some(persona.clone()),
-            "{who}: the lost output is back"
+            d.step_output(&workshop, "persona").as_ref(),
+            Some(output),
+            "{who}: the newest output"
         );
-        assert_eq!(status(d, &workshop, "persona"), "complete", "{who}");
+        assert_eq!(status(d, &workshop, "persona"), persona_status, "{who}");
         assert_eq!(
             status(d, &workshop, "journey-mapping"),
             "needs_regeneration",
-            "{who}: the lost revision is back"
+            "{who}: the revision is on the server"
         );
     }
     assert!(a.store.rejections().unwrap().is_empty());
