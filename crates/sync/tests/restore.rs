@@ -59,6 +59,48 @@ fn status(d: &Desktop, workshop: &str, step: &str) -> &'static str {
         .as_str()
 }
 
+/// A server, two desktops of one user and a PawPal workshop both hold, and a backup of the
+/// server taken then.
+struct Backed {
+    s: Server,
+    a: Desktop,
+    b: Desktop,
+    workshop: String,
+    saved: (i64, bool),
+}
+
+/// A imports PawPal and advances its first `steps` steps; A syncs, B syncs it; the server is
+/// backed up.
+async fn backed_up(steps: usize) -> Backed {
+    let s = server().await;
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(&s, &token).await;
+    let workshop = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
+    for step in &wp_domain::STEPS[..steps] {
+        a.store.advance_step(&workshop, step.id).unwrap();
+    }
+    a.sync().await;
+    let mut b = Desktop::new(&s, &token).await;
+    b.sync().await;
+    let saved = backup(&s.pool).await;
+    Backed {
+        s,
+        a,
+        b,
+        workshop,
+        saved,
+    }
+}
+
+/// The workshop and its last step are complete on both desktops.
+fn completed_on_both(a: &Desktop, b: &Desktop, workshop: &str) {
+    for (who, d) in [("A", a), ("B", b)] {
+        let status_here = d.store.workshop(workshop).unwrap().workshop.record.status;
+        assert_eq!(status_here.as_str(), "completed", "{who}");
+        assert_eq!(status(d, workshop, "validate"), "complete", "{who}");
+    }
+}
+
 /// A server, two desktops of one user and a PawPal workshop, after A's changes that a
 /// restore to `saved` will lose.
 struct Lost {
@@ -75,17 +117,13 @@ struct Lost {
 /// revises the persona, saves an edited output, completes it, makes the changes `also`
 /// makes, and syncs: the server acknowledges every one.
 async fn persona_revised_after_backup(also: impl FnOnce(&mut Desktop, &str)) -> Lost {
-    let s = server().await;
-    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
-    let mut a = Desktop::new(&s, &token).await;
-    let workshop = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
-    for step in &wp_domain::STEPS {
-        a.store.advance_step(&workshop, step.id).unwrap();
-    }
-    a.sync().await;
-    let mut b = Desktop::new(&s, &token).await;
-    b.sync().await;
-    let saved = backup(&s.pool).await;
+    let Backed {
+        s,
+        mut a,
+        b,
+        workshop,
+        saved,
+    } = backed_up(wp_domain::STEPS.len()).await;
 
     a.store.revise_step(&workshop, "persona").unwrap();
     let persona = edited(&a, &workshop, "persona");
@@ -376,17 +414,13 @@ async fn a_restored_server_gets_lost_progress_across_steps_in_order() {
 /// after A's reset the server gets the step first and then the workshop, on A and on B.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_restored_server_gets_a_lost_workshop_completion_again() {
-    let s = server().await;
-    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
-    let mut a = Desktop::new(&s, &token).await;
-    let done = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
-    for step in &wp_domain::STEPS[..9] {
-        a.store.advance_step(&done, step.id).unwrap();
-    }
-    a.sync().await;
-    let mut b = Desktop::new(&s, &token).await;
-    b.sync().await;
-    let saved = backup(&s.pool).await;
+    let Backed {
+        s,
+        mut a,
+        mut b,
+        workshop: done,
+        saved,
+    } = backed_up(9).await;
 
     a.store.complete_step(&done, "validate").unwrap();
     a.store.complete_workshop(&done).unwrap();
@@ -408,19 +442,7 @@ async fn a_restored_server_gets_a_lost_workshop_completion_again() {
     let report = reset(&mut a).await;
     assert_eq!(report.pending, 0, "{report:?}");
     b.sync().await;
-    for (who, d) in [("A", &a), ("B", &b)] {
-        let workshop = d.store.workshop(&done).unwrap();
-        assert_eq!(
-            workshop.workshop.record.status.as_str(),
-            "completed",
-            "{who}"
-        );
-        assert_eq!(
-            workshop.step("validate").unwrap().record.status.as_str(),
-            "complete",
-            "{who}"
-        );
-    }
+    completed_on_both(&a, &b, &done);
 }
 
 /// A reset's full pull cut short (the network fails after the page that brings a step the
@@ -555,17 +577,13 @@ impl Transport for CutAfterRow<'_> {
 /// succeeds. With `cut_first_pull`, that round's pull fails, and the next round finishes the
 /// reset's pull before it pushes.
 async fn completion_queued_after_a_restore(cut_first_pull: bool) {
-    let s = server().await;
-    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
-    let mut a = Desktop::new(&s, &token).await;
-    let done = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
-    for step in &wp_domain::STEPS[..9] {
-        a.store.advance_step(&done, step.id).unwrap();
-    }
-    a.sync().await;
-    let mut b = Desktop::new(&s, &token).await;
-    b.sync().await;
-    let saved = backup(&s.pool).await;
+    let Backed {
+        s,
+        mut a,
+        mut b,
+        workshop: done,
+        saved,
+    } = backed_up(9).await;
 
     a.store.complete_step(&done, "validate").unwrap();
     let report = a.sync().await;
@@ -592,15 +610,7 @@ async fn completion_queued_after_a_restore(cut_first_pull: bool) {
     assert_eq!(report.rejected, 0, "{report:?}");
     assert_eq!(report.pending, 0, "{report:?}");
     b.sync().await;
-    for (who, d) in [("A", &a), ("B", &b)] {
-        let workshop = d.store.workshop(&done).unwrap();
-        assert_eq!(
-            workshop.workshop.record.status.as_str(),
-            "completed",
-            "{who}"
-        );
-        assert_eq!(status(d, &done, "validate"), "complete", "{who}");
-    }
+    completed_on_both(&a, &b, &done);
     assert_eq!(a.store.rejections().unwrap(), vec![]);
 }
 
