@@ -69,6 +69,18 @@ pub enum ErrorCode {
 }
 
 impl StoreError {
+    /// Whether this is the domain refusing a change (its rules, the workshop in the trash,
+    /// a row that is not there), as opposed to storage failing. A refused change wrote
+    /// nothing; a storage failure may have written part of a transaction, which must then
+    /// roll back. Rebasing a queued change and offering one again after a restore skip
+    /// refusals and pass every other error on.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Domain(_) | StoreError::InTrash(_) | StoreError::NotFound { .. }
+        )
+    }
+
     /// The code the UI branches on.
     pub fn code(&self) -> ErrorCode {
         match self {

@@ -453,6 +453,26 @@ pub(crate) fn apply_local(
     Ok((written, base_rev, mutation))
 }
 
+/// Applies `mutation` here ([`apply_local`]) and, when it changed anything, appends it to
+/// the outbox with its `baseRev`: a user's change, a refused change edited again, a change a
+/// restore lost offered again. Returns what was written and the queued mutation id (`None`
+/// for a no-op, which queues nothing). Call inside a transaction; on error nothing of it
+/// stands once the transaction rolls back.
+pub(crate) fn apply_and_queue(
+    conn: &Connection,
+    mutation: &Mutation,
+    user_id: &str,
+    clock: Option<DateTime<Utc>>,
+) -> Result<(Vec<Written>, Option<i64>)> {
+    let (written, base_rev, mutation) = apply_local(conn, mutation, user_id, clock)?;
+    let queued = if written.is_empty() {
+        None
+    } else {
+        Some(outbox::append(conn, &mutation, base_rev)?)
+    };
+    Ok((written, queued))
+}
+
 /// Maps the domain's "missing" and "in the trash" to the store's own errors, so callers
 /// see one error per situation whichever layer found it.
 fn store_error(e: DomainError) -> StoreError {
@@ -558,13 +578,7 @@ impl Store {
     pub fn mutate(&mut self, mutation: Mutation) -> Result<Vec<Written>> {
         let user_id = self.user_id.clone();
         let clock = self.clock;
-        self.write(|tx| {
-            let (written, base_rev, mutation) = apply_local(tx, &mutation, &user_id, clock)?;
-            if !written.is_empty() {
-                outbox::append(tx, &mutation, base_rev)?;
-            }
-            Ok(written)
-        })
+        self.write(|tx| Ok(apply_and_queue(tx, &mutation, &user_id, clock)?.0))
     }
 
     /// The local clock, as the store stamps a user's action (milliseconds): the system

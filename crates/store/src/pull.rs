@@ -199,10 +199,15 @@ impl Store {
                             u32::MAX,
                         )?;
                         for entry in queued {
-                            // A mutation the new server state refuses is left for the server to
-                            // judge; its rejection comes back with the push.
-                            if apply_local(tx, &entry.mutation, &user_id, clock).is_ok() {
-                                applied.rebased += 1;
+                            match apply_local(tx, &entry.mutation, &user_id, clock) {
+                                Ok(_) => applied.rebased += 1,
+                                // A mutation the new server state refuses is left for the
+                                // server to judge; its rejection comes back with the push.
+                                Err(e) if e.is_refusal() => {}
+                                // Storage failed, perhaps after writing some of its rows:
+                                // the page's transaction rolls back, and the page is pulled
+                                // again.
+                                Err(e) => return Err(e),
                             }
                         }
                     }

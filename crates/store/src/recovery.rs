@@ -14,9 +14,9 @@ use rusqlite::{Connection, OptionalExtension};
 use wp_domain::{Change, Mutation, StepStatus, WorkshopStatus};
 
 use crate::mutate::{
-    apply_local, bad_text, json_column, note_record, step_records, workshop_record,
+    apply_and_queue, bad_text, json_column, note_record, step_records, workshop_record,
 };
-use crate::{now, outbox, Result, StoreError};
+use crate::{now, outbox, Result};
 
 fn local_rev(conn: &Connection, table: &str, id: &str) -> Result<Option<i64>> {
     Ok(conn
@@ -292,20 +292,15 @@ fn offer_again(
     user_id: &str,
     clock: Option<DateTime<Utc>>,
 ) -> Result<bool> {
-    match apply_local(conn, offer, user_id, clock) {
-        Ok((written, base_rev, offer)) => {
-            if written.is_empty() {
-                return Ok(false);
-            }
-            let id = outbox::append(conn, &offer, base_rev)?;
+    match apply_and_queue(conn, offer, user_id, clock) {
+        Ok((_, Some(id))) => {
             conn.prepare_cached("UPDATE outbox SET offered_again = 1 WHERE mutation_id = ?1")?
                 .execute([id])?;
             Ok(true)
         }
+        Ok((_, None)) => Ok(false),
         // The domain refuses it (a step's rules, in the trash, gone, not this user's).
-        Err(StoreError::Domain(_) | StoreError::InTrash(_) | StoreError::NotFound { .. }) => {
-            Ok(false)
-        }
+        Err(e) if e.is_refusal() => Ok(false),
         Err(e) => Err(e),
     }
 }

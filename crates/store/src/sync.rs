@@ -582,11 +582,7 @@ impl Store {
                     )))
                 }
             };
-            let (written, base_rev, again) =
-                crate::mutate::apply_local(tx, &again, &user_id, clock)?;
-            if !written.is_empty() {
-                outbox::append(tx, &again, base_rev)?;
-            }
+            crate::mutate::apply_and_queue(tx, &again, &user_id, clock)?;
             tx.execute("DELETE FROM sync_rejections WHERE id = ?1", [id])?;
             Ok(())
         })

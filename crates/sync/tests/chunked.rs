@@ -159,3 +159,66 @@ async fn a_page_keeps_the_changes_queued_after_the_server_read_it() {
     assert_eq!(workshop(&own.workshop.record.id).record.title, "Only on B");
     assert_eq!(b.store.sync_state().unwrap().unwrap().pending, 2);
 }
+
+/// A storage failure while a page re-applies a queued change (here a trigger that aborts
+/// the write, as a full disk or an I/O error would) fails the page: nothing of it is
+/// written, the cursor stays, and the queued change stays in effect here. Once storage
+/// works again the same page applies, with the change rebased over it. Only the domain's
+/// refusals are skipped by a rebase; a failed write used to be counted as one, and the page
+/// committed without the local change.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_storage_failure_in_a_rebase_fails_the_page_and_loses_nothing() {
+    let s = server().await;
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(&s, &token).await;
+    let id = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
+    a.sync().await;
+    let mut b = Desktop::new(&s, &token).await;
+    b.sync().await;
+
+    a.store.rename_workshop(&id, "Renamed on A").unwrap();
+    a.sync().await;
+    let state = b.store.sync_state().unwrap().unwrap();
+    let page = b
+        .api
+        .pull(&state.cursor, &state.seen, 100, &state.client_id)
+        .await
+        .unwrap();
+    // Queued after the server read the page: re-applied over the page's row.
+    b.store.delete_workshop(&id).unwrap();
+    let trashed_here = |b: &Desktop| b.store.workshop(&id).unwrap().workshop.record;
+    assert!(trashed_here(&b).deleted_at.is_some());
+
+    // The page's own row (not in the trash) writes; the rebase's trashing fails.
+    let side = rusqlite::Connection::open(b.store.path()).unwrap();
+    side.execute_batch(
+        "CREATE TRIGGER fail_the_rebase BEFORE UPDATE OF deleted_at ON workshops
+         WHEN NEW.deleted_at IS NOT NULL AND OLD.deleted_at IS NULL
+         BEGIN SELECT RAISE(ABORT, 'disk I/O error (injected)'); END",
+    )
+    .unwrap();
+    let failed = b.store.apply_pull_page(&page, false);
+    let error = failed.expect_err("a failed write in the rebase fails the page");
+    assert!(
+        !error.is_refusal(),
+        "a storage error, not a refusal: {error}"
+    );
+    assert_eq!(error.code(), wp_store::ErrorCode::Storage, "{error}");
+    let record = trashed_here(&b);
+    assert!(record.deleted_at.is_some(), "the local change still stands");
+    assert_ne!(
+        record.title, "Renamed on A",
+        "nothing of the page was written"
+    );
+    let after = b.store.sync_state().unwrap().unwrap();
+    assert_eq!(after.cursor, state.cursor, "the cursor did not move");
+    assert_eq!(after.pending, 1, "the trashing is still queued");
+
+    side.execute_batch("DROP TRIGGER fail_the_rebase").unwrap();
+    let applied = b.store.apply_pull_page(&page, false).unwrap();
+    assert_eq!(applied.rebased, 1, "{applied:?}");
+    let record = trashed_here(&b);
+    assert_eq!(record.title, "Renamed on A");
+    assert!(record.deleted_at.is_some(), "the trashing re-applied");
+    assert_eq!(b.store.integrity_check().unwrap(), "ok");
+}
