@@ -62,16 +62,72 @@ stop_postgres() {
     fi
 }
 
+# Node.js and npm, pinned, so every machine builds the UI with the versions it was tested with.
+# Vite 8 needs Node ^20.19 or >= 22.12 (Debian 12's nodejs is 18); ui/package-lock.json is
+# written by npm 11. Both come from the npm registry (node-linux-<arch> carries the official
+# Node.js binaries), checked against the sha512 the registry published for them, and go into
+# target/tools/, which ensure_node puts first on PATH. Nothing outside the checkout changes.
+NODE_VERSION=24.22.3
+NPM_VERSION=11.21.3
+declare -A NODE_INTEGRITY=(
+    [x64]=sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==
+    [arm64]=sha512-IZx0J52/1NDwAsY2iyWR9nlPIYuYviTWetjj8+ElvYQh2+XRhLfCfkbFEF/2O5vGI2hcUbyPNHV+nz342FbJXw==
+)
+NPM_INTEGRITY=sha512-5Cf+jE+XctbhH/zjOOqXC+ity7eec/Tkk4Ql38tf6w+1htp2wYPHmE4c1R1Es3DY227Ac14+SLrlYJwkBicbTg==
+
+# Downloads the npm registry tarball at URL to FILE and checks it against INTEGRITY (sha512-…).
+fetch_checked() {
+    local url=$1 integrity=$2 file=$3
+    curl -fsSL --retry 3 -o "$file" "$url"
+    local got
+    got="sha512-$(openssl dgst -sha512 -binary "$file" | base64 -w0)"
+    if [ "$got" != "$integrity" ]; then
+        echo "error: $url does not match its pinned integrity ($got)" >&2
+        return 1
+    fi
+}
+
+ensure_node() {
+    local arch
+    case "$(uname -m)" in
+        x86_64) arch=x64 ;;
+        aarch64) arch=arm64 ;;
+        *) echo "error: no pinned Node.js for $(uname -m)" >&2; return 1 ;;
+    esac
+    local dir="$PWD/target/tools/node-v$NODE_VERSION-npm-$NPM_VERSION"
+    if [ ! -x "$dir/bin/npm" ]; then
+        ensure_apt curl ca-certificates openssl
+        step "installing Node.js $NODE_VERSION and npm $NPM_VERSION (target/tools)"
+        local part="$dir.part"
+        rm -rf "$part"
+        mkdir -p "$part/lib/node_modules/npm"
+        fetch_checked "https://registry.npmjs.org/node-linux-$arch/-/node-linux-$arch-$NODE_VERSION.tgz" \
+            "${NODE_INTEGRITY[$arch]}" "$part/node.tgz"
+        fetch_checked "https://registry.npmjs.org/npm/-/npm-$NPM_VERSION.tgz" "$NPM_INTEGRITY" "$part/npm.tgz"
+        tar xzf "$part/node.tgz" --strip-components=1 -C "$part"
+        tar xzf "$part/npm.tgz" --strip-components=1 -C "$part/lib/node_modules/npm"
+        rm "$part/node.tgz" "$part/npm.tgz"
+        ln -s ../lib/node_modules/npm/bin/npm-cli.js "$part/bin/npm"
+        ln -s ../lib/node_modules/npm/bin/npx-cli.js "$part/bin/npx"
+        mv "$part" "$dir"
+    fi
+    export PATH="$dir/bin:$PATH"
+}
+
 # What the desktop app needs to build, test and run on Debian/Ubuntu.
 ensure_app_deps() {
     ensure_apt build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev \
         librsvg2-dev xvfb xauth webkit2gtk-driver
-    command -v npm >/dev/null 2>&1 || ensure_apt nodejs npm
-    if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
-        step "installing the UI's npm packages"
-        # npm ci refuses this lock file (npm 11 leaves the other platforms' optional packages of
-        # @tauri-apps/cli out of it), so install from it with npm install.
-        npm --prefix ui install --no-audit --no-fund
+    ensure_node
+    # npm ci installs exactly what ui/package-lock.json says, and never rewrites it. Again
+    # when the lock file is newer than the last install, or the install was made by another
+    # Node.js.
+    local stamp=ui/node_modules/.installed-with
+    if [ ! -f "$stamp" ] || [ ui/package-lock.json -nt "$stamp" ] \
+        || [ "$(cat "$stamp")" != "node-$NODE_VERSION npm-$NPM_VERSION" ]; then
+        step "installing the UI's npm packages (npm ci)"
+        npm --prefix ui ci --no-audit --no-fund
+        echo "node-$NODE_VERSION npm-$NPM_VERSION" >"$stamp"
     fi
 }
 
@@ -116,4 +172,41 @@ ensure_keyring() {
     if ! command -v dbus-run-session >/dev/null 2>&1; then
         ensure_apt dbus-daemon
     fi
+}
+
+# Wall-clock timing of a script's parts: timing_start NAME starts the clock, lap NAME records
+# the time since the previous lap, timing_report prints them and the total since the start.
+TIMING_LAPS=()
+timing_start() {
+    TIMING_NAME=$1
+    TIMING_START=$(date +%s)
+    TIMING_LAST=$TIMING_START
+}
+lap() {
+    local now
+    now=$(date +%s)
+    TIMING_LAPS+=("$(printf '%-22s %4d s' "$1" $((now - TIMING_LAST)))")
+    TIMING_LAST=$now
+}
+timing_report() {
+    local lap
+    for lap in "${TIMING_LAPS[@]}"; do echo "  $lap"; done
+    printf '  %-22s %4d s (%s)\n' "total" $(($(date +%s) - TIMING_START)) "$TIMING_NAME"
+}
+
+# What a scripts/test.sh run ran, from the logs in DIR: the Rust tests passed (nextest's
+# summaries), the fault simulation's size, the window specs; then the timings.
+test_report() {
+    local dir=$1 passed=0 n file
+    for file in "$dir/rust.txt" "$dir/keyring.txt"; do
+        n=$(sed -n 's/.*Summary \[.*\] *\([0-9]*\) tests\{0,1\} run: \([0-9]*\) passed.*/\2/p' "$file" | tail -1)
+        passed=$((passed + ${n:-0}))
+    done
+    echo "Rust tests passed:      $passed (nextest; the keyring tests included)"
+    echo "fault simulation:       $(grep -ho '[0-9]* steps over [0-9]* seeds in [0-9.]* s on [0-9]* threads' "$dir/rust.txt" | tail -1)"
+    if [ -f "$dir/window.txt" ]; then
+        echo "window spec files:      $(grep -o 'Spec Files:.*' "$dir/window.txt" | sed 's/Spec Files:[[:space:]]*//; s/[[:space:]]*$//' | paste -sd ';' - | sed 's/;/; /g')"
+    fi
+    echo "time:"
+    timing_report
 }
