@@ -11,7 +11,7 @@ ensure_keyring
 start_postgres    # the sync tests' server; stopped on exit
 step "building the UI and the app"
 npm --prefix ui run build
-cargo build --workspace
+cargo build --workspace --all-targets   # the same build as scripts/test.sh
 step "end-to-end tests (tauri-driver + WebKitWebDriver under Xvfb, gnome-keyring under D-Bus)"
 rm -rf target/e2e-screenshots
 scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1400x900x24" npm --prefix ui run e2e

@@ -11,7 +11,8 @@
 //! the server answered, kept outside PostgreSQL and rewound with the restore).
 //!
 //! `WP_SIM_STEPS` (total steps, default 20,000) and `WP_SIM_SEEDS` (default 10) size it;
-//! `WP_SIM_SEED` runs one seed. A failing seed prints itself; add it to `REGRESSIONS`.
+//! `WP_SIM_SEED` runs one seed; `WP_SIM_THREADS` (default: the machine's cores) runs that
+//! many seeds at once. A failing seed prints itself; add it to `REGRESSIONS`.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -58,8 +59,11 @@ impl Client {
 }
 
 fn pawpal_output(step: &str, rng: &mut StdRng) -> Value {
-    let file: Value = serde_json::from_str(PAWPAL).unwrap();
-    let mut output = file["steps"][step]["artifact"].clone();
+    // Parsed once per thread, not once per edit.
+    thread_local! {
+        static FILE: Value = serde_json::from_str(PAWPAL).unwrap();
+    }
+    let mut output = FILE.with(|file| file["steps"][step]["artifact"].clone());
     // Change one text field to a random value, so two clients' saves can clash or merge.
     if let Value::Object(map) = &mut output {
         let texts: Vec<String> = map
@@ -447,8 +451,12 @@ async fn run_seed(seed: u64, steps: usize) {
     pool.close().await;
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn seeded_fault_simulation_converges_without_double_effects() {
+/// Runs the seeds on `WP_SIM_THREADS` worker threads (default: the machine's cores), each
+/// with its own single-threaded runtime. A seed is independent of the others: its own
+/// PostgreSQL database, client files, seeded ids (per thread) and random sequences, so what
+/// one seed does is the same whichever thread runs it and whatever runs beside it.
+#[test]
+fn seeded_fault_simulation_converges_without_double_effects() {
     let total: usize = std::env::var("WP_SIM_STEPS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -475,13 +483,51 @@ async fn seeded_fault_simulation_converges_without_double_effects() {
         None => total / seeds.max(1) as usize,
     }
     .max(100);
+    let threads = std::env::var("WP_SIM_THREADS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, list.len());
     let started = std::time::Instant::now();
-    for seed in &list {
-        eprintln!("seed {seed}: {per_seed} steps (rerun alone with WP_SIM_SEED={seed} WP_SIM_STEPS={per_seed})");
-        run_seed(*seed, per_seed).await;
-    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    // Set by a failing seed: the other threads finish the seed they run and take no more.
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    let failures: Vec<u64> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("a tokio runtime");
+                    let mut failures = Vec::new();
+                    while !failed.load(std::sync::atomic::Ordering::SeqCst) {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let Some(&seed) = list.get(i) else { break };
+                        eprintln!("seed {seed}: {per_seed} steps (rerun alone with WP_SIM_SEED={seed} WP_SIM_STEPS={per_seed})");
+                        let run = std::panic::AssertUnwindSafe(|| {
+                            runtime.block_on(run_seed(seed, per_seed))
+                        });
+                        if std::panic::catch_unwind(run).is_err() {
+                            failed.store(true, std::sync::atomic::Ordering::SeqCst);
+                            failures.push(seed);
+                        }
+                    }
+                    failures
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a simulation thread"))
+            .collect()
+    });
+    assert!(
+        failures.is_empty(),
+        "seeds {failures:?} failed (their messages are above); rerun one alone with WP_SIM_SEED=<seed> WP_SIM_STEPS={per_seed}"
+    );
     eprintln!(
-        "{} steps over {} seeds in {:.1} s",
+        "{} steps over {} seeds in {:.1} s on {threads} threads",
         per_seed * list.len(),
         list.len(),
         started.elapsed().as_secs_f64()
