@@ -7,7 +7,7 @@ use wp_store::{Store, WorkshopFilter, PULL_CHUNK};
 use wp_sync::{sync_round, RoundOptions};
 
 mod common;
-use common::{server, Desktop, PushOnly};
+use common::{pawpal_on_two_desktops, server, Desktop, PushOnly};
 
 const PAWPAL: &str = include_str!("../../../tests/fixtures/pawpal.workshop.json");
 
@@ -169,12 +169,7 @@ async fn a_page_keeps_the_changes_queued_after_the_server_read_it() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_storage_failure_in_a_rebase_fails_the_page_and_loses_nothing() {
     let s = server().await;
-    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
-    let mut a = Desktop::new(&s, &token).await;
-    let id = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
-    a.sync().await;
-    let mut b = Desktop::new(&s, &token).await;
-    b.sync().await;
+    let (mut a, mut b, id, _) = pawpal_on_two_desktops(&s).await;
 
     a.store.rename_workshop(&id, "Renamed on A").unwrap();
     a.sync().await;

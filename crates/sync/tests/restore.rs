@@ -11,7 +11,9 @@ use wp_store::Store;
 use wp_sync::{sync_round, Api, PushRefused, RoundOptions, RoundReport, SyncError, Transport};
 
 mod common;
-use common::{backup, quick_api, restore, server, Desktop, PushOnly, Server, PAWPAL};
+use common::{
+    backup, pawpal_on_two_desktops, quick_api, restore, server, Desktop, PushOnly, Server, PAWPAL,
+};
 
 /// Restores the server to `saved`, then B writes a note on `workshop` until the log's
 /// positions pass A's cursor, so that A can tell its history was rewritten.
@@ -160,12 +162,7 @@ fn local_rows(store: &Store) -> usize {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_restored_server_loses_nothing_a_client_holds_and_a_copied_database_forks_cleanly() {
     let s = server().await;
-    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
-    let mut a = Desktop::new(&s, &token).await;
-    let id = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
-    a.sync().await;
-    let mut b = Desktop::new(&s, &token).await;
-    b.sync().await;
+    let (mut a, mut b, id, token) = pawpal_on_two_desktops(&s).await;
     let saved = backup(&s.pool).await;
 
     // A's acknowledged changes, which the restore will lose.

@@ -17,6 +17,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -489,9 +490,9 @@ fn seeded_fault_simulation_converges_without_double_effects() {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, list.len());
     let started = std::time::Instant::now();
-    let next = std::sync::atomic::AtomicUsize::new(0);
+    let next = AtomicUsize::new(0);
     // Set by a failing seed: the other threads finish the seed they run and take no more.
-    let failed = std::sync::atomic::AtomicBool::new(false);
+    let failed = AtomicBool::new(false);
     let failures: Vec<u64> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
@@ -501,15 +502,15 @@ fn seeded_fault_simulation_converges_without_double_effects() {
                         .build()
                         .expect("a tokio runtime");
                     let mut failures = Vec::new();
-                    while !failed.load(std::sync::atomic::Ordering::SeqCst) {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    while !failed.load(Ordering::SeqCst) {
+                        let i = next.fetch_add(1, Ordering::SeqCst);
                         let Some(&seed) = list.get(i) else { break };
                         eprintln!("seed {seed}: {per_seed} steps (rerun alone with WP_SIM_SEED={seed} WP_SIM_STEPS={per_seed})");
                         let run = std::panic::AssertUnwindSafe(|| {
                             runtime.block_on(run_seed(seed, per_seed))
                         });
                         if std::panic::catch_unwind(run).is_err() {
-                            failed.store(true, std::sync::atomic::Ordering::SeqCst);
+                            failed.store(true, Ordering::SeqCst);
                             failures.push(seed);
                         }
                     }

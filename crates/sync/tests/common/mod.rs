@@ -39,6 +39,20 @@ pub async fn ada_and_eve(server: &Server) -> (String, String, String) {
     (ada_token, eve_id, eve_token)
 }
 
+/// Two desktops of one user, Ada: PawPal imported on the first, and both synced:
+/// `(a, b, the workshop's id, Ada's token)`.
+pub async fn pawpal_on_two_desktops(server: &Server) -> (Desktop, Desktop, String, String) {
+    let (_, token) = wp_server::auth::add_user(&server.pool, "Ada")
+        .await
+        .unwrap();
+    let mut a = Desktop::new(server, &token).await;
+    let id = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
+    a.sync().await;
+    let mut b = Desktop::new(server, &token).await;
+    b.sync().await;
+    (a, b, id, token)
+}
+
 /// Ada's desktop with PawPal imported, shared with Eve as `role` and synced, and Eve's
 /// desktop after its first sync: `(ada, eve, Eve's user id, the workshop's id)`.
 pub async fn pawpal_shared_with_eve(
