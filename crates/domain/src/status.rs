@@ -89,6 +89,17 @@ text_enum! {
 }
 
 impl Role {
+    /// The caller's role on a workshop, the one rule every side uses: its owner is
+    /// [`Role::Owner`]; anyone else has the role of their membership row, or none (no access:
+    /// a share that is gone gives nothing, not a viewer's rights).
+    pub fn of(owner_id: &str, actor: &str, membership: Option<Role>) -> Option<Role> {
+        if owner_id == actor {
+            Some(Role::Owner)
+        } else {
+            membership
+        }
+    }
+
     /// Whether this role includes `needed`: owner ⊇ editor ⊇ viewer.
     pub fn allows(self, needed: Role) -> bool {
         let rank = |r: Role| match r {
@@ -97,5 +108,18 @@ impl Role {
             Role::Owner => 2,
         };
         rank(self) >= rank(needed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Role;
+
+    #[test]
+    fn the_owner_is_owner_whatever_a_membership_row_says_and_others_have_their_rows_role() {
+        assert_eq!(Role::of("u1", "u1", None), Some(Role::Owner));
+        assert_eq!(Role::of("u1", "u1", Some(Role::Viewer)), Some(Role::Owner));
+        assert_eq!(Role::of("u1", "u2", Some(Role::Editor)), Some(Role::Editor));
+        assert_eq!(Role::of("u1", "u2", None), None);
     }
 }

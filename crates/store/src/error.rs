@@ -51,6 +51,10 @@ pub enum StoreError {
     /// A stored JSON value could not be read back.
     #[error("stored data is not valid JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// A queued change (the outbox's name and arguments) is not a mutation this version
+    /// knows how to read.
+    #[error("a queued change cannot be read: {0}")]
+    Wire(#[from] wp_domain::mutation::WireError),
 }
 
 /// The small set of error codes that cross the IPC boundary as `{code, message}`.
@@ -101,7 +105,8 @@ impl StoreError {
             | StoreError::BuildPack(_)
             | StoreError::Calendar(_)
             | StoreError::Sqlite(_)
-            | StoreError::Json(_) => ErrorCode::Storage,
+            | StoreError::Json(_)
+            | StoreError::Wire(_) => ErrorCode::Storage,
         }
     }
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use wp_domain::ids::{self, new_id, IdKind};
 use wp_domain::{DomainError, MemberRecord, Mutation, Role};
 
+use crate::mutate::bad_text;
 use crate::{now, workshops, Result, Store, StoreError};
 
 /// One person with access to a workshop.
@@ -25,31 +26,25 @@ pub struct Member {
     pub you: bool,
 }
 
-/// The local user's role on a workshop: owner, or the role it was shared with. A workshop
-/// with neither (a share that is gone) reads as viewer: nothing in it is the user's to change.
+/// The local user's role on a workshop ([`Role::of`]): owner, the role it was shared with,
+/// or `None` (a share that is gone: the copy stays until a pull takes it away).
 pub(crate) fn role_on(
     conn: &Connection,
     workshop_id: &str,
     owner_id: &str,
     user_id: &str,
-) -> Result<Role> {
-    if owner_id == user_id {
-        return Ok(Role::Owner);
-    }
+) -> Result<Option<Role>> {
     let role: Option<String> = conn
         .prepare_cached(
             "SELECT role FROM workshop_members WHERE workshop_id = ?1 AND user_id = ?2",
         )?
         .query_row((workshop_id, user_id), |r| r.get(0))
-        .map(Some)
-        .or_else(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => Ok(None),
-            e => Err(e),
-        })?;
-    Ok(role
-        .as_deref()
-        .and_then(Role::parse)
-        .unwrap_or(Role::Viewer))
+        .optional()?;
+    let membership = match role {
+        Some(text) => Some(Role::parse(&text).ok_or_else(|| bad_text(0, &text))?),
+        None => None,
+    };
+    Ok(Role::of(owner_id, user_id, membership))
 }
 
 /// The workshop whose copy goes with the membership row `member_id`: set when that row is

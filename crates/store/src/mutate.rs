@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior};
 use serde_json::Value;
-use wp_domain::mutation::{apply, Context};
+use wp_domain::mutation::plan::{BaseRow, StepRead};
+use wp_domain::mutation::{apply, Context, ReadPlan};
 use wp_domain::{
-    Change, ConflictKind, ConflictRecord, DomainError, MemberRecord, Mutation, NoteRecord, Role,
-    Rows, StepRecord, WorkshopRecord,
+    Change, ConflictRecord, DomainError, MemberRecord, Mutation, NoteRecord, Role, Rows,
+    StepRecord, WorkshopRecord,
 };
 
 use crate::{notes, now, outbox, sessions, steps, workshops, Result, Store, StoreError};
@@ -209,96 +210,97 @@ fn with_base(mutation: Mutation, rows: &Rows) -> Mutation {
     }
 }
 
-/// The local user's role on a workshop: its owner, or a member's role from a shared one.
-pub(crate) fn role_of(
-    conn: &Connection,
-    workshop: &WorkshopRecord,
-    user_id: &str,
-) -> Result<Option<Role>> {
-    if workshop.owner_id == user_id {
-        return Ok(Some(Role::Owner));
-    }
-    Ok(member_record(conn, &workshop.id, user_id)?.map(|m| m.role))
+/// The `server_rev`s of the rows a plan read that can be a change's base.
+#[derive(Default)]
+struct BaseRevs {
+    workshop: Option<i64>,
+    step: Option<i64>,
+    note: Option<i64>,
 }
 
-/// Loads what `mutation` reads; returns the rows, the caller's role, and the `server_rev`
-/// of the row the change is made against (the mutation's `baseRev`).
-fn load(
+/// Reads what one stage of a [`ReadPlan`] asks for besides the workshop row, into `rows`.
+/// Locks and author scopes are the server's: this database has one writer at a time (an
+/// IMMEDIATE transaction) and holds its one user's notes and conflicts.
+fn read(
     conn: &Connection,
-    mutation: &Mutation,
-    user_id: &str,
-) -> Result<(Rows, Option<Role>, Option<i64>)> {
-    let workshop_id = mutation.workshop_id();
-    let Some((workshop, workshop_rev)) = workshop_record(conn, workshop_id)? else {
-        return Ok((Rows::default(), None, None));
+    plan: &ReadPlan<'_>,
+    rows: &mut Rows,
+    revs: &mut BaseRevs,
+) -> Result<Option<ConflictRecord>> {
+    let workshop_id = plan.workshop.id;
+    let conflict = match plan.conflict {
+        Some(read) => conflict_record(conn, read.id)?,
+        None => None,
     };
-    let role = role_of(conn, &workshop, user_id)?;
-    let mut rows = Rows {
-        workshop: Some(workshop),
-        ..Rows::default()
-    };
-    let mut base_rev = workshop_rev;
-    match mutation {
-        Mutation::SaveStepOutput { step_id, .. } => {
-            let steps = step_records(conn, workshop_id, Some(step_id))?;
-            base_rev = steps.first().and_then(|(_, rev)| *rev);
-            rows.steps = steps.into_iter().map(|(s, _)| s).collect();
-        }
-        Mutation::StartStep { .. }
-        | Mutation::CompleteStep { .. }
-        | Mutation::AdvanceStep { .. }
-        | Mutation::ReviseStep { .. }
-        | Mutation::CompleteWorkshop { .. } => {
+    match plan.steps {
+        Some(StepRead::All) => {
             rows.steps = step_records(conn, workshop_id, None)?
                 .into_iter()
                 .map(|(s, _)| s)
                 .collect();
         }
-        Mutation::SetNote { step_id, .. } => {
-            let note = note_record(conn, workshop_id, step_id.as_deref())?;
-            base_rev = note.as_ref().and_then(|(_, rev)| *rev);
-            rows.note = note.map(|(n, _)| n);
+        Some(StepRead::One(step_id)) => {
+            let steps = step_records(conn, workshop_id, Some(step_id))?;
+            revs.step = steps.first().and_then(|(_, rev)| *rev);
+            rows.steps = steps.into_iter().map(|(s, _)| s).collect();
         }
-        Mutation::AddMember { user_id, .. } | Mutation::RemoveMember { user_id, .. } => {
-            rows.member = member_record(conn, workshop_id, user_id)?;
-        }
-        Mutation::ResolveConflict { conflict_id, .. } => {
-            let conflict = conflict_record(conn, conflict_id)?;
-            match conflict.as_ref().map(|c| (c.kind, c.step_id.clone())) {
-                Some((ConflictKind::Note, step)) => {
-                    rows.note = note_record(conn, workshop_id, step.as_deref())?.map(|(n, _)| n);
-                }
-                Some((ConflictKind::OutputField, _)) => {
-                    rows.steps = step_records(conn, workshop_id, None)?
-                        .into_iter()
-                        .map(|(s, _)| s)
-                        .collect();
-                }
-                _ => {}
-            }
-            rows.conflict = conflict;
-        }
-        Mutation::CreateSession { session_id, .. }
-        | Mutation::UpdateSession { session_id, .. }
-        | Mutation::CancelSession { session_id, .. } => {
-            let session = sessions::session_record(conn, session_id)?;
-            base_rev = None;
-            rows.sessions = session.into_iter().collect();
-        }
-        Mutation::CreateSeries { series_id, .. }
-        | Mutation::RollSeries { series_id, .. }
-        | Mutation::CancelSeries { series_id, .. }
-        | Mutation::ReviseSeries { series_id, .. } => {
-            rows.series =
-                sessions::series_record(conn, series_id)?.filter(|s| s.workshop_id == workshop_id);
-            rows.sessions = sessions::occurrences(conn, series_id)?;
-        }
-        Mutation::CreateWorkshop { .. }
-        | Mutation::PutWorkshop { .. }
-        | Mutation::RenameWorkshop { .. }
-        | Mutation::DeleteWorkshop { .. }
-        | Mutation::RestoreWorkshop { .. } => {}
+        None => {}
     }
+    if let Some(scope) = plan.note {
+        let note = note_record(conn, workshop_id, scope)?;
+        revs.note = note.as_ref().and_then(|(_, rev)| *rev);
+        rows.note = note.map(|(n, _)| n);
+    }
+    if let Some(user_id) = plan.member {
+        rows.member = member_record(conn, workshop_id, user_id)?;
+    }
+    if let Some(read) = plan.session {
+        rows.sessions = sessions::session_record(conn, read.id)?
+            .into_iter()
+            .collect();
+    }
+    if let Some(read) = plan.series {
+        rows.series =
+            sessions::series_record(conn, read.id)?.filter(|s| s.workshop_id == workshop_id);
+        rows.sessions = sessions::occurrences(conn, read.id)?;
+    }
+    Ok(conflict)
+}
+
+/// Runs the domain's [`ReadPlan`] of `mutation` (both stages for a conflict's resolution);
+/// returns the rows, the caller's role ([`Role::of`]), and the `server_rev` of the row the
+/// change is made against (the mutation's `baseRev`, [`wp_domain::mutation::plan::BaseRow`]).
+fn load(
+    conn: &Connection,
+    mutation: &Mutation,
+    user_id: &str,
+) -> Result<(Rows, Option<Role>, Option<i64>)> {
+    let plan = ReadPlan::of(mutation);
+    let Some((workshop, workshop_rev)) = workshop_record(conn, plan.workshop.id)? else {
+        return Ok((Rows::default(), None, None));
+    };
+    let membership = member_record(conn, &workshop.id, user_id)?.map(|m| m.role);
+    let role = Role::of(&workshop.owner_id, user_id, membership);
+    let mut rows = Rows {
+        workshop: Some(workshop),
+        ..Rows::default()
+    };
+    let mut revs = BaseRevs {
+        workshop: workshop_rev,
+        ..BaseRevs::default()
+    };
+    if let Some(conflict) = read(conn, &plan, &mut rows, &mut revs)? {
+        if let Some(second) = ReadPlan::for_conflict(plan.workshop.id, &conflict) {
+            read(conn, &second, &mut rows, &mut revs)?;
+        }
+        rows.conflict = Some(conflict);
+    }
+    let base_rev = match plan.base {
+        BaseRow::Workshop => revs.workshop,
+        BaseRow::Step => revs.step,
+        BaseRow::Note => revs.note,
+        BaseRow::None => None,
+    };
     Ok((rows, role, base_rev))
 }
 

@@ -18,14 +18,14 @@ pub(crate) fn append(conn: &Connection, mutation: &Mutation, base_rev: Option<i6
         [],
         |r| r.get(0),
     )?;
-    let value = serde_json::to_value(mutation)?;
+    let wire = mutation.to_wire()?;
     conn.prepare_cached(
         "INSERT INTO outbox (mutation_id, name, args, workshop_id, base_rev, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute((
         id,
-        mutation.name(),
-        value["args"].to_string(),
+        wire.name,
+        wire.args.to_string(),
         mutation.workshop_id(),
         base_rev,
         now(),
@@ -112,9 +112,7 @@ fn coalesce(conn: &Connection, mutation: &Mutation) -> Result<Option<i64>> {
         if sent_at.is_some() {
             return Ok(None);
         }
-        let args: serde_json::Value = serde_json::from_str(&args)?;
-        let earlier: Mutation =
-            serde_json::from_value(serde_json::json!({ "name": name, "args": args }))?;
+        let earlier = Mutation::from_stored(&name, &args)?;
         match save_scope(&earlier) {
             Some(other) if other == scope => {
                 found = Some((id, earlier));
@@ -164,9 +162,9 @@ fn coalesce(conn: &Connection, mutation: &Mutation) -> Result<Option<i64>> {
         },
         _ => return Ok(None),
     };
-    let value = serde_json::to_value(&merged)?;
+    let wire = merged.to_wire()?;
     conn.prepare_cached("UPDATE outbox SET args = ?2 WHERE mutation_id = ?1")?
-        .execute((id, value["args"].to_string()))?;
+        .execute((id, wire.args.to_string()))?;
     Ok(Some(id))
 }
 

@@ -352,7 +352,7 @@ impl Store {
                 &workshop.record.owner_id,
                 &self.user_id,
             )?;
-            if !role.allows(Role::Editor) {
+            if !role.is_some_and(|r| r.allows(Role::Editor)) {
                 continue;
             }
             let written = self.mutate(Mutation::RollSeries {
@@ -444,12 +444,14 @@ impl Store {
     /// A workshop's schedule: its series (newest first) and all its sessions by time.
     pub fn schedule(&self, workshop_id: &str) -> Result<WorkshopSchedule> {
         let workshop = workshops::find(&self.conn, workshop_id)?;
+        // No role (a share that is gone, until a pull takes the copy away): read only.
         let role = members::role_on(
             &self.conn,
             workshop_id,
             &workshop.record.owner_id,
             &self.user_id,
-        )?;
+        )?
+        .unwrap_or(Role::Viewer);
         let now = self.now();
         let series: Vec<SeriesRecord> = {
             let mut stmt = self.conn.prepare_cached(&format!(

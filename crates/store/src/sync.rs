@@ -532,9 +532,7 @@ impl Store {
                     id: id.to_string(),
                 });
             };
-            let args: serde_json::Value = serde_json::from_str(&args)?;
-            let refused: Mutation =
-                serde_json::from_value(serde_json::json!({ "name": name, "args": args }))?;
+            let refused = Mutation::from_stored(&name, &args)?;
             let text = |field: &str| {
                 value.as_str().map(str::to_string).ok_or_else(|| {
                     StoreError::Domain(wp_domain::DomainError::argument(field, "must be text"))
@@ -646,9 +644,7 @@ pub(crate) fn outbox_rows(
     let mut out = Vec::new();
     for row in rows {
         let (mutation_id, name, args, workshop_id, base_rev, created_at) = row?;
-        let args: serde_json::Value = serde_json::from_str(&args)?;
-        let mutation: Mutation =
-            serde_json::from_value(serde_json::json!({ "name": name, "args": args }))?;
+        let mutation = Mutation::from_stored(&name, &args)?;
         out.push(OutboxEntry {
             mutation_id,
             mutation,

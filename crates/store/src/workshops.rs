@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row};
 use wp_domain::ids::{new_id, IdKind};
-use wp_domain::{limits, Mutation, Visibility, WorkshopRecord, WorkshopStatus};
+use wp_domain::{limits, Mutation, Role, Visibility, WorkshopRecord, WorkshopStatus};
 
 use crate::mutate::bad_text;
 use crate::steps::load_steps;
@@ -84,8 +84,10 @@ impl Store {
     pub fn workshop(&self, id: &str) -> Result<WorkshopDetail> {
         let workshop = find(&self.conn, id)?;
         let steps = load_steps(&self.conn, id)?;
+        // No role (a share that is gone, until a pull takes the copy away): read only.
         let your_role =
-            crate::members::role_on(&self.conn, id, &workshop.record.owner_id, &self.user_id)?;
+            crate::members::role_on(&self.conn, id, &workshop.record.owner_id, &self.user_id)?
+                .unwrap_or(Role::Viewer);
         Ok(WorkshopDetail {
             workshop,
             steps,

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use wp_domain::mutation::PROTOCOL_VERSION;
 use wp_domain::protocol::{Outcome, PushMutation, PushRequest};
-use wp_store::{OutboxEntry, Store};
+use wp_store::{OutboxEntry, Store, StoreError};
 
 use crate::api::{PushRefused, Transport};
 use crate::SyncError;
@@ -90,14 +90,14 @@ fn position(text: &str) -> Option<i64> {
     text.split_once('.')?.0.parse().ok()
 }
 
-fn wire(entry: &OutboxEntry) -> PushMutation {
-    let value = serde_json::to_value(&entry.mutation).unwrap_or_default();
-    PushMutation {
+fn wire(entry: &OutboxEntry) -> Result<PushMutation, StoreError> {
+    let wire = entry.mutation.to_wire()?;
+    Ok(PushMutation {
         id: entry.mutation_id,
-        name: entry.mutation.name().to_string(),
-        args: value["args"].clone(),
+        name: wire.name.to_string(),
+        args: wire.args,
         base_rev: entry.base_rev,
-    }
+    })
 }
 
 async fn push_all(
@@ -117,7 +117,7 @@ async fn push_all(
         let request = PushRequest {
             protocol_version: PROTOCOL_VERSION,
             client_id: state.client_id,
-            mutations: pending.iter().map(wire).collect(),
+            mutations: pending.iter().map(wire).collect::<Result<_, _>>()?,
         };
         match api.push(&request).await? {
             Ok(response) if store.server_forgot(response.last_mutation_id)? => {

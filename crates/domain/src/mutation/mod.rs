@@ -8,14 +8,18 @@
 //! checks them again with [`crate::progress`].
 
 mod apply;
+pub mod plan;
 mod schedule;
+mod wire;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use apply::{apply, Context};
+pub use plan::ReadPlan;
 pub use schedule::schedule_of;
+pub use wire::{Wire, WireError};
 
 use crate::series::RuleForm;
 use crate::{Role, StepRecord, WorkshopRecord};
@@ -101,8 +105,11 @@ pub enum Resolution {
 }
 
 /// One intent. Every variant names its workshop; see [`Mutation::access`] for who may apply it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Serialize, Deserialize, strum::IntoStaticStr, strum::VariantNames,
+)]
 #[serde(tag = "name", content = "args", rename_all = "camelCase")]
+#[strum(serialize_all = "camelCase")]
 pub enum Mutation {
     /// A workshop with its ten step rows (ids made by the client, one per step definition),
     /// the first in progress; outputs and summaries optional (an import carries them).
@@ -322,60 +329,6 @@ impl Mutation {
             | Mutation::RollSeries { workshop_id, .. }
             | Mutation::CancelSeries { workshop_id, .. }
             | Mutation::ReviseSeries { workshop_id, .. } => workshop_id,
-        }
-    }
-
-    /// Every wire name, one per variant (a test checks they match [`Mutation::name`]).
-    pub const NAMES: &'static [&'static str] = &[
-        "createWorkshop",
-        "putWorkshop",
-        "renameWorkshop",
-        "saveStepOutput",
-        "startStep",
-        "completeStep",
-        "advanceStep",
-        "reviseStep",
-        "completeWorkshop",
-        "setNote",
-        "deleteWorkshop",
-        "restoreWorkshop",
-        "addMember",
-        "removeMember",
-        "resolveConflict",
-        "createSession",
-        "updateSession",
-        "cancelSession",
-        "createSeries",
-        "rollSeries",
-        "cancelSeries",
-        "reviseSeries",
-    ];
-
-    /// The wire name, e.g. `saveStepOutput`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Mutation::CreateWorkshop { .. } => "createWorkshop",
-            Mutation::PutWorkshop { .. } => "putWorkshop",
-            Mutation::RenameWorkshop { .. } => "renameWorkshop",
-            Mutation::SaveStepOutput { .. } => "saveStepOutput",
-            Mutation::StartStep { .. } => "startStep",
-            Mutation::CompleteStep { .. } => "completeStep",
-            Mutation::AdvanceStep { .. } => "advanceStep",
-            Mutation::ReviseStep { .. } => "reviseStep",
-            Mutation::CompleteWorkshop { .. } => "completeWorkshop",
-            Mutation::SetNote { .. } => "setNote",
-            Mutation::DeleteWorkshop { .. } => "deleteWorkshop",
-            Mutation::RestoreWorkshop { .. } => "restoreWorkshop",
-            Mutation::AddMember { .. } => "addMember",
-            Mutation::RemoveMember { .. } => "removeMember",
-            Mutation::ResolveConflict { .. } => "resolveConflict",
-            Mutation::CreateSession { .. } => "createSession",
-            Mutation::UpdateSession { .. } => "updateSession",
-            Mutation::CancelSession { .. } => "cancelSession",
-            Mutation::CreateSeries { .. } => "createSeries",
-            Mutation::RollSeries { .. } => "rollSeries",
-            Mutation::CancelSeries { .. } => "cancelSeries",
-            Mutation::ReviseSeries { .. } => "reviseSeries",
         }
     }
 

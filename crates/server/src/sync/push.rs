@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use wp_domain::mutation::PROTOCOL_VERSION;
+use wp_domain::mutation::{WireError, PROTOCOL_VERSION};
 use wp_domain::protocol::{
     codes, MutationResult, Outcome, PushMutation, PushRequest, PushResponse, RowRev,
 };
@@ -179,13 +179,11 @@ pub async fn push(
             tx.rollback().await?;
             break;
         }
-        let parsed: Result<Mutation, _> =
-            serde_json::from_value(json!({ "name": m.name, "args": m.args }));
-        let mutation = match parsed {
+        let mutation = match Mutation::from_wire(&m.name, m.args.clone()) {
             Ok(mutation) => mutation,
-            Err(e) if !Mutation::NAMES.contains(&m.name.as_str()) => {
+            Err(WireError::UnknownName(name)) => {
                 tx.rollback().await?;
-                tracing::info!(name = %m.name, error = %e, "unknown mutation");
+                tracing::info!(name = %name, "unknown mutation");
                 results.push(MutationResult {
                     id: m.id,
                     outcome: Outcome::UpgradeRequired,
@@ -204,7 +202,7 @@ pub async fn push(
                 results.push(MutationResult {
                     id: m.id,
                     outcome: Outcome::Rejected,
-                    error: Some(format!("{}: {e}", m.name)),
+                    error: Some(e.to_string()),
                     field: Some("args".into()),
                     revs: vec![],
                 });
