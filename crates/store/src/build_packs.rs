@@ -9,7 +9,7 @@ use wp_build_pack::{
 };
 use wp_domain::ids::{new_id, IdKind};
 
-use crate::workshops::find;
+use crate::rows::read::{find, live};
 use crate::{now, BuildPackRow, Result, Store};
 
 pub use wp_build_pack::Format as ExportFormat;
@@ -88,7 +88,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        crate::workshops::live(&tx, workshop_id)?;
+        live(&tx, workshop_id)?;
         let now = now();
         for r in pack.renderings() {
             tx

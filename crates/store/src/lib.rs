@@ -10,16 +10,15 @@
 mod build_packs;
 mod error;
 mod import;
-mod mass_delete;
 mod members;
 mod migrate;
 mod model;
+#[cfg(test)]
+mod module_graph;
 mod mutate;
 mod notes;
-mod outbox;
 pub mod paths;
-mod pull;
-mod recovery;
+mod rows;
 mod sessions;
 mod steps;
 mod sync;
@@ -34,20 +33,23 @@ use rusqlite::{Connection, OptionalExtension};
 pub use build_packs::{ExportFormat, ExportRequest, Exported};
 pub use error::{ErrorCode, StoreError};
 pub use import::ImportFile;
-pub use mass_delete::{is_mass_delete, HeldDeletes, MASS_DELETE_COUNT, MASS_DELETE_HALF_FROM};
 pub use members::Member;
 pub use migrate::{MIGRATIONS, SCHEMA_VERSION};
 pub use model::{
     BuildPackRow, Note, OutboxEntry, Workshop, WorkshopDetail, WorkshopFilter, WorkshopStep,
     WorkshopSummary,
 };
-pub use mutate::Written;
-pub use pull::PULL_CHUNK;
+pub use rows::write::Written;
 pub use sessions::{
     preview_series, AgendaItem, CalendarTarget, SeriesItem, SeriesPreview, WorkshopSchedule,
     PREVIEW_COUNT,
 };
-pub use sync::{PageApplied, Rejection, SyncState};
+pub use sync::account::SyncState;
+pub use sync::mass_delete::{
+    is_mass_delete, HeldDeletes, MASS_DELETE_COUNT, MASS_DELETE_HALF_FROM,
+};
+pub use sync::pull::{PageApplied, PULL_CHUNK};
+pub use sync::rejections::Rejection;
 pub use wp_build_pack::{BuildPack, BuildPackError, Kind as BuildPackKind};
 
 /// `Result` with [`StoreError`].

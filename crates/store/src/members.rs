@@ -8,8 +8,8 @@ use serde::Serialize;
 use wp_domain::ids::{self, new_id, IdKind};
 use wp_domain::{DomainError, MemberRecord, Mutation, Role};
 
-use crate::mutate::bad_text;
-use crate::{now, workshops, Result, Store, StoreError};
+use crate::rows::read::find;
+use crate::{now, Result, Store, StoreError};
 
 /// One person with access to a workshop.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -24,27 +24,6 @@ pub struct Member {
     pub role: Role,
     /// This is the local user.
     pub you: bool,
-}
-
-/// The local user's role on a workshop ([`Role::of`]): owner, the role it was shared with,
-/// or `None` (a share that is gone: the copy stays until a pull takes it away).
-pub(crate) fn role_on(
-    conn: &Connection,
-    workshop_id: &str,
-    owner_id: &str,
-    user_id: &str,
-) -> Result<Option<Role>> {
-    let role: Option<String> = conn
-        .prepare_cached(
-            "SELECT role FROM workshop_members WHERE workshop_id = ?1 AND user_id = ?2",
-        )?
-        .query_row((workshop_id, user_id), |r| r.get(0))
-        .optional()?;
-    let membership = match role {
-        Some(text) => Some(Role::parse(&text).ok_or_else(|| bad_text(0, &text))?),
-        None => None,
-    };
-    Ok(Role::of(owner_id, user_id, membership))
 }
 
 /// The workshop whose copy goes with the membership row `member_id`: set when that row is
@@ -101,7 +80,7 @@ impl Store {
     /// Everyone with access to the workshop: the owner first, then members by when they
     /// were added.
     pub fn members(&self, workshop_id: &str) -> Result<Vec<Member>> {
-        let workshop = workshops::find(&self.conn, workshop_id)?;
+        let workshop = find(&self.conn, workshop_id)?;
         let mut out = vec![Member {
             you: workshop.record.owner_id == self.user_id,
             user_id: workshop.record.owner_id,

@@ -7,150 +7,19 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{Connection, TransactionBehavior};
 use serde_json::Value;
 use wp_domain::mutation::plan::{BaseRow, StepRead};
 use wp_domain::mutation::{apply, Context, ReadPlan};
-use wp_domain::{
-    Change, ConflictRecord, DomainError, MemberRecord, Mutation, NoteRecord, Role, Rows,
-    StepRecord, WorkshopRecord,
+use wp_domain::{Change, ConflictRecord, DomainError, Mutation, Role, Rows};
+
+use crate::rows::read::{
+    conflict_record, member_record, note_record, step_records, workshop_record,
 };
-
-use crate::{notes, now, outbox, sessions, steps, workshops, Result, Store, StoreError};
-
-/// A text column holding a value its enum does not know, as SQLite's conversion error.
-pub(crate) fn bad_text(column: usize, text: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        column,
-        rusqlite::types::Type::Text,
-        format!("unexpected value \"{text}\"").into(),
-    )
-}
-
-/// Column `i` as JSON (`None` for NULL); text that is not JSON is a conversion error.
-pub(crate) fn json_column(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Value>> {
-    let text: Option<String> = r.get(i)?;
-    text.map(|t| serde_json::from_str(&t))
-        .transpose()
-        .map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
-        })
-}
-
-/// A workshop row as the domain sees it, with its `server_rev`.
-pub(crate) fn workshop_record(
-    conn: &Connection,
-    id: &str,
-) -> Result<Option<(WorkshopRecord, Option<i64>)>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT id, owner_id, title, original_idea, status, visibility, created_at, updated_at, deleted_at, server_rev
-             FROM workshops WHERE id = ?1",
-        )?
-        .query_row([id], |r| Ok((workshops::record_from_row(r)?, r.get(9)?)))
-        .optional()?)
-}
-
-/// A workshop's step rows in order, or only `only` when given; with their `server_rev`.
-pub(crate) fn step_records(
-    conn: &Connection,
-    workshop_id: &str,
-    only: Option<&str>,
-) -> Result<Vec<(StepRecord, Option<i64>)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT s.id, s.workshop_id, s.step_id, s.status, s.output, s.summary, s.started_at, s.completed_at,
-                s.updated_at, s.server_rev
-         FROM workshop_steps s JOIN step_definitions d ON d.id = s.step_id
-         WHERE s.workshop_id = ?1 AND (?2 IS NULL OR s.step_id = ?2) ORDER BY d.position",
-    )?;
-    let rows = stmt.query_map((workshop_id, only), |r| {
-        Ok((steps::record_from_row(r)?, r.get(9)?))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// The note in a scope (a database holds one author's notes), with its `server_rev`.
-pub(crate) fn note_record(
-    conn: &Connection,
-    workshop_id: &str,
-    step_id: Option<&str>,
-) -> Result<Option<(NoteRecord, Option<i64>)>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT id, workshop_id, step_id, content, created_at, updated_at, server_rev FROM notes
-             WHERE workshop_id = ?1 AND coalesce(step_id, '') = coalesce(?2, '')",
-        )?
-        .query_row((workshop_id, step_id), |r| {
-            Ok((notes::record_from_row(r)?, r.get(6)?))
-        })
-        .optional()?)
-}
-
-fn member_record(
-    conn: &Connection,
-    workshop_id: &str,
-    user_id: &str,
-) -> Result<Option<MemberRecord>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT id, workshop_id, user_id, role, created_at, user_name FROM workshop_members
-             WHERE workshop_id = ?1 AND user_id = ?2",
-        )?
-        .query_row((workshop_id, user_id), |r| {
-            let role: String = r.get(3)?;
-            Ok(MemberRecord {
-                id: r.get(0)?,
-                workshop_id: r.get(1)?,
-                user_id: r.get(2)?,
-                role: Role::parse(&role).ok_or_else(|| bad_text(3, &role))?,
-                created_at: r.get(4)?,
-                user_name: r.get(5)?,
-                removed: false,
-            })
-        })
-        .optional()?)
-}
-
-const CONFLICT_COLUMNS: &str = "id, workshop_id, user_id, kind, entity_id, step_id, field, base, theirs, mine, created_at, resolved_at";
-
-pub(crate) fn conflict_from_row(r: &Row<'_>) -> rusqlite::Result<ConflictRecord> {
-    let kind: String = r.get(3)?;
-    let json =
-        |i: usize| -> rusqlite::Result<Value> { Ok(json_column(r, i)?.unwrap_or(Value::Null)) };
-    Ok(ConflictRecord {
-        id: r.get(0)?,
-        workshop_id: r.get(1)?,
-        user_id: r.get(2)?,
-        kind: serde_json::from_value(Value::String(kind.clone()))
-            .map_err(|_| bad_text(3, &kind))?,
-        entity_id: r.get(4)?,
-        step_id: r.get(5)?,
-        field: r.get(6)?,
-        base: json(7)?,
-        theirs: json(8)?,
-        mine: json(9)?,
-        created_at: r.get(10)?,
-        resolved_at: r.get(11)?,
-    })
-}
-
-/// Conflicts of this database, open ones only or all, newest first.
-pub(crate) fn conflict_records(conn: &Connection, open_only: bool) -> Result<Vec<ConflictRecord>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {CONFLICT_COLUMNS} FROM conflicts WHERE (?1 = 0 OR resolved_at IS NULL) ORDER BY created_at DESC, id"
-    ))?;
-    let rows = stmt.query_map([open_only], conflict_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-fn conflict_record(conn: &Connection, id: &str) -> Result<Option<ConflictRecord>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {CONFLICT_COLUMNS} FROM conflicts WHERE id = ?1"
-        ))?
-        .query_row([id], conflict_from_row)
-        .optional()?)
-}
+use crate::rows::schedule::{occurrences, series_record, session_record};
+use crate::rows::write::{write, Written};
+use crate::sync::outbox;
+use crate::{now, Result, Store, StoreError};
 
 /// The value a change is made from, for the server to tell whether the live value moved on
 /// meanwhile: the row's current local value. Set once, when the mutation is first applied.
@@ -255,14 +124,11 @@ fn read(
         rows.member = member_record(conn, workshop_id, user_id)?;
     }
     if let Some(read) = plan.session {
-        rows.sessions = sessions::session_record(conn, read.id)?
-            .into_iter()
-            .collect();
+        rows.sessions = session_record(conn, read.id)?.into_iter().collect();
     }
     if let Some(read) = plan.series {
-        rows.series =
-            sessions::series_record(conn, read.id)?.filter(|s| s.workshop_id == workshop_id);
-        rows.sessions = sessions::occurrences(conn, read.id)?;
+        rows.series = series_record(conn, read.id)?.filter(|s| s.workshop_id == workshop_id);
+        rows.sessions = occurrences(conn, read.id)?;
     }
     Ok(conflict)
 }
@@ -302,126 +168,6 @@ fn load(
         BaseRow::None => None,
     };
     Ok((rows, role, base_rev))
-}
-
-/// A row a mutation changed, with its local `rev` after the write.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Written {
-    pub change: Change,
-    pub rev: i64,
-}
-
-/// Writes a changed row whole (insert, or replace the row with its id), bumping its `rev`;
-/// returns the new `rev`.
-pub(crate) fn write(conn: &Connection, change: &Change) -> Result<i64> {
-    let rev: rusqlite::Result<i64> = match change {
-        Change::Workshop(w) => {
-            conn.prepare_cached(
-                "INSERT INTO workshops (id, owner_id, title, original_idea, status, visibility, created_at, updated_at, deleted_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                 ON CONFLICT (id) DO UPDATE SET owner_id = excluded.owner_id, title = excluded.title,
-                   original_idea = excluded.original_idea, status = excluded.status, visibility = excluded.visibility,
-                   created_at = excluded.created_at, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at,
-                   rev = rev + 1 RETURNING rev",
-            )?
-            .query_row((
-                &w.id,
-                &w.owner_id,
-                &w.title,
-                &w.original_idea,
-                w.status.as_str(),
-                w.visibility.as_str(),
-                w.created_at,
-                w.updated_at,
-                w.deleted_at,
-            ), |r| r.get(0))
-        }
-        Change::Step(s) => {
-            let output = s.output.as_ref().map(Value::to_string);
-            conn.prepare_cached(
-                "INSERT INTO workshop_steps (id, workshop_id, step_id, status, output, summary, started_at, completed_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                 ON CONFLICT (id) DO UPDATE SET status = excluded.status, output = excluded.output,
-                   summary = excluded.summary, started_at = excluded.started_at, completed_at = excluded.completed_at,
-                   updated_at = excluded.updated_at, rev = rev + 1 RETURNING rev",
-            )?
-            .query_row((
-                &s.id,
-                &s.workshop_id,
-                &s.step_id,
-                s.status.as_str(),
-                output,
-                &s.summary,
-                s.started_at,
-                s.completed_at,
-                s.updated_at,
-            ), |r| r.get(0))
-        }
-        Change::Note(n) => {
-            conn.prepare_cached(
-                "INSERT INTO notes (id, workshop_id, step_id, content, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (workshop_id, coalesce(step_id, '')) DO UPDATE SET id = excluded.id,
-                   content = excluded.content, updated_at = excluded.updated_at, rev = rev + 1 RETURNING rev",
-            )?
-            .query_row((
-                &n.id,
-                &n.workshop_id,
-                &n.step_id,
-                &n.content,
-                n.created_at,
-                n.updated_at,
-            ), |r| r.get(0))
-        }
-        Change::Conflict(c) => {
-            let json = |v: &Value| v.to_string();
-            let kind = serde_json::to_value(c.kind)?;
-            conn.prepare_cached(&format!(
-                "INSERT INTO conflicts ({CONFLICT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-                 ON CONFLICT (id) DO UPDATE SET theirs = excluded.theirs, mine = excluded.mine,
-                   resolved_at = excluded.resolved_at, rev = rev + 1 RETURNING rev"
-            ))?
-            .query_row(
-                rusqlite::params![
-                    &c.id,
-                    &c.workshop_id,
-                    &c.user_id,
-                    kind.as_str(),
-                    &c.entity_id,
-                    &c.step_id,
-                    &c.field,
-                    json(&c.base),
-                    json(&c.theirs),
-                    json(&c.mine),
-                    c.created_at,
-                    c.resolved_at,
-                ],
-                |r| r.get(0),
-            )
-        }
-        // A removed member (`removeMember`): the row goes; its last revision is returned.
-        Change::Member(m) if m.removed => conn
-            .prepare_cached(
-                "DELETE FROM workshop_members WHERE workshop_id = ?1 AND user_id = ?2 RETURNING rev",
-            )?
-            .query_row((&m.workshop_id, &m.user_id), |r| r.get(0))
-            .optional()
-            .map(|rev| rev.unwrap_or(0)),
-        Change::Session(s) => sessions::write_session(conn, s),
-        Change::Series(s) => sessions::write_series(conn, s),
-        Change::Member(m) => {
-            conn.prepare_cached(
-                "INSERT INTO workshop_members (id, workshop_id, user_id, role, created_at, user_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (workshop_id, user_id) DO UPDATE SET role = excluded.role,
-                   user_name = coalesce(excluded.user_name, user_name), rev = rev + 1 RETURNING rev",
-            )?
-            .query_row(
-                (&m.id, &m.workshop_id, &m.user_id, m.role.as_str(), m.created_at, &m.user_name),
-                |r| r.get(0),
-            )
-        }
-    };
-    Ok(rev?)
 }
 
 /// Loads what `mutation` reads, applies it and writes the changed rows, without queuing it;

@@ -1,35 +1,11 @@
 //! Private facilitator notes, one per workshop and one per workshop step, saved whole.
 
-use rusqlite::{OptionalExtension, Row};
 use wp_domain::ids::{new_id, IdKind};
-use wp_domain::{steps, Change, Mutation, NoteRecord};
+use wp_domain::{steps, Change, Mutation};
 
-use crate::mutate::Written;
-use crate::workshops::find;
+use crate::rows::read::{self, find};
+use crate::rows::write::Written;
 use crate::{now, Note, Result, Store, StoreError};
-
-/// A note row's columns, its record's first and its local `rev` last.
-const COLUMNS: &str =
-    "n.id, n.workshop_id, n.step_id, n.content, n.created_at, n.updated_at, n.rev";
-
-/// A note's record from columns 0 to 5 of a row, in the order of [`COLUMNS`].
-pub(crate) fn record_from_row(r: &Row<'_>) -> rusqlite::Result<NoteRecord> {
-    Ok(NoteRecord {
-        id: r.get(0)?,
-        workshop_id: r.get(1)?,
-        step_id: r.get(2)?,
-        content: r.get(3)?,
-        created_at: r.get(4)?,
-        updated_at: r.get(5)?,
-    })
-}
-
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Note> {
-    Ok(Note {
-        record: record_from_row(r)?,
-        rev: r.get(6)?,
-    })
-}
 
 impl Store {
     /// Saves a note whole, replacing the previous text, on the workshop (`step_id` `None`)
@@ -72,23 +48,12 @@ impl Store {
         if let Some(step) = step_id {
             steps::find(step)?;
         }
-        Ok(self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM notes n WHERE workshop_id = ?1 AND coalesce(step_id, '') = coalesce(?2, '')"
-            ))?
-            .query_row((workshop_id, step_id), from_row)
-            .optional()?)
+        read::note(&self.conn, workshop_id, step_id)
     }
 
     /// All notes of a workshop: the workshop's own first, then by step order.
     pub fn notes(&self, workshop_id: &str) -> Result<Vec<Note>> {
         find(&self.conn, workshop_id)?;
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM notes n LEFT JOIN step_definitions d ON d.id = n.step_id
-             WHERE n.workshop_id = ?1 ORDER BY coalesce(d.position, 0)"
-        ))?;
-        let rows = stmt.query_map([workshop_id], from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        read::notes(&self.conn, workshop_id)
     }
 }

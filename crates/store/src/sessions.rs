@@ -4,164 +4,18 @@
 //! syncs like any other. The rolling horizon runs here too, offline ([`Store::roll_series`]).
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row};
 use serde::Serialize;
 use wp_domain::ids::{new_id, IdKind};
 use wp_domain::mutation::{schedule_of, SeriesForm, SessionForm};
 use wp_domain::series::{zone_label, Schedule};
 use wp_domain::{Mutation, Role, SeriesRecord, SessionRecord, SessionStatus};
 
-use crate::{members, workshops, Result, Store, StoreError};
-
-const SESSION_COLUMNS: &str = "id, workshop_id, series_id, local_date, title, description, scheduled_at, duration_minutes, status, is_private, max_capacity, attendee_count, actual_started_at, actual_ended_at, created_at, updated_at";
-const SERIES_COLUMNS: &str = "id, workshop_id, title, description, rule, rrule, start_date, time_of_day, timezone, duration_minutes, is_active, is_private, created_at, updated_at";
-
-fn bad(column: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
-}
-
-fn session_from_row(r: &Row<'_>) -> rusqlite::Result<SessionRecord> {
-    let status: String = r.get(8)?;
-    Ok(SessionRecord {
-        id: r.get(0)?,
-        workshop_id: r.get(1)?,
-        series_id: r.get(2)?,
-        local_date: r.get(3)?,
-        title: r.get(4)?,
-        description: r.get(5)?,
-        scheduled_at: r.get(6)?,
-        duration_minutes: r.get(7)?,
-        status: SessionStatus::parse(&status).ok_or_else(|| {
-            bad(
-                8,
-                std::io::Error::other(format!("unexpected status \"{status}\"")),
-            )
-        })?,
-        is_private: r.get(9)?,
-        max_capacity: r.get(10)?,
-        attendee_count: r.get(11)?,
-        actual_started_at: r.get(12)?,
-        actual_ended_at: r.get(13)?,
-        created_at: r.get(14)?,
-        updated_at: r.get(15)?,
-    })
-}
-
-fn series_from_row(r: &Row<'_>) -> rusqlite::Result<SeriesRecord> {
-    let rule: String = r.get(4)?;
-    Ok(SeriesRecord {
-        id: r.get(0)?,
-        workshop_id: r.get(1)?,
-        title: r.get(2)?,
-        description: r.get(3)?,
-        rule: serde_json::from_str(&rule).map_err(|e| bad(4, e))?,
-        rrule: r.get(5)?,
-        start_date: r.get(6)?,
-        time_of_day: r.get(7)?,
-        timezone: r.get(8)?,
-        duration_minutes: r.get(9)?,
-        is_active: r.get(10)?,
-        is_private: r.get(11)?,
-        created_at: r.get(12)?,
-        updated_at: r.get(13)?,
-    })
-}
-
-/// One session by id.
-pub(crate) fn session_record(conn: &Connection, id: &str) -> Result<Option<SessionRecord>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1"
-        ))?
-        .query_row([id], session_from_row)
-        .optional()?)
-}
-
-/// One series by id.
-pub(crate) fn series_record(conn: &Connection, id: &str) -> Result<Option<SeriesRecord>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {SERIES_COLUMNS} FROM series WHERE id = ?1"
-        ))?
-        .query_row([id], series_from_row)
-        .optional()?)
-}
-
-/// A series' occurrences, cancelled ones included, by local date.
-pub(crate) fn occurrences(conn: &Connection, series_id: &str) -> Result<Vec<SessionRecord>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {SESSION_COLUMNS} FROM sessions WHERE series_id = ?1 ORDER BY local_date"
-    ))?;
-    let rows = stmt.query_map([series_id], session_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// Writes a session whole (insert, or replace the row with its id), `rev + 1`.
-pub(crate) fn write_session(conn: &Connection, s: &SessionRecord) -> rusqlite::Result<i64> {
-    conn.prepare_cached(&format!(
-        "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
-         ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
-           scheduled_at = excluded.scheduled_at, duration_minutes = excluded.duration_minutes,
-           status = excluded.status, is_private = excluded.is_private, max_capacity = excluded.max_capacity,
-           attendee_count = excluded.attendee_count, actual_started_at = excluded.actual_started_at,
-           actual_ended_at = excluded.actual_ended_at, updated_at = excluded.updated_at, rev = rev + 1
-         RETURNING rev"
-    ))?
-    .query_row(
-        rusqlite::params![
-            &s.id,
-            &s.workshop_id,
-            &s.series_id,
-            &s.local_date,
-            &s.title,
-            &s.description,
-            s.scheduled_at,
-            s.duration_minutes,
-            s.status.as_str(),
-            s.is_private,
-            s.max_capacity,
-            s.attendee_count,
-            s.actual_started_at,
-            s.actual_ended_at,
-            s.created_at,
-            s.updated_at,
-        ],
-        |r| r.get(0),
-    )
-}
-
-/// Writes a series whole, `rev + 1`.
-pub(crate) fn write_series(conn: &Connection, s: &SeriesRecord) -> rusqlite::Result<i64> {
-    let rule = serde_json::to_string(&s.rule).map_err(|e| bad(4, e))?;
-    conn.prepare_cached(&format!(
-        "INSERT INTO series ({SERIES_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-         ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
-           rule = excluded.rule, rrule = excluded.rrule, start_date = excluded.start_date,
-           time_of_day = excluded.time_of_day, timezone = excluded.timezone,
-           duration_minutes = excluded.duration_minutes, is_active = excluded.is_active,
-           is_private = excluded.is_private, updated_at = excluded.updated_at, rev = rev + 1
-         RETURNING rev"
-    ))?
-    .query_row(
-        rusqlite::params![
-            &s.id,
-            &s.workshop_id,
-            &s.title,
-            &s.description,
-            rule,
-            &s.rrule,
-            s.start_date,
-            s.time_of_day,
-            &s.timezone,
-            s.duration_minutes,
-            s.is_active,
-            s.is_private,
-            s.created_at,
-            s.updated_at,
-        ],
-        |r| r.get(0),
-    )
-}
+use crate::rows::read::{find, role_on};
+use crate::rows::schedule::{
+    occurrences, series_from_row, series_record, session_from_row, session_record, SERIES_COLUMNS,
+    SESSION_COLUMNS,
+};
+use crate::{Result, Store, StoreError};
 
 /// A series as the Schedule tab shows it: the row, its rule in words, and what is next.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -345,8 +199,8 @@ impl Store {
         };
         let mut made = 0;
         for (series_id, workshop_id) in due {
-            let workshop = workshops::find(&self.conn, &workshop_id)?;
-            let role = members::role_on(
+            let workshop = find(&self.conn, &workshop_id)?;
+            let role = role_on(
                 &self.conn,
                 &workshop_id,
                 &workshop.record.owner_id,
@@ -443,9 +297,9 @@ impl Store {
 
     /// A workshop's schedule: its series (newest first) and all its sessions by time.
     pub fn schedule(&self, workshop_id: &str) -> Result<WorkshopSchedule> {
-        let workshop = workshops::find(&self.conn, workshop_id)?;
+        let workshop = find(&self.conn, workshop_id)?;
         // No role (a share that is gone, until a pull takes the copy away): read only.
-        let role = members::role_on(
+        let role = role_on(
             &self.conn,
             workshop_id,
             &workshop.record.owner_id,

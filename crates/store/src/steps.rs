@@ -1,60 +1,14 @@
 //! Step operations: start, complete, advance, revise, and saving a step's output.
 
-use rusqlite::{Connection, Row};
 use serde_json::Value;
-use wp_domain::{steps, Change, Mutation, StepRecord, StepStatus};
+use wp_domain::{steps, Change, Mutation};
 
-use crate::mutate::{bad_text, json_column, Written};
+use crate::rows::read::{from_record, load_steps};
+use crate::rows::write::Written;
 use crate::{now, Result, Store, StoreError, WorkshopDetail, WorkshopStep};
 
 #[cfg(doc)]
 use wp_domain::DomainError;
-
-/// A step record from columns 0 to 8 of a row: `id, workshop_id, step_id, status, output,
-/// summary, started_at, completed_at, updated_at`.
-pub(crate) fn record_from_row(r: &Row<'_>) -> rusqlite::Result<StepRecord> {
-    let status: String = r.get(3)?;
-    Ok(StepRecord {
-        id: r.get(0)?,
-        workshop_id: r.get(1)?,
-        step_id: r.get(2)?,
-        status: StepStatus::parse(&status).ok_or_else(|| bad_text(3, &status))?,
-        output: json_column(r, 4)?,
-        summary: r.get(5)?,
-        started_at: r.get(6)?,
-        completed_at: r.get(7)?,
-        updated_at: r.get(8)?,
-    })
-}
-
-/// A workshop's steps in order (ten for every workshop the store created).
-pub(crate) fn load_steps(conn: &Connection, workshop_id: &str) -> Result<Vec<WorkshopStep>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT s.id, s.workshop_id, s.step_id, s.status, s.output, s.summary, s.started_at,
-                s.completed_at, s.updated_at, s.rev
-         FROM workshop_steps s JOIN step_definitions d ON d.id = s.step_id
-         WHERE s.workshop_id = ?1 ORDER BY d.position",
-    )?;
-    let rows = stmt.query_map([workshop_id], |r| Ok((record_from_row(r)?, r.get(9)?)))?;
-    rows.map(|row| {
-        let (record, rev) = row?;
-        from_record(record, rev)
-    })
-    .collect()
-}
-
-/// The step definition's fields of a step record, with its local `rev`.
-pub(crate) fn from_record(record: StepRecord, rev: i64) -> Result<WorkshopStep> {
-    let def = steps::find(&record.step_id)?;
-    Ok(WorkshopStep {
-        record,
-        order: def.order,
-        name: def.name.to_string(),
-        description: def.description.to_string(),
-        confirm_label: def.confirm_label.map(str::to_string),
-        rev,
-    })
-}
 
 impl Store {
     /// Starts a step (`not_started` or `needs_regeneration` → `in_progress`).

@@ -1,63 +1,10 @@
 //! Workshop operations: create, list, read, rename, complete, trash and restore.
 
-use rusqlite::{Connection, OptionalExtension, Row};
 use wp_domain::ids::{new_id, IdKind};
-use wp_domain::{limits, Mutation, Role, Visibility, WorkshopRecord, WorkshopStatus};
+use wp_domain::{limits, Mutation, Role};
 
-use crate::mutate::bad_text;
-use crate::steps::load_steps;
-use crate::{
-    now, Result, Store, StoreError, Workshop, WorkshopDetail, WorkshopFilter, WorkshopSummary,
-};
-
-/// A workshop row's columns, its record's first and its local `rev` last.
-const COLUMNS: &str = "w.id, w.owner_id, w.title, w.original_idea, w.status, w.visibility, w.created_at, w.updated_at, w.deleted_at, w.rev";
-
-/// A workshop's record from columns 0 to 8 of a row, in the order of [`COLUMNS`].
-pub(crate) fn record_from_row(r: &Row<'_>) -> rusqlite::Result<WorkshopRecord> {
-    let status: String = r.get(4)?;
-    let visibility: String = r.get(5)?;
-    Ok(WorkshopRecord {
-        id: r.get(0)?,
-        owner_id: r.get(1)?,
-        title: r.get(2)?,
-        original_idea: r.get(3)?,
-        status: WorkshopStatus::parse(&status).ok_or_else(|| bad_text(4, &status))?,
-        visibility: Visibility::parse(&visibility).ok_or_else(|| bad_text(5, &visibility))?,
-        created_at: r.get(6)?,
-        updated_at: r.get(7)?,
-        deleted_at: r.get(8)?,
-    })
-}
-
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Workshop> {
-    Ok(Workshop {
-        record: record_from_row(r)?,
-        rev: r.get(9)?,
-    })
-}
-
-/// Reads a workshop whether or not it is in the trash; [`StoreError::NotFound`] if missing.
-pub(crate) fn find(conn: &Connection, id: &str) -> Result<Workshop> {
-    conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM workshops w WHERE w.id = ?1"
-    ))?
-    .query_row([id], from_row)
-    .optional()?
-    .ok_or_else(|| StoreError::NotFound {
-        entity: "workshop",
-        id: id.to_string(),
-    })
-}
-
-/// Reads a workshop that may be changed: not missing, not in the trash.
-pub(crate) fn live(conn: &Connection, id: &str) -> Result<Workshop> {
-    let workshop = find(conn, id)?;
-    if workshop.record.deleted_at.is_some() {
-        return Err(StoreError::InTrash(id.to_string()));
-    }
-    Ok(workshop)
-}
+use crate::rows::read::{find, load_steps, role_on, workshop_model, WORKSHOP_COLUMNS};
+use crate::{now, Result, Store, Workshop, WorkshopDetail, WorkshopFilter, WorkshopSummary};
 
 impl Store {
     /// Creates a workshop with its ten steps: the first `in_progress`, the rest `not_started`.
@@ -85,9 +32,8 @@ impl Store {
         let workshop = find(&self.conn, id)?;
         let steps = load_steps(&self.conn, id)?;
         // No role (a share that is gone, until a pull takes the copy away): read only.
-        let your_role =
-            crate::members::role_on(&self.conn, id, &workshop.record.owner_id, &self.user_id)?
-                .unwrap_or(Role::Viewer);
+        let your_role = role_on(&self.conn, id, &workshop.record.owner_id, &self.user_id)?
+            .unwrap_or(Role::Viewer);
         Ok(WorkshopDetail {
             workshop,
             steps,
@@ -103,14 +49,14 @@ impl Store {
             "IS NULL"
         };
         let sql = format!(
-            "SELECT {COLUMNS},
+            "SELECT {WORKSHOP_COLUMNS},
                 (SELECT count(*) FROM workshop_steps s WHERE s.workshop_id = w.id AND s.status = 'complete'),
                 (SELECT d.name FROM workshop_steps s JOIN step_definitions d ON d.id = s.step_id
                    WHERE s.workshop_id = w.id AND s.status != 'complete' ORDER BY d.position LIMIT 1),
                 max(w.updated_at, coalesce((SELECT max(s.updated_at) FROM workshop_steps s WHERE s.workshop_id = w.id), ''))
              FROM workshops w
              WHERE w.deleted_at {trash} AND (?1 IS NULL OR instr(lower(w.title), lower(?1)) > 0)
-             ORDER BY 13 DESC, w.id"
+             ORDER BY 14 DESC, w.id"
         );
         let search = filter
             .search
@@ -120,10 +66,10 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([search], |r| {
             Ok(WorkshopSummary {
-                workshop: from_row(r)?,
-                steps_complete: r.get(10)?,
-                current_step: r.get(11)?,
-                last_activity_at: r.get(12)?,
+                workshop: workshop_model(r)?,
+                steps_complete: r.get(11)?,
+                current_step: r.get(12)?,
+                last_activity_at: r.get(13)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -7,17 +7,39 @@
 use wp_domain::protocol::{PullResponse, PulledChange};
 use wp_domain::Change;
 
-use crate::mutate::{apply_local, write};
-use crate::sync::{
-    entity_of, offer_unsynced, outbox_rows, table_of, workshops_queued_after, PageApplied,
-    RESET_EXPIRED, RESET_RESTORED,
-};
-use crate::{mass_delete, now, recovery, Result, Store};
+use serde::Serialize;
+
+use super::account::{RESET_EXPIRED, RESET_RESTORED};
+use super::outbox::{outbox_rows, workshops_queued_after};
+use super::recovery::offer_unsynced;
+use super::{mass_delete, recovery};
+use crate::mutate::apply_local;
+use crate::rows::codec::{entity_of, table_of};
+use crate::rows::write::write;
+use crate::{now, Result, Store};
 
 /// How many pulled changes background sync writes per transaction at most: 32, fewer when
 /// a command is waiting for the lock, so a command waits for one change's writing, not a
 /// page's (BENCHMARKS.md, "Typing during a first sync").
 pub const PULL_CHUNK: usize = 32;
+
+/// What applying one pulled page did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageApplied {
+    pub rows_written: usize,
+    pub rows_deleted: usize,
+    /// Pending local mutations re-applied over the pulled rows.
+    pub rebased: usize,
+    /// Workshops a reset's full pull found missing on the server, offered again.
+    pub offered_again: usize,
+    /// Set when the pull ended with deletions held by the mass-delete guard.
+    pub held_deletes: Option<crate::HeldDeletes>,
+    /// Rows left out because this database does not have their workshop.
+    pub orphans: usize,
+    /// The workshops this page wrote rows of, each once, in the order first touched.
+    pub workshops: Vec<String>,
+}
 
 impl Store {
     /// Applies one pulled page and its cursor (in one transaction, or in chunks for a

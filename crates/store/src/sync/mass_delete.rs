@@ -8,8 +8,12 @@ use serde::Serialize;
 use wp_domain::protocol::PulledChange;
 use wp_domain::{Change, Mutation};
 
-use crate::mutate::{step_records, workshop_record, write};
-use crate::{members, now, outbox, Result, Store};
+use super::outbox;
+use crate::members;
+use crate::rows::codec::table_of;
+use crate::rows::read::{step_records, workshop_record};
+use crate::rows::write::write;
+use crate::{now, Result, Store};
 
 /// More than this many workshops deleted by one pull pauses it: 10.
 pub const MASS_DELETE_COUNT: usize = 10;
@@ -187,7 +191,7 @@ fn apply_held(conn: &Connection, user_id: &str, workshop: Option<&str>) -> Resul
                 } else {
                     None
                 };
-                if let Some(table) = crate::sync::table_of(&t.entity) {
+                if let Some(table) = table_of(&t.entity) {
                     conn.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [&t.id])?;
                 }
                 if let Some(workshop_id) = lost {

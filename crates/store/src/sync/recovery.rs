@@ -13,10 +13,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
 use wp_domain::{Change, Mutation, StepStatus, WorkshopStatus};
 
-use crate::mutate::{
-    apply_and_queue, bad_text, json_column, note_record, step_records, workshop_record,
-};
-use crate::{now, outbox, Result};
+use super::outbox::{self, close_gaps};
+use crate::mutate::apply_and_queue;
+use crate::rows::codec::{bad_text, json_column};
+use crate::rows::read::{note_record, step_records, workshop_record};
+use crate::{now, Result};
 
 fn local_rev(conn: &Connection, table: &str, id: &str) -> Result<Option<i64>> {
     Ok(conn
@@ -413,4 +414,82 @@ pub(crate) fn undo_refused(conn: &Connection, name: &str, args: &serde_json::Val
         _ => {}
     }
     Ok(())
+}
+
+/// Queues every workshop of this database that the server has never seen and whose creation
+/// is not queued, as `putWorkshop` plus its notes; returns how many workshops.
+pub(crate) fn offer_unsynced(conn: &Connection, only_missing_after_reset: bool) -> Result<usize> {
+    let sql = if only_missing_after_reset {
+        // The server had them (pulled, or acknowledged and not yet pulled back), and a full
+        // pull says it no longer does. Only the owner offers a workshop again; a member's
+        // copy of a shared one goes (the share is gone with it).
+        let user: String =
+            conn.query_row("SELECT user_id FROM local_profile WHERE id = 1", [], |r| {
+                r.get(0)
+            })?;
+        conn.execute(
+            "DELETE FROM workshops WHERE owner_id <> ?1
+               AND NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.workshop_id = workshops.id)",
+            [&user],
+        )?;
+        "SELECT id FROM workshops w WHERE NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.workshop_id = w.id)
+           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.workshop_id = w.id
+                           AND o.name IN ('createWorkshop', 'putWorkshop'))"
+    } else {
+        "SELECT id FROM workshops w WHERE server_rev IS NULL
+           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.workshop_id = w.id
+                           AND o.name IN ('createWorkshop', 'putWorkshop'))"
+    };
+    let ids: Vec<String> = conn
+        .prepare(sql)?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut dropped = 0;
+    for id in &ids {
+        // The snapshot holds every earlier change to the workshop: drop queued ones for it.
+        dropped += conn.execute(
+            "DELETE FROM outbox WHERE workshop_id = ?1 AND acked_at IS NULL",
+            [id],
+        )?;
+        let Some((workshop, _)) = workshop_record(conn, id)? else {
+            continue;
+        };
+        let steps = step_records(conn, id, None)?
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        outbox::append(
+            conn,
+            &Mutation::PutWorkshop {
+                workshop,
+                steps,
+                at: now(),
+            },
+            None,
+        )?;
+        let scopes: Vec<Option<String>> = conn
+            .prepare("SELECT step_id FROM notes WHERE workshop_id = ?1")?
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for step in scopes {
+            if let Some((note, _)) = note_record(conn, id, step.as_deref())? {
+                outbox::append(
+                    conn,
+                    &Mutation::SetNote {
+                        note_id: note.id,
+                        workshop_id: note.workshop_id,
+                        step_id: note.step_id,
+                        content: note.content,
+                        base: None,
+                        at: note.updated_at,
+                    },
+                    None,
+                )?;
+            }
+        }
+    }
+    if dropped > 0 {
+        close_gaps(conn)?;
+    }
+    Ok(ids.len())
 }

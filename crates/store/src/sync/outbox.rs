@@ -169,10 +169,27 @@ fn coalesce(conn: &Connection, mutation: &Mutation) -> Result<Option<i64>> {
 }
 
 impl Store {
+    /// The unsent mutations a push is about to send, in order, at most `limit`, marked as
+    /// taken (`sent_at`) in the same transaction: a later save of the same note or output
+    /// then queues a new mutation instead of rewriting one the server may apply.
+    pub fn take_for_push(&mut self, limit: u32) -> Result<Vec<OutboxEntry>> {
+        self.write(|tx| {
+            let entries = outbox_rows(tx, None, true, 0, limit)?;
+            if let (Some(first), Some(last)) = (entries.first(), entries.last()) {
+                tx.execute(
+                    "UPDATE outbox SET sent_at = coalesce(sent_at, ?3)
+                     WHERE mutation_id BETWEEN ?1 AND ?2",
+                    (first.mutation_id, last.mutation_id, now()),
+                )?;
+            }
+            Ok(entries)
+        })
+    }
+
     /// Outbox entries (sent or not) with a mutation id greater than `after`, oldest first,
     /// at most `limit`.
     pub fn outbox(&self, after: i64, limit: u32) -> Result<Vec<OutboxEntry>> {
-        crate::sync::outbox_rows(&self.conn, None, false, after, limit)
+        outbox_rows(&self.conn, None, false, after, limit)
     }
 
     /// How many mutations wait in the outbox.
@@ -181,4 +198,117 @@ impl Store {
             .conn
             .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?)
     }
+}
+
+/// Gives the queued mutations the ids 1, 2, 3... in the order of `ordered` (their current
+/// ids) and moves the next id after them. Only for mutations never sent under this client id.
+pub(crate) fn renumber(conn: &Connection, ordered: &[i64]) -> Result<()> {
+    renumber_from(conn, 1, ordered)
+}
+
+/// Gives the queued mutations `ordered` (their current ids, every queued one from `first`
+/// on) the ids `first`, `first + 1`... and moves the next id after them. Only for mutations
+/// never sent under this client id.
+pub(crate) fn renumber_from(conn: &Connection, first: i64, ordered: &[i64]) -> Result<()> {
+    let mut negate =
+        conn.prepare("UPDATE outbox SET mutation_id = -mutation_id WHERE mutation_id = ?1")?;
+    for old in ordered {
+        negate.execute([old])?;
+    }
+    let mut update = conn.prepare("UPDATE outbox SET mutation_id = ?1 WHERE mutation_id = ?2")?;
+    for (i, old) in ordered.iter().enumerate() {
+        update.execute((first + i as i64, -old))?;
+    }
+    conn.execute(
+        "UPDATE local_profile SET next_mutation_id = ?1 WHERE id = 1",
+        [first + ordered.len() as i64],
+    )?;
+    Ok(())
+}
+
+/// After queued mutations were dropped from the middle of the queue, gives the ones no push
+/// has taken consecutive ids again, from one past the last id a push took or the server
+/// processed: the server takes a client's mutations only without gaps, and would wait
+/// forever for a dropped one.
+pub(crate) fn close_gaps(conn: &Connection) -> Result<()> {
+    let floor: i64 = conn.query_row(
+        "SELECT max(
+             coalesce((SELECT max(mutation_id) FROM outbox
+                       WHERE sent_at IS NOT NULL OR acked_at IS NOT NULL), 0),
+             coalesce((SELECT acked_through FROM sync_state WHERE id = 1), 0))",
+        [],
+        |r| r.get(0),
+    )?;
+    let tail = queued_ids(conn, &format!("mutation_id > {floor}"))?;
+    renumber_from(conn, floor + 1, &tail)
+}
+
+pub(crate) fn queued_ids(conn: &Connection, condition: &str) -> Result<Vec<i64>> {
+    Ok(conn
+        .prepare(&format!(
+            "SELECT mutation_id FROM outbox WHERE {condition} ORDER BY mutation_id"
+        ))?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// The ids of the workshops with a queued mutation numbered above `after` (the server's
+/// `lastMutationId`, which it had processed when it read a page): those whose mutations a
+/// pulled page's rebase re-applies. One range read of the outbox's key.
+pub(crate) fn workshops_queued_after(
+    conn: &Connection,
+    after: i64,
+) -> Result<std::collections::HashSet<String>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT DISTINCT workshop_id FROM outbox WHERE mutation_id > ?1")?;
+    let ids = stmt
+        .query_map([after], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
+
+/// Outbox rows in mutation id order: of one workshop or all, unsent only or all, with an
+/// id above `after`, at most `limit`.
+pub(crate) fn outbox_rows(
+    conn: &Connection,
+    workshop_id: Option<&str>,
+    unsent_only: bool,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<OutboxEntry>> {
+    // Two statements, not `(?1 IS NULL OR workshop_id = ?1)`: with the OR, SQLite cannot
+    // use `outbox_by_workshop` and reads every queued mutation, which made a pulled page's
+    // rebase (one query per workshop it touched) hold the write lock for milliseconds each.
+    let mut stmt = conn.prepare_cached(if workshop_id.is_some() {
+        "SELECT mutation_id, name, args, workshop_id, base_rev, created_at FROM outbox
+         WHERE workshop_id = ?1 AND (?2 = 0 OR acked_at IS NULL) AND mutation_id > ?3
+         ORDER BY mutation_id LIMIT ?4"
+    } else {
+        "SELECT mutation_id, name, args, workshop_id, base_rev, created_at FROM outbox
+         WHERE ?1 IS NULL AND (?2 = 0 OR acked_at IS NULL) AND mutation_id > ?3
+         ORDER BY mutation_id LIMIT ?4"
+    })?;
+    let rows = stmt.query_map((workshop_id, unsent_only, after, limit), |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, Option<i64>>(4)?,
+            r.get(5)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (mutation_id, name, args, workshop_id, base_rev, created_at) = row?;
+        let mutation = Mutation::from_stored(&name, &args)?;
+        out.push(OutboxEntry {
+            mutation_id,
+            mutation,
+            workshop_id,
+            base_rev,
+            created_at,
+        });
+    }
+    Ok(out)
 }
