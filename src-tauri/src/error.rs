@@ -2,46 +2,16 @@
 
 use serde::Serialize;
 use ts_rs::TS;
-use wp_domain::{DomainError, FieldError};
+use wp_domain::FieldError;
 use wp_store::StoreError;
 use wp_sync::SyncError;
 
-/// What the UI branches on: the store's four codes, and four for sync.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// The user's input broke a rule; the message names the field and the limit.
-    InvalidInput,
-    /// The thing asked for does not exist (or is in the trash).
-    NotFound,
-    /// The action does not fit the current state (a step transition, another account).
-    Conflict,
-    /// The database or a file failed; the user's earlier data is intact.
-    Storage,
-    /// The server refused the token, or there is none: sign in (again).
-    SignIn,
-    /// The server could not be reached, or answered with an error.
-    Unreachable,
-    /// There is no OS keyring to keep the token (no Secret Service), or it failed.
-    Keyring,
-    /// The OS keyring is locked (or its unlock prompt was dismissed): unlock it and retry.
-    KeyringLocked,
-}
-
-impl From<wp_store::ErrorCode> for ErrorCode {
-    fn from(code: wp_store::ErrorCode) -> Self {
-        match code {
-            wp_store::ErrorCode::InvalidInput => ErrorCode::InvalidInput,
-            wp_store::ErrorCode::NotFound => ErrorCode::NotFound,
-            wp_store::ErrorCode::Conflict => ErrorCode::Conflict,
-            wp_store::ErrorCode::Storage => ErrorCode::Storage,
-        }
-    }
-}
+pub use wp_domain::ErrorCode;
 
 /// A failed command. `code` is one of a small set the UI branches on; `message` is for
-/// people and names the field and the limit; `fields` lists each broken field rule of a
-/// step output, so the form can show it beside the field.
+/// people and names the field and the limit; `fields` lists each broken rule with its field
+/// (a step output's paths, or the one argument an error names), so the form can show it
+/// beside the field without reading the message.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AppError {
@@ -62,14 +32,10 @@ impl AppError {
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
-        let fields = match &e {
-            StoreError::Domain(DomainError::InvalidOutput { errors, .. }) => errors.clone(),
-            _ => Vec::new(),
-        };
         AppError {
-            code: e.code().into(),
+            code: e.code(),
             message: e.to_string(),
-            fields,
+            fields: e.field_errors(),
         }
     }
 }
@@ -121,5 +87,14 @@ mod tests {
             .as_str()
             .unwrap()
             .starts_with("invalid output for step \"persona\""));
+    }
+
+    #[test]
+    fn an_argument_error_names_its_field_in_fields() {
+        let err: AppError =
+            StoreError::Domain(wp_domain::DomainError::argument("count", "Maximum 52")).into();
+        assert_eq!(err.code, ErrorCode::InvalidInput);
+        assert_eq!(err.fields.len(), 1);
+        assert_eq!((err.fields[0].path.as_str(), err.fields[0].rule.as_str()), ("count", "Maximum 52"));
     }
 }

@@ -279,11 +279,16 @@ fn store_failure(e: StoreError) -> ExitCode {
             4,
             "Run `workshoppilot list` (or `list --trash`) to see workshop ids and titles.",
         ),
-        ErrorCode::Conflict => (
+        ErrorCode::Conflict | ErrorCode::Forbidden => (
             5,
             "Run `workshoppilot show <workshop>` to see the steps' status; nothing was changed.",
         ),
-        ErrorCode::Storage => (
+        // The sync codes: never a store error's, kept with storage's exit status.
+        ErrorCode::Storage
+        | ErrorCode::SignIn
+        | ErrorCode::Unreachable
+        | ErrorCode::Keyring
+        | ErrorCode::KeyringLocked => (
             6,
             "Check the database path (--db or $WORKSHOPPILOT_DB), permissions and free disk space.",
         ),

@@ -18,7 +18,7 @@ pub mod series;
 pub mod status;
 pub mod steps;
 
-pub use error::{DomainError, FieldError};
+pub use error::{DomainError, ErrorCode, FieldError};
 pub use mutation::Mutation;
 pub use records::{
     Change, ConflictKind, ConflictRecord, MemberRecord, NoteRecord, Rows, SeriesRecord,

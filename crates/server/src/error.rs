@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
-use wp_domain::DomainError;
+use wp_domain::{DomainError, ErrorCode};
 
 /// An error response.
 #[derive(Debug)]
@@ -70,14 +70,27 @@ impl From<sqlx::Error> for ApiError {
 }
 
 impl From<DomainError> for ApiError {
+    /// The status from the domain's one classification ([`DomainError::kind`]), the field
+    /// from [`DomainError::field`]. The bodies keep the original server API's wording where
+    /// it had its own: the notes cap, "Workshop step not found", "Workshop not found" (a
+    /// workshop in the trash is not found to REST, as in the original), and the completion
+    /// gate's `missingSteps`.
     fn from(e: DomainError) -> Self {
         let message = e.to_string();
+        let status = match e.kind() {
+            ErrorCode::InvalidInput => StatusCode::BAD_REQUEST,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            _ => StatusCode::CONFLICT,
+        };
         match e {
-            DomainError::InvalidTitle { .. } => ApiError::field("title", message),
             DomainError::NoteTooLong { .. } => {
                 ApiError::field("content", "Notes cannot exceed 50,000 characters")
             }
             DomainError::UnknownStep(_) => ApiError::not_found("Workshop step not found"),
+            DomainError::WorkshopNotFound(_) | DomainError::InTrash(_) => {
+                ApiError::not_found("Workshop not found")
+            }
             DomainError::InvalidOutput { ref errors, .. } => {
                 let field = errors.first().map(|f| {
                     if f.path.is_empty() {
@@ -89,21 +102,22 @@ impl From<DomainError> for ApiError {
                 ApiError {
                     field,
                     extra: Some(Box::new(json!({ "errors": errors }))),
-                    ..ApiError::new(StatusCode::BAD_REQUEST, message)
+                    ..ApiError::new(status, message)
                 }
             }
-            DomainError::StepTransition { .. } => ApiError::new(StatusCode::CONFLICT, message),
-            DomainError::WorkshopNotFound(_) | DomainError::InTrash(_) => {
-                ApiError::not_found("Workshop not found")
-            }
-            DomainError::Forbidden { .. } => ApiError::new(StatusCode::FORBIDDEN, message),
-            DomainError::InvalidArgument { field, .. } => ApiError::field(field, message),
             DomainError::StepsIncomplete { missing } => ApiError {
                 extra: Some(Box::new(json!({ "missingSteps": missing }))),
                 ..ApiError::new(
                     StatusCode::BAD_REQUEST,
                     "All steps must be completed before finishing the workshop",
                 )
+            },
+            other => match other.field() {
+                Some(field) => ApiError {
+                    field: Some(field.to_string()),
+                    ..ApiError::new(status, message)
+                },
+                None => ApiError::new(status, message),
             },
         }
     }

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use serde::Serialize;
 use wp_domain::DomainError;
 
 /// What went wrong in a store operation. When an operation returns one, nothing was written.
@@ -57,20 +56,7 @@ pub enum StoreError {
     Wire(#[from] wp_domain::mutation::WireError),
 }
 
-/// The small set of error codes that cross the IPC boundary as `{code, message}`.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// The user's input broke a rule; the message names the field and the limit.
-    InvalidInput,
-    /// The thing asked for does not exist (or is in the trash).
-    NotFound,
-    /// The action does not fit the current state (completing too early, a step transition).
-    Conflict,
-    /// The database or a file failed; the user's earlier data is intact.
-    Storage,
-}
+pub use wp_domain::ErrorCode;
 
 impl StoreError {
     /// Whether this is the domain refusing a change (its rules, the workshop in the trash,
@@ -85,19 +71,14 @@ impl StoreError {
         )
     }
 
-    /// The code the UI branches on.
+    /// The code the UI branches on: the domain's own for its errors
+    /// ([`DomainError::kind`]), and for the store's.
     pub fn code(&self) -> ErrorCode {
         match self {
-            StoreError::Domain(
-                DomainError::StepTransition { .. }
-                | DomainError::StepsIncomplete { .. }
-                | DomainError::InTrash(_)
-                | DomainError::Forbidden { .. },
-            ) => ErrorCode::Conflict,
-            StoreError::Domain(DomainError::UnknownStep(_) | DomainError::WorkshopNotFound(_))
-            | StoreError::NotFound { .. } => ErrorCode::NotFound,
+            StoreError::Domain(e) => e.kind(),
+            StoreError::NotFound { .. } => ErrorCode::NotFound,
             StoreError::InTrash(_) | StoreError::OtherAccount { .. } => ErrorCode::Conflict,
-            StoreError::Domain(_) | StoreError::InvalidImport { .. } => ErrorCode::InvalidInput,
+            StoreError::InvalidImport { .. } => ErrorCode::InvalidInput,
             StoreError::BuildPack(e) if e.is_input_error() => ErrorCode::InvalidInput,
             StoreError::NewerDatabase { .. }
             | StoreError::Pragma(_)
@@ -107,6 +88,15 @@ impl StoreError {
             | StoreError::Sqlite(_)
             | StoreError::Json(_)
             | StoreError::Wire(_) => ErrorCode::Storage,
+        }
+    }
+
+    /// Each broken field rule of the input, for a form to show beside the field
+    /// ([`DomainError::field_errors`]); empty for every other error.
+    pub fn field_errors(&self) -> Vec<wp_domain::FieldError> {
+        match self {
+            StoreError::Domain(e) => e.field_errors(),
+            _ => Vec::new(),
         }
     }
 }

@@ -112,7 +112,7 @@ async fn a_shared_workshop_reaches_its_members_a_lost_right_shows_as_a_rejection
             .save_step_output(&id, "persona", serde_json::json!({}))
             .unwrap_err()
             .code(),
-        wp_store::ErrorCode::Conflict,
+        wp_store::ErrorCode::Forbidden,
         "as a viewer now, the local store refuses step work too"
     );
     // As a viewer, Eve's own note is still hers.

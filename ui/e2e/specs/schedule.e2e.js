@@ -59,6 +59,12 @@ describe('Schedule', () => {
     const error = byTestId('series-error');
     await error.waitForDisplayed();
     await expect(error).toHaveText(expect.stringContaining('Maximum 52 instances allowed'));
+    // The core's error carries its field as data (`fields`, not read from the message), and
+    // the form shows it in that field's own row, marking the field.
+    await expect(error).toHaveAttribute('data-field', 'count');
+    const endRow = await byTestId('series-count').parentElement().parentElement();
+    await expect(endRow.$('[data-testid="series-error"]')).toBeExisting();
+    await expect(byTestId('series-end-kind')).toHaveAttribute('aria-invalid', 'true');
     await expect(byTestId('series-save')).toBeDisabled();
     await shot('30-series-form-limit');
     await fill('[data-testid="series-count"]', '6');

@@ -118,11 +118,10 @@ export function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** The field an `invalid_input` error names and its rule: `fields` when the command filled
- * them, else the message's `field: text` form ("count: Maximum 52 instances allowed"). */
+/** The field an `invalid_input` error names and its rule, from the error's `fields` (the
+ * domain gives each broken rule with its field as data; the message is only for people). */
 export function fieldOf(e: unknown): { field: string; text: string } | null {
   if (!(e instanceof CommandError) || e.code !== 'invalid_input') return null;
-  if (e.fields.length > 0) return { field: e.fields[0].path, text: e.fields[0].rule };
-  const m = /^([A-Za-z][\w.]*): (.+)$/s.exec(e.message);
-  return m ? { field: m[1], text: m[2] } : null;
+  const first = e.fields[0];
+  return first ? { field: first.path, text: first.rule } : null;
 }

@@ -4,7 +4,8 @@ import type { FieldError } from "./FieldError";
 
 /**
  * A failed command. `code` is one of a small set the UI branches on; `message` is for
- * people and names the field and the limit; `fields` lists each broken field rule of a
- * step output, so the form can show it beside the field.
+ * people and names the field and the limit; `fields` lists each broken rule with its field
+ * (a step output's paths, or the one argument an error names), so the form can show it
+ * beside the field without reading the message.
  */
 export type AppError = { code: ErrorCode, message: string, fields: Array<FieldError>, };
