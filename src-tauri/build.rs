@@ -1,6 +1,7 @@
 // The app's commands are listed here so that tauri-build generates an `allow-<command>`
 // permission for each; capabilities/default.json grants the ones the UI uses, and no
-// command is callable without a grant. Keep in step with `commands::handler()`.
+// command is callable without a grant. `src-tauri/src/command_list.rs` checks this list
+// against the handler, the capability and the UI.
 const COMMANDS: &[&str] = &[
     "app_info",
     "step_schemas",

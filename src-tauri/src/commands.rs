@@ -17,7 +17,8 @@ use crate::state::AppState;
 
 type Result<T> = std::result::Result<T, AppError>;
 
-/// Every command, for the invoke handler. Keep in step with `src-tauri/build.rs`.
+/// Every command, for the invoke handler (`command_list.rs` checks it against build.rs, the
+/// capability and the UI).
 pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         app_info,

@@ -95,6 +95,9 @@ mod tests {
             StoreError::Domain(wp_domain::DomainError::argument("count", "Maximum 52")).into();
         assert_eq!(err.code, ErrorCode::InvalidInput);
         assert_eq!(err.fields.len(), 1);
-        assert_eq!((err.fields[0].path.as_str(), err.fields[0].rule.as_str()), ("count", "Maximum 52"));
+        assert_eq!(
+            (err.fields[0].path.as_str(), err.fields[0].rule.as_str()),
+            ("count", "Maximum 52")
+        );
     }
 }

@@ -9,6 +9,8 @@
 //! and `sync-pulled`.
 
 pub mod bindings;
+#[cfg(test)]
+mod command_list;
 pub mod commands;
 pub mod error;
 pub mod files;
