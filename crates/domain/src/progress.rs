@@ -172,10 +172,10 @@ pub fn revise(
     Ok(changed)
 }
 
-/// The workshop completion gate: all ten step rows exist and each has `completed_at`.
-/// Errors with [`DomainError::StepsIncomplete`] naming the missing steps in order.
-pub fn completion_gate(states: &[StepState]) -> Result<(), DomainError> {
-    let missing: Vec<String> = STEPS
+/// The steps the completion gate still waits for, in step order: those with no row or no
+/// `completed_at`. Empty when the workshop may be completed.
+pub fn missing_steps(states: &[StepState]) -> Vec<String> {
+    STEPS
         .iter()
         .filter(|def| {
             !states
@@ -183,7 +183,14 @@ pub fn completion_gate(states: &[StepState]) -> Result<(), DomainError> {
                 .any(|s| s.step_id == def.id && s.completed_at.is_some())
         })
         .map(|def| def.id.to_string())
-        .collect();
+        .collect()
+}
+
+/// The workshop completion gate: all ten step rows exist and each has `completed_at`.
+/// Errors with [`DomainError::StepsIncomplete`] naming the missing steps in order
+/// ([`missing_steps`]).
+pub fn completion_gate(states: &[StepState]) -> Result<(), DomainError> {
+    let missing = missing_steps(states);
     if missing.is_empty() {
         Ok(())
     } else {

@@ -59,6 +59,12 @@ pub struct WorkshopDetail {
     pub steps: Vec<WorkshopStep>,
     /// The local user's role on it: owner, or editor or viewer of a shared workshop.
     pub your_role: wp_domain::Role,
+    /// What the local user may do with it ([`wp_domain::mutation::Can::of`] their role);
+    /// nothing but reading in the trash.
+    pub can: wp_domain::mutation::Can,
+    /// The steps the completion gate still waits for, by step id in step order
+    /// ([`wp_domain::progress::missing_steps`]); empty when it may be completed.
+    pub missing_steps: Vec<String>,
 }
 
 impl WorkshopDetail {

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use wp_domain::ids::{new_id, IdKind};
-use wp_domain::mutation::{schedule_of, SeriesForm, SessionForm};
+use wp_domain::mutation::{schedule_of, Can, SeriesForm, SessionForm};
 use wp_domain::series::{zone_label, Schedule};
 use wp_domain::{Mutation, Role, SeriesRecord, SessionRecord, SessionStatus};
 
@@ -206,7 +206,7 @@ impl Store {
                 &workshop.record.owner_id,
                 &self.user_id,
             )?;
-            if !role.is_some_and(|r| r.allows(Role::Editor)) {
+            if !Can::of(role).schedule {
                 continue;
             }
             let written = self.mutate(Mutation::RollSeries {
@@ -347,7 +347,7 @@ impl Store {
         Ok(WorkshopSchedule {
             series,
             sessions,
-            can_schedule: role.allows(Role::Editor) && workshop.record.deleted_at.is_none(),
+            can_schedule: Can::of(Some(role)).schedule && workshop.record.deleted_at.is_none(),
         })
     }
 

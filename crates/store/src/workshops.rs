@@ -1,7 +1,8 @@
 //! Workshop operations: create, list, read, rename, complete, trash and restore.
 
 use wp_domain::ids::{new_id, IdKind};
-use wp_domain::{limits, Mutation, Role};
+use wp_domain::mutation::Can;
+use wp_domain::{limits, progress, Mutation, Role};
 
 use crate::rows::read::{find, load_steps, role_on, workshop_model, WORKSHOP_COLUMNS};
 use crate::{now, Result, Store, Workshop, WorkshopDetail, WorkshopFilter, WorkshopSummary};
@@ -31,13 +32,24 @@ impl Store {
     pub fn workshop(&self, id: &str) -> Result<WorkshopDetail> {
         let workshop = find(&self.conn, id)?;
         let steps = load_steps(&self.conn, id)?;
-        // No role (a share that is gone, until a pull takes the copy away): read only.
-        let your_role = role_on(&self.conn, id, &workshop.record.owner_id, &self.user_id)?
-            .unwrap_or(Role::Viewer);
+        let role = role_on(&self.conn, id, &workshop.record.owner_id, &self.user_id)?;
+        // In the trash nothing changes until it is restored, which is the owner's.
+        let can = if workshop.record.deleted_at.is_some() {
+            Can {
+                trash: Can::of(role).trash,
+                ..Can::of(None)
+            }
+        } else {
+            Can::of(role)
+        };
+        let states: Vec<_> = steps.iter().map(|s| s.record.state()).collect();
         Ok(WorkshopDetail {
+            missing_steps: progress::missing_steps(&states),
             workshop,
             steps,
-            your_role,
+            // No role (a share that is gone, until a pull takes the copy away): read only.
+            your_role: role.unwrap_or(Role::Viewer),
+            can,
         })
     }
 

@@ -33,8 +33,8 @@ export function chars(text: string): number {
   return n;
 }
 
-/** 50,000 characters: the notes cap of the original server API (also enforced by the core). */
-export const NOTE_MAX = 50_000;
+/** A note's most characters, the core's (`wp_domain::limits::NOTE_MAX_CHARS`). */
+export { NOTE_MAX_CHARS as NOTE_MAX } from './bindings/limits';
 /** The counter turns to a warning from here. */
 export const NOTE_WARN = 45_000;
 

@@ -2,6 +2,7 @@
 // kept up to date by the Rust side's events (src-tauri/src/lib.rs). Components read
 // `sync.status` and react to `sync.pulled` to refresh what they show.
 import { listen } from '@tauri-apps/api/event';
+import { untrack } from 'svelte';
 import { api, SYNC_PULLED_EVENT, SYNC_STATUS_EVENT } from './api';
 import type { SyncStatus } from './bindings/SyncStatus';
 
@@ -27,6 +28,19 @@ export async function watchSync(): Promise<void> {
     sync.pulled += 1;
   });
   sync.status = await api.syncStatus();
+}
+
+/** Calls `refresh` after each sync round that changed workshops: any, or only the one
+ * `workshop()` names. Call while a component is set up (it makes an effect); `refresh` runs
+ * untracked, so what it reads does not re-run the effect. */
+export function onPulled(refresh: () => void, workshop?: () => string): void {
+  let seen = sync.pulled;
+  $effect(() => {
+    if (sync.pulled === seen) return;
+    seen = sync.pulled;
+    const id = workshop?.();
+    if (id === undefined || sync.pulledIds.includes(id)) untrack(refresh);
+  });
 }
 
 /** "sync.example.org" from "https://sync.example.org/api". */

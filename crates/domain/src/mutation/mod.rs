@@ -69,6 +69,56 @@ pub struct SessionForm {
     pub max_capacity: Option<u32>,
 }
 
+/// What a user may do with a workshop, from their role: what a UI offers, so it never
+/// offers what the store and the server would refuse ([`Mutation::access`] asks the same
+/// roles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Can {
+    /// Rename the workshop (`renameWorkshop`).
+    pub rename: bool,
+    /// Share it and take access back (`addMember`, `removeMember`).
+    pub share: bool,
+    /// Complete the workshop once every step is (`completeWorkshop`).
+    pub complete: bool,
+    /// Move it to the trash and back (`deleteWorkshop`, `restoreWorkshop`).
+    pub trash: bool,
+    /// Work on its steps: start, save outputs, complete, revise.
+    pub edit: bool,
+    /// Schedule its sessions and series.
+    pub schedule: bool,
+}
+
+impl Can {
+    /// The role renaming needs: the owner.
+    pub const RENAME: Role = Role::Owner;
+    /// The role sharing needs: the owner.
+    pub const SHARE: Role = Role::Owner;
+    /// The role completing the workshop needs: the owner.
+    pub const COMPLETE: Role = Role::Owner;
+    /// The role trashing and restoring need: the owner.
+    pub const TRASH: Role = Role::Owner;
+    /// The role step work needs: an editor.
+    pub const EDIT: Role = Role::Editor;
+    /// The role scheduling needs: an editor, a co-facilitator.
+    pub const SCHEDULE: Role = Role::Editor;
+    /// The role keeping one's own notes (and resolving one's conflicts) needs: any reader.
+    pub const OWN_NOTES: Role = Role::Viewer;
+
+    /// What `role` may do; no role (a share that is gone) may do nothing.
+    pub fn of(role: Option<Role>) -> Can {
+        let may = |needed: Role| role.is_some_and(|r| r.allows(needed));
+        Can {
+            rename: may(Can::RENAME),
+            share: may(Can::SHARE),
+            complete: may(Can::COMPLETE),
+            trash: may(Can::TRASH),
+            edit: may(Can::EDIT),
+            schedule: may(Can::SCHEDULE),
+        }
+    }
+}
+
 /// Version of the mutation vocabulary and the sync bodies; a server answers "upgrade
 /// required" to a mutation it does not know.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -335,29 +385,28 @@ impl Mutation {
     /// The role a mutation needs, that of its REST twin: a note is the caller's own (any
     /// reader, viewers included); step work needs an editor; rename, trash, restore,
     /// completing the workshop and members need the owner; scheduling (sessions, series)
-    /// needs an editor, a co-facilitator. Creating needs nothing.
+    /// needs an editor, a co-facilitator. Creating needs nothing. The roles are
+    /// [`Can`]'s, so a UI offers exactly what will be accepted.
     pub fn access(&self) -> Option<Role> {
         match self {
             Mutation::CreateWorkshop { .. } | Mutation::PutWorkshop { .. } => None,
-            Mutation::SetNote { .. } | Mutation::ResolveConflict { .. } => Some(Role::Viewer),
+            Mutation::SetNote { .. } | Mutation::ResolveConflict { .. } => Some(Can::OWN_NOTES),
             Mutation::SaveStepOutput { .. }
             | Mutation::StartStep { .. }
             | Mutation::CompleteStep { .. }
             | Mutation::AdvanceStep { .. }
-            | Mutation::ReviseStep { .. }
-            | Mutation::CreateSession { .. }
+            | Mutation::ReviseStep { .. } => Some(Can::EDIT),
+            Mutation::CreateSession { .. }
             | Mutation::UpdateSession { .. }
             | Mutation::CancelSession { .. }
             | Mutation::CreateSeries { .. }
             | Mutation::RollSeries { .. }
             | Mutation::CancelSeries { .. }
-            | Mutation::ReviseSeries { .. } => Some(Role::Editor),
-            Mutation::RenameWorkshop { .. }
-            | Mutation::CompleteWorkshop { .. }
-            | Mutation::DeleteWorkshop { .. }
-            | Mutation::RestoreWorkshop { .. }
-            | Mutation::AddMember { .. }
-            | Mutation::RemoveMember { .. } => Some(Role::Owner),
+            | Mutation::ReviseSeries { .. } => Some(Can::SCHEDULE),
+            Mutation::RenameWorkshop { .. } => Some(Can::RENAME),
+            Mutation::CompleteWorkshop { .. } => Some(Can::COMPLETE),
+            Mutation::DeleteWorkshop { .. } | Mutation::RestoreWorkshop { .. } => Some(Can::TRASH),
+            Mutation::AddMember { .. } | Mutation::RemoveMember { .. } => Some(Can::SHARE),
         }
     }
 
