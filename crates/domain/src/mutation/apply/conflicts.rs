@@ -1,0 +1,107 @@
+//! Conflicts: recording the later of two clashing changes for its author, and resolving one.
+
+use super::*;
+
+/// A conflict record for the caller (the later author); the writer gives it its id.
+pub(super) fn conflict(
+    ctx: &Context,
+    at: DateTime<Utc>,
+    kind: ConflictKind,
+    workshop_id: &str,
+    (entity_id, step_id, field): (&str, Option<&str>, Option<&String>),
+    [base, theirs, mine]: [Value; 3],
+) -> Change {
+    Change::Conflict(ConflictRecord {
+        id: String::new(),
+        workshop_id: workshop_id.to_string(),
+        user_id: ctx.actor.clone(),
+        kind,
+        entity_id: entity_id.to_string(),
+        step_id: step_id.map(str::to_string),
+        field: field.cloned(),
+        base,
+        theirs,
+        mine,
+        created_at: at,
+        resolved_at: None,
+    })
+}
+
+/// Resolves the caller's conflict: the value kept goes through the change it stands for
+/// (with that change's rights and rules), with no base, so it simply wins; then the
+/// conflict is marked resolved. Resolving a resolved conflict changes nothing.
+pub(super) fn resolve(
+    rows: &Rows,
+    ctx: &Context,
+    workshop_id: &str,
+    resolution: &Resolution,
+    at: DateTime<Utc>,
+) -> Result<Vec<Change>, DomainError> {
+    let Some(record) = rows.conflict.as_ref().filter(|c| c.user_id == ctx.actor) else {
+        return Err(DomainError::argument(
+            "conflictId",
+            "no such conflict of yours",
+        ));
+    };
+    if record.resolved_at.is_some() {
+        return Ok(vec![]);
+    }
+    let value = match resolution {
+        Resolution::Theirs => None,
+        Resolution::Mine => Some(record.mine.clone()),
+        Resolution::Merged { value } => Some(value.clone()),
+    };
+    let mut changes = Vec::new();
+    if let Some(value) = value {
+        let text = |v: &Value, field: &str| {
+            v.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| DomainError::argument(field, "must be text"))
+        };
+        let inner = match record.kind {
+            ConflictKind::Note => Mutation::SetNote {
+                note_id: record.entity_id.clone(),
+                workshop_id: workshop_id.to_string(),
+                step_id: record.step_id.clone(),
+                content: text(&value, "resolution.value")?,
+                base: None,
+                at,
+            },
+            ConflictKind::Title => Mutation::RenameWorkshop {
+                workshop_id: workshop_id.to_string(),
+                title: text(&value, "resolution.value")?,
+                base: None,
+                at,
+            },
+            ConflictKind::OutputField => {
+                let step_id = record.step_id.clone().unwrap_or_default();
+                let output = match &record.field {
+                    // One field: the live output with that field set.
+                    Some(field) => {
+                        let mut live = step_row(rows, &step_id)?
+                            .output
+                            .unwrap_or_else(|| Value::Object(Default::default()));
+                        if let Value::Object(map) = &mut live {
+                            map.insert(field.clone(), value);
+                        }
+                        live
+                    }
+                    None => value,
+                };
+                Mutation::SaveStepOutput {
+                    workshop_id: workshop_id.to_string(),
+                    step_id,
+                    output,
+                    base: None,
+                    at,
+                }
+            }
+        };
+        changes = apply(rows, &inner, ctx)?;
+    }
+    changes.push(Change::Conflict(ConflictRecord {
+        resolved_at: Some(at),
+        ..record.clone()
+    }));
+    Ok(changes)
+}
