@@ -355,3 +355,56 @@ async fn a_mass_delete_elsewhere_pauses_and_can_be_kept() {
     );
     assert!(b.store.held_deletes().unwrap().is_none());
 }
+
+/// `updateWorkshop` through every adapter: the store applies and queues it, sync push runs it
+/// on the server, and the other desktop pulls the changed fields.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_workshop_update_reaches_the_server_and_the_other_desktop() {
+    let s = server().await;
+    let (mut a, mut b, id, _) = common::pawpal_on_two_desktops(&s).await;
+    let at = a.store.now();
+    let written = a
+        .store
+        .mutate(wp_domain::Mutation::UpdateWorkshop {
+            workshop_id: id.clone(),
+            original_idea: Some("An app that finds a dog walker nearby".into()),
+            status: Some(WorkshopStatus::Paused),
+            visibility: None,
+            at,
+        })
+        .unwrap();
+    assert_eq!(written.len(), 1, "one workshop row: {written:?}");
+    let report = a.sync().await;
+    assert_eq!((report.rejected, report.pending), (0, 0), "{report:?}");
+
+    let (idea, status): (String, String) =
+        sqlx::query_as("SELECT original_idea, status FROM workshops WHERE id = $1")
+            .bind(&id)
+            .fetch_one(&s.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (idea.as_str(), status.as_str()),
+        ("An app that finds a dog walker nearby", "paused")
+    );
+
+    b.sync().await;
+    let on_b = b.store.workshop(&id).unwrap().workshop.record;
+    assert_eq!(on_b.original_idea, "An app that finds a dog walker nearby");
+    assert_eq!(on_b.status, WorkshopStatus::Paused);
+
+    // Completing goes through the gate, not through an update: refused here, nothing queued.
+    let pending = a.store.sync_state().unwrap().unwrap().pending;
+    let err = a
+        .store
+        .mutate(wp_domain::Mutation::UpdateWorkshop {
+            workshop_id: id.clone(),
+            original_idea: None,
+            status: Some(WorkshopStatus::Completed),
+            visibility: None,
+            at,
+        })
+        .unwrap_err();
+    assert_eq!(err.field_errors()[0].path, "status", "{err}");
+    assert_eq!(a.store.sync_state().unwrap().unwrap().pending, pending);
+}

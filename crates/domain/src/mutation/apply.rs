@@ -81,6 +81,43 @@ pub fn apply(rows: &Rows, mutation: &Mutation, ctx: &Context) -> Result<Vec<Chan
             workshop.updated_at = at(t);
             Ok(vec![Change::Workshop(workshop)])
         }
+        Mutation::UpdateWorkshop {
+            original_idea,
+            status,
+            visibility,
+            at: t,
+            ..
+        } => {
+            let mut workshop = live(rows, mutation, ctx)?;
+            let before = workshop.clone();
+            if let Some(idea) = original_idea {
+                workshop.original_idea = idea.trim().to_string();
+            }
+            if let Some(status) = *status {
+                let completed = WorkshopStatus::Completed;
+                if status == completed && workshop.status != completed {
+                    return Err(DomainError::argument(
+                        "status",
+                        "status cannot be set to completed; complete the workshop, once every step is complete",
+                    ));
+                }
+                if workshop.status == completed && status != completed {
+                    return Err(DomainError::argument(
+                        "status",
+                        "a completed workshop stays completed; revise a step to work on it again",
+                    ));
+                }
+                workshop.status = status;
+            }
+            if let Some(visibility) = *visibility {
+                workshop.visibility = visibility;
+            }
+            if workshop == before {
+                return Ok(vec![]);
+            }
+            workshop.updated_at = at(t);
+            Ok(vec![Change::Workshop(workshop)])
+        }
         Mutation::SaveStepOutput {
             step_id,
             output,

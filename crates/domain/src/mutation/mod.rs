@@ -22,7 +22,7 @@ pub use schedule::schedule_of;
 pub use wire::{Wire, WireError};
 
 use crate::series::RuleForm;
-use crate::{Role, StepRecord, WorkshopRecord};
+use crate::{Role, StepRecord, Visibility, WorkshopRecord, WorkshopStatus};
 
 /// The fields of a new series, as its form gives them (`reference/series.md`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,7 +90,8 @@ pub struct Can {
 }
 
 impl Can {
-    /// The role renaming needs: the owner.
+    /// The role renaming needs, and changing the workshop's other own fields (its idea,
+    /// status and visibility): the owner.
     pub const RENAME: Role = Role::Owner;
     /// The role sharing needs: the owner.
     pub const SHARE: Role = Role::Owner;
@@ -190,6 +191,21 @@ pub enum Mutation {
         title: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         base: Option<String>,
+        at: DateTime<Utc>,
+    },
+    /// Changes a workshop's own fields besides its title (the REST `PATCH`): its idea, its
+    /// status, who may see it. Absent fields stay. `status` is draft, active or paused:
+    /// completing is `completeWorkshop`'s (the completion gate), and a completed workshop
+    /// stays completed (revising a step reopens it). The owner's.
+    #[serde(rename_all = "camelCase")]
+    UpdateWorkshop {
+        workshop_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        original_idea: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<WorkshopStatus>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        visibility: Option<Visibility>,
         at: DateTime<Utc>,
     },
     /// Saves a step's output whole, validated against the step's schema. `base` is the
@@ -360,6 +376,7 @@ impl Mutation {
             Mutation::PutWorkshop { workshop, .. } => &workshop.id,
             Mutation::CreateWorkshop { workshop_id, .. }
             | Mutation::RenameWorkshop { workshop_id, .. }
+            | Mutation::UpdateWorkshop { workshop_id, .. }
             | Mutation::SaveStepOutput { workshop_id, .. }
             | Mutation::StartStep { workshop_id, .. }
             | Mutation::CompleteStep { workshop_id, .. }
@@ -403,7 +420,7 @@ impl Mutation {
             | Mutation::RollSeries { .. }
             | Mutation::CancelSeries { .. }
             | Mutation::ReviseSeries { .. } => Some(Can::SCHEDULE),
-            Mutation::RenameWorkshop { .. } => Some(Can::RENAME),
+            Mutation::RenameWorkshop { .. } | Mutation::UpdateWorkshop { .. } => Some(Can::RENAME),
             Mutation::CompleteWorkshop { .. } => Some(Can::COMPLETE),
             Mutation::DeleteWorkshop { .. } | Mutation::RestoreWorkshop { .. } => Some(Can::TRASH),
             Mutation::AddMember { .. } | Mutation::RemoveMember { .. } => Some(Can::SHARE),

@@ -156,6 +156,7 @@ impl<'a> ReadPlan<'a> {
             Mutation::CreateWorkshop { .. }
             | Mutation::PutWorkshop { .. }
             | Mutation::RenameWorkshop { .. }
+            | Mutation::UpdateWorkshop { .. }
             | Mutation::DeleteWorkshop { .. }
             | Mutation::RestoreWorkshop { .. } => {}
         }

@@ -504,6 +504,13 @@ fn every_name_is_listed_once_and_serializes_as_itself() {
             series: series_form,
             at,
         },
+        Mutation::UpdateWorkshop {
+            workshop_id: ws.clone(),
+            original_idea: Some("i".into()),
+            status: Some(WorkshopStatus::Paused),
+            visibility: Some(Visibility::Shared),
+            at,
+        },
     ];
     // The test's list holds one mutation of every variant: their names are the enum's.
     let mut names: Vec<&str> = all.iter().map(Mutation::name).collect();
@@ -521,5 +528,90 @@ fn every_name_is_listed_once_and_serializes_as_itself() {
     }
     for m in &all {
         assert_eq!(serde_json::to_value(m).unwrap()["name"], m.name());
+    }
+}
+
+fn update(
+    idea: Option<&str>,
+    status: Option<WorkshopStatus>,
+    visibility: Option<Visibility>,
+) -> Mutation {
+    Mutation::UpdateWorkshop {
+        workshop_id: "ws_1".into(),
+        original_idea: idea.map(str::to_string),
+        status,
+        visibility,
+        at: t(50),
+    }
+}
+
+#[test]
+fn update_workshop_changes_the_given_fields_only_and_a_repeat_is_a_no_op() {
+    let rows = created();
+    let owner = ctx(Some(Role::Owner));
+    let m = update(
+        Some("  Dogs need walks  "),
+        Some(WorkshopStatus::Paused),
+        None,
+    );
+    let changes = apply(&rows, &m, &owner).unwrap();
+    let [Change::Workshop(w)] = changes.as_slice() else {
+        panic!("one workshop row: {changes:?}");
+    };
+    assert_eq!(w.original_idea, "Dogs need walks", "trimmed");
+    assert_eq!(w.status, WorkshopStatus::Paused);
+    assert_eq!(w.visibility, Visibility::Private, "absent: kept");
+    assert_eq!((w.title.as_str(), w.updated_at), ("PawPal", t(50)));
+
+    let mut after = rows.clone();
+    after.workshop = Some(w.clone());
+    assert!(
+        apply(&after, &m, &owner).unwrap().is_empty(),
+        "the same again"
+    );
+    let shared = apply(
+        &after,
+        &update(None, None, Some(Visibility::Shared)),
+        &owner,
+    )
+    .unwrap();
+    assert!(matches!(&shared[..], [Change::Workshop(w)] if w.visibility == Visibility::Shared));
+}
+
+#[test]
+fn update_workshop_never_completes_or_reopens_a_workshop_and_is_the_owners() {
+    let rows = created();
+    let owner = ctx(Some(Role::Owner));
+    let err = apply(
+        &rows,
+        &update(None, Some(WorkshopStatus::Completed), None),
+        &owner,
+    )
+    .unwrap_err();
+    assert_eq!(err.field(), Some("status"), "{err}");
+
+    let mut completed = rows.clone();
+    if let Some(w) = completed.workshop.as_mut() {
+        w.status = WorkshopStatus::Completed;
+    }
+    let err = apply(
+        &completed,
+        &update(None, Some(WorkshopStatus::Active), None),
+        &owner,
+    )
+    .unwrap_err();
+    assert_eq!(err.field(), Some("status"));
+    assert!(err.to_string().contains("stays completed"), "{err}");
+    // Its idea may still change.
+    assert_eq!(
+        apply(&completed, &update(Some("later"), None, None), &owner)
+            .unwrap()
+            .len(),
+        1
+    );
+
+    for role in [Role::Editor, Role::Viewer] {
+        let err = apply(&rows, &update(Some("x"), None, None), &ctx(Some(role))).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorCode::Forbidden, "{role:?}: {err}");
     }
 }
