@@ -63,6 +63,12 @@ pub struct AgendaItem {
 pub struct SeriesPreview {
     pub description: String,
     pub rrule: String,
+    /// The series' first session, past or not (`None`: the rule has none on or after its
+    /// start): a new series' must be at least 15 minutes from now
+    /// (`wp_domain::series::rolling::check_new`), so the form says so as the user types
+    /// without working out the rule itself.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub first: Option<DateTime<Utc>>,
     #[cfg_attr(feature = "ts", ts(type = "Array<string>"))]
     pub next: Vec<DateTime<Utc>>,
 }
@@ -89,6 +95,7 @@ pub fn preview_series(form: &SeriesForm, now: DateTime<Utc>) -> Result<SeriesPre
     Ok(SeriesPreview {
         description: schedule.describe(),
         rrule: schedule.rrule_text(),
+        first: schedule.all(1)?.into_iter().next().map(|o| o.at),
         next,
     })
 }

@@ -4,4 +4,11 @@
  * What the series form shows as the user types: the rule in words, the RRULE, and the
  * next occurrences (instants, up to 5), or the first error naming its field.
  */
-export type SeriesPreview = { description: string, rrule: string, next: Array<string>, };
+export type SeriesPreview = { description: string, rrule: string, 
+/**
+ * The series' first session, past or not (`None`: the rule has none on or after its
+ * start): a new series' must be at least 15 minutes from now
+ * (`wp_domain::series::rolling::check_new`), so the form says so as the user types
+ * without working out the rule itself.
+ */
+first: string | null, next: Array<string>, };
