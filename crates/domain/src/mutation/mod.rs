@@ -20,6 +20,7 @@ pub use apply::{apply, Context};
 pub use plan::ReadPlan;
 pub use schedule::schedule_of;
 pub use wire::{Wire, WireError};
+// `MutationKind` is generated from `Mutation` (strum's EnumDiscriminants).
 
 use crate::series::RuleForm;
 use crate::{Role, StepRecord, Visibility, WorkshopRecord, WorkshopStatus};
@@ -157,10 +158,24 @@ pub enum Resolution {
 
 /// One intent. Every variant names its workshop; see [`Mutation::access`] for who may apply it.
 #[derive(
-    Debug, Clone, PartialEq, Serialize, Deserialize, strum::IntoStaticStr, strum::VariantNames,
+    Debug,
+    Clone,
+    PartialEq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+    strum::EnumDiscriminants,
 )]
 #[serde(tag = "name", content = "args", rename_all = "camelCase")]
 #[strum(serialize_all = "camelCase")]
+#[strum_discriminants(
+    name(MutationKind),
+    vis(pub),
+    derive(Hash, strum::IntoStaticStr, strum::EnumString),
+    strum(serialize_all = "camelCase"),
+    doc = "Which mutation, without its arguments: to name one where there is no value of it (SQL over the outbox, a stored name). Its names are the wire names."
+)]
 pub enum Mutation {
     /// A workshop with its ten step rows (ids made by the client, one per step definition),
     /// the first in progress; outputs and summaries optional (an import carries them).

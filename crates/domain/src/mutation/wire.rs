@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 use strum::VariantNames;
 
-use super::Mutation;
+use super::{Mutation, MutationKind};
 
 /// A mutation as it travels: its wire name and its arguments (a JSON object).
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +39,28 @@ pub enum WireError {
         #[source]
         source: serde_json::Error,
     },
+}
+
+impl MutationKind {
+    /// The wire name, e.g. `setNote`.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    /// The kind a wire name stands for; `None` for a name this version does not know.
+    pub fn of_name(name: &str) -> Option<MutationKind> {
+        name.parse().ok()
+    }
+
+    /// `'a', 'b'`: the wire names as an SQL list, for `name IN (...)` over the outbox (the
+    /// names are the enum's identifiers, never user text).
+    pub fn sql_list(kinds: &[MutationKind]) -> String {
+        kinds
+            .iter()
+            .map(|k| format!("'{}'", k.name()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 impl Mutation {
@@ -121,6 +143,30 @@ mod tests {
             Mutation::from_stored(wire.name, &wire.args.to_string()).unwrap(),
             m
         );
+    }
+
+    #[test]
+    fn a_kind_has_its_mutations_wire_name() {
+        let m = Mutation::CompleteWorkshop {
+            workshop_id: "ws_1".into(),
+            at: Utc::now(),
+        };
+        assert_eq!(MutationKind::from(&m).name(), m.name());
+        assert_eq!(
+            MutationKind::of_name("setNote"),
+            Some(MutationKind::SetNote)
+        );
+        assert_eq!(MutationKind::of_name("launchRocket"), None);
+        assert_eq!(
+            MutationKind::sql_list(&[MutationKind::CreateWorkshop, MutationKind::PutWorkshop]),
+            "'createWorkshop', 'putWorkshop'"
+        );
+        for name in Mutation::NAMES {
+            assert_eq!(
+                MutationKind::of_name(name).map(MutationKind::name),
+                Some(*name)
+            );
+        }
     }
 
     #[test]

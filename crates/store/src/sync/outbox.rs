@@ -2,6 +2,7 @@
 //! appended in the change's own transaction.
 
 use rusqlite::Connection;
+use wp_domain::mutation::MutationKind;
 use wp_domain::Mutation;
 
 use crate::{now, OutboxEntry, Result, Store};
@@ -44,13 +45,23 @@ pub(crate) fn append(conn: &Connection, mutation: &Mutation, base_rev: Option<i6
 /// offered-again changes are queued out of it. Each move needs offered-again changes behind
 /// the completion's new place, so it moves at most once per reset.
 pub(crate) fn requeue_refused_completion(conn: &Connection, mutation_id: i64) -> Result<bool> {
+    use MutationKind::{AdvanceStep, CompleteStep, ReviseStep, SaveStepOutput, StartStep};
+    let step_work = [
+        SaveStepOutput,
+        StartStep,
+        CompleteStep,
+        AdvanceStep,
+        ReviseStep,
+    ];
     let offered_behind: bool = conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT EXISTS (SELECT 1 FROM outbox c JOIN outbox s ON s.workshop_id = c.workshop_id
                  AND s.mutation_id > c.mutation_id AND s.acked_at IS NULL AND s.offered_again = 1
-                 AND s.name IN ('saveStepOutput', 'startStep', 'completeStep', 'advanceStep', 'reviseStep')
-             WHERE c.mutation_id = ?1 AND c.name = 'completeWorkshop')",
-        )?
+                 AND s.name IN ({})
+             WHERE c.mutation_id = ?1 AND c.name = '{}')",
+            MutationKind::sql_list(&step_work),
+            MutationKind::CompleteWorkshop.name()
+        ))?
         .query_row([mutation_id], |r| r.get(0))?;
     if offered_behind {
         conn.execute(
@@ -67,18 +78,18 @@ pub(crate) fn requeue_refused_completion(conn: &Connection, mutation_id: i64) ->
 }
 
 /// The scope a save replaces whole: a note (workshop, step) or a step's output.
-fn save_scope(mutation: &Mutation) -> Option<(&'static str, &str, Option<&str>)> {
+fn save_scope(mutation: &Mutation) -> Option<(MutationKind, &str, Option<&str>)> {
     match mutation {
         Mutation::SetNote {
             workshop_id,
             step_id,
             ..
-        } => Some(("setNote", workshop_id, step_id.as_deref())),
+        } => Some((MutationKind::SetNote, workshop_id, step_id.as_deref())),
         Mutation::SaveStepOutput {
             workshop_id,
             step_id,
             ..
-        } => Some(("saveStepOutput", workshop_id, Some(step_id))),
+        } => Some((MutationKind::SaveStepOutput, workshop_id, Some(step_id))),
         _ => None,
     }
 }

@@ -11,6 +11,7 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
+use wp_domain::mutation::MutationKind;
 use wp_domain::{Change, Mutation, StepStatus, WorkshopStatus};
 
 use super::outbox::{self, close_gaps};
@@ -160,10 +161,20 @@ pub(crate) fn offer_unseen(conn: &Connection, user_id: &str, expired: bool) -> R
                AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.workshop_id = t.workshop_id AND {queued})"
         )
     };
+    // What queues a note or a membership again: a save of the same note, a share with the
+    // same user.
+    let note_queued = format!(
+        "o.name = '{}' AND coalesce(json_extract(o.args, '$.stepId'), '') = coalesce(t.step_id, '')",
+        MutationKind::SetNote.name()
+    );
+    let member_queued = format!(
+        "o.name = '{}' AND json_extract(o.args, '$.userId') = t.user_id",
+        MutationKind::AddMember.name()
+    );
     if expired {
         for (entity, table, queued) in [
-            ("note", "notes", "o.name = 'setNote' AND coalesce(json_extract(o.args, '$.stepId'), '') = coalesce(t.step_id, '')"),
-            ("member", "workshop_members", "o.name = 'addMember' AND json_extract(o.args, '$.userId') = t.user_id"),
+            ("note", "notes", &note_queued),
+            ("member", "workshop_members", &member_queued),
         ] {
             conn.execute(
                 &format!(
@@ -176,11 +187,7 @@ pub(crate) fn offer_unseen(conn: &Connection, user_id: &str, expired: bool) -> R
     }
     let mut offered = 0;
     let notes: Vec<String> = conn
-        .prepare(&unseen(
-            "note",
-            "notes",
-            "o.name = 'setNote' AND coalesce(json_extract(o.args, '$.stepId'), '') = coalesce(t.step_id, '')",
-        ))?
+        .prepare(&unseen("note", "notes", &note_queued))?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for id in notes {
@@ -206,11 +213,7 @@ pub(crate) fn offer_unseen(conn: &Connection, user_id: &str, expired: bool) -> R
         offered += 1;
     }
     let members: Vec<String> = conn
-        .prepare(&unseen(
-            "member",
-            "workshop_members",
-            "o.name = 'addMember' AND json_extract(o.args, '$.userId') = t.user_id",
-        ))?
+        .prepare(&unseen("member", "workshop_members", &member_queued))?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for id in members {
@@ -392,23 +395,23 @@ pub(crate) fn offer_lost_completions(
 /// still makes it. Rows the server has come back with the pull after the refusal.
 pub(crate) fn undo_refused(conn: &Connection, name: &str, args: &serde_json::Value) -> Result<()> {
     let workshop = args["workshopId"].as_str().unwrap_or_default();
-    match name {
-        "setNote" => {
+    match MutationKind::of_name(name) {
+        Some(kind @ MutationKind::SetNote) => {
             let step = args["stepId"].as_str();
             conn.execute(
                 "DELETE FROM notes WHERE workshop_id = ?1 AND coalesce(step_id, '') = coalesce(?2, '')
                    AND server_rev IS NULL
-                   AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.name = 'setNote' AND o.workshop_id = ?1
+                   AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.name = ?3 AND o.workshop_id = ?1
                        AND coalesce(json_extract(o.args, '$.stepId'), '') = coalesce(?2, ''))",
-                (workshop, step),
+                (workshop, step, kind.name()),
             )?;
         }
-        "addMember" => {
+        Some(kind @ MutationKind::AddMember) => {
             conn.execute(
                 "DELETE FROM workshop_members WHERE workshop_id = ?1 AND user_id = ?2 AND server_rev IS NULL
-                   AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.name = 'addMember' AND o.workshop_id = ?1
+                   AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.name = ?3 AND o.workshop_id = ?1
                        AND json_extract(o.args, '$.userId') = ?2)",
-                (workshop, args["userId"].as_str().unwrap_or_default()),
+                (workshop, args["userId"].as_str().unwrap_or_default(), kind.name()),
             )?;
         }
         _ => {}
@@ -419,6 +422,8 @@ pub(crate) fn undo_refused(conn: &Connection, name: &str, args: &serde_json::Val
 /// Queues every workshop of this database that the server has never seen and whose creation
 /// is not queued, as `putWorkshop` plus its notes; returns how many workshops.
 pub(crate) fn offer_unsynced(conn: &Connection, only_missing_after_reset: bool) -> Result<usize> {
+    let creations =
+        MutationKind::sql_list(&[MutationKind::CreateWorkshop, MutationKind::PutWorkshop]);
     let sql = if only_missing_after_reset {
         // The server had them (pulled, or acknowledged and not yet pulled back), and a full
         // pull says it no longer does. Only the owner offers a workshop again; a member's
@@ -432,16 +437,18 @@ pub(crate) fn offer_unsynced(conn: &Connection, only_missing_after_reset: bool) 
                AND NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.workshop_id = workshops.id)",
             [&user],
         )?;
-        "SELECT id FROM workshops w WHERE NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.workshop_id = w.id)
-           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.workshop_id = w.id
-                           AND o.name IN ('createWorkshop', 'putWorkshop'))"
+        format!(
+            "SELECT id FROM workshops w WHERE NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.workshop_id = w.id)
+               AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.workshop_id = w.id AND o.name IN ({creations}))"
+        )
     } else {
-        "SELECT id FROM workshops w WHERE server_rev IS NULL
-           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.workshop_id = w.id
-                           AND o.name IN ('createWorkshop', 'putWorkshop'))"
+        format!(
+            "SELECT id FROM workshops w WHERE server_rev IS NULL
+               AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.workshop_id = w.id AND o.name IN ({creations}))"
+        )
     };
     let ids: Vec<String> = conn
-        .prepare(sql)?
+        .prepare(&sql)?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let mut dropped = 0;
