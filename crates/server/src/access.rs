@@ -8,6 +8,3 @@ pub const CAN_READ: &str = "w.id = $1 AND w.deleted_at IS NULL AND (w.owner_id =
 /// Work on steps: the owner, or a member whose role is `owner` or `editor`.
 pub const CAN_EDIT: &str = "w.id = $1 AND w.deleted_at IS NULL AND (w.owner_id = $2 OR EXISTS \
      (SELECT 1 FROM workshop_members m WHERE m.workshop_id = w.id AND m.user_id = $2 AND m.role IN ('owner', 'editor')))";
-
-/// Change the workshop itself (rename, complete, delete, members): the owner only.
-pub const IS_OWNER: &str = "w.id = $1 AND w.deleted_at IS NULL AND w.owner_id = $2";

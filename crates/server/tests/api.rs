@@ -128,9 +128,10 @@ async fn workshops_list_create_get_update_delete() {
         ),
         (Some("Kickoff — day 2"), Some("paused"))
     );
+    // Two mutations in one transaction (renameWorkshop, then updateWorkshop): two revisions.
     assert_eq!(
         s.stored(&id).await,
-        ("Kickoff — day 2".into(), "paused".into(), 2, false)
+        ("Kickoff — day 2".into(), "paused".into(), 3, false)
     );
 
     let r = s.delete(&format!("/api/workshops/{id}"), &token).await;

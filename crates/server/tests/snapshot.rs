@@ -443,6 +443,38 @@ async fn session() -> Vec<Value> {
     s.calls
 }
 
+/// The JSON pointers where `actual` differs from `expected`, with both values (at most 10).
+fn differ(at: &str, expected: &Value, actual: &Value, out: &mut Vec<String>) {
+    if out.len() >= 10 || expected == actual {
+        return;
+    }
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            let keys: std::collections::BTreeSet<&String> = e.keys().chain(a.keys()).collect();
+            for k in keys {
+                let (e, a) = (
+                    e.get(k).unwrap_or(&Value::Null),
+                    a.get(k).unwrap_or(&Value::Null),
+                );
+                differ(&format!("{at}/{k}"), e, a, out);
+            }
+        }
+        (Value::Array(e), Value::Array(a)) if e.len() == a.len() => {
+            for (i, (e, a)) in e.iter().zip(a).enumerate() {
+                differ(&format!("{at}/{i}"), e, a, out);
+            }
+        }
+        _ => {
+            let short = |v: &Value| v.to_string().chars().take(200).collect::<String>();
+            out.push(format!(
+                "  {at}: expected {}, got {}",
+                short(expected),
+                short(actual)
+            ));
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_rest_api_answers_as_its_snapshot() {
     let calls = Value::Array(session().await);
@@ -462,10 +494,13 @@ async fn the_rest_api_answers_as_its_snapshot() {
     .unwrap();
     let (expected, actual) = (expected.as_array().unwrap(), calls.as_array().unwrap());
     for (i, (e, a)) in expected.iter().zip(actual).enumerate() {
-        assert_eq!(
-            a, e,
-            "call {i}, {}: the API answered differently from its snapshot ({SNAPSHOT})",
-            e["request"]
+        let mut differences = Vec::new();
+        differ("", e, a, &mut differences);
+        assert!(
+            differences.is_empty(),
+            "call {i}, {}: the API answered differently from its snapshot ({SNAPSHOT}):\n{}",
+            e["request"],
+            differences.join("\n")
         );
     }
     assert_eq!(actual.len(), expected.len(), "the number of calls");

@@ -95,10 +95,10 @@ pub fn apply(rows: &Rows, mutation: &Mutation, ctx: &Context) -> Result<Vec<Chan
             }
             if let Some(status) = *status {
                 let completed = WorkshopStatus::Completed;
-                if status == completed && workshop.status != completed {
+                if status == completed {
                     return Err(DomainError::argument(
                         "status",
-                        "status cannot be set to completed; complete the workshop, once every step is complete",
+                        "may be draft, active or paused; a workshop is completed by completing it, once every step is complete",
                     ));
                 }
                 if workshop.status == completed && status != completed {

@@ -209,9 +209,10 @@ pub enum Mutation {
         at: DateTime<Utc>,
     },
     /// Changes a workshop's own fields besides its title (the REST `PATCH`): its idea, its
-    /// status, who may see it. Absent fields stay. `status` is draft, active or paused:
-    /// completing is `completeWorkshop`'s (the completion gate), and a completed workshop
-    /// stays completed (revising a step reopens it). The owner's.
+    /// status, who may see it. Absent fields stay. `status` is draft, active or paused,
+    /// never completed, even again: completing is `completeWorkshop`'s (the completion
+    /// gate), and a completed workshop stays completed (revising a step reopens it). The
+    /// owner's.
     #[serde(rename_all = "camelCase")]
     UpdateWorkshop {
         workshop_id: String,

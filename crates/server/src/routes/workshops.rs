@@ -13,7 +13,7 @@ use super::model::{steps, WorkshopRow, WORKSHOP_COLUMNS};
 use super::mutate::{run, run_in};
 use sqlx::AssertSqlSafe;
 
-use crate::access::{CAN_READ, IS_OWNER};
+use crate::access::CAN_READ;
 use crate::auth::User;
 use crate::body::JsonBody;
 use crate::{ApiError, AppState};
@@ -71,9 +71,8 @@ pub struct CreateStep {
     summary: Option<String>,
 }
 
-fn check_visibility(v: &str) -> Result<(), ApiError> {
+fn parse_visibility(v: &str) -> Result<Visibility, ApiError> {
     Visibility::parse(v)
-        .map(|_| ())
         .ok_or_else(|| ApiError::field("visibility", "visibility must be one of private, shared"))
 }
 
@@ -90,8 +89,12 @@ pub async fn create(
     if let Some(id) = &body.id {
         ids::check(IdKind::Workshop, "id", id)?;
     }
-    let visibility = body.visibility.unwrap_or_else(|| "private".into());
-    check_visibility(&visibility)?;
+    let visibility = body
+        .visibility
+        .as_deref()
+        .map(parse_visibility)
+        .transpose()?
+        .unwrap_or(Visibility::Private);
     let mut steps = Mutation::new_steps();
     for (i, given) in body.steps.into_iter().enumerate() {
         let Some(step) = steps.iter_mut().find(|s| s.step_id == given.step_id) else {
@@ -114,7 +117,9 @@ pub async fn create(
         steps,
         at: Utc::now(),
     };
-    let changes = match run(&state, &user, &mutation, not_found).await {
+    // The workshop and its visibility in one transaction: both or neither.
+    let mut tx = state.pool.begin().await?;
+    let changes = match run_in(&mut tx, &user, &mutation, not_found).await {
         Err(e) if e.field.as_deref() == Some("workshopId") => {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
@@ -124,18 +129,23 @@ pub async fn create(
         other => other?,
     };
     if changes.is_empty() {
+        tx.rollback().await?;
         return Ok((
             StatusCode::OK,
             Json(json!({ "workshop": fetch(&state, &id, &user.id).await? })),
         ));
     }
-    if visibility != Visibility::Private.as_str() {
-        sqlx::query("UPDATE workshops SET visibility = $2 WHERE id = $1")
-            .bind(&id)
-            .bind(&visibility)
-            .execute(&state.pool)
-            .await?;
+    if visibility != Visibility::Private {
+        let shared = Mutation::UpdateWorkshop {
+            workshop_id: id.clone(),
+            original_idea: None,
+            status: None,
+            visibility: Some(visibility),
+            at: Utc::now(),
+        };
+        run_in(&mut tx, &user, &shared, not_found).await?;
     }
+    tx.commit().await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "workshop": fetch(&state, &id, &user.id).await? })),
@@ -177,70 +187,50 @@ pub struct UpdateWorkshop {
     visibility: Option<String>,
 }
 
-/// `PATCH /api/workshops/{id}` (owner) → 200 `{"workshop"}`. `status` may be draft, active or
-/// paused; completing goes through `POST .../complete` and its gate.
+/// `PATCH /api/workshops/{id}` (owner) → 200 `{"workshop"}`. The title is the
+/// `renameWorkshop` mutation, the idea, status and visibility `updateWorkshop`, both in one
+/// transaction and by the domain's rules: `status` may be draft, active or paused, never
+/// completed (that is `POST .../complete` and its gate), and a completed workshop stays
+/// completed. Fields that do not change write nothing (docs/server.md, "PATCH").
 pub async fn update(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<UpdateWorkshop>,
 ) -> Result<Json<Value>, ApiError> {
-    let title = body
-        .title
+    let status = body
+        .status
         .as_deref()
-        .map(|t| limits::normalize_title(Some(t)))
+        .map(|s| {
+            WorkshopStatus::parse(s).ok_or_else(|| {
+                ApiError::field("status", "status must be one of draft, active, paused")
+            })
+        })
         .transpose()?;
-    if let Some(status) = &body.status {
-        match WorkshopStatus::parse(status) {
-            Some(WorkshopStatus::Completed) => {
-                return Err(ApiError::field(
-                    "status",
-                    "status cannot be set to completed; POST /api/workshops/{id}/complete",
-                ))
-            }
-            Some(_) => {}
-            None => {
-                return Err(ApiError::field(
-                    "status",
-                    "status must be one of draft, active, paused",
-                ))
-            }
-        }
-    }
-    if let Some(v) = &body.visibility {
-        check_visibility(v)?;
-    }
+    let visibility = body
+        .visibility
+        .as_deref()
+        .map(parse_visibility)
+        .transpose()?;
+    let at = Utc::now();
     let mut tx = state.pool.begin().await?;
-    let mut renamed = false;
-    if let Some(title) = title {
+    if let Some(title) = body.title {
         let rename = Mutation::RenameWorkshop {
             workshop_id: id.clone(),
             title,
             base: None,
-            at: Utc::now(),
+            at,
         };
-        renamed = !run_in(&mut tx, &user, &rename, not_found).await?.is_empty();
+        run_in(&mut tx, &user, &rename, not_found).await?;
     }
-    // Fields no mutation carries yet: the idea, draft/active/paused, visibility.
-    let sql = format!(
-        "UPDATE workshops w SET original_idea = coalesce($3, w.original_idea),
-            status = coalesce($4, w.status), visibility = coalesce($5, w.visibility), updated_at = now(),
-            rev = w.rev + CASE WHEN $6 THEN 0 ELSE 1 END
-         WHERE {IS_OWNER}"
-    );
-    let updated = sqlx::query(AssertSqlSafe(sql))
-        .bind(&id)
-        .bind(&user.id)
-        .bind(body.original_idea.as_deref().map(str::trim))
-        .bind(body.status)
-        .bind(body.visibility)
-        .bind(renamed)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if updated == 0 {
-        return Err(not_found());
-    }
+    let update = Mutation::UpdateWorkshop {
+        workshop_id: id.clone(),
+        original_idea: body.original_idea,
+        status,
+        visibility,
+        at,
+    };
+    run_in(&mut tx, &user, &update, not_found).await?;
     tx.commit().await?;
     Ok(Json(
         json!({ "workshop": fetch(&state, &id, &user.id).await? }),

@@ -601,6 +601,15 @@ fn update_workshop_never_completes_or_reopens_a_workshop_and_is_the_owners() {
     )
     .unwrap_err();
     assert_eq!(err.field(), Some("status"));
+    let again = apply(
+        &completed,
+        &update(None, Some(WorkshopStatus::Completed), None),
+        &owner,
+    );
+    assert!(
+        again.is_err(),
+        "completed is never a status to set, even again"
+    );
     assert!(err.to_string().contains("stays completed"), "{err}");
     // Its idea may still change.
     assert_eq!(
