@@ -185,6 +185,18 @@ pub(crate) fn offer_unseen(conn: &Connection, user_id: &str, expired: bool) -> R
             )?;
         }
     }
+    // The server no longer has them, whatever queues them again: like rows never synced,
+    // a refusal of what recreates them takes them away here too (`undo_refused`), instead
+    // of keeping a copy no pull will ever correct.
+    for (entity, table) in [("note", "notes"), ("member", "workshop_members")] {
+        conn.execute(
+            &format!(
+                "UPDATE {table} SET server_rev = NULL WHERE server_rev IS NOT NULL AND id IN ({})",
+                unseen(entity, table, "0")
+            ),
+            [],
+        )?;
+    }
     let mut offered = 0;
     let notes: Vec<String> = conn
         .prepare(&unseen("note", "notes", &note_queued))?
