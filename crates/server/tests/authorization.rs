@@ -186,3 +186,71 @@ async fn a_trashed_workshop_is_out_of_reach_for_everyone() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// The server's access rule (the `workshop_roles` view every workshop query reads) is the
+/// domain's `Role::of`, for every combination of owner, membership row and stranger.
+#[tokio::test]
+async fn the_workshop_roles_view_is_role_of_for_every_combination() {
+    use wp_domain::Role;
+    let s = server().await;
+    let (owner, token) = s.user("Olga").await;
+    let (member, _) = s.user("Mo").await;
+    let (stranger, _) = s.user("Sam").await;
+    let id = s.workshop(&token, "Access").await;
+    let rows: [Option<Role>; 4] = [
+        None,
+        Some(Role::Viewer),
+        Some(Role::Editor),
+        Some(Role::Owner),
+    ];
+    let mut checked = 0;
+    for member_row in rows {
+        // The owner's own membership row, too: Role::of ignores it, and so must the view.
+        for owner_row in [None, Some(Role::Viewer)] {
+            sqlx::query("DELETE FROM workshop_members WHERE workshop_id = $1")
+                .bind(&id)
+                .execute(&s.pool)
+                .await
+                .unwrap();
+            for (user, role) in [(&member, member_row), (&owner, owner_row)] {
+                if let Some(role) = role {
+                    sqlx::query(
+                        "INSERT INTO workshop_members (id, workshop_id, user_id, role) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(wp_domain::ids::new_id(wp_domain::ids::IdKind::Member))
+                    .bind(&id)
+                    .bind(user)
+                    .bind(role.as_str())
+                    .execute(&s.pool)
+                    .await
+                    .unwrap();
+                }
+            }
+            for (actor, membership) in [
+                (&owner, owner_row),
+                (&member, member_row),
+                (&stranger, None),
+            ] {
+                let in_sql: Vec<String> = sqlx::query_scalar(
+                    "SELECT role FROM workshop_roles WHERE workshop_id = $1 AND user_id = $2",
+                )
+                .bind(&id)
+                .bind(actor)
+                .fetch_all(&s.pool)
+                .await
+                .unwrap();
+                let expected = Role::of(&owner, actor, membership);
+                assert_eq!(
+                    in_sql,
+                    expected
+                        .map(|r| r.as_str().to_string())
+                        .into_iter()
+                        .collect::<Vec<_>>(),
+                    "member row {member_row:?}, owner row {owner_row:?}, actor {actor}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 24);
+}

@@ -23,8 +23,8 @@ fn not_found() -> ApiError {
 }
 
 /// Workshops the caller may read, as a predicate over `workshop_id` with the caller as `$1`.
-const READABLE: &str = "workshop_id IN (SELECT w.id FROM workshops w WHERE w.deleted_at IS NULL
-    AND (w.owner_id = $1 OR EXISTS (SELECT 1 FROM workshop_members m WHERE m.workshop_id = w.id AND m.user_id = $1)))";
+const READABLE: &str = "workshop_id IN (SELECT r.workshop_id FROM workshop_roles r
+    JOIN workshops w ON w.id = r.workshop_id WHERE r.user_id = $1 AND w.deleted_at IS NULL)";
 
 /// `POST /api/series` body: the workshop, an optional client id, and the series form.
 #[derive(Deserialize)]

@@ -13,7 +13,7 @@ use super::model::{steps, WorkshopRow, WORKSHOP_COLUMNS};
 use super::mutate::{run, run_in};
 use sqlx::AssertSqlSafe;
 
-use crate::access::CAN_READ;
+use crate::access::{CAN_READ, READABLE_BY_1};
 use crate::auth::User;
 use crate::body::JsonBody;
 use crate::{ApiError, AppState};
@@ -36,8 +36,7 @@ pub async fn list(State(state): State<AppState>, user: User) -> Result<Json<Valu
         "SELECT {WORKSHOP_COLUMNS},
             (SELECT count(*) FROM workshop_steps s WHERE s.workshop_id = w.id AND s.status = 'complete') AS steps_complete
          FROM workshops w
-         WHERE w.deleted_at IS NULL AND (w.owner_id = $1 OR EXISTS
-            (SELECT 1 FROM workshop_members m WHERE m.workshop_id = w.id AND m.user_id = $1))
+         WHERE w.deleted_at IS NULL AND {READABLE_BY_1}
          ORDER BY w.updated_at DESC, w.id"
     );
     let rows: Vec<Listed> = sqlx::query_as(AssertSqlSafe(sql))

@@ -67,9 +67,8 @@ struct Entry {
 /// author; and a removed member the tombstone of their own membership, so that their copies
 /// let the workshop go. An `OR` of two terms: parenthesize it where it is combined.
 const VISIBLE: &str =
-    "((l.entity NOT IN ('note', 'conflict') OR l.user_id = $2) AND EXISTS (SELECT 1 FROM workshops w
-      WHERE w.id = l.workshop_id AND (w.owner_id = $2 OR EXISTS
-        (SELECT 1 FROM workshop_members m WHERE m.workshop_id = w.id AND m.user_id = $2))))
+    "((l.entity NOT IN ('note', 'conflict') OR l.user_id = $2) AND EXISTS (SELECT 1 FROM workshop_roles r
+      WHERE r.workshop_id = l.workshop_id AND r.user_id = $2))
      OR (l.entity = 'member' AND l.deleted AND l.user_id = $2)";
 
 /// `GET /api/sync/pull?cursor=&limit=&clientId=` → 200 [`PullResponse`].
