@@ -4,11 +4,11 @@ use axum::extract::{Path, State};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 use wp_domain::ids::{new_id, IdKind};
 
 use sqlx::AssertSqlSafe;
 
+use super::bodies::{BuildPackBody, BuildPacksBody};
 use crate::access::{CAN_EDIT, CAN_READ};
 use crate::auth::User;
 use crate::body::JsonBody;
@@ -21,7 +21,7 @@ const CONTENT_MAX_BYTES: usize = 512 * 1024;
 
 #[derive(Serialize, sqlx::FromRow)]
 #[serde(rename_all = "camelCase")]
-struct Listed {
+pub struct Listed {
     id: String,
     kind: String,
     format: String,
@@ -36,7 +36,7 @@ pub async fn list(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BuildPacksBody<Listed>>, ApiError> {
     let sql = format!("SELECT 1 FROM workshops w WHERE {CAN_READ}");
     if sqlx::query_scalar::<_, i32>(AssertSqlSafe(sql))
         .bind(&id)
@@ -54,7 +54,7 @@ pub async fn list(
     .bind(&id)
     .fetch_all(&state.pool)
     .await?;
-    Ok(Json(json!({ "buildPacks": rows })))
+    Ok(Json(BuildPacksBody { build_packs: rows }))
 }
 
 #[derive(Deserialize)]
@@ -70,7 +70,7 @@ pub async fn put(
     user: User,
     Path((id, kind, format)): Path<(String, String, String)>,
     JsonBody(body): JsonBody<PutBuildPack>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BuildPackBody<Listed>>, ApiError> {
     if !KINDS.contains(&kind.as_str()) {
         return Err(ApiError::field(
             "kind",
@@ -111,7 +111,7 @@ pub async fn put(
         .bind(&body.content)
         .fetch_optional(&state.pool)
         .await?;
-    Ok(Json(
-        json!({ "buildPack": row.ok_or_else(|| ApiError::not_found("Workshop not found"))? }),
-    ))
+    Ok(Json(BuildPackBody {
+        build_pack: row.ok_or_else(|| ApiError::not_found("Workshop not found"))?,
+    }))
 }

@@ -5,14 +5,17 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::{json, Value};
 
+use super::bodies::Health;
 use crate::{ApiError, AppState};
 
-pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     let probe = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool);
     match tokio::time::timeout(Duration::from_secs(2), probe).await {
-        Ok(Ok(1)) => Ok(Json(json!({ "status": "ok", "database": "ok" }))),
+        Ok(Ok(1)) => Ok(Json(Health {
+            status: "ok",
+            database: "ok",
+        })),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "health check: database error");
             Err(ApiError::new(

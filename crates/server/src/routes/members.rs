@@ -5,12 +5,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use wp_domain::ids::{new_id, IdKind};
 
 use chrono::Utc;
 use wp_domain::{Mutation, Role};
 
+use super::bodies::{MemberBody, MemberOut};
 use super::mutate::run;
 use crate::auth::User;
 use crate::body::JsonBody;
@@ -30,7 +30,7 @@ pub async fn add(
     user: User,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<AddMember>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<MemberBody>), ApiError> {
     let role = Role::parse(&body.role)
         .filter(|r| *r != Role::Owner)
         .ok_or_else(|| ApiError::field("role", "role must be one of editor, viewer"))?;
@@ -45,10 +45,14 @@ pub async fn add(
         ApiError::not_found("Workshop not found")
     })
     .await?;
-    let (user_id, role) = (body.user_id, role.as_str());
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "member": { "userId": user_id, "role": role } })),
+        Json(MemberBody {
+            member: MemberOut {
+                user_id: body.user_id,
+                role: role.as_str(),
+            },
+        }),
     ))
 }
 

@@ -1,5 +1,6 @@
 //! The routes of `reference/server-api.md` that concern what the desktop core holds.
 
+mod bodies;
 mod build_packs;
 mod health;
 mod me;

@@ -4,10 +4,10 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::{json, Value};
 use wp_domain::ids::{new_id, IdKind};
 use wp_domain::{steps, Mutation};
 
+use super::bodies::{NoteBody, NoteOut};
 use super::mutate::run;
 
 use sqlx::AssertSqlSafe;
@@ -38,7 +38,7 @@ pub async fn get(
     user: User,
     Path(id): Path<String>,
     Query(scope): Query<Scope>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<NoteBody>, ApiError> {
     check_step(&scope)?;
     let sql = format!(
         "SELECT n.content, n.updated_at FROM workshops w
@@ -53,10 +53,13 @@ pub async fn get(
         .await?;
     match row {
         None => Err(ApiError::not_found("Workshop not found")),
-        Some((Some(content), Some(updated_at))) => Ok(Json(
-            json!({ "note": { "content": content, "updated_at": updated_at } }),
-        )),
-        Some(_) => Ok(Json(json!({ "note": null }))),
+        Some((Some(content), Some(updated_at))) => Ok(Json(NoteBody {
+            note: Some(NoteOut {
+                content,
+                updated_at,
+            }),
+        })),
+        Some(_) => Ok(Json(NoteBody { note: None })),
     }
 }
 
@@ -74,7 +77,7 @@ pub async fn put(
     Path(id): Path<String>,
     Query(scope): Query<Scope>,
     JsonBody(body): JsonBody<PutNote>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<NoteBody>, ApiError> {
     check_step(&scope)?;
     let mutation = Mutation::SetNote {
         note_id: new_id(IdKind::Note),
@@ -98,7 +101,10 @@ pub async fn put(
     .fetch_optional(&state.pool)
     .await?;
     let (content, updated_at) = row.ok_or_else(|| ApiError::not_found("Workshop not found"))?;
-    Ok(Json(
-        json!({ "note": { "content": content, "updated_at": updated_at } }),
-    ))
+    Ok(Json(NoteBody {
+        note: Some(NoteOut {
+            content,
+            updated_at,
+        }),
+    }))
 }

@@ -5,9 +5,10 @@ use axum::extract::{Path, State};
 use axum::Json;
 use chrono::Utc;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use wp_domain::{steps as definitions, Change, Mutation};
 
+use super::bodies::{StepBody, StepProgress};
 use super::model::steps;
 use super::mutate::run;
 use crate::auth::User;
@@ -33,7 +34,7 @@ async fn progress(
     id: String,
     step_id: String,
     intent: Intent,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<StepProgress>, ApiError> {
     definitions::find(&step_id).map_err(|_| step_not_found())?;
     let (workshop_id, at, step) = (id.clone(), Utc::now(), step_id.clone());
     let mutation = match intent {
@@ -66,9 +67,11 @@ async fn progress(
         .find(|s| s.step_id == step_id)
         .map(|s| s.status.clone())
         .ok_or_else(step_not_found)?;
-    Ok(Json(
-        json!({ "success": true, "stepId": step_id, "status": status }),
-    ))
+    Ok(Json(StepProgress {
+        success: true,
+        step_id,
+        status,
+    }))
 }
 
 /// `POST /api/workshops/{id}/steps/{stepId}/complete` → 200
@@ -79,7 +82,7 @@ pub async fn complete(
     State(state): State<AppState>,
     user: User,
     Path((id, step_id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<StepProgress>, ApiError> {
     progress(state, user, id, step_id, Intent::Complete).await
 }
 
@@ -88,7 +91,7 @@ pub async fn start(
     State(state): State<AppState>,
     user: User,
     Path((id, step_id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<StepProgress>, ApiError> {
     progress(state, user, id, step_id, Intent::Start).await
 }
 
@@ -98,7 +101,7 @@ pub async fn advance(
     State(state): State<AppState>,
     user: User,
     Path((id, step_id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<StepProgress>, ApiError> {
     progress(state, user, id, step_id, Intent::Advance).await
 }
 
@@ -109,7 +112,7 @@ pub async fn revise(
     State(state): State<AppState>,
     user: User,
     Path((id, step_id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<StepProgress>, ApiError> {
     progress(state, user, id, step_id, Intent::Revise).await
 }
 
@@ -126,7 +129,7 @@ pub async fn save_output(
     user: User,
     Path((id, step_id)): Path<(String, String)>,
     JsonBody(body): JsonBody<SaveOutput>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<StepBody>, ApiError> {
     definitions::find(&step_id).map_err(|_| step_not_found())?;
     let mutation = Mutation::SaveStepOutput {
         workshop_id: id.clone(),
@@ -144,5 +147,5 @@ pub async fn save_output(
         .into_iter()
         .find(|s| s.step_id == step_id)
         .ok_or_else(step_not_found)?;
-    Ok(Json(json!({ "step": step })))
+    Ok(Json(StepBody { step }))
 }

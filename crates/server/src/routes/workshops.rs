@@ -5,10 +5,11 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use wp_domain::ids::{self, new_id, IdKind};
 use wp_domain::{limits, DomainError, Mutation, Visibility, WorkshopStatus};
 
+use super::bodies::{Completed, Success, WorkshopBody, WorkshopWithSteps, WorkshopsBody};
 use super::model::{steps, WorkshopRow, WORKSHOP_COLUMNS};
 use super::mutate::{run, run_in};
 use sqlx::AssertSqlSafe;
@@ -22,16 +23,21 @@ fn not_found() -> ApiError {
     ApiError::not_found("Workshop not found")
 }
 
+/// A workshop in the list: its row and how many steps are complete.
+#[derive(Debug, serde::Serialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct Listed {
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    workshop: WorkshopRow,
+    steps_complete: i64,
+}
+
 /// `GET /api/workshops` → 200 `{"workshops": [workshop + stepsComplete]}`, newest activity first.
-pub async fn list(State(state): State<AppState>, user: User) -> Result<Json<Value>, ApiError> {
-    #[derive(serde::Serialize, sqlx::FromRow)]
-    #[serde(rename_all = "camelCase")]
-    struct Listed {
-        #[sqlx(flatten)]
-        #[serde(flatten)]
-        workshop: WorkshopRow,
-        steps_complete: i64,
-    }
+pub async fn list(
+    State(state): State<AppState>,
+    user: User,
+) -> Result<Json<WorkshopsBody<Listed>>, ApiError> {
     let sql = format!(
         "SELECT {WORKSHOP_COLUMNS},
             (SELECT count(*) FROM workshop_steps s WHERE s.workshop_id = w.id AND s.status = 'complete') AS steps_complete
@@ -43,7 +49,7 @@ pub async fn list(State(state): State<AppState>, user: User) -> Result<Json<Valu
         .bind(&user.id)
         .fetch_all(&state.pool)
         .await?;
-    Ok(Json(json!({ "workshops": rows })))
+    Ok(Json(WorkshopsBody { workshops: rows }))
 }
 
 #[derive(Deserialize)]
@@ -83,7 +89,7 @@ pub async fn create(
     State(state): State<AppState>,
     user: User,
     JsonBody(body): JsonBody<CreateWorkshop>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<WorkshopBody>), ApiError> {
     let title = limits::normalize_title(body.title.as_deref())?;
     if let Some(id) = &body.id {
         ids::check(IdKind::Workshop, "id", id)?;
@@ -131,7 +137,9 @@ pub async fn create(
         tx.rollback().await?;
         return Ok((
             StatusCode::OK,
-            Json(json!({ "workshop": fetch(&state, &id, &user.id).await? })),
+            Json(WorkshopBody {
+                workshop: fetch(&state, &id, &user.id).await?,
+            }),
         ));
     }
     if visibility != Visibility::Private {
@@ -147,11 +155,13 @@ pub async fn create(
     tx.commit().await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "workshop": fetch(&state, &id, &user.id).await? })),
+        Json(WorkshopBody {
+            workshop: fetch(&state, &id, &user.id).await?,
+        }),
     ))
 }
 
-async fn fetch(state: &AppState, id: &str, user_id: &str) -> Result<Value, ApiError> {
+async fn fetch(state: &AppState, id: &str, user_id: &str) -> Result<WorkshopWithSteps, ApiError> {
     let sql = format!("SELECT {WORKSHOP_COLUMNS} FROM workshops w WHERE {CAN_READ}");
     let mut conn = state.pool.acquire().await?;
     let workshop: WorkshopRow = sqlx::query_as(AssertSqlSafe(sql))
@@ -161,9 +171,7 @@ async fn fetch(state: &AppState, id: &str, user_id: &str) -> Result<Value, ApiEr
         .await?
         .ok_or_else(not_found)?;
     let steps = steps(&mut conn, id, false).await?;
-    let mut value = serde_json::to_value(workshop).map_err(ApiError::internal)?;
-    value["steps"] = serde_json::to_value(steps).map_err(ApiError::internal)?;
-    Ok(value)
+    Ok(WorkshopWithSteps { workshop, steps })
 }
 
 /// `GET /api/workshops/{id}` → 200 `{"workshop"}` with its steps; 404 when missing or not the caller's.
@@ -171,10 +179,10 @@ pub async fn get(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(
-        json!({ "workshop": fetch(&state, &id, &user.id).await? }),
-    ))
+) -> Result<Json<WorkshopBody>, ApiError> {
+    Ok(Json(WorkshopBody {
+        workshop: fetch(&state, &id, &user.id).await?,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -196,7 +204,7 @@ pub async fn update(
     user: User,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<UpdateWorkshop>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WorkshopBody>, ApiError> {
     let status = body
         .status
         .as_deref()
@@ -231,9 +239,9 @@ pub async fn update(
     };
     run_in(&mut tx, &user, &update, not_found).await?;
     tx.commit().await?;
-    Ok(Json(
-        json!({ "workshop": fetch(&state, &id, &user.id).await? }),
-    ))
+    Ok(Json(WorkshopBody {
+        workshop: fetch(&state, &id, &user.id).await?,
+    }))
 }
 
 /// `DELETE /api/workshops/{id}` (owner) → 200 `{"success": true}`; the workshop goes to the trash.
@@ -241,7 +249,7 @@ pub async fn delete(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Success>, ApiError> {
     let delete = Mutation::DeleteWorkshop {
         workshop_id: id,
         at: Utc::now(),
@@ -251,7 +259,7 @@ pub async fn delete(
     if changes.is_empty() {
         return Err(not_found());
     }
-    Ok(Json(json!({ "success": true })))
+    Ok(Json(Success { success: true }))
 }
 
 /// `POST /api/workshops/{id}/complete` → 200 `{"success": true, "status": "completed"}`, also
@@ -262,7 +270,7 @@ pub async fn complete(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Completed>, ApiError> {
     let complete = Mutation::CompleteWorkshop {
         workshop_id: id,
         at: Utc::now(),
@@ -274,5 +282,8 @@ pub async fn complete(
         )
     })
     .await?;
-    Ok(Json(json!({ "success": true, "status": "completed" })))
+    Ok(Json(Completed {
+        success: true,
+        status: "completed",
+    }))
 }
