@@ -164,3 +164,35 @@ pub struct Tombstone {
     pub entity: String,
     pub id: String,
 }
+
+/// `GET /api/me`: the caller as the server knows them, and the sync protocol it speaks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Me {
+    pub user: MeUser,
+    /// [`crate::mutation::PROTOCOL_VERSION`] of the server.
+    pub protocol_version: u32,
+}
+
+/// A user as `GET /api/me` names them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeUser {
+    /// `usr_...`
+    pub id: String,
+    pub name: String,
+}
+
+/// Every error answer's fixed part, `{"error", "field"?, "code"?}` (`reference/server-api.md`:
+/// errors are JSON `{"error": "..."}`); a route may add its own keys beside them (a schema's
+/// `errors`, the completion gate's `missingSteps`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// For people: names the field and the rule.
+    pub error: String,
+    /// The request field the error is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// One of [`codes`] where a client must act on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}

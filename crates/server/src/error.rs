@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
+use wp_domain::protocol::ErrorBody;
 use wp_domain::{DomainError, ErrorCode};
 
 /// An error response.
@@ -50,10 +51,12 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({ "error": self.message });
-        if let Some(field) = self.field {
-            body["field"] = Value::String(field);
-        }
+        let fixed = ErrorBody {
+            error: self.message,
+            field: self.field,
+            code: None,
+        };
+        let mut body = serde_json::to_value(fixed).unwrap_or(Value::Null);
         if let Some(Value::Object(extra)) = self.extra.map(|e| *e) {
             for (k, v) in extra {
                 body[k] = v;

@@ -8,7 +8,6 @@ use std::time::Duration;
 use backon::{ExponentialBuilder, Retryable};
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use wp_domain::protocol::{PullResponse, PushRequest, PushResponse};
 
 use crate::SyncError;
@@ -66,26 +65,9 @@ impl Default for RetryPolicy {
     }
 }
 
-/// The caller as the server knows them (`GET /api/me`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Me {
-    pub user: MeUser,
-    pub protocol_version: u32,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct MeUser {
-    pub id: String,
-    pub name: String,
-}
-
-/// An error body: `{"error", "field"?, "code"?}`.
-#[derive(Debug, Deserialize)]
-struct ErrorBody {
-    error: String,
-    code: Option<String>,
-}
+use wp_domain::protocol::ErrorBody;
+/// The caller as the server knows them (`GET /api/me`): the protocol's type.
+pub use wp_domain::protocol::{Me, MeUser};
 
 /// A failed attempt: worth another try (after the server's `Retry-After`, if it sent one), or not.
 enum Attempt {
