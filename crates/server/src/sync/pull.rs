@@ -223,9 +223,8 @@ async fn page(
         .filter(|e| e.entity == "member" && !e.deleted && e.user_id.as_deref() == Some(user_id))
         .map(|e| e.workshop_id.clone())
         .collect();
-    let mut rows: HashMap<(String, String), PutRow> = HashMap::new();
-    let mut whole: HashMap<String, Vec<PutRow>> = HashMap::new();
-
+    // Each kind's current rows: those the page names, and every row of a workshop the caller
+    // joined in it. One query per table (notes and conflicts: the caller's own only).
     let workshops: Vec<WorkshopDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{WORKSHOP_SELECT} WHERE id = ANY($1) OR id = ANY($2)"
     )))
@@ -233,21 +232,6 @@ async fn page(
     .bind(&joined)
     .fetch_all(&mut *conn)
     .await?;
-    for w in workshops {
-        let rev = w.rev;
-        let record = w.record()?;
-        let put = PutRow {
-            rev,
-            row: Change::Workshop(record.clone()),
-        };
-        if joined.contains(&record.id) {
-            whole
-                .entry(record.id.clone())
-                .or_default()
-                .push(put.clone());
-        }
-        rows.insert(("workshop".into(), record.id), put);
-    }
     let steps: Vec<StepDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{STEP_SELECT} JOIN step_definitions d ON d.id = s.step_id
          WHERE s.id = ANY($1) OR s.workshop_id = ANY($2) ORDER BY s.workshop_id, d.position"
@@ -256,21 +240,6 @@ async fn page(
     .bind(&joined)
     .fetch_all(&mut *conn)
     .await?;
-    for s in steps {
-        let rev = s.rev;
-        let record = s.record()?;
-        let put = PutRow {
-            rev,
-            row: Change::Step(record.clone()),
-        };
-        if joined.contains(&record.workshop_id) {
-            whole
-                .entry(record.workshop_id.clone())
-                .or_default()
-                .push(put.clone());
-        }
-        rows.insert(("step".into(), record.id), put);
-    }
     let notes: Vec<NoteDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{NOTE_SELECT} WHERE user_id = $3 AND (id = ANY($1) OR workshop_id = ANY($2))"
     )))
@@ -279,23 +248,6 @@ async fn page(
     .bind(user_id)
     .fetch_all(&mut *conn)
     .await?;
-    for n in notes {
-        let put = PutRow {
-            rev: n.rev,
-            row: Change::Note(n.record()),
-        };
-        let Change::Note(record) = &put.row else {
-            unreachable!()
-        };
-        let key = ("note".to_string(), record.id.clone());
-        if joined.contains(&record.workshop_id) {
-            whole
-                .entry(record.workshop_id.clone())
-                .or_default()
-                .push(put.clone());
-        }
-        rows.insert(key, put);
-    }
     let members: Vec<MemberDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{MEMBER_SELECT} WHERE id = ANY($1) OR workshop_id = ANY($2)"
     )))
@@ -303,22 +255,6 @@ async fn page(
     .bind(&joined)
     .fetch_all(&mut *conn)
     .await?;
-    for m in members {
-        let rev = m.rev;
-        let record = m.record()?;
-        let put = PutRow {
-            rev,
-            row: Change::Member(record.clone()),
-        };
-        if joined.contains(&record.workshop_id) {
-            whole
-                .entry(record.workshop_id.clone())
-                .or_default()
-                .push(put.clone());
-        }
-        rows.insert(("member".into(), record.id), put);
-    }
-
     let conflicts: Vec<ConflictDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{CONFLICT_SELECT} WHERE user_id = $3 AND (id = ANY($1) OR workshop_id = ANY($2))"
     )))
@@ -327,23 +263,6 @@ async fn page(
     .bind(user_id)
     .fetch_all(&mut *conn)
     .await?;
-    for c in conflicts {
-        let rev = c.rev;
-        let record = c.record()?;
-        let put = PutRow {
-            rev,
-            row: Change::Conflict(record.clone()),
-        };
-        if joined.contains(&record.workshop_id) {
-            whole
-                .entry(record.workshop_id.clone())
-                .or_default()
-                .push(put.clone());
-        }
-        rows.insert(("conflict".into(), record.id), put);
-    }
-
-    // Series before their occurrences, so a joined workshop's rows come parent first.
     let series: Vec<SeriesDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{SERIES_SELECT} WHERE id = ANY($1) OR workshop_id = ANY($2) ORDER BY created_at, id"
     )))
@@ -358,22 +277,53 @@ async fn page(
     .bind(&joined)
     .fetch_all(&mut *conn)
     .await?;
-    let scheduled = series
+
+    // One loop over every kind, in the order a joined workshop's rows are sent: parents
+    // first (the workshop, its steps, ..., series before their occurrences).
+    let current = workshops
         .into_iter()
-        .map(|s| Ok::<_, ApiError>((s.rev, Change::Series(s.record()?))))
+        .map(|w| Ok::<_, ApiError>((w.rev, Change::Workshop(w.record()?))))
+        .chain(
+            steps
+                .into_iter()
+                .map(|s| Ok((s.rev, Change::Step(s.record()?)))),
+        )
+        .chain(
+            notes
+                .into_iter()
+                .map(|n| Ok((n.rev, Change::Note(n.record())))),
+        )
+        .chain(
+            members
+                .into_iter()
+                .map(|m| Ok((m.rev, Change::Member(m.record()?)))),
+        )
+        .chain(
+            conflicts
+                .into_iter()
+                .map(|c| Ok((c.rev, Change::Conflict(c.record()?)))),
+        )
+        .chain(
+            series
+                .into_iter()
+                .map(|s| Ok((s.rev, Change::Series(s.record()?)))),
+        )
         .chain(
             sessions
                 .into_iter()
                 .map(|s| Ok((s.rev, Change::Session(s.record()?)))),
         );
-    for item in scheduled {
+    let mut rows: HashMap<(String, String), PutRow> = HashMap::new();
+    let mut whole: HashMap<String, Vec<PutRow>> = HashMap::new();
+    for item in current {
         let (rev, row) = item?;
         let (entity, id) = row.key();
         let key = (entity.to_string(), id.to_string());
         let put = PutRow { rev, row };
-        if joined.iter().any(|w| w == put.row.workshop_id()) {
+        let workshop_id = put.row.workshop_id();
+        if joined.iter().any(|w| w == workshop_id) {
             whole
-                .entry(put.row.workshop_id().to_string())
+                .entry(workshop_id.to_string())
                 .or_default()
                 .push(put.clone());
         }
