@@ -1,7 +1,8 @@
 //! The rolling horizon's job (`reference/series.md`): inside the server process, every
-//! interval, each active series whose latest occurrence is less than 30 days away (or that
-//! has none) gets the occurrences [`wp_domain::series::rolling::due`] asks for, through the
-//! `rollSeries` mutation applied as the workshop's owner. Each series is its own
+//! interval, each active series that may be due (its latest occurrence's local date before
+//! [`wp_domain::series::rolling::not_due_from`], or none) gets the occurrences
+//! [`wp_domain::series::rolling::due`] asks for, through the `rollSeries` mutation applied as
+//! the workshop's owner: the domain decides, as in the app. Each series is its own
 //! transaction, its row locked, and occurrences are keyed by (series, local date): two
 //! server processes running the job at once make each row once.
 
@@ -9,7 +10,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
-use wp_domain::series::rolling::REFILL_DAYS;
+use wp_domain::series::rolling::not_due_from;
 use wp_domain::Mutation;
 
 use crate::sync::rows::apply_mutation_at;
@@ -24,12 +25,11 @@ pub async fn run_once(pool: &PgPool, now: DateTime<Utc>) -> Result<usize, ApiErr
     let due: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT s.id, s.workshop_id, w.owner_id FROM series s JOIN workshops w ON w.id = s.workshop_id
          WHERE s.is_active AND w.deleted_at IS NULL
-           AND coalesce((SELECT max(o.scheduled_at) FROM sessions o WHERE o.series_id = s.id), '-infinity')
-               < $1 + make_interval(days => $2)
+           AND coalesce((SELECT max(o.local_date) FROM sessions o WHERE o.series_id = s.id), '-infinity'::date)
+               < $1
          ORDER BY s.id",
     )
-    .bind(now)
-    .bind(REFILL_DAYS as i32)
+    .bind(not_due_from(now))
     .fetch_all(pool)
     .await?;
     let mut made = 0;

@@ -186,3 +186,34 @@ async fn two_job_runs_at_once_make_each_occurrence_once_and_keep_privacy() {
         0
     );
 }
+
+/// The job picks series by the domain's rule (the latest occurrence's local date), not by the
+/// latest instant: an occurrence moved far later must not make the job skip a series the app
+/// would roll.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_moved_later_does_not_hide_a_due_series_from_the_job() {
+    let s = server().await;
+    let (_, token) = s.user("Ada").await;
+    let ws = s.workshop(&token, "Sprint workshop").await;
+    let start = (Utc::now() + Duration::days(2)).date_naive().to_string();
+    let made = s
+        .post(
+            "/api/series",
+            &token,
+            series_body(&ws, &start, json!({"kind": "never"}), false),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    // The last occurrence is moved 60 days later (as an edit of one session does).
+    sqlx::query(
+        "UPDATE sessions SET scheduled_at = scheduled_at + interval '60 days'
+         WHERE id = (SELECT id FROM sessions ORDER BY local_date DESC LIMIT 1)",
+    )
+    .execute(&s.pool)
+    .await
+    .unwrap();
+    // 75 days on, the latest occurrence's date is less than 30 days away: due.
+    let later = Utc::now() + Duration::days(75);
+    let rolled = wp_server::rolling::run_once(&s.pool, later).await.unwrap();
+    assert!(rolled > 0, "the series was skipped");
+}

@@ -193,15 +193,20 @@ impl Store {
     }
 
     /// The rolling horizon, offline: for every active series of a workshop the local user
-    /// may schedule in, makes the occurrences that are due (`rollSeries`); returns how many
-    /// sessions were made. The server's job makes the same rows (same ids) online.
+    /// may schedule in that may be due (its latest occurrence before
+    /// [`wp_domain::series::rolling::not_due_from`], the server job's rule too), makes the
+    /// occurrences that are due (`rollSeries`); returns how many sessions were made. A
+    /// visit with nothing due reads one query and writes nothing. The server's job makes
+    /// the same rows (same ids) online.
     pub fn roll_series(&mut self) -> Result<usize> {
+        let from = wp_domain::series::rolling::not_due_from(self.now());
         let due: Vec<(String, String)> = {
-            let mut stmt = self.conn.prepare(
+            let mut stmt = self.conn.prepare_cached(
                 "SELECT s.id, s.workshop_id FROM series s JOIN workshops w ON w.id = s.workshop_id
-                 WHERE s.is_active = 1 AND w.deleted_at IS NULL",
+                 WHERE s.is_active = 1 AND w.deleted_at IS NULL
+                   AND coalesce((SELECT max(o.local_date) FROM sessions o WHERE o.series_id = s.id), '') < ?1",
             )?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let rows = stmt.query_map([from], |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
         let mut made = 0;

@@ -58,6 +58,17 @@ pub fn check_new(schedule: &Schedule, now: DateTime<Utc>) -> Result<(), DomainEr
     }
 }
 
+/// The local date from which a series is not due at `now`: one whose latest occurrence (by
+/// local date, as `rollSeries` reads it) is on or after this date has nothing [`due`]; one
+/// before it may have, and `rollSeries` decides exactly (a series with nothing due changes
+/// nothing). [`REFILL_DAYS`] plus 2 days, since a local date lies within a day of its UTC
+/// instant either way. The server's job and the app both pick series to roll by it, in SQL,
+/// so neither skips a series the other would roll (a session moved later changes no local
+/// date).
+pub fn not_due_from(now: DateTime<Utc>) -> NaiveDate {
+    (now + Duration::days(REFILL_DAYS + 2)).date_naive()
+}
+
 /// What to create for a series at `now`, given its latest occurrence (`None` before the
 /// first run): nothing while that is [`REFILL_DAYS`] or more away; else the occurrences
 /// after it (or from now, if later) for [`HORIZON_DAYS`]. Never one in the past: those still
