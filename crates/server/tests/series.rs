@@ -135,8 +135,9 @@ async fn a_series_is_validated_like_the_app_and_listed_with_its_next_occurrence(
     assert_eq!(cancelled.body["session"]["status"], "cancelled");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn two_job_runs_at_once_make_each_occurrence_once_and_keep_privacy() {
+/// A server with Ada's workshop and a never-ending series on it from two days on; the
+/// server and the series' creation answer.
+async fn endless_series_from_in_two_days(private: bool) -> (common::TestServer, common::Reply) {
     let s = server().await;
     let (_, token) = s.user("Ada").await;
     let ws = s.workshop(&token, "Sprint workshop").await;
@@ -145,10 +146,16 @@ async fn two_job_runs_at_once_make_each_occurrence_once_and_keep_privacy() {
         .post(
             "/api/series",
             &token,
-            series_body(&ws, &start, json!({"kind": "never"}), true),
+            series_body(&ws, &start, json!({"kind": "never"}), private),
         )
         .await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    (s, made)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_job_runs_at_once_make_each_occurrence_once_and_keep_privacy() {
+    let (s, made) = endless_series_from_in_two_days(true).await;
     let first = made.body["sessions"].as_array().unwrap().len() as i64;
 
     // 75 days on: the latest occurrence is less than 30 days away. Two processes (two
@@ -192,18 +199,7 @@ async fn two_job_runs_at_once_make_each_occurrence_once_and_keep_privacy() {
 /// would roll.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_session_moved_later_does_not_hide_a_due_series_from_the_job() {
-    let s = server().await;
-    let (_, token) = s.user("Ada").await;
-    let ws = s.workshop(&token, "Sprint workshop").await;
-    let start = (Utc::now() + Duration::days(2)).date_naive().to_string();
-    let made = s
-        .post(
-            "/api/series",
-            &token,
-            series_body(&ws, &start, json!({"kind": "never"}), false),
-        )
-        .await;
-    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let (s, _) = endless_series_from_in_two_days(false).await;
     // The last occurrence is moved 60 days later (as an edit of one session does).
     sqlx::query(
         "UPDATE sessions SET scheduled_at = scheduled_at + interval '60 days'

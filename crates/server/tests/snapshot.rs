@@ -152,7 +152,6 @@ impl Session {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        let path = self.normalizer.text(path);
         let path: String = path
             .split('/')
             .map(|part| self.normalizer.text(part))

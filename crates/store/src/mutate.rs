@@ -101,19 +101,15 @@ fn read(
         Some(read) => conflict_record(conn, read.id)?,
         None => None,
     };
-    match plan.steps {
-        Some(StepRead::All) => {
-            rows.steps = step_records(conn, workshop_id, None)?
-                .into_iter()
-                .map(|(s, _)| s)
-                .collect();
-        }
-        Some(StepRead::One(step_id)) => {
-            let steps = step_records(conn, workshop_id, Some(step_id))?;
-            revs.step = steps.first().and_then(|(_, rev)| *rev);
-            rows.steps = steps.into_iter().map(|(s, _)| s).collect();
-        }
-        None => {}
+    if let Some(read) = plan.steps {
+        let only = match read {
+            StepRead::All => None,
+            StepRead::One(step_id) => Some(step_id),
+        };
+        let steps = step_records(conn, workshop_id, only)?;
+        // The one step read is the base of a change to it (`BaseRow::Step`).
+        revs.step = steps.first().and_then(|(_, rev)| *rev);
+        rows.steps = steps.into_iter().map(|(s, _)| s).collect();
     }
     if let Some(scope) = plan.note {
         let note = note_record(conn, workshop_id, scope)?;
@@ -145,7 +141,12 @@ fn load(
     let Some((workshop, workshop_rev)) = workshop_record(conn, plan.workshop.id)? else {
         return Ok((Rows::default(), None, None));
     };
-    let membership = member_record(conn, &workshop.id, user_id)?.map(|m| m.role);
+    // The owner's role needs no membership row ([`Role::of`]): one read fewer per change.
+    let membership = if workshop.owner_id == user_id {
+        None
+    } else {
+        member_record(conn, &workshop.id, user_id)?.map(|m| m.role)
+    };
     let role = Role::of(&workshop.owner_id, user_id, membership);
     let mut rows = Rows {
         workshop: Some(workshop),
