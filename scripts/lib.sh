@@ -203,7 +203,7 @@ test_report() {
         passed=$((passed + ${n:-0}))
     done
     echo "Rust tests passed:      $passed (nextest; the keyring tests included)"
-    echo "fault simulation:       $(grep -ho '[0-9]* steps over [0-9]* seeds in [0-9.]* s on [0-9]* threads' "$dir/rust.txt" | tail -1)"
+    echo "fault simulation:       $(grep -ho '[0-9]* steps over [0-9]* seeds in [0-9.]* s on [0-9]* threads.*' "$dir/rust.txt" | tail -1)"
     if [ -f "$dir/window.txt" ]; then
         echo "window spec files:      $(grep -o 'Spec Files:.*' "$dir/window.txt" | sed 's/Spec Files:[[:space:]]*//; s/[[:space:]]*$//' | paste -sd ';' - | sed 's/;/; /g')"
     fi

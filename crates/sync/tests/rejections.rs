@@ -6,7 +6,8 @@
 use wp_domain::Role;
 
 mod common;
-use common::{pawpal_shared_with_eve, server};
+use common::{pawpal_shared_with_eve, server, AnswerLost};
+use wp_sync::{sync_round, RoundOptions};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refused_change_is_edited_and_sent_again() {
@@ -51,4 +52,45 @@ async fn a_refused_change_is_edited_and_sent_again() {
     ada.sync().await;
     let on_ada = ada.step_output(&id, step).unwrap();
     assert_eq!(on_ada["facilitatorTag"], "eve, second try");
+}
+
+/// A change the server refused while the answer was lost: sent again, it is answered as
+/// refused, with the reason, not as "already processed", so it is listed with the others
+/// and the value goes back to the server's. (Seed 7 of the simulation found it, once the
+/// no-silent-loss oracle watched: Eve's step change on a workshop trashed meanwhile.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refusal_whose_answer_was_lost_is_listed_when_sent_again() {
+    let s = server().await;
+    let (mut ada, mut eve, eve_id, id) = pawpal_shared_with_eve(&s, Role::Editor).await;
+    let step = "stakeholder-mapping";
+    let before = eve.step_output(&id, step).unwrap();
+    let mut output = before.clone();
+    output["facilitatorTag"] = "eve was here".into();
+    eve.store
+        .save_step_output(&id, step, output.clone())
+        .unwrap();
+    ada.store
+        .share_workshop(&id, &eve_id, Role::Viewer)
+        .unwrap();
+    ada.sync().await;
+
+    // The server refuses Eve's edit; its answer never reaches her.
+    let lost = sync_round(
+        &mut eve.store,
+        &AnswerLost(&eve.api),
+        RoundOptions::default(),
+        &mut |_| {},
+    )
+    .await;
+    assert!(lost.is_err(), "{lost:?}");
+    assert_eq!(eve.store.rejections().unwrap().len(), 0);
+
+    // Sent again: refused again, with the reason, and listed.
+    let report = eve.sync().await;
+    assert_eq!((report.rejected, report.duplicates), (1, 0), "{report:?}");
+    let refused = eve.store.rejections().unwrap();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].name, "saveStepOutput");
+    assert!(refused[0].error.contains("editor"), "{}", refused[0].error);
+    assert_eq!(eve.step_output(&id, step).unwrap(), before);
 }

@@ -16,7 +16,7 @@
 //! steps to `REGRESSIONS_AT`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -28,10 +28,13 @@ use wp_store::{Store, WorkshopFilter};
 
 mod common;
 use common::{backup, new_database, restore};
+#[path = "simulation/oracle.rs"]
+mod oracle;
 #[path = "simulation/transport.rs"]
 mod transport;
 #[path = "simulation/views.rs"]
 mod views;
+use oracle::{Field, Ledger, Verdict};
 use transport::{Net, SimTransport};
 use views::{client_view, server_view};
 use wp_sync::{sync_round, RoundOptions};
@@ -49,6 +52,15 @@ const REGRESSIONS: &[u64] = &[5, 100];
 /// queued edit the server then refused, was kept here: its `server_rev` still said the server
 /// had it, so the refusal did not take it away).
 const REGRESSIONS_AT: &[(u64, usize)] = &[(7, 1_000)];
+
+/// Whether changes a restore took from the server and no desktop offered again are still
+/// tolerated: the open restore cases of docs/sync.md, "Not yet built" (issue 26, cases 1 to
+/// 6). The oracle counts them and the run prints how many; every other loss fails the seed.
+/// Set to `false` once those cases are built.
+const RESTORE_GAPS_OPEN: bool = true;
+
+/// How many changes the oracle found lost in a restore and not offered again, over the run.
+static RESTORE_GAPS: AtomicUsize = AtomicUsize::new(0);
 
 struct Client {
     path: std::path::PathBuf,
@@ -93,15 +105,18 @@ fn pawpal_output(step: &str, rng: &mut StdRng) -> Value {
 /// One random user edit on a client; refusals by the local store are what a user would see,
 /// and change nothing.
 fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
+    let net = client.transport.net.clone();
+    let me = client.transport.client;
     let store = client.store();
     // In id order (ids are seeded), not by time: a seed replays.
-    let mut live: Vec<String> = store
+    let mut titles: Vec<(String, String)> = store
         .list_workshops(&WorkshopFilter::default())
         .unwrap()
         .into_iter()
-        .map(|w| w.workshop.record.id)
+        .map(|w| (w.workshop.record.id, w.workshop.record.title))
         .collect();
-    live.sort();
+    titles.sort();
+    let live: Vec<String> = titles.iter().map(|(id, _)| id.clone()).collect();
     if live.is_empty() || rng.random_bool(0.04) {
         let _ = if rng.random_bool(0.5) {
             store.import_workshop(PAWPAL).map(|_| ())
@@ -116,6 +131,36 @@ fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
     let step = STEPS[rng.random_range(0..STEPS.len())].id;
     let op = rng.random_range(0..14);
     let trace = std::env::var_os("WP_SIM_TRACE").is_some();
+    // What the oracle follows (a title, an output, a status, a note), as it is before the
+    // edit: a change is committed when the edit succeeds and the value moved.
+    let field = match op {
+        0 => Some(Field::Title(id.clone())),
+        1 | 2 => Some(Field::Output(id.clone(), step.to_string())),
+        3..=6 => Some(Field::Status(id.clone(), step.to_string())),
+        _ => None,
+    };
+    let local = |store: &Store, field: &Field| -> Value {
+        let detail = store.workshop(id).unwrap();
+        let s = detail.steps.iter().find(|s| s.record.step_id == step);
+        match field {
+            Field::Title(_) => Value::from(detail.workshop.record.title.as_str()),
+            Field::Output(..) => s
+                .and_then(|s| s.record.output.clone())
+                .unwrap_or(Value::Null),
+            _ => s.map_or(Value::Null, |s| {
+                serde_json::to_value(&s.record.status).unwrap()
+            }),
+        }
+    };
+    let before = match &field {
+        Some(Field::Title(_)) => titles
+            .iter()
+            .find(|(w, _)| w == id)
+            .map(|(_, t)| Value::from(t.as_str())),
+        Some(f) => Some(local(store, f)),
+        None => None,
+    };
+    let mut note_moved = None;
     let result = match op {
         0 => store
             .rename_workshop(id, &format!("Title {}", rng.random_range(0..6)))
@@ -142,9 +187,11 @@ fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
                 lines.push(String::new());
             }
             lines[i] = format!("line {} v{}", i, rng.random_range(0..100));
-            store
-                .set_note(id, scope, &(lines.join("\n") + "\n"))
-                .map(|_| ())
+            let content = lines.join("\n") + "\n";
+            if content != old {
+                note_moved = Some(Field::Note(id.clone(), scope.map(str::to_string)));
+            }
+            store.set_note(id, scope, &content).map(|_| ())
         }
         10 => {
             if rng.random_bool(0.5) {
@@ -219,6 +266,33 @@ fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
             other => other.map(|_| ()),
         },
     };
+    if result.is_ok() {
+        let committed = match (field, before) {
+            (Some(field), Some(before)) => {
+                let after = local(store, &field);
+                (after != before).then(|| {
+                    let value = if field.exact() { after } else { Value::Null };
+                    (field, value)
+                })
+            }
+            _ => note_moved.map(|field| (field, Value::Null)),
+        };
+        if let Some((field, value)) = committed {
+            if trace {
+                let queued = store.outbox(0, 10_000).unwrap();
+                eprintln!(
+                    "  committed {field:?}; outbox {:?}",
+                    queued
+                        .iter()
+                        .map(|e| (e.mutation_id, e.mutation.name()))
+                        .collect::<Vec<_>>()
+                );
+            }
+            let mut net = net.borrow_mut();
+            let step = net.step;
+            net.ledger.commit(me, step, field, value);
+        }
+    }
     if trace {
         eprintln!(
             "  edit op {op} on {id} {step}: {:?}",
@@ -245,6 +319,7 @@ async fn run_seed(seed: u64, steps: usize) {
         partitioned: vec![false; n],
         delayed: vec![],
         applied: HashMap::new(),
+        ledger: Ledger::default(),
         step: 0,
     }));
     let dir = tempfile::tempdir_in("/dev/shm")
@@ -284,15 +359,13 @@ async fn run_seed(seed: u64, steps: usize) {
             }
             restore(&pool, saved.take().unwrap()).await;
             // What the server applied after the backup is gone from it too.
-            net.borrow_mut().applied.retain(|_, at| *at < backup_step);
+            let mut net = net.borrow_mut();
+            net.applied.retain(|_, at| *at < backup_step);
+            net.ledger.rewind(backup_step);
         }
         if rng.random_bool(0.03) {
             let delayed = std::mem::take(&mut net.borrow_mut().delayed);
-            for (token, request) in delayed {
-                let t = SimTransport {
-                    token,
-                    ..clients[0].transport.clone()
-                };
+            for (t, request) in delayed {
                 t.deliver(&request).await;
             }
         }
@@ -344,11 +417,7 @@ async fn run_seed(seed: u64, steps: usize) {
         n.partitioned.iter_mut().for_each(|p| *p = false);
     }
     let delayed = std::mem::take(&mut net.borrow_mut().delayed);
-    for (token, request) in delayed {
-        let t = SimTransport {
-            token,
-            ..clients[0].transport.clone()
-        };
+    for (t, request) in delayed {
         t.deliver(&request).await;
     }
     let options = RoundOptions {
@@ -456,6 +525,33 @@ async fn run_seed(seed: u64, steps: usize) {
             panic!("seed {seed}: client {i} (user {user}) differs from the server.\nworkshops: {workshops:#?}\non the server: {on_server:?}\nrejections: {rejections:#?}\nonly on server: {only_server:#?}\nclient has: {:#?}", &only_local[..only_local.len().min(4)]);
         }
     }
+    // No silent loss: every change a client committed is on the server, superseded there by
+    // that client's own later change, or listed there as a rejection.
+    let mut losses = vec![];
+    for (i, client) in clients.iter_mut().enumerate() {
+        let rejected: HashSet<String> = client
+            .store()
+            .rejections()
+            .unwrap()
+            .into_iter()
+            .map(|r| r.workshop_id)
+            .collect();
+        let verdict = net.borrow().ledger.silent_losses(i, &rejected);
+        losses.extend(verdict.losses);
+        if RESTORE_GAPS_OPEN {
+            RESTORE_GAPS.fetch_add(verdict.restore_gaps.len(), Ordering::SeqCst);
+        } else {
+            losses.extend(verdict.restore_gaps);
+        }
+    }
+    if !losses.is_empty() {
+        panic!(
+            "seed {seed}: {} change(s) silently lost (server restored at step {} to step {backup_step}):\n{}",
+            losses.len(),
+            2 * steps / 3,
+            losses[..losses.len().min(5)].join("\n")
+        );
+    }
     pool.close().await;
 }
 
@@ -542,9 +638,82 @@ fn seeded_fault_simulation_converges_without_double_effects() {
         "(seed, steps) {failures:?} failed (their messages are above); rerun one alone with WP_SIM_SEED=<seed> WP_SIM_STEPS=<steps>"
     );
     eprintln!(
-        "{} steps over {} seeds in {:.1} s on {threads} threads",
+        "{} steps over {} seeds in {:.1} s on {threads} threads; no silent loss but {} \
+         change(s) a restore took and no desktop offered again (docs/sync.md, \"Not yet built\")",
         list.iter().map(|(_, steps)| steps).sum::<usize>(),
         list.len(),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        RESTORE_GAPS.load(Ordering::SeqCst)
+    );
+}
+
+/// Whether the oracle catches a silent loss the convergence check cannot see: a rename
+/// queued on one desktop, then dropped the way a faulty rebase would drop it (its outbox
+/// row deleted, the row back at the server's value), ends with every desktop equal to the
+/// server. With the drop the oracle names the rename; without it, it finds nothing.
+async fn oracle_after_a_rename(drop_it: bool) -> Verdict {
+    let pool = new_database(2).await;
+    let router = wp_server::router(wp_server::AppState { pool: pool.clone() });
+    let (user, token) = wp_server::auth::add_user(&pool, "Ada").await.unwrap();
+    let net = Rc::new(RefCell::new(Net {
+        rng: StdRng::seed_from_u64(1),
+        faults: false,
+        partitioned: vec![false],
+        delayed: vec![],
+        applied: HashMap::new(),
+        ledger: Ledger::default(),
+        step: 0,
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("client0.db");
+    let mut store = Store::open(&path).unwrap();
+    store.bind_account("http://sim.localhost", &user).unwrap();
+    let transport = SimTransport {
+        router,
+        token,
+        client: 0,
+        net: net.clone(),
+    };
+    let id = store.import_workshop(PAWPAL).unwrap().workshop.record.id;
+    sync_round(&mut store, &transport, RoundOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
+
+    net.borrow_mut().step = 1;
+    store.rename_workshop(&id, "Renamed here").unwrap();
+    net.borrow_mut()
+        .ledger
+        .commit(0, 1, Field::Title(id.clone()), Value::from("Renamed here"));
+    if drop_it {
+        let db = rusqlite::Connection::open(&path).unwrap();
+        db.execute("DELETE FROM outbox WHERE acked_at IS NULL", [])
+            .unwrap();
+        db.execute("UPDATE workshops SET title = 'PawPal' WHERE id = ?1", [&id])
+            .unwrap();
+    }
+    net.borrow_mut().step = 2;
+    sync_round(&mut store, &transport, RoundOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
+    // The convergence check passes either way.
+    assert_eq!(client_view(&store), server_view(&pool, &user).await);
+    let verdict = net.borrow().ledger.silent_losses(0, &HashSet::new());
+    pool.close().await;
+    verdict
+}
+
+#[tokio::test]
+async fn the_oracle_catches_a_change_a_rebase_dropped() {
+    let clean = oracle_after_a_rename(false).await;
+    assert!(
+        clean.losses.is_empty() && clean.restore_gaps.is_empty(),
+        "{clean:?}"
+    );
+    let dropped = oracle_after_a_rename(true).await;
+    assert_eq!(dropped.losses.len(), 1, "{dropped:?}");
+    assert!(
+        dropped.losses[0].contains("Title") && dropped.losses[0].contains("Renamed here"),
+        "{}",
+        dropped.losses[0]
     );
 }

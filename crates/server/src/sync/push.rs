@@ -88,26 +88,45 @@ async fn lock_client(
     Ok(last)
 }
 
-/// Records a processed mutation: the client's last id and the mutation's fingerprint, in
-/// the transaction that holds its effect.
+/// How the server answered a mutation the first time: `Applied`, or `Rejected` with the
+/// reason and the field it names. A copy of the mutation sent again gets the same answer.
+enum Processed<'a> {
+    Applied,
+    Rejected {
+        error: &'a str,
+        field: Option<&'a str>,
+    },
+}
+
+/// Records a processed mutation: the client's last id, the mutation's fingerprint and how it
+/// was answered, in the transaction that holds its effect.
 async fn record(
     tx: &mut sqlx::PgConnection,
     client_id: &str,
     m: &PushMutation,
-    outcome: &str,
+    processed: Processed<'_>,
 ) -> Result<(), ApiError> {
+    let (outcome, error, field) = match processed {
+        Processed::Applied => ("applied", None, None),
+        Processed::Rejected { error, field } => ("rejected", Some(error), field),
+    };
     sqlx::query("UPDATE sync_clients SET last_mutation_id = $2, updated_at = now() WHERE id = $1")
         .bind(client_id)
         .bind(m.id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("INSERT INTO sync_mutations (client_id, mutation_id, hash, outcome) VALUES ($1, $2, $3, $4)")
-        .bind(client_id)
-        .bind(m.id)
-        .bind(fingerprint(m))
-        .bind(outcome)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO sync_mutations (client_id, mutation_id, hash, outcome, error, field)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(client_id)
+    .bind(m.id)
+    .bind(fingerprint(m))
+    .bind(outcome)
+    .bind(error)
+    .bind(field)
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
@@ -116,7 +135,7 @@ async fn record(
 ///
 /// Each mutation runs in its own transaction that also records the client's last processed
 /// id, so a retried or duplicated push has no second effect. A rejected mutation counts as
-/// processed. Batch-level answers: 400 for a malformed body, 403 `client_owned`, 409
+/// processed; sent again, it is answered as rejected again, with its reason. Batch-level answers: 400 for a malformed body, 403 `client_owned`, 409
 /// `client_reset` when the ids no longer match what the server recorded (the client takes a
 /// new id and renumbers), 413 past [`MAX_BATCH`] mutations.
 pub async fn push(
@@ -150,27 +169,41 @@ pub async fn push(
         let mut tx = state.pool.begin().await?;
         last = lock_client(&mut tx, client_id, &user.id).await?;
         if m.id <= last {
-            let hash: Option<Vec<u8>> = sqlx::query_scalar(
-                "SELECT hash FROM sync_mutations WHERE client_id = $1 AND mutation_id = $2",
-            )
-            .bind(client_id)
-            .bind(m.id)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let earlier: Option<(Vec<u8>, String, Option<String>, Option<String>)> =
+                sqlx::query_as(
+                    "SELECT hash, outcome, error, field FROM sync_mutations
+                     WHERE client_id = $1 AND mutation_id = $2",
+                )
+                .bind(client_id)
+                .bind(m.id)
+                .fetch_optional(&mut *tx)
+                .await?;
             tx.commit().await?;
-            if hash.is_some_and(|h| h != fingerprint(m)) {
+            if earlier.as_ref().is_some_and(|(h, ..)| *h != fingerprint(m)) {
                 return Err(batch_error(
                     StatusCode::CONFLICT,
                     codes::CLIENT_RESET,
                     "This client's mutation ids were used by another copy of its database; take a new client id",
                 ));
             }
-            results.push(MutationResult {
-                id: m.id,
-                outcome: Outcome::Duplicate,
-                error: None,
-                field: None,
-                revs: vec![],
+            // No second effect. A refusal is answered again, with its reason: the first
+            // answer may have been lost, and "already processed" would let the client drop
+            // the change as if it had been applied.
+            results.push(match earlier {
+                Some((_, outcome, error, field)) if outcome == "rejected" => MutationResult {
+                    id: m.id,
+                    outcome: Outcome::Rejected,
+                    error: Some(error.unwrap_or_else(|| "refused when first sent".into())),
+                    field,
+                    revs: vec![],
+                },
+                _ => MutationResult {
+                    id: m.id,
+                    outcome: Outcome::Duplicate,
+                    error: None,
+                    field: None,
+                    revs: vec![],
+                },
             });
             continue;
         }
@@ -197,12 +230,17 @@ pub async fn push(
                 break;
             }
             Err(e) => {
-                record(&mut tx, client_id, m, "rejected").await?;
+                let error = e.to_string();
+                let refused = Processed::Rejected {
+                    error: &error,
+                    field: Some("args"),
+                };
+                record(&mut tx, client_id, m, refused).await?;
                 tx.commit().await?;
                 results.push(MutationResult {
                     id: m.id,
                     outcome: Outcome::Rejected,
-                    error: Some(e.to_string()),
+                    error: Some(error),
                     field: Some("args".into()),
                     revs: vec![],
                 });
@@ -211,7 +249,7 @@ pub async fn push(
         };
         match apply_mutation(&mut tx, &mutation, &user.id).await? {
             Ok(changes) => {
-                record(&mut tx, client_id, m, "applied").await?;
+                record(&mut tx, client_id, m, Processed::Applied).await?;
                 // The client applied its own value locally; where the server kept another
                 // (a conflict, or nothing to change), its rows come back with the next pull.
                 if changes.is_empty()
@@ -233,16 +271,21 @@ pub async fn push(
             Err(e) => {
                 // Nothing of the mutation stays; the rejection itself is recorded.
                 tx.rollback().await?;
+                let api = ApiError::from(e.clone());
+                let error = e.to_string();
                 let mut tx = state.pool.begin().await?;
                 lock_client(&mut tx, client_id, &user.id).await?;
-                record(&mut tx, client_id, m, "rejected").await?;
+                let refused = Processed::Rejected {
+                    error: &error,
+                    field: api.field.as_deref(),
+                };
+                record(&mut tx, client_id, m, refused).await?;
                 resend(&mut tx, &mutation, &user.id).await?;
                 tx.commit().await?;
-                let api = ApiError::from(e.clone());
                 results.push(MutationResult {
                     id: m.id,
                     outcome: Outcome::Rejected,
-                    error: Some(e.to_string()),
+                    error: Some(error),
                     field: api.field,
                     revs: vec![],
                 });

@@ -237,3 +237,27 @@ impl Transport for PushOnly<'_> {
         Err(SyncError::Protocol("the test's pull fails".into()))
     }
 }
+
+/// A transport whose pushes reach the server and commit there, but whose answers are lost:
+/// the client hears only that the network failed.
+pub struct AnswerLost<'a>(pub &'a Api);
+
+impl Transport for AnswerLost<'_> {
+    async fn push(
+        &self,
+        request: &PushRequest,
+    ) -> Result<Result<PushResponse, PushRefused>, SyncError> {
+        self.0.push(request).await?.ok();
+        Err(SyncError::Unreachable("the test lost the answer".into()))
+    }
+
+    async fn pull(
+        &self,
+        cursor: &str,
+        seen: &str,
+        limit: u32,
+        client_id: &str,
+    ) -> Result<PullResponse, SyncError> {
+        self.0.pull(cursor, seen, limit, client_id).await
+    }
+}

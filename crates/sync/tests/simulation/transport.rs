@@ -16,14 +16,19 @@ use tower::ServiceExt;
 use wp_domain::protocol::{Outcome, PullResponse, PushRequest, PushResponse};
 use wp_sync::{PushRefused, SyncError, Transport};
 
+use crate::oracle::Ledger;
+
 pub struct Net {
     pub rng: StdRng,
     pub faults: bool,
     pub partitioned: Vec<bool>,
-    /// Pushes held back, delivered later (their answers lost).
-    pub delayed: Vec<(String, PushRequest)>,
+    /// Pushes held back, delivered later (their answers lost): the client's transport and
+    /// the request.
+    pub delayed: Vec<(SimTransport, PushRequest)>,
     /// (client id, mutation id) → the step its Applied answer came at.
     pub applied: HashMap<(String, i64), usize>,
+    /// What each client committed and what the server applied from it (the oracle).
+    pub ledger: Ledger,
     pub step: usize,
 }
 
@@ -88,11 +93,27 @@ impl SimTransport {
             let mut net = self.net.borrow_mut();
             let step = net.step;
             for r in &response.results {
+                if r.outcome != Outcome::Applied && std::env::var_os("WP_SIM_TRACE").is_some() {
+                    eprintln!(
+                        "  {:?} from client {} at step {step}: id {} {:?}",
+                        r.outcome, self.client, r.id, r.error
+                    );
+                }
                 if r.outcome == Outcome::Applied {
                     let key = (request.client_id.clone(), r.id);
                     if let Some(first) = net.applied.insert(key.clone(), step) {
                         panic!("double effect: {key:?} applied at step {first} and again at step {step}");
                     }
+                    let sent = request.mutations.iter().find(|m| m.id == r.id).unwrap();
+                    let mutation =
+                        wp_domain::Mutation::from_wire(&sent.name, sent.args.clone()).unwrap();
+                    if std::env::var_os("WP_SIM_TRACE").is_some() {
+                        eprintln!(
+                            "  applied from client {} at step {step}: {} {}",
+                            self.client, sent.name, sent.args
+                        );
+                    }
+                    net.ledger.applied(self.client, step, &mutation);
                 }
             }
         }
@@ -124,7 +145,7 @@ impl Transport for SimTransport {
             self.net
                 .borrow_mut()
                 .delayed
-                .push((self.token.clone(), request.clone()));
+                .push((self.clone(), request.clone()));
             return Err(lost());
         }
         let (mut status, mut body) = self.deliver(request).await;
