@@ -59,7 +59,8 @@ const REGRESSIONS_AT: &[(u64, usize)] = &[(7, 1_000)];
 /// Set to `false` once those cases are built.
 const RESTORE_GAPS_OPEN: bool = true;
 
-/// How many changes the oracle found lost in a restore and not offered again, over the run.
+/// How many changes the oracle found lost in a restore and not offered again, over the run
+/// (`WP_SIM_GAPS=1` prints each one's story).
 static RESTORE_GAPS: AtomicUsize = AtomicUsize::new(0);
 
 struct Client {
@@ -189,7 +190,8 @@ fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
             lines[i] = format!("line {} v{}", i, rng.random_range(0..100));
             let content = lines.join("\n") + "\n";
             if content != old {
-                note_moved = Some(Field::Note(id.clone(), scope.map(str::to_string)));
+                let user = net.borrow().ledger.user(me).to_string();
+                note_moved = Some(Field::Note(id.clone(), scope.map(str::to_string), user));
             }
             store.set_note(id, scope, &content).map(|_| ())
         }
@@ -313,13 +315,15 @@ async fn run_seed(seed: u64, steps: usize) {
         wp_server::auth::add_user(&pool, "Ada").await.unwrap(),
         wp_server::auth::add_user(&pool, "Bob").await.unwrap(),
     ];
+    // The last client is Bob's; the others are Ada's desktops.
+    let user_of = |client: usize| usize::from(client == n - 1);
     let net = Rc::new(RefCell::new(Net {
         rng: StdRng::seed_from_u64(seed ^ 0x5eed),
         faults: true,
         partitioned: vec![false; n],
         delayed: vec![],
         applied: HashMap::new(),
-        ledger: Ledger::default(),
+        ledger: Ledger::new((0..n).map(|i| users[user_of(i)].0.clone()).collect()),
         step: 0,
     }));
     let dir = tempfile::tempdir_in("/dev/shm")
@@ -327,8 +331,7 @@ async fn run_seed(seed: u64, steps: usize) {
         .unwrap();
     let mut clients: Vec<Client> = Vec::new();
     for i in 0..n {
-        // The last client is Bob's; the others are Ada's desktops.
-        let user = if i == n - 1 { 1 } else { 0 };
+        let user = user_of(i);
         let path = dir.path().join(format!("client{i}.db"));
         let mut store = Store::open(&path).unwrap();
         let base = "http://sim.localhost";
@@ -540,6 +543,11 @@ async fn run_seed(seed: u64, steps: usize) {
         losses.extend(verdict.losses);
         if RESTORE_GAPS_OPEN {
             RESTORE_GAPS.fetch_add(verdict.restore_gaps.len(), Ordering::SeqCst);
+            if std::env::var_os("WP_SIM_GAPS").is_some() {
+                for gap in &verdict.restore_gaps {
+                    eprintln!("restore gap, seed {seed}: {gap}");
+                }
+            }
         } else {
             losses.extend(verdict.restore_gaps);
         }
@@ -661,7 +669,7 @@ async fn oracle_after_a_rename(drop_it: bool) -> Verdict {
         partitioned: vec![false],
         delayed: vec![],
         applied: HashMap::new(),
-        ledger: Ledger::default(),
+        ledger: Ledger::new(vec![user.clone()]),
         step: 0,
     }));
     let dir = tempfile::tempdir().unwrap();

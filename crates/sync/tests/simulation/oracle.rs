@@ -31,20 +31,36 @@ pub enum Field {
     Output(String, String),
     /// A step's status: the workshop and step ids.
     Status(String, String),
-    /// The client's user's note: the workshop id and the step id (`None`: the workshop's).
-    Note(String, Option<String>),
+    /// A user's note: the workshop id, the step id (`None`: the workshop's) and the user id.
+    Note(String, Option<String>, String),
+    /// A user's access to a workshop (a removal takes the user's notes from the server's
+    /// view): the workshop and user ids.
+    Access(String, String),
 }
 
 impl Field {
     fn workshop(&self) -> &str {
         match self {
-            Field::Title(w) | Field::Output(w, _) | Field::Status(w, _) | Field::Note(w, _) => w,
+            Field::Title(w)
+            | Field::Output(w, _)
+            | Field::Status(w, _)
+            | Field::Note(w, ..)
+            | Field::Access(w, _) => w,
         }
     }
 
     /// Whether the value must match: titles and outputs carry theirs to the server unchanged.
     pub fn exact(&self) -> bool {
         matches!(self, Field::Title(_) | Field::Output(..))
+    }
+
+    /// Whether an applied change of `later` replaces what this field held: the same field,
+    /// or, for a note, its user's access to the workshop removed.
+    fn replaced_by(&self, later: &Field) -> bool {
+        match (self, later) {
+            (Field::Note(w, _, user), Field::Access(w2, user2)) => w == w2 && user == user2,
+            _ => self == later,
+        }
     }
 }
 
@@ -71,15 +87,16 @@ pub struct Verdict {
 
 /// What each client committed and what the server applied from each, in the simulation's
 /// steps.
-#[derive(Default)]
 pub struct Ledger {
+    /// Each client's user id, by client.
+    users: Vec<String>,
     committed: Vec<Entry>,
     applied: Vec<Entry>,
 }
 
-/// The fields a mutation sets, with the value it carries for each (`Null` where the server
-/// computes the value: a status).
-fn fields(m: &Mutation) -> Vec<(Field, Value)> {
+/// The fields a mutation sets when `user` sends it, with the value it carries for each
+/// (`Null` where the server computes or merges the value: a status, a note).
+fn fields(m: &Mutation, user: &str) -> Vec<(Field, Value)> {
     match m {
         Mutation::RenameWorkshop {
             workshop_id, title, ..
@@ -124,7 +141,15 @@ fn fields(m: &Mutation) -> Vec<(Field, Value)> {
             step_id,
             ..
         } => vec![(
-            Field::Note(workshop_id.clone(), step_id.clone()),
+            Field::Note(workshop_id.clone(), step_id.clone(), user.to_string()),
+            Value::Null,
+        )],
+        Mutation::RemoveMember {
+            workshop_id,
+            user_id,
+            ..
+        } => vec![(
+            Field::Access(workshop_id.clone(), user_id.clone()),
             Value::Null,
         )],
         Mutation::PutWorkshop {
@@ -151,6 +176,20 @@ fn fields(m: &Mutation) -> Vec<(Field, Value)> {
 }
 
 impl Ledger {
+    /// A ledger for clients signed in as `users` (by client).
+    pub fn new(users: Vec<String>) -> Ledger {
+        Ledger {
+            users,
+            committed: vec![],
+            applied: vec![],
+        }
+    }
+
+    /// The user id `client` is signed in as.
+    pub fn user(&self, client: usize) -> &str {
+        &self.users[client]
+    }
+
     /// A change `client` committed locally at `step`: `field` now holds `value` there
     /// (`Null` for a status or a note).
     pub fn commit(&mut self, client: usize, step: usize, field: Field, value: Value) {
@@ -165,7 +204,7 @@ impl Ledger {
 
     /// The server answered Applied to `mutation`, pushed by `client`, at `step`.
     pub fn applied(&mut self, client: usize, step: usize, mutation: &Mutation) {
-        for (field, value) in fields(mutation) {
+        for (field, value) in fields(mutation, &self.users[client]) {
             self.applied.push(Entry {
                 client,
                 step,
@@ -206,7 +245,10 @@ impl Ledger {
                     && a.step >= change.step
                     && a.field == change.field
                     && (!change.field.exact() || a.value == change.value)
-                    && (!a.rewound || self.applied[i + 1..].iter().any(|b| b.field == a.field))
+                    && (!a.rewound
+                        || self.applied[i + 1..]
+                            .iter()
+                            .any(|b| a.field.replaced_by(&b.field)))
             });
             if superseded || applied || rejected.contains(change.field.workshop()) {
                 continue;
