@@ -75,24 +75,30 @@ fn committed_note_saves_survive_sigkill() {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for n in BufReader::new(stdout)
                 .lines()
                 .map_while(Result::ok)
                 .filter_map(|l| {
                     l.strip_prefix("committed ")
                         .and_then(|n| n.parse::<u64>().ok())
                 })
-                .collect::<Vec<u64>>()
+            {
+                if tx.send(n).is_err() {
+                    break;
+                }
+            }
         });
-        std::thread::sleep(Duration::from_millis(pseudo_random(round, 150..700)));
+        // The kill lands at a random moment once the child is saving: timed from its first
+        // commit, not from its start, which a loaded machine can delay by seconds.
+        let first = rx
+            .recv_timeout(Duration::from_secs(120))
+            .unwrap_or_else(|e| panic!("round {round}: the child saved nothing: {e}"));
+        std::thread::sleep(Duration::from_millis(pseudo_random(round, 0..550)));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        let reported = reader.join().unwrap();
-        assert!(
-            !reported.is_empty(),
-            "round {round}: the child saved nothing before the kill"
-        );
+        let reported: Vec<u64> = std::iter::once(first).chain(rx.iter()).collect();
 
         let store = Store::open(&db).unwrap();
         assert_eq!(store.integrity_check().unwrap(), "ok", "round {round}");
