@@ -12,13 +12,13 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
 use wp_domain::mutation::MutationKind;
-use wp_domain::{Change, Mutation, StepStatus, WorkshopStatus};
+use wp_domain::{Change, ErrorCode, Mutation, StepStatus, WorkshopStatus};
 
 use super::outbox::{self, close_gaps};
 use crate::mutate::apply_and_queue;
 use crate::rows::codec::{bad_text, json_column};
 use crate::rows::read::{note_record, step_records, workshop_record};
-use crate::{now, Result};
+use crate::{now, Result, StoreError};
 
 fn local_rev(conn: &Connection, table: &str, id: &str) -> Result<Option<i64>> {
     Ok(conn
@@ -300,25 +300,68 @@ fn step_offers(
     }
 }
 
-/// Applies `offer` here and queues it, as a user's change is; `false` when the domain
-/// refuses it here (the server would too), which leaves everything as it was.
+/// What became of a change offered again.
+#[derive(Debug, PartialEq, Eq)]
+enum Offer {
+    /// Applied here and queued for the server.
+    Queued,
+    /// Nothing to change: this database already holds it.
+    Unchanged,
+    /// The domain refuses it here (the server would too); nothing changed.
+    Refused,
+}
+
+/// Applies `offer` here and queues it, as a user's change is. When the domain refuses it
+/// here, everything stays as it was, and unless the refusal is about the user's role (then
+/// the change was another user's, and their desktops offer it) the refused change goes into
+/// the list of refusals with its reason ([`list_refused_offer`]): a change the server lost
+/// is never dropped silently (the workshop in the trash here, a step's rules).
 fn offer_again(
     conn: &Connection,
     offer: &Mutation,
     user_id: &str,
     clock: Option<DateTime<Utc>>,
-) -> Result<bool> {
+) -> Result<Offer> {
     match apply_and_queue(conn, offer, user_id, clock) {
         Ok((_, Some(id))) => {
             conn.prepare_cached("UPDATE outbox SET offered_again = 1 WHERE mutation_id = ?1")?
                 .execute([id])?;
-            Ok(true)
+            Ok(Offer::Queued)
         }
-        Ok((_, None)) => Ok(false),
-        // The domain refuses it (a step's rules, in the trash, gone, not this user's).
-        Err(e) if e.is_refusal() => Ok(false),
+        Ok((_, None)) => Ok(Offer::Unchanged),
+        Err(e) if e.is_refusal() => {
+            if e.code() != ErrorCode::Forbidden {
+                list_refused_offer(conn, offer, &e)?;
+            }
+            Ok(Offer::Refused)
+        }
         Err(e) => Err(e),
     }
+}
+
+/// Lists a change the server lost in a restore and this database cannot offer again, with
+/// the refusals the server sent: `mutation_id` 0 (it was never queued under an id), the
+/// reason in `error`, the field the rule names in `field`. The user sees it, can redo it in
+/// its workshop (restore the workshop from the trash first), or dismiss it.
+fn list_refused_offer(conn: &Connection, offer: &Mutation, refusal: &StoreError) -> Result<()> {
+    let wire = offer.to_wire()?;
+    let field = match refusal {
+        StoreError::Domain(e) => e.field().map(str::to_string),
+        _ => None,
+    };
+    conn.prepare_cached(
+        "INSERT INTO sync_rejections (mutation_id, name, args, workshop_id, error, field, rejected_at)
+         VALUES (0, ?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute((
+        wire.name,
+        wire.args.to_string(),
+        offer.workshop_id(),
+        format!("The server lost this change when it was restored from a backup, and it cannot be sent again here: {refusal}"),
+        field,
+        now(),
+    ))?;
+    Ok(())
 }
 
 /// At the end of a reset's full pull: offers again the step statuses and outputs a restore
@@ -362,9 +405,14 @@ pub(crate) fn offer_lost_steps(
             (theirs.status, theirs.output),
         );
         for offer in &offers {
-            if offer_again(conn, offer, user_id, clock)? {
-                offered += 1;
-                changed.push(workshop_id.clone());
+            match offer_again(conn, offer, user_id, clock)? {
+                Offer::Queued => {
+                    offered += 1;
+                    changed.push(workshop_id.clone());
+                }
+                Offer::Unchanged => {}
+                // The step's later offers build on this one: the refusal listed is the step's.
+                Offer::Refused => break,
             }
         }
     }
@@ -377,8 +425,9 @@ pub(crate) fn offer_lost_steps(
 /// earlier one that a second reset cut short). By now the steps' lost statuses are queued
 /// and applied here, so the server sees the steps complete first. A workshop the domain
 /// will not complete here (its steps not all complete after their offers, in the trash,
-/// gone, or not this user's to complete) is left as the pull brought it. Returns the
-/// workshops completed again.
+/// gone, or not this user's to complete) is left as the pull brought it, and but for the
+/// last reason its lost completion is listed with the refusals ([`offer_again`]). Returns
+/// the workshops completed again.
 pub(crate) fn offer_lost_completions(
     conn: &Connection,
     user_id: &str,
@@ -395,7 +444,7 @@ pub(crate) fn offer_lost_completions(
             workshop_id: workshop_id.clone(),
             at: clock.unwrap_or_else(now),
         };
-        if offer_again(conn, &complete, user_id, clock)? {
+        if offer_again(conn, &complete, user_id, clock)? == Offer::Queued {
             completed.push(workshop_id);
         }
     }

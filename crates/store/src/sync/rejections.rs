@@ -7,6 +7,8 @@
 #[serde(rename_all = "camelCase")]
 pub struct Rejection {
     pub id: i64,
+    /// The refused mutation's id; 0 for a change the server lost in a restore that this
+    /// desktop could not offer again (refused here, never queued).
     pub mutation_id: i64,
     pub name: String,
     #[cfg_attr(feature = "ts", ts(type = "unknown"))]

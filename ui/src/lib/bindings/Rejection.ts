@@ -3,7 +3,12 @@
 /**
  * A mutation the server refused, with its reason.
  */
-export type Rejection = { id: number, mutationId: number, name: string, args: unknown, workshopId: string, 
+export type Rejection = { id: number, 
+/**
+ * The refused mutation's id; 0 for a change the server lost in a restore that this
+ * desktop could not offer again (refused here, never queued).
+ */
+mutationId: number, name: string, args: unknown, workshopId: string, 
 /**
  * The server's message, naming the field and the rule.
  */
