@@ -4,6 +4,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use tokio::sync::Mutex;
@@ -98,7 +102,12 @@ async fn run_async(admin_url: String, requests: usize) {
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let app = router(AppState { pool: pool.clone() });
+    // The real router, and beside it the floor's one route.
+    let app = router(AppState { pool: pool.clone() }).merge(
+        axum::Router::new()
+            .route("/floor/workshops/{id}", axum::routing::get(floor_get))
+            .with_state(pool.clone()),
+    );
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(CONCURRENCY)
@@ -139,6 +148,11 @@ async fn run_async(admin_url: String, requests: usize) {
     let get_api = load(
         requests,
         get_call(client.clone(), base.clone(), token.clone(), id.clone()),
+    )
+    .await;
+    let get_floor = load(
+        requests,
+        get_url(client.clone(), format!("{base}/floor/workshops/{id}"), None),
     )
     .await;
     let get_bare = load(requests, bare_get(pool.clone(), id.clone(), user.clone())).await;
@@ -182,12 +196,19 @@ async fn run_async(admin_url: String, requests: usize) {
          sqlx connections: the workshop row and its ten steps for GET, the note upsert for PUT.\n\n\
          | scenario | requests/s | p50 ms | p99 ms | errors | throughput vs bare | p99 vs bare |\n|---|---|---|---|---|---|---|\n\
          {r1}\n{r2}\n{r3}\n{r4}\n\n\
-         GET returns the PawPal workshop with all ten step outputs (about 30 KB of JSON).\n",
+         GET returns the PawPal workshop with all ten step outputs (about 30 KB of JSON). \
+         Against the framework's floor, a minimal axum handler beside the real router that runs \
+         the same two queries (the workshop row, its steps) and answers the same JSON with no \
+         token lookup and no access rule: \n\n\
+         | scenario | requests/s | p50 ms | p99 ms | errors | throughput vs floor | p99 vs floor |\n|---|---|---|---|---|---|---|\n\
+         {f1}\n{f2}\n",
         machine = machine(),
         r1 = row("GET /api/workshops/{id}", &get_api, &get_bare),
         r2 = row("bare SQL: workshop + steps", &get_bare, &get_bare),
         r3 = row("PUT /api/workshops/{id}/notes", &put_api, &put_bare),
         r4 = row("bare SQL: note upsert", &put_bare, &put_bare),
+        f1 = row("GET /api/workshops/{id}", &get_api, &get_floor),
+        f2 = row("floor: minimal handler, same SQL and JSON", &get_floor, &get_floor),
     );
     write_section("server", &body);
 }
@@ -199,11 +220,22 @@ fn get_call(
     id: String,
 ) -> impl Fn(usize) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>> + Send + Sync
 {
+    get_url(client, format!("{base}/api/workshops/{id}"), Some(token))
+}
+
+/// GETs `url` (with `token` as a bearer token, when given); succeeds on a 2xx with its body read.
+fn get_url(
+    client: reqwest::Client,
+    url: String,
+    token: Option<String>,
+) -> impl Fn(usize) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>> + Send + Sync
+{
     move |_| {
-        let req = client
-            .get(format!("{base}/api/workshops/{id}"))
-            .bearer_auth(&token)
-            .send();
+        let mut req = client.get(&url);
+        if let Some(token) = &token {
+            req = req.bearer_auth(token);
+        }
+        let req = req.send();
         Box::pin(async move {
             match req.await {
                 Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
@@ -211,6 +243,80 @@ fn get_call(
             }
         })
     }
+}
+
+/// The workshop row as the floor reads it.
+type FloorWorkshop = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    i64,
+);
+/// A step row as the floor reads it.
+type FloorStep = (
+    String,
+    String,
+    i32,
+    String,
+    String,
+    Option<Value>,
+    Option<String>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    DateTime<Utc>,
+    i64,
+);
+
+/// The framework's floor for `GET /api/workshops/{id}`: the same two queries on one pooled
+/// connection and the same JSON (`{"workshop": {..., "steps": [...]}}`), with no token
+/// lookup, no access rule and no error mapping: what axum, sqlx and serde cost at the least.
+async fn floor_get(
+    State(pool): State<PgPool>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, StatusCode> {
+    let mut conn = pool
+        .acquire()
+        .await
+        .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
+    let w: FloorWorkshop = sqlx::query_as(
+        "SELECT id, owner_id, title, original_idea, status, visibility, created_at, updated_at, rev
+         FROM workshops WHERE id = $1",
+    )
+    .bind(&id)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|_| StatusCode::NOT_FOUND)?;
+    let steps: Vec<FloorStep> = sqlx::query_as(
+        "SELECT s.id, s.step_id, d.position, d.name, s.status, s.output, s.summary, s.started_at,
+                s.completed_at, s.updated_at, s.rev
+         FROM workshop_steps s JOIN step_definitions d ON d.id = s.step_id
+         WHERE s.workshop_id = $1 ORDER BY d.position",
+    )
+    .bind(&id)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+    let steps: Vec<Value> = steps
+        .into_iter()
+        .map(|s| {
+            json!({
+                "id": s.0, "stepId": s.1, "order": s.2, "name": s.3, "status": s.4,
+                "output": s.5, "summary": s.6, "startedAt": s.7, "completedAt": s.8,
+                "updatedAt": s.9, "rev": s.10,
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "workshop": {
+            "id": w.0, "ownerId": w.1, "title": w.2, "originalIdea": w.3, "status": w.4,
+            "visibility": w.5, "createdAt": w.6, "updatedAt": w.7, "rev": w.8, "steps": steps,
+        }
+    })))
 }
 
 fn put_call(

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::value::RawValue;
 use sqlx::PgConnection;
 
 use sqlx::AssertSqlSafe;
@@ -34,7 +34,10 @@ pub struct StepRow {
     pub order: i32,
     pub name: String,
     pub status: String,
-    pub output: Option<sqlx::types::Json<Value>>,
+    /// The output as PostgreSQL returns it, copied into the response as JSON text: parsing
+    /// it into a tree only to write it out again was most of a GET's own CPU (BENCHMARKS.md,
+    /// "Server").
+    pub output: Option<sqlx::types::Json<Box<RawValue>>>,
     pub summary: Option<String>,
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
