@@ -140,6 +140,31 @@ ensure_tauri_driver() {
     export TAURI_DRIVER="$(command -v tauri-driver || echo "$HOME/.cargo/bin/tauri-driver")"
 }
 
+# sqlx-cli, pinned to the sqlx the server builds with (Cargo.lock), for `cargo sqlx prepare
+# --check`; only its PostgreSQL driver. Installed under target/tools/sqlx-cli.
+SQLX_CLI_VERSION=0.9.0
+ensure_sqlx_cli() {
+    local bin="$PWD/target/tools/sqlx-cli/bin"
+    if ! "$bin/sqlx" --version 2>/dev/null | grep -qx "sqlx-cli $SQLX_CLI_VERSION"; then
+        step "installing sqlx-cli $SQLX_CLI_VERSION"
+        cargo install sqlx-cli --version "=$SQLX_CLI_VERSION" --locked --no-default-features \
+            --features postgres --root "$PWD/target/tools/sqlx-cli"
+    fi
+    export PATH="$bin:$PATH"
+}
+
+# The server's SQL checked against the schema its migrations make: a fresh database
+# migrated by sqlx-cli, then `cargo sqlx prepare --check`, which type-checks every
+# `query!` against it and fails when crates/server/.sqlx (what offline builds check
+# against) differs from what the schema gives. Needs start_postgres first.
+check_server_sql() {
+    local url="postgres://postgres@127.0.0.1:${WP_PG_PORT:-54329}/wp_sqlx_check"
+    sqlx database drop -y --database-url "$url" >/dev/null
+    sqlx database create --database-url "$url"
+    sqlx migrate run --source crates/server/migrations --database-url "$url" >/dev/null
+    (cd crates/server && DATABASE_URL="$url" cargo sqlx prepare --check -- --all-targets)
+}
+
 # A Secret Service for the keyring tests: gnome-keyring, and dbus-run-session for a private bus.
 # The independent side of the series property test (crates/domain/tests/series_vs_dateutil.rs)
 # and of the calendar files test (crates/calendar/tests/ics_vs_python.rs): a Python venv in

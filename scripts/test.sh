@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Sets up what is missing on a fresh Debian/Ubuntu machine, then runs every test: the Rust
 # crates (store, build packs, CLI, server and sync against a real PostgreSQL 15, the app's
-# Rust side, the 100,000-step sync fault simulation over 50 seeds), the keyring tests against
-# a real gnome-keyring, the UI's type check, and the end-to-end tests in the app's real window
-# under Xvfb. Ends with what ran and how long each part took.
+# Rust side, the 100,000-step sync fault simulation over 50 seeds), the server's SQL against
+# its migrated schema, the keyring tests against a real gnome-keyring, the UI's type check,
+# and the end-to-end tests in the app's real window under Xvfb. Ends with what ran and how long each part took.
 #
 # Usage: scripts/test.sh            every test
 #        scripts/test.sh --quick    for day-to-day work: every test but the window tests, with
@@ -25,6 +25,7 @@ ensure_app_deps
 [ "$quick" = 1 ] || ensure_tauri_driver
 ensure_keyring
 ensure_pyref      # python-dateutil, for the series property test
+ensure_sqlx_cli   # cargo sqlx prepare --check
 # A throwaway cluster: nothing in it has to survive a crash, so it does not flush to disk.
 WP_PG_OPTIONS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
     start_postgres    # for the server's integration tests; stopped on exit
@@ -37,6 +38,10 @@ mkdir -p "$logs"
 step "formatting"
 cargo fmt --all -- --check
 lap "formatting"
+
+step "the server's SQL against the migrated schema (cargo sqlx prepare --check)"
+check_server_sql
+lap "server SQL check"
 
 step "the UI: type check and build (the app embeds ui/dist)"
 npm --prefix ui run check

@@ -7,7 +7,6 @@
 //! one field is to blame); internal details are logged, never returned; every response is
 //! `Cache-Control: private, no-store`.
 
-pub mod access;
 pub mod auth;
 pub mod body;
 pub mod db;

@@ -6,10 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use wp_domain::ids::{new_id, IdKind};
 
-use sqlx::AssertSqlSafe;
-
 use super::bodies::{BuildPackBody, BuildPacksBody};
-use crate::access::{CAN_EDIT, CAN_READ};
 use crate::auth::User;
 use crate::body::JsonBody;
 use crate::{ApiError, AppState};
@@ -19,7 +16,7 @@ const FORMATS: &[&str] = &["markdown", "html", "json"];
 /// Largest stored document: 512 KiB of text.
 const CONTENT_MAX_BYTES: usize = 512 * 1024;
 
-#[derive(Serialize, sqlx::FromRow)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Listed {
     id: String,
@@ -37,21 +34,25 @@ pub async fn list(
     user: User,
     Path(id): Path<String>,
 ) -> Result<Json<BuildPacksBody<Listed>>, ApiError> {
-    let sql = format!("SELECT 1 FROM workshops w WHERE {CAN_READ}");
-    if sqlx::query_scalar::<_, i32>(AssertSqlSafe(sql))
-        .bind(&id)
-        .bind(&user.id)
-        .fetch_optional(&state.pool)
-        .await?
-        .is_none()
-    {
+    // Any role may read the workshop (the access view); a trashed one is not found.
+    let readable = sqlx::query_scalar!(
+        r#"SELECT 1 AS "one!" FROM workshops w
+         WHERE w.id = $1 AND w.deleted_at IS NULL
+           AND EXISTS (SELECT 1 FROM workshop_roles r WHERE r.workshop_id = w.id AND r.user_id = $2)"#,
+        id,
+        user.id
+    )
+    .fetch_optional(&state.pool)
+    .await?;
+    if readable.is_none() {
         return Err(ApiError::not_found("Workshop not found"));
     }
-    let rows: Vec<Listed> = sqlx::query_as(
-        "SELECT id, kind, format, title, octet_length(content) AS bytes, created_at, updated_at
-         FROM build_packs WHERE workshop_id = $1 ORDER BY kind, format",
+    let rows = sqlx::query_as!(
+        Listed,
+        r#"SELECT id, kind, format, title, octet_length(content) AS "bytes!", created_at, updated_at
+         FROM build_packs WHERE workshop_id = $1 ORDER BY kind, format"#,
+        id
     )
-    .bind(&id)
     .fetch_all(&state.pool)
     .await?;
     Ok(Json(BuildPacksBody { build_packs: rows }))
@@ -95,22 +96,27 @@ pub async fn put(
             format!("content must be at most {CONTENT_MAX_BYTES} bytes"),
         ));
     }
-    let sql = format!(
-        "INSERT INTO build_packs (id, workshop_id, kind, format, title, content)
-         SELECT $3, w.id, $4, $5, $6, $7 FROM workshops w WHERE {CAN_EDIT}
-         ON CONFLICT (workshop_id, kind, format) DO UPDATE SET title = excluded.title, content = excluded.content, updated_at = now()
-         RETURNING id, kind, format, title, octet_length(content) AS bytes, created_at, updated_at"
-    );
-    let row: Option<Listed> = sqlx::query_as(AssertSqlSafe(sql))
-        .bind(&id)
-        .bind(&user.id)
-        .bind(new_id(IdKind::BuildPack))
-        .bind(&kind)
-        .bind(&format)
-        .bind(body.title.trim())
-        .bind(&body.content)
-        .fetch_optional(&state.pool)
-        .await?;
+    // The owner or an editor may store one (the access view); not in a trashed workshop.
+    let row = sqlx::query_as!(
+        Listed,
+        r#"INSERT INTO build_packs (id, workshop_id, kind, format, title, content)
+         SELECT $3, w.id, $4, $5, $6, $7 FROM workshops w
+         WHERE w.id = $1 AND w.deleted_at IS NULL
+           AND EXISTS (SELECT 1 FROM workshop_roles r WHERE r.workshop_id = w.id
+                       AND r.user_id = $2 AND r.role IN ('owner', 'editor'))
+         ON CONFLICT (workshop_id, kind, format) DO UPDATE
+           SET title = excluded.title, content = excluded.content, updated_at = now()
+         RETURNING id, kind, format, title, octet_length(content) AS "bytes!", created_at, updated_at"#,
+        id,
+        user.id,
+        new_id(IdKind::BuildPack),
+        kind,
+        format,
+        body.title.trim(),
+        body.content
+    )
+    .fetch_optional(&state.pool)
+    .await?;
     Ok(Json(BuildPackBody {
         build_pack: row.ok_or_else(|| ApiError::not_found("Workshop not found"))?,
     }))

@@ -10,7 +10,7 @@ use super::bodies::Health;
 use crate::{ApiError, AppState};
 
 pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    let probe = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool);
+    let probe = sqlx::query_scalar!(r#"SELECT 1 AS "one!""#).fetch_one(&state.pool);
     match tokio::time::timeout(Duration::from_secs(2), probe).await {
         Ok(Ok(1)) => Ok(Json(Health {
             status: "ok",

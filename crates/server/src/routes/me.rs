@@ -9,12 +9,14 @@ use crate::{ApiError, AppState};
 
 /// `GET /api/me` → 200 `{"user": {id, name}, "protocolVersion"}`; 401 for a bad token.
 pub async fn me(State(state): State<AppState>, user: User) -> Result<Json<Me>, ApiError> {
-    let (id, name): (String, String) = sqlx::query_as("SELECT id, name FROM users WHERE id = $1")
-        .bind(&user.id)
+    let me = sqlx::query!("SELECT id, name FROM users WHERE id = $1", user.id)
         .fetch_one(&state.pool)
         .await?;
     Ok(Json(Me {
-        user: MeUser { id, name },
+        user: MeUser {
+            id: me.id,
+            name: me.name,
+        },
         protocol_version: wp_domain::mutation::PROTOCOL_VERSION,
     }))
 }

@@ -3,9 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::value::RawValue;
+use sqlx::types::Json;
 use sqlx::PgConnection;
-
-use sqlx::AssertSqlSafe;
 
 use crate::ApiError;
 
@@ -23,9 +22,6 @@ pub struct WorkshopRow {
     pub rev: i64,
 }
 
-pub const WORKSHOP_COLUMNS: &str =
-    "w.id, w.owner_id, w.title, w.original_idea, w.status, w.visibility, w.created_at, w.updated_at, w.rev";
-
 #[derive(Debug, Serialize, sqlx::FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct StepRow {
@@ -37,7 +33,7 @@ pub struct StepRow {
     /// The output as PostgreSQL returns it, copied into the response as JSON text: parsing
     /// it into a tree only to write it out again was most of a GET's own CPU (BENCHMARKS.md,
     /// "Server").
-    pub output: Option<sqlx::types::Json<Box<RawValue>>>,
+    pub output: Option<Json<Box<RawValue>>>,
     pub summary: Option<String>,
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
@@ -45,21 +41,17 @@ pub struct StepRow {
     pub rev: i64,
 }
 
-/// A workshop's steps in order; `lock` takes row locks for the rest of the transaction.
-pub async fn steps(
-    conn: &mut PgConnection,
-    workshop_id: &str,
-    lock: bool,
-) -> Result<Vec<StepRow>, ApiError> {
-    let sql = format!(
-        "SELECT s.id, s.step_id, d.position AS \"order\", d.name, s.status, s.output, s.summary, s.started_at,
+/// A workshop's steps in order (of `step_definitions.position`).
+pub async fn steps(conn: &mut PgConnection, workshop_id: &str) -> Result<Vec<StepRow>, ApiError> {
+    Ok(sqlx::query_as!(
+        StepRow,
+        r#"SELECT s.id, s.step_id, d.position AS "order", d.name, s.status,
+                s.output AS "output: Json<Box<RawValue>>", s.summary, s.started_at,
                 s.completed_at, s.updated_at, s.rev
          FROM workshop_steps s JOIN step_definitions d ON d.id = s.step_id
-         WHERE s.workshop_id = $1 ORDER BY d.position{}",
-        if lock { " FOR UPDATE OF s" } else { "" }
-    );
-    Ok(sqlx::query_as::<_, StepRow>(AssertSqlSafe(sql))
-        .bind(workshop_id)
-        .fetch_all(conn)
-        .await?)
+         WHERE s.workshop_id = $1 ORDER BY d.position"#,
+        workshop_id
+    )
+    .fetch_all(conn)
+    .await?)
 }

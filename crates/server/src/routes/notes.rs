@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 use wp_domain::ids::{new_id, IdKind};
 use wp_domain::{steps, Mutation};
@@ -10,9 +10,6 @@ use wp_domain::{steps, Mutation};
 use super::bodies::{NoteBody, NoteOut};
 use super::mutate::run;
 
-use sqlx::AssertSqlSafe;
-
-use crate::access::CAN_READ;
 use crate::auth::User;
 use crate::body::JsonBody;
 use crate::{ApiError, AppState};
@@ -40,17 +37,19 @@ pub async fn get(
     Query(scope): Query<Scope>,
 ) -> Result<Json<NoteBody>, ApiError> {
     check_step(&scope)?;
-    let sql = format!(
-        "SELECT n.content, n.updated_at FROM workshops w
+    // The workshop (any role may read it), and the caller's note in it if there is one.
+    let row = sqlx::query!(
+        r#"SELECT n.content AS "content?", n.updated_at AS "updated_at?" FROM workshops w
          LEFT JOIN notes n ON n.workshop_id = w.id AND n.user_id = $2 AND n.step_id IS NOT DISTINCT FROM $3
-         WHERE {CAN_READ}"
-    );
-    let row: Option<(Option<String>, Option<DateTime<Utc>>)> = sqlx::query_as(AssertSqlSafe(sql))
-        .bind(&id)
-        .bind(&user.id)
-        .bind(&scope.step_id)
-        .fetch_optional(&state.pool)
-        .await?;
+         WHERE w.id = $1 AND w.deleted_at IS NULL
+           AND EXISTS (SELECT 1 FROM workshop_roles r WHERE r.workshop_id = w.id AND r.user_id = $2)"#,
+        id,
+        user.id,
+        scope.step_id
+    )
+    .fetch_optional(&state.pool)
+    .await?
+    .map(|r| (r.content, r.updated_at));
     match row {
         None => Err(ApiError::not_found("Workshop not found")),
         Some((Some(content), Some(updated_at))) => Ok(Json(NoteBody {
@@ -92,15 +91,17 @@ pub async fn put(
         ApiError::not_found("Workshop not found")
     })
     .await?;
-    let row: Option<(String, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT content, updated_at FROM notes WHERE workshop_id = $1 AND user_id = $2 AND step_id IS NOT DISTINCT FROM $3",
+    let row = sqlx::query!(
+        "SELECT content, updated_at FROM notes
+         WHERE workshop_id = $1 AND user_id = $2 AND step_id IS NOT DISTINCT FROM $3",
+        id,
+        user.id,
+        scope.step_id
     )
-    .bind(&id)
-    .bind(&user.id)
-    .bind(&scope.step_id)
     .fetch_optional(&state.pool)
-    .await?;
-    let (content, updated_at) = row.ok_or_else(|| ApiError::not_found("Workshop not found"))?;
+    .await?
+    .ok_or_else(|| ApiError::not_found("Workshop not found"))?;
+    let (content, updated_at) = (row.content, row.updated_at);
     Ok(Json(NoteBody {
         note: Some(NoteOut {
             content,

@@ -1,30 +1,28 @@
 //! Series and sessions (docs/series.md, "Server API"): create and list series; list,
 //! create and cancel a workshop's sessions. Every change is a scheduling mutation run
-//! through the one write path; every read names the caller (`access::CAN_READ`).
+//! through the one write path; every read names the caller: the workshops they may read by
+//! the access view `workshop_roles` (migration 0006), trashed ones left out.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::AssertSqlSafe;
+use sqlx::types::Json as Jsonb;
 use wp_domain::ids::{new_id, IdKind};
 use wp_domain::mutation::{schedule_of, SeriesForm, SessionForm};
+use wp_domain::series::RuleForm;
 use wp_domain::{Change, Mutation, SeriesRecord, SessionRecord};
 
 use super::mutate::run;
 use crate::auth::User;
 use crate::body::JsonBody;
-use crate::sync::schedule_rows::{SeriesDb, SessionDb, SERIES_SELECT, SESSION_SELECT};
+use crate::sync::schedule_rows::{SeriesDb, SessionDb};
 use crate::{ApiError, AppState};
 
 fn not_found() -> ApiError {
     ApiError::not_found("Workshop not found")
 }
-
-/// Workshops the caller may read, as a predicate over `workshop_id` with the caller as `$1`.
-const READABLE: &str = "workshop_id IN (SELECT r.workshop_id FROM workshop_roles r
-    JOIN workshops w ON w.id = r.workshop_id WHERE r.user_id = $1 AND w.deleted_at IS NULL)";
 
 /// `POST /api/series` body: the workshop, an optional client id, and the series form.
 #[derive(Deserialize)]
@@ -114,36 +112,48 @@ pub async fn list(
     user: User,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<SeriesList>, ApiError> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        series: SeriesDb,
-        host_id: String,
-        workshop_count: i64,
-        next_occurrence: Option<DateTime<Utc>>,
-    }
     let host = query
         .host
         .map(|h| if h == "me" { user.id.clone() } else { h });
-    let sql = format!(
-        "SELECT s.*, w.owner_id AS host_id,
-            (SELECT count(*) FROM sessions o WHERE o.series_id = s.id) AS workshop_count,
-            (SELECT min(o.scheduled_at) FROM sessions o WHERE o.series_id = s.id
-               AND o.status = 'scheduled' AND o.scheduled_at >= now()) AS next_occurrence
-         FROM ({SERIES_SELECT} WHERE {READABLE}) s JOIN workshops w ON w.id = s.workshop_id
-         WHERE ($2::text IS NULL OR w.owner_id = $2) AND ($3::text IS NULL OR s.workshop_id = $3)
-         ORDER BY s.created_at DESC, s.id"
-    );
-    let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(sql))
-        .bind(&user.id)
-        .bind(host)
-        .bind(query.workshop_id)
-        .fetch_all(&state.pool)
-        .await?;
+    let rows = sqlx::query!(
+        r#"SELECT s.id, s.workshop_id, s.title, s.description, s.rule AS "rule: Jsonb<RuleForm>",
+                s.rrule, s.start_date, s.time_of_day, s.timezone, s.duration_minutes, s.is_active,
+                s.is_private, s.created_at, s.updated_at, s.rev, w.owner_id AS host_id,
+                (SELECT count(*) FROM sessions o WHERE o.series_id = s.id) AS "workshop_count!",
+                (SELECT min(o.scheduled_at) FROM sessions o WHERE o.series_id = s.id
+                   AND o.status = 'scheduled' AND o.scheduled_at >= now()) AS next_occurrence
+         FROM series s JOIN workshops w ON w.id = s.workshop_id
+         WHERE w.deleted_at IS NULL
+           AND EXISTS (SELECT 1 FROM workshop_roles r WHERE r.workshop_id = w.id AND r.user_id = $1)
+           AND ($2::text IS NULL OR w.owner_id = $2) AND ($3::text IS NULL OR s.workshop_id = $3)
+         ORDER BY s.created_at DESC, s.id"#,
+        user.id,
+        host,
+        query.workshop_id
+    )
+    .fetch_all(&state.pool)
+    .await?;
     let series = rows
         .into_iter()
         .map(|r| {
-            let series = r.series.record()?;
+            let series = SeriesDb {
+                id: r.id,
+                workshop_id: r.workshop_id,
+                title: r.title,
+                description: r.description,
+                rule: r.rule,
+                rrule: r.rrule,
+                start_date: r.start_date,
+                time_of_day: r.time_of_day,
+                timezone: r.timezone,
+                duration_minutes: r.duration_minutes,
+                is_active: r.is_active,
+                is_private: r.is_private,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+                rev: r.rev,
+            }
+            .record()?;
             let description_text = schedule_of(&series)
                 .map(|s| s.describe())
                 .unwrap_or_default();
@@ -170,11 +180,19 @@ pub async fn list_sessions(
     user: User,
     Path(id): Path<String>,
 ) -> Result<Json<SessionList>, ApiError> {
-    let rows: Vec<SessionDb> = sqlx::query_as(AssertSqlSafe(format!(
-        "{SESSION_SELECT} WHERE {READABLE} AND workshop_id = $2 ORDER BY scheduled_at, id"
-    )))
-    .bind(&user.id)
-    .bind(&id)
+    let rows = sqlx::query_as!(
+        SessionDb,
+        "SELECT o.id, o.workshop_id, o.series_id, o.local_date, o.title, o.description,
+                o.scheduled_at, o.duration_minutes, o.status, o.is_private, o.max_capacity,
+                o.attendee_count, o.actual_started_at, o.actual_ended_at, o.created_at,
+                o.updated_at, o.rev
+         FROM sessions o JOIN workshops w ON w.id = o.workshop_id
+         WHERE o.workshop_id = $2 AND w.deleted_at IS NULL
+           AND EXISTS (SELECT 1 FROM workshop_roles r WHERE r.workshop_id = w.id AND r.user_id = $1)
+         ORDER BY o.scheduled_at, o.id",
+        user.id,
+        id
+    )
     .fetch_all(&state.pool)
     .await?;
     let sessions = rows
@@ -239,11 +257,18 @@ pub async fn cancel_session(
         at: Utc::now(),
     };
     run(&state, &user, &mutation, not_found).await?;
-    let row: Option<SessionDb> = sqlx::query_as(AssertSqlSafe(format!(
-        "{SESSION_SELECT} WHERE {READABLE} AND id = $2"
-    )))
-    .bind(&user.id)
-    .bind(&session_id)
+    let row = sqlx::query_as!(
+        SessionDb,
+        "SELECT o.id, o.workshop_id, o.series_id, o.local_date, o.title, o.description,
+                o.scheduled_at, o.duration_minutes, o.status, o.is_private, o.max_capacity,
+                o.attendee_count, o.actual_started_at, o.actual_ended_at, o.created_at,
+                o.updated_at, o.rev
+         FROM sessions o JOIN workshops w ON w.id = o.workshop_id
+         WHERE o.id = $2 AND w.deleted_at IS NULL
+           AND EXISTS (SELECT 1 FROM workshop_roles r WHERE r.workshop_id = w.id AND r.user_id = $1)",
+        user.id,
+        session_id
+    )
     .fetch_optional(&state.pool)
     .await?;
     let session = row

@@ -61,7 +61,7 @@ async fn progress(
     };
     run(&state, &user, &mutation, step_not_found).await?;
     let mut conn = state.pool.acquire().await?;
-    let rows = steps(&mut conn, &id, false).await?;
+    let rows = steps(&mut conn, &id).await?;
     let status = rows
         .iter()
         .find(|s| s.step_id == step_id)
@@ -142,7 +142,7 @@ pub async fn save_output(
     let changes = run(&state, &user, &mutation, step_not_found).await?;
     debug_assert!(changes.iter().all(|c| matches!(c, Change::Step(_))));
     let mut conn = state.pool.acquire().await?;
-    let step = steps(&mut conn, &id, false)
+    let step = steps(&mut conn, &id)
         .await?
         .into_iter()
         .find(|s| s.step_id == step_id)
