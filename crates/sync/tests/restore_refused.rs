@@ -66,3 +66,56 @@ async fn a_lost_step_change_on_a_workshop_trashed_here_is_listed_as_refused() {
         "B sees the workshop in the trash"
     );
 }
+
+/// A workshop taken out of the trash after the backup: the restore puts it back in the trash
+/// on the server, and A's reset takes it out again before it offers the step changes made
+/// after, so they reach the server instead of being refused in the trash.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restore_from_the_trash_the_server_lost_is_offered_again_before_the_steps() {
+    let s = server().await;
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(&s, &token).await;
+    let workshop = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
+    for step in &wp_domain::STEPS[..8] {
+        a.store.advance_step(&workshop, step.id).unwrap();
+    }
+    a.store.delete_workshop(&workshop).unwrap();
+    a.sync().await;
+    let mut b = Desktop::new(&s, &token).await;
+    b.sync().await;
+    let saved = backup(&s.pool).await;
+
+    // Acknowledged by the server, then lost by its restore.
+    a.store.restore_workshop(&workshop).unwrap();
+    a.store.advance_step(&workshop, "concept").unwrap();
+    let report = a.sync().await;
+    assert_eq!((report.applied, report.rejected), (2, 0), "{report:?}");
+    restore(&s.pool, saved).await;
+    let other = b.store.create_workshop(Some("B's"), "").unwrap();
+    for i in 0..40 {
+        b.store
+            .set_note(
+                &other.workshop.record.id,
+                None,
+                &format!("B's note, version {i}\n"),
+            )
+            .unwrap();
+        b.sync().await;
+    }
+
+    let report = a.sync().await;
+    assert!(report.reset, "{report:?}");
+    assert_eq!(report.rejected, 0, "{report:?}");
+    let refused = a.store.rejections().unwrap();
+    assert!(refused.is_empty(), "{refused:?}");
+    b.sync().await;
+    for (who, d) in [("A", &a), ("B", &b)] {
+        let detail = d.store.workshop(&workshop).unwrap();
+        assert!(
+            detail.workshop.record.deleted_at.is_none(),
+            "{who}: out of the trash"
+        );
+        let concept = detail.step("concept").unwrap().record.status.as_str();
+        assert_eq!(concept, "complete", "{who}");
+    }
+}

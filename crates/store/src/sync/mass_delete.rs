@@ -55,10 +55,15 @@ fn workshop_of(conn: &Connection, entity: &str, id: &str) -> Result<Option<Strin
 
 /// The workshops `changes` would trash or remove that are live here now: trashed or removed
 /// on the server, or the copies of shared workshops whose owner removed `user_id`'s access.
+/// In the full pull after a server restore (`restored`), a trashed workshop older than the
+/// copy here (its revision below the one this database last had from the server) is not a
+/// deletion: the restore lost the workshop's way out of the trash, which the pull offers
+/// again (`recovery::offer_lost_value`).
 pub(crate) fn deleted_workshops(
     conn: &Connection,
     changes: &[PulledChange],
     user_id: &str,
+    restored: bool,
 ) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     let regained = members::regained(changes, user_id);
@@ -66,7 +71,13 @@ pub(crate) fn deleted_workshops(
         let lost;
         let id = match change {
             PulledChange::Put(put) => match &put.row {
-                Change::Workshop(w) if w.deleted_at.is_some() => &w.id,
+                Change::Workshop(w) if w.deleted_at.is_some() => {
+                    if restored && server_rev_here(conn, &w.id)?.is_some_and(|here| here > put.rev)
+                    {
+                        continue;
+                    }
+                    &w.id
+                }
                 _ => continue,
             },
             PulledChange::Delete(t) if t.entity == "workshop" => &t.id,
@@ -93,6 +104,18 @@ pub(crate) fn deleted_workshops(
         }
     }
     Ok(out)
+}
+
+/// The server revision this database last had of a workshop.
+fn server_rev_here(conn: &Connection, id: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT server_rev FROM workshops WHERE id = ?1",
+            [id],
+            |r| r.get::<_, Option<i64>>(0),
+        )
+        .optional()?
+        .flatten())
 }
 
 /// Whether any deletion is held.

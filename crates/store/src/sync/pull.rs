@@ -107,8 +107,12 @@ impl Store {
                                 [],
                                 |r| r.get(0),
                             )?;
-                            let deleting =
-                                mass_delete::deleted_workshops(tx, &page.changes, &user_id)?;
+                            let deleting = mass_delete::deleted_workshops(
+                                tx,
+                                &page.changes,
+                                &user_id,
+                                resetting == RESET_RESTORED,
+                            )?;
                             let guarding = !deleting.is_empty() || mass_delete::any_held(tx)?;
                             let g = (resetting, deleting, guarding);
                             guard = Some(g.clone());
@@ -144,7 +148,9 @@ impl Store {
                                 }
                                 if resetting == RESET_RESTORED {
                                     applied.offered_again +=
-                                        recovery::offer_lost_value(tx, &put.row, put.rev)?;
+                                        recovery::offer_lost_value(
+                                            tx, &put.row, put.rev, &user_id,
+                                        )?;
                                 }
                                 if let Change::Member(m) = &put.row {
                                     crate::members::adopt_server_id(tx, m)?;

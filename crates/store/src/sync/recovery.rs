@@ -11,13 +11,13 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
-use wp_domain::mutation::MutationKind;
-use wp_domain::{Change, ErrorCode, Mutation, StepStatus, WorkshopStatus};
+use wp_domain::mutation::{Can, MutationKind};
+use wp_domain::{Change, ErrorCode, Mutation, Role, StepStatus, WorkshopStatus};
 
 use super::outbox::{self, close_gaps};
 use crate::mutate::apply_and_queue;
 use crate::rows::codec::{bad_text, json_column};
-use crate::rows::read::{note_record, step_records, workshop_record};
+use crate::rows::read::{note_record, role_on, step_records, workshop_record};
 use crate::{now, Result, StoreError};
 
 fn local_rev(conn: &Connection, table: &str, id: &str) -> Result<Option<i64>> {
@@ -68,8 +68,14 @@ fn status_offer(
 
 /// Queues the local value of the row `pulled` replaces, if the server lost it (a step's, and
 /// a workshop's completion, are noted for the pull's end instead). Call before writing the
-/// pulled row, during a reset's full pull. Returns how many mutations it queued.
-pub(crate) fn offer_lost_value(conn: &Connection, pulled: &Change, rev: i64) -> Result<usize> {
+/// pulled row, during a reset's full pull; `user_id` is this database's user. Returns how
+/// many mutations it queued.
+pub(crate) fn offer_lost_value(
+    conn: &Connection,
+    pulled: &Change,
+    rev: i64,
+    user_id: &str,
+) -> Result<usize> {
     let mutations = match pulled {
         Change::Workshop(w) => {
             if local_rev(conn, "workshops", &w.id)?.is_none_or(|local| local <= rev) {
@@ -85,15 +91,33 @@ pub(crate) fn offer_lost_value(conn: &Connection, pulled: &Change, rev: i64) -> 
                     [&w.id],
                 )?;
             }
-            if mine.title == w.title {
-                return Ok(0);
+            let role = role_on(conn, &w.id, &w.owner_id, user_id)?;
+            let may = |needed| role.is_some_and(|r: Role| r.allows(needed));
+            let mut offers = vec![];
+            // Out of the trash, or into it, as this database last had it from the server.
+            // Queued first: the rebase applies it over the pulled row, so the step changes
+            // offered at the pull's end meet the workshop where the user left it.
+            if mine.deleted_at.is_some() != w.deleted_at.is_some() && may(Can::TRASH) {
+                offers.push(match mine.deleted_at {
+                    None => Mutation::RestoreWorkshop {
+                        workshop_id: w.id.clone(),
+                        at: now(),
+                    },
+                    Some(at) => Mutation::DeleteWorkshop {
+                        workshop_id: w.id.clone(),
+                        at,
+                    },
+                });
             }
-            vec![Mutation::RenameWorkshop {
-                workshop_id: w.id.clone(),
-                title: mine.title,
-                base: Some(w.title.clone()),
-                at: now(),
-            }]
+            if mine.title != w.title {
+                offers.push(Mutation::RenameWorkshop {
+                    workshop_id: w.id.clone(),
+                    title: mine.title,
+                    base: Some(w.title.clone()),
+                    at: now(),
+                });
+            }
+            offers
         }
         Change::Step(s) => {
             // Offered at the pull's end, in step order ([`offer_lost_steps`]). Noted by a
