@@ -1,12 +1,14 @@
-//! What a server restore lost and a desktop cannot offer again is listed with the refusals,
-//! naming why, never dropped silently (docs/sync.md, "A server restored from a backup"): a
-//! step completed after the backup, on a workshop the desktop has trashed since. (Before,
-//! the reset's offer was refused here and nothing said so.)
+//! What a server restore lost comes back, or is listed with the refusals naming why, never
+//! dropped silently (docs/sync.md, "A server restored from a backup"): a step completed
+//! after the backup, on a workshop the desktop has trashed since; a workshop taken out of the
+//! trash after the backup; a member's note on a share the restore lost too. Each test fails
+//! on the code before it.
 
+use wp_domain::Role;
 use wp_sync::RoundReport;
 
 mod common;
-use common::{backup, restore, server, Desktop, PAWPAL};
+use common::{ada_and_eve, backup, restore, server, Desktop, PAWPAL};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lost_step_change_on_a_workshop_trashed_here_is_listed_as_refused() {
@@ -118,4 +120,68 @@ async fn a_restore_from_the_trash_the_server_lost_is_offered_again_before_the_st
         let concept = detail.step("concept").unwrap().record.status.as_str();
         assert_eq!(concept, "complete", "{who}");
     }
+}
+
+/// Eve's note on Ada's workshop, shared with her after the backup: the restore loses the
+/// share and the note. Eve's desktop resets first, and the full pull no longer shows her
+/// the workshop, so her copy goes; her note is sent again first, refused (no access), and
+/// listed with its text instead of going with the copy unseen. Ada's reset then shares the
+/// workshop again, and Eve sends the note from the list.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_note_on_a_share_the_restore_lost_is_listed_with_its_text() {
+    let s = server().await;
+    let (ada_token, eve_id, eve_token) = ada_and_eve(&s).await;
+    let mut ada = Desktop::new(&s, &ada_token).await;
+    let workshop = ada
+        .store
+        .import_workshop(PAWPAL)
+        .unwrap()
+        .workshop
+        .record
+        .id;
+    ada.sync().await;
+    let mut eve = Desktop::new(&s, &eve_token).await;
+    eve.sync().await;
+    let saved = backup(&s.pool).await;
+
+    ada.store
+        .share_workshop(&workshop, &eve_id, Role::Editor)
+        .unwrap();
+    ada.sync().await;
+    eve.sync().await;
+    let text = "Eve's note: the persona needs a second pet\n";
+    eve.store.set_note(&workshop, None, text).unwrap();
+    assert_eq!(eve.sync().await.applied, 1);
+
+    restore(&s.pool, saved).await;
+    // Ada's second desktop writes past Eve's cursor; her first one has not synced since.
+    let mut laptop = Desktop::new(&s, &ada_token).await;
+    let other = laptop.store.create_workshop(Some("Ada's"), "").unwrap();
+    let other = other.workshop.record.id;
+    for i in 0..40 {
+        laptop
+            .store
+            .set_note(&other, None, &format!("Ada's note, version {i}\n"))
+            .unwrap();
+        laptop.sync().await;
+    }
+
+    let report = eve.sync().await;
+    assert!(report.reset, "{report:?}");
+    assert!(eve.store.workshop(&workshop).is_err(), "Eve's copy goes");
+    let refused = eve.store.rejections().unwrap();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].name, "setNote");
+    assert_eq!(refused[0].args["content"], text);
+
+    // Ada's reset shares it again; Eve sends the note from the list.
+    let report = ada.sync().await;
+    assert!(report.reset, "{report:?}");
+    eve.sync().await;
+    eve.store
+        .resend_rejection(refused[0].id, serde_json::json!(text))
+        .unwrap();
+    eve.sync().await;
+    let note = eve.store.note(&workshop, None).unwrap().unwrap();
+    assert_eq!(note.record.content, text);
 }

@@ -264,6 +264,10 @@ impl Store {
                             }
                         }
                         if resetting != 0 {
+                            if resetting == RESET_RESTORED {
+                                applied.offered_again +=
+                                    recovery::offer_notes_of_lost_copies(tx, &user_id)?;
+                            }
                             applied.offered_again += offer_unsynced(tx, true)?;
                             applied.offered_again +=
                                 recovery::offer_unseen(tx, &user_id, resetting == RESET_EXPIRED)?;

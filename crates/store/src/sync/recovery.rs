@@ -504,6 +504,49 @@ pub(crate) fn undo_refused(conn: &Connection, name: &str, args: &serde_json::Val
     Ok(())
 }
 
+/// After a server restore, before the full pull's end drops the copies of shared workshops
+/// it no longer shows this user ([`offer_unsynced`]): queues again the user's notes on those
+/// copies that the server had (a server revision here) and no queued save will write. The
+/// restore may have lost the share and the notes with it; the owner's desktop offers the share
+/// again. A note the server takes after that is back; one it refuses (no access yet, or ever)
+/// is listed with the refusals, its text kept, instead of going with the copy unseen. Returns
+/// how many it queued.
+pub(crate) fn offer_notes_of_lost_copies(conn: &Connection, user_id: &str) -> Result<usize> {
+    let notes: Vec<String> = conn
+        .prepare(&format!(
+            "SELECT n.id FROM notes n JOIN workshops w ON w.id = n.workshop_id
+             WHERE w.owner_id <> ?1 AND n.server_rev IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.workshop_id = w.id)
+               AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.workshop_id = n.workshop_id
+                   AND o.name = '{}'
+                   AND coalesce(json_extract(o.args, '$.stepId'), '') = coalesce(n.step_id, ''))",
+            MutationKind::SetNote.name()
+        ))?
+        .query_map([user_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in &notes {
+        let note: (String, Option<String>, String, DateTime<Utc>) = conn.query_row(
+            "SELECT workshop_id, step_id, content, updated_at FROM notes WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        let (workshop_id, step_id, content, at) = note;
+        outbox::append(
+            conn,
+            &Mutation::SetNote {
+                note_id: id.clone(),
+                workshop_id,
+                step_id,
+                content,
+                base: None,
+                at,
+            },
+            None,
+        )?;
+    }
+    Ok(notes.len())
+}
+
 /// Queues every workshop of this database that the server has never seen and whose creation
 /// is not queued, as `putWorkshop` plus its notes; returns how many workshops.
 pub(crate) fn offer_unsynced(conn: &Connection, only_missing_after_reset: bool) -> Result<usize> {
