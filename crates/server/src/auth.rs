@@ -42,17 +42,21 @@ pub async fn add_user(pool: &PgPool, name: &str) -> Result<(String, String), Api
     let user_id = wp_domain::ids::new_id(wp_domain::ids::IdKind::User);
     let (token, token_hash) = new_token().map_err(ApiError::internal)?;
     let mut tx = pool.begin().await?;
-    sqlx::query("INSERT INTO users (id, name) VALUES ($1, $2)")
-        .bind(&user_id)
-        .bind(name)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("INSERT INTO api_tokens (id, user_id, token_hash) VALUES ($1, $2, $3)")
-        .bind(format!("tok_{}", &user_id[4..]))
-        .bind(&user_id)
-        .bind(&token_hash)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO users (id, name) VALUES ($1, $2)",
+        user_id,
+        name
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO api_tokens (id, user_id, token_hash) VALUES ($1, $2, $3)",
+        format!("tok_{}", &user_id[4..]),
+        user_id,
+        token_hash
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok((user_id, token))
 }
@@ -60,8 +64,7 @@ pub async fn add_user(pool: &PgPool, name: &str) -> Result<(String, String), Api
 /// Creates another personal access token for an existing user; returns (token id, token).
 /// Errors with a 400 naming `user` when there is no such user.
 pub async fn create_token(pool: &PgPool, user_id: &str) -> Result<(String, String), ApiError> {
-    let exists: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
-        .bind(user_id)
+    let exists = sqlx::query_scalar!("SELECT id FROM users WHERE id = $1", user_id)
         .fetch_optional(pool)
         .await?;
     if exists.is_none() {
@@ -69,22 +72,24 @@ pub async fn create_token(pool: &PgPool, user_id: &str) -> Result<(String, Strin
     }
     let (token, token_hash) = new_token().map_err(ApiError::internal)?;
     let token_id = wp_domain::ids::new_id(wp_domain::ids::IdKind::User).replacen("usr_", "tok_", 1);
-    sqlx::query("INSERT INTO api_tokens (id, user_id, token_hash) VALUES ($1, $2, $3)")
-        .bind(&token_id)
-        .bind(user_id)
-        .bind(&token_hash)
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO api_tokens (id, user_id, token_hash) VALUES ($1, $2, $3)",
+        token_id,
+        user_id,
+        token_hash
+    )
+    .execute(pool)
+    .await?;
     Ok((token_id, token))
 }
 
 /// Revokes a token by its id; requests carrying it then get 401. Errors with a 404 when no
 /// unrevoked token has that id.
 pub async fn revoke_token(pool: &PgPool, token_id: &str) -> Result<(), ApiError> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+        token_id
     )
-    .bind(token_id)
     .execute(pool)
     .await?
     .rows_affected();
@@ -115,10 +120,10 @@ where
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "Authentication required"))?;
         let pool = AppState::from_ref(state).pool;
-        let id: Option<String> = sqlx::query_scalar(
+        let id = sqlx::query_scalar!(
             "SELECT t.user_id FROM api_tokens t WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+            hash(token)
         )
-        .bind(hash(token))
         .fetch_optional(&pool)
         .await?;
         id.map(|id| User { id })

@@ -34,27 +34,28 @@ pub struct Trimmed {
 /// less to do.
 pub async fn trim(pool: &PgPool, keep: Duration) -> Result<Trimmed, ApiError> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT position FROM sync_horizon WHERE id = 1 FOR UPDATE")
-        .execute(&mut *tx)
+    sqlx::query_scalar!("SELECT position FROM sync_horizon WHERE id = 1 FOR UPDATE")
+        .fetch_optional(&mut *tx)
         .await?;
-    let (entries, highest): (i64, Option<i64>) = sqlx::query_as(
-        "WITH gone AS (
+    let gone = sqlx::query!(
+        r#"WITH gone AS (
            DELETE FROM sync_log l
            WHERE l.logged_at < now() - make_interval(secs => $1)
              AND (l.deleted OR EXISTS (SELECT 1 FROM sync_log n
                     WHERE n.entity = l.entity AND n.entity_id = l.entity_id AND n.position > l.position))
            RETURNING l.position)
-         SELECT count(*), max(position) FROM gone",
+         SELECT count(*) AS "entries!", max(position) AS highest FROM gone"#,
+        keep.as_secs_f64()
     )
-    .bind(keep.as_secs_f64())
     .fetch_one(&mut *tx)
     .await?;
-    let horizon: i64 = sqlx::query_scalar(
-        "UPDATE sync_horizon SET position = greatest(position, coalesce($1, 0)),
-           trimmed_at = CASE WHEN $1 IS NULL THEN trimmed_at ELSE now() END
+    let (entries, highest) = (gone.entries, gone.highest);
+    let horizon = sqlx::query_scalar!(
+        "UPDATE sync_horizon SET position = greatest(position, coalesce($1::bigint, 0)),
+           trimmed_at = CASE WHEN $1::bigint IS NULL THEN trimmed_at ELSE now() END
          WHERE id = 1 RETURNING position",
+        highest
     )
-    .bind(highest)
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -64,7 +65,7 @@ pub async fn trim(pool: &PgPool, keep: Duration) -> Result<Trimmed, ApiError> {
 /// The horizon as `conn`'s snapshot sees it: positions at or below it cannot be served.
 pub(crate) async fn horizon(conn: &mut PgConnection) -> Result<i64, ApiError> {
     Ok(
-        sqlx::query_scalar("SELECT position FROM sync_horizon WHERE id = 1")
+        sqlx::query_scalar!("SELECT position FROM sync_horizon WHERE id = 1")
             .fetch_optional(conn)
             .await?
             .unwrap_or(0),
