@@ -8,10 +8,11 @@ use wp_domain::Role;
 use wp_sync::RoundReport;
 
 mod common;
-use common::{ada_and_eve, backup, restore, server, Desktop, PAWPAL};
+use common::{ada_and_eve, backup, restore, server, Desktop, Server, PAWPAL};
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_lost_step_change_on_a_workshop_trashed_here_is_listed_as_refused() {
+/// Ada's desktop A with PawPal imported and its first eight steps advanced (not synced yet):
+/// `(server, Ada's token, A, the workshop's id)`.
+async fn pawpal_at_its_ninth_step() -> (Server, String, Desktop, String) {
     let s = server().await;
     let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
     let mut a = Desktop::new(&s, &token).await;
@@ -19,6 +20,23 @@ async fn a_lost_step_change_on_a_workshop_trashed_here_is_listed_as_refused() {
     for step in &wp_domain::STEPS[..8] {
         a.store.advance_step(&workshop, step.id).unwrap();
     }
+    (s, token, a, workshop)
+}
+
+/// After a restore: `d` saves a note on `workshop` and syncs until the log's positions pass
+/// the other desktops' cursors, so that they can tell the server's history was rewritten.
+async fn write_past(d: &mut Desktop, workshop: &str) {
+    for i in 0..40 {
+        d.store
+            .set_note(workshop, None, &format!("Note, version {i}\n"))
+            .unwrap();
+        d.sync().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_step_change_on_a_workshop_trashed_here_is_listed_as_refused() {
+    let (s, token, mut a, workshop) = pawpal_at_its_ninth_step().await;
     a.sync().await;
     let mut b = Desktop::new(&s, &token).await;
     b.sync().await;
@@ -30,12 +48,7 @@ async fn a_lost_step_change_on_a_workshop_trashed_here_is_listed_as_refused() {
     // Trashed here while the server is restored and written past A's cursor.
     a.store.delete_workshop(&workshop).unwrap();
     restore(&s.pool, saved).await;
-    for i in 0..40 {
-        b.store
-            .set_note(&workshop, None, &format!("B's note, version {i}\n"))
-            .unwrap();
-        b.sync().await;
-    }
+    write_past(&mut b, &workshop).await;
 
     let report: RoundReport = a.sync().await;
     assert!(report.reset, "{report:?}");
@@ -74,13 +87,7 @@ async fn a_lost_step_change_on_a_workshop_trashed_here_is_listed_as_refused() {
 /// after, so they reach the server instead of being refused in the trash.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_restore_from_the_trash_the_server_lost_is_offered_again_before_the_steps() {
-    let s = server().await;
-    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
-    let mut a = Desktop::new(&s, &token).await;
-    let workshop = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
-    for step in &wp_domain::STEPS[..8] {
-        a.store.advance_step(&workshop, step.id).unwrap();
-    }
+    let (s, token, mut a, workshop) = pawpal_at_its_ninth_step().await;
     a.store.delete_workshop(&workshop).unwrap();
     a.sync().await;
     let mut b = Desktop::new(&s, &token).await;
@@ -94,16 +101,7 @@ async fn a_restore_from_the_trash_the_server_lost_is_offered_again_before_the_st
     assert_eq!((report.applied, report.rejected), (2, 0), "{report:?}");
     restore(&s.pool, saved).await;
     let other = b.store.create_workshop(Some("B's"), "").unwrap();
-    for i in 0..40 {
-        b.store
-            .set_note(
-                &other.workshop.record.id,
-                None,
-                &format!("B's note, version {i}\n"),
-            )
-            .unwrap();
-        b.sync().await;
-    }
+    write_past(&mut b, &other.workshop.record.id).await;
 
     let report = a.sync().await;
     assert!(report.reset, "{report:?}");
@@ -158,13 +156,7 @@ async fn a_note_on_a_share_the_restore_lost_is_listed_with_its_text() {
     let mut laptop = Desktop::new(&s, &ada_token).await;
     let other = laptop.store.create_workshop(Some("Ada's"), "").unwrap();
     let other = other.workshop.record.id;
-    for i in 0..40 {
-        laptop
-            .store
-            .set_note(&other, None, &format!("Ada's note, version {i}\n"))
-            .unwrap();
-        laptop.sync().await;
-    }
+    write_past(&mut laptop, &other).await;
 
     let report = eve.sync().await;
     assert!(report.reset, "{report:?}");

@@ -169,6 +169,33 @@ pub async fn list(
     Ok(Json(SeriesList { series }))
 }
 
+/// The sessions the caller may read (the access view; trashed workshops left out), of one
+/// workshop or the one with an id, by time.
+async fn sessions(
+    state: &AppState,
+    user: &User,
+    workshop_id: Option<&str>,
+    session_id: Option<&str>,
+) -> Result<Vec<SessionDb>, ApiError> {
+    Ok(sqlx::query_as!(
+        SessionDb,
+        "SELECT o.id, o.workshop_id, o.series_id, o.local_date, o.title, o.description,
+                o.scheduled_at, o.duration_minutes, o.status, o.is_private, o.max_capacity,
+                o.attendee_count, o.actual_started_at, o.actual_ended_at, o.created_at,
+                o.updated_at, o.rev
+         FROM sessions o JOIN workshops w ON w.id = o.workshop_id
+         WHERE ($2::text IS NULL OR o.workshop_id = $2) AND ($3::text IS NULL OR o.id = $3)
+           AND w.deleted_at IS NULL
+           AND EXISTS (SELECT 1 FROM workshop_roles r WHERE r.workshop_id = w.id AND r.user_id = $1)
+         ORDER BY o.scheduled_at, o.id",
+        user.id,
+        workshop_id,
+        session_id
+    )
+    .fetch_all(&state.pool)
+    .await?)
+}
+
 #[derive(Serialize)]
 pub struct SessionList {
     sessions: Vec<SessionRecord>,
@@ -180,21 +207,7 @@ pub async fn list_sessions(
     user: User,
     Path(id): Path<String>,
 ) -> Result<Json<SessionList>, ApiError> {
-    let rows = sqlx::query_as!(
-        SessionDb,
-        "SELECT o.id, o.workshop_id, o.series_id, o.local_date, o.title, o.description,
-                o.scheduled_at, o.duration_minutes, o.status, o.is_private, o.max_capacity,
-                o.attendee_count, o.actual_started_at, o.actual_ended_at, o.created_at,
-                o.updated_at, o.rev
-         FROM sessions o JOIN workshops w ON w.id = o.workshop_id
-         WHERE o.workshop_id = $2 AND w.deleted_at IS NULL
-           AND EXISTS (SELECT 1 FROM workshop_roles r WHERE r.workshop_id = w.id AND r.user_id = $1)
-         ORDER BY o.scheduled_at, o.id",
-        user.id,
-        id
-    )
-    .fetch_all(&state.pool)
-    .await?;
+    let rows = sessions(&state, &user, Some(&id), None).await?;
     let sessions = rows
         .into_iter()
         .map(SessionDb::record)
@@ -257,20 +270,9 @@ pub async fn cancel_session(
         at: Utc::now(),
     };
     run(&state, &user, &mutation, not_found).await?;
-    let row = sqlx::query_as!(
-        SessionDb,
-        "SELECT o.id, o.workshop_id, o.series_id, o.local_date, o.title, o.description,
-                o.scheduled_at, o.duration_minutes, o.status, o.is_private, o.max_capacity,
-                o.attendee_count, o.actual_started_at, o.actual_ended_at, o.created_at,
-                o.updated_at, o.rev
-         FROM sessions o JOIN workshops w ON w.id = o.workshop_id
-         WHERE o.id = $2 AND w.deleted_at IS NULL
-           AND EXISTS (SELECT 1 FROM workshop_roles r WHERE r.workshop_id = w.id AND r.user_id = $1)",
-        user.id,
-        session_id
-    )
-    .fetch_optional(&state.pool)
-    .await?;
+    let row = sessions(&state, &user, None, Some(&session_id))
+        .await?
+        .pop();
     let session = row
         .ok_or_else(|| ApiError::not_found("Session not found"))?
         .record()?;

@@ -72,7 +72,9 @@ pub(crate) fn deleted_workshops(
         let id = match change {
             PulledChange::Put(put) => match &put.row {
                 Change::Workshop(w) if w.deleted_at.is_some() => {
-                    if restored && server_rev_here(conn, &w.id)?.is_some_and(|here| here > put.rev)
+                    if restored
+                        && super::recovery::local_rev(conn, "workshops", &w.id)?
+                            .is_some_and(|here| here > put.rev)
                     {
                         continue;
                     }
@@ -104,18 +106,6 @@ pub(crate) fn deleted_workshops(
         }
     }
     Ok(out)
-}
-
-/// The server revision this database last had of a workshop.
-fn server_rev_here(conn: &Connection, id: &str) -> Result<Option<i64>> {
-    Ok(conn
-        .query_row(
-            "SELECT server_rev FROM workshops WHERE id = ?1",
-            [id],
-            |r| r.get::<_, Option<i64>>(0),
-        )
-        .optional()?
-        .flatten())
 }
 
 /// Whether any deletion is held.

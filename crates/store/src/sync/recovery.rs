@@ -20,7 +20,7 @@ use crate::rows::codec::{bad_text, json_column};
 use crate::rows::read::{note_record, role_on, step_records, workshop_record};
 use crate::{now, Result, StoreError};
 
-fn local_rev(conn: &Connection, table: &str, id: &str) -> Result<Option<i64>> {
+pub(crate) fn local_rev(conn: &Connection, table: &str, id: &str) -> Result<Option<i64>> {
     Ok(conn
         .query_row(
             &format!("SELECT server_rev FROM {table} WHERE id = ?1"),
@@ -169,6 +169,35 @@ pub(crate) fn offer_lost_value(
     Ok(mutations.len())
 }
 
+/// SQL: the outbox row `o` saves the note `notes` row `{note}` (same scope). The caller
+/// matches the workshop.
+fn note_save_queued(note: &str) -> String {
+    format!(
+        "o.name = '{}' AND coalesce(json_extract(o.args, '$.stepId'), '') = coalesce({note}.step_id, '')",
+        MutationKind::SetNote.name()
+    )
+}
+
+/// Queues the note `id` as it is here, as a `setNote` with no base: sent again whole.
+fn queue_note(conn: &Connection, id: &str) -> Result<()> {
+    let (workshop_id, step_id, content, at): (String, Option<String>, String, DateTime<Utc>) = conn
+        .query_row(
+            "SELECT workshop_id, step_id, content, updated_at FROM notes WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+    let mutation = Mutation::SetNote {
+        note_id: id.to_string(),
+        workshop_id,
+        step_id,
+        content,
+        base: None,
+        at,
+    };
+    outbox::append(conn, &mutation, None)?;
+    Ok(())
+}
+
 /// At the end of a reset's full pull, for workshops the server still has: notes and shares
 /// the server lost are offered again (`setNote`, and `addMember` on the owner's desktops),
 /// and conflicts it lost are dropped (they were the server's records). After an `expired`
@@ -187,10 +216,7 @@ pub(crate) fn offer_unseen(conn: &Connection, user_id: &str, expired: bool) -> R
     };
     // What queues a note or a membership again: a save of the same note, a share with the
     // same user.
-    let note_queued = format!(
-        "o.name = '{}' AND coalesce(json_extract(o.args, '$.stepId'), '') = coalesce(t.step_id, '')",
-        MutationKind::SetNote.name()
-    );
+    let note_queued = note_save_queued("t");
     let member_queued = format!(
         "o.name = '{}' AND json_extract(o.args, '$.userId') = t.user_id",
         MutationKind::AddMember.name()
@@ -226,26 +252,8 @@ pub(crate) fn offer_unseen(conn: &Connection, user_id: &str, expired: bool) -> R
         .prepare(&unseen("note", "notes", &note_queued))?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    for id in notes {
-        let (workshop_id, step_id, content, at): (
-            String,
-            Option<String>,
-            String,
-            chrono::DateTime<chrono::Utc>,
-        ) = conn.query_row(
-            "SELECT workshop_id, step_id, content, updated_at FROM notes WHERE id = ?1",
-            [&id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?;
-        let mutation = Mutation::SetNote {
-            note_id: id,
-            workshop_id,
-            step_id,
-            content,
-            base: None,
-            at,
-        };
-        outbox::append(conn, &mutation, None)?;
+    for id in &notes {
+        queue_note(conn, id)?;
         offered += 1;
     }
     let members: Vec<String> = conn
@@ -518,31 +526,13 @@ pub(crate) fn offer_notes_of_lost_copies(conn: &Connection, user_id: &str) -> Re
              WHERE w.owner_id <> ?1 AND n.server_rev IS NOT NULL
                AND NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.workshop_id = w.id)
                AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.workshop_id = n.workshop_id
-                   AND o.name = '{}'
-                   AND coalesce(json_extract(o.args, '$.stepId'), '') = coalesce(n.step_id, ''))",
-            MutationKind::SetNote.name()
+                   AND {})",
+            note_save_queued("n")
         ))?
         .query_map([user_id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for id in &notes {
-        let note: (String, Option<String>, String, DateTime<Utc>) = conn.query_row(
-            "SELECT workshop_id, step_id, content, updated_at FROM notes WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?;
-        let (workshop_id, step_id, content, at) = note;
-        outbox::append(
-            conn,
-            &Mutation::SetNote {
-                note_id: id.clone(),
-                workshop_id,
-                step_id,
-                content,
-                base: None,
-                at,
-            },
-            None,
-        )?;
+        queue_note(conn, id)?;
     }
     Ok(notes.len())
 }
