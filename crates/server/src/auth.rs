@@ -64,10 +64,7 @@ pub async fn add_user(pool: &PgPool, name: &str) -> Result<(String, String), Api
 /// Creates another personal access token for an existing user; returns (token id, token).
 /// Errors with a 400 naming `user` when there is no such user.
 pub async fn create_token(pool: &PgPool, user_id: &str) -> Result<(String, String), ApiError> {
-    let exists = sqlx::query_scalar!("SELECT id FROM users WHERE id = $1", user_id)
-        .fetch_optional(pool)
-        .await?;
-    if exists.is_none() {
+    if !user_exists(&mut *pool.acquire().await?, user_id).await? {
         return Err(ApiError::field("user", format!("no user {user_id}")));
     }
     let (token, token_hash) = new_token().map_err(ApiError::internal)?;
@@ -129,4 +126,14 @@ where
         id.map(|id| User { id })
             .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "Invalid or revoked token"))
     }
+}
+
+/// Whether a user with this id exists.
+pub async fn user_exists(conn: &mut sqlx::PgConnection, user_id: &str) -> Result<bool, ApiError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM users WHERE id = $1) AS "exists!""#,
+        user_id
+    )
+    .fetch_one(conn)
+    .await?)
 }

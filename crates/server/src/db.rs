@@ -12,16 +12,16 @@ pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::Error> {
     MIGRATOR.run(pool).await?;
     let mut tx = pool.begin().await?;
     for def in STEPS {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO step_definitions (id, position, name, description, confirm_label) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (id) DO UPDATE SET position = excluded.position, name = excluded.name,
                description = excluded.description, confirm_label = excluded.confirm_label",
+            def.id,
+            i32::from(def.order),
+            def.name,
+            def.description,
+            def.confirm_label
         )
-        .bind(def.id)
-        .bind(i32::from(def.order))
-        .bind(def.name)
-        .bind(def.description)
-        .bind(def.confirm_label)
         .execute(&mut *tx)
         .await?;
     }

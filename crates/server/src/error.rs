@@ -4,9 +4,9 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use serde::Serialize;
 use wp_domain::protocol::ErrorBody;
-use wp_domain::{DomainError, ErrorCode};
+use wp_domain::{DomainError, ErrorCode, FieldError};
 
 /// An error response.
 #[derive(Debug)]
@@ -15,9 +15,32 @@ pub struct ApiError {
     pub message: String,
     /// The request field to blame, when there is one (`title`, `content`, `output.age`).
     pub field: Option<String>,
-    /// Extra keys for the body (e.g. `missingSteps`); boxed, as errors are rare and
+    /// One of `wp_domain::protocol::codes` where a client must act on it.
+    pub code: Option<&'static str>,
+    /// The keys a route adds beside the fixed ones; boxed, as errors are rare and
     /// `Result<_, ApiError>` is returned everywhere.
-    pub extra: Option<Box<Value>>,
+    pub detail: Option<Box<Detail>>,
+}
+
+/// What an error body may carry besides `{"error", "field"?, "code"?}`.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Detail {
+    /// Every rule a step output broke (`{"path", "rule"}`), in schema order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+    /// The completion gate: the ids of the steps not complete yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_steps: Option<Vec<String>>,
+}
+
+/// The body as sent: the fixed part and the detail, side by side.
+#[derive(Serialize)]
+struct Body {
+    #[serde(flatten)]
+    fixed: ErrorBody,
+    #[serde(flatten)]
+    detail: Option<Detail>,
 }
 
 impl ApiError {
@@ -26,7 +49,8 @@ impl ApiError {
             status,
             message: message.into(),
             field: None,
-            extra: None,
+            code: None,
+            detail: None,
         }
     }
 
@@ -51,17 +75,14 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let fixed = ErrorBody {
-            error: self.message,
-            field: self.field,
-            code: None,
+        let body = Body {
+            fixed: ErrorBody {
+                error: self.message,
+                field: self.field,
+                code: self.code.map(str::to_string),
+            },
+            detail: self.detail.map(|d| *d),
         };
-        let mut body = serde_json::to_value(fixed).unwrap_or(Value::Null);
-        if let Some(Value::Object(extra)) = self.extra.map(|e| *e) {
-            for (k, v) in extra {
-                body[k] = v;
-            }
-        }
         (self.status, Json(body)).into_response()
     }
 }
@@ -94,7 +115,7 @@ impl From<DomainError> for ApiError {
             DomainError::WorkshopNotFound(_) | DomainError::InTrash(_) => {
                 ApiError::not_found("Workshop not found")
             }
-            DomainError::InvalidOutput { ref errors, .. } => {
+            DomainError::InvalidOutput { errors, .. } => {
                 let field = errors.first().map(|f| {
                     if f.path.is_empty() {
                         "output".to_string()
@@ -104,12 +125,18 @@ impl From<DomainError> for ApiError {
                 });
                 ApiError {
                     field,
-                    extra: Some(Box::new(json!({ "errors": errors }))),
+                    detail: Some(Box::new(Detail {
+                        errors: Some(errors),
+                        ..Detail::default()
+                    })),
                     ..ApiError::new(status, message)
                 }
             }
             DomainError::StepsIncomplete { missing } => ApiError {
-                extra: Some(Box::new(json!({ "missingSteps": missing }))),
+                detail: Some(Box::new(Detail {
+                    missing_steps: Some(missing),
+                    ..Detail::default()
+                })),
                 ..ApiError::new(
                     StatusCode::BAD_REQUEST,
                     "All steps must be completed before finishing the workshop",

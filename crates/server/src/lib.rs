@@ -7,12 +7,14 @@
 //! one field is to blame); internal details are logged, never returned; every response is
 //! `Cache-Control: private, no-store`.
 
+pub mod apply;
 pub mod auth;
 pub mod body;
 pub mod db;
 pub mod error;
 pub mod rolling;
 pub mod routes;
+pub mod rows;
 pub mod scratch;
 pub mod sync;
 

@@ -13,7 +13,7 @@ use sqlx::PgPool;
 use wp_domain::series::rolling::not_due_from;
 use wp_domain::Mutation;
 
-use crate::sync::rows::apply_mutation_at;
+use crate::apply::apply_mutation_at;
 use crate::ApiError;
 
 /// How often the job runs by default: every hour (`WP_ROLL_INTERVAL_SECS` overrides).
@@ -22,16 +22,18 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(3600);
 /// One run at `now`: returns how many sessions were made. A series the rules refuse (a
 /// zone this build does not know) is logged and skipped.
 pub async fn run_once(pool: &PgPool, now: DateTime<Utc>) -> Result<usize, ApiError> {
-    let due: Vec<(String, String, String)> = sqlx::query_as(
+    let due = sqlx::query!(
         "SELECT s.id, s.workshop_id, w.owner_id FROM series s JOIN workshops w ON w.id = s.workshop_id
          WHERE s.is_active AND w.deleted_at IS NULL
            AND coalesce((SELECT max(o.local_date) FROM sessions o WHERE o.series_id = s.id), '-infinity'::date)
                < $1
          ORDER BY s.id",
+        not_due_from(now)
     )
-    .bind(not_due_from(now))
     .fetch_all(pool)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|s| (s.id, s.workshop_id, s.owner_id));
     let mut made = 0;
     for (series_id, workshop_id, owner_id) in due {
         let mutation = Mutation::RollSeries {

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::model::{StepRow, WorkshopRow};
+use crate::rows::{StepRow, WorkshopRow};
 
 /// `{"success": true}`: a workshop moved to the trash.
 #[derive(Debug, Serialize)]

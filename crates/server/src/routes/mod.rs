@@ -5,7 +5,6 @@ mod build_packs;
 mod health;
 mod me;
 mod members;
-mod model;
 mod mutate;
 mod notes;
 mod series;

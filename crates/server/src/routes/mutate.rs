@@ -1,11 +1,11 @@
 //! REST routes that change a workshop build a [`Mutation`] and run it here, through the same
-//! write path as sync push ([`crate::sync::rows::apply_mutation`]): one implementation of
+//! write path as sync push ([`crate::apply::apply_mutation`]): one implementation of
 //! each operation.
 
 use wp_domain::{Change, DomainError, Mutation};
 
+use crate::apply::apply_mutation;
 use crate::auth::User;
-use crate::sync::rows::apply_mutation;
 use crate::{ApiError, AppState};
 
 /// Applies `mutation` in one transaction. A workshop the caller may not see, may not change

@@ -17,7 +17,8 @@ use wp_domain::{Change, Mutation, SeriesRecord, SessionRecord};
 use super::mutate::run;
 use crate::auth::User;
 use crate::body::JsonBody;
-use crate::sync::schedule_rows::{SeriesDb, SessionDb};
+use crate::rows::select::select_sessions;
+use crate::rows::{SeriesRow, SessionRow};
 use crate::{ApiError, AppState};
 
 fn not_found() -> ApiError {
@@ -136,7 +137,7 @@ pub async fn list(
     let series = rows
         .into_iter()
         .map(|r| {
-            let series = SeriesDb {
+            let series = SeriesRow {
                 id: r.id,
                 workshop_id: r.workshop_id,
                 title: r.title,
@@ -176,17 +177,12 @@ async fn sessions(
     user: &User,
     workshop_id: Option<&str>,
     session_id: Option<&str>,
-) -> Result<Vec<SessionDb>, ApiError> {
-    Ok(sqlx::query_as!(
-        SessionDb,
-        "SELECT o.id, o.workshop_id, o.series_id, o.local_date, o.title, o.description,
-                o.scheduled_at, o.duration_minutes, o.status, o.is_private, o.max_capacity,
-                o.attendee_count, o.actual_started_at, o.actual_ended_at, o.created_at,
-                o.updated_at, o.rev
-         FROM sessions o JOIN workshops w ON w.id = o.workshop_id
+) -> Result<Vec<SessionRow>, ApiError> {
+    Ok(select_sessions!(
+        "JOIN workshops w ON w.id = o.workshop_id
          WHERE ($2::text IS NULL OR o.workshop_id = $2) AND ($3::text IS NULL OR o.id = $3)
            AND w.deleted_at IS NULL
-           AND EXISTS (SELECT 1 FROM workshop_roles r WHERE r.workshop_id = w.id AND r.user_id = $1)
+           AND EXISTS (SELECT 1 FROM workshop_roles a WHERE a.workshop_id = w.id AND a.user_id = $1)
          ORDER BY o.scheduled_at, o.id",
         user.id,
         workshop_id,
@@ -210,7 +206,7 @@ pub async fn list_sessions(
     let rows = sessions(&state, &user, Some(&id), None).await?;
     let sessions = rows
         .into_iter()
-        .map(SessionDb::record)
+        .map(SessionRow::record)
         .collect::<Result<_, _>>()?;
     Ok(Json(SessionList { sessions }))
 }

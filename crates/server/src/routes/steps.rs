@@ -9,10 +9,10 @@ use serde_json::Value;
 use wp_domain::{steps as definitions, Change, Mutation};
 
 use super::bodies::{StepBody, StepProgress};
-use super::model::steps;
 use super::mutate::run;
 use crate::auth::User;
 use crate::body::JsonBody;
+use crate::rows::select;
 use crate::{ApiError, AppState};
 
 fn step_not_found() -> ApiError {
@@ -61,7 +61,7 @@ async fn progress(
     };
     run(&state, &user, &mutation, step_not_found).await?;
     let mut conn = state.pool.acquire().await?;
-    let rows = steps(&mut conn, &id).await?;
+    let rows = select::steps(&mut conn, &id, Some(&step_id)).await?;
     let status = rows
         .iter()
         .find(|s| s.step_id == step_id)
@@ -142,7 +142,7 @@ pub async fn save_output(
     let changes = run(&state, &user, &mutation, step_not_found).await?;
     debug_assert!(changes.iter().all(|c| matches!(c, Change::Step(_))));
     let mut conn = state.pool.acquire().await?;
-    let step = steps(&mut conn, &id)
+    let step = select::steps(&mut conn, &id, Some(&step_id))
         .await?
         .into_iter()
         .find(|s| s.step_id == step_id)

@@ -10,10 +10,10 @@ use wp_domain::ids::{self, new_id, IdKind};
 use wp_domain::{limits, DomainError, Mutation, Visibility, WorkshopStatus};
 
 use super::bodies::{Completed, Success, WorkshopBody, WorkshopWithSteps, WorkshopsBody};
-use super::model::{steps, WorkshopRow};
 use super::mutate::{run, run_in};
 use crate::auth::User;
 use crate::body::JsonBody;
+use crate::rows::{select, WorkshopRow};
 use crate::{ApiError, AppState};
 
 fn not_found() -> ApiError {
@@ -60,6 +60,7 @@ pub async fn list(
                 visibility: r.visibility,
                 created_at: r.created_at,
                 updated_at: r.updated_at,
+                deleted_at: None,
                 rev: r.rev,
             },
             steps_complete: r.steps_complete,
@@ -180,20 +181,10 @@ pub async fn create(
 async fn fetch(state: &AppState, id: &str, user_id: &str) -> Result<WorkshopWithSteps, ApiError> {
     let mut conn = state.pool.acquire().await?;
     // Any role may read (the access view); a trashed workshop is not found.
-    let workshop = sqlx::query_as!(
-        WorkshopRow,
-        "SELECT w.id, w.owner_id, w.title, w.original_idea, w.status, w.visibility,
-                w.created_at, w.updated_at, w.rev
-         FROM workshops w
-         WHERE w.id = $1 AND w.deleted_at IS NULL
-           AND EXISTS (SELECT 1 FROM workshop_roles r WHERE r.workshop_id = w.id AND r.user_id = $2)",
-        id,
-        user_id
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(not_found)?;
-    let steps = steps(&mut conn, id).await?;
+    let workshop = select::readable_workshop(&mut conn, id, user_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let steps = select::steps(&mut conn, id, None).await?;
     Ok(WorkshopWithSteps { workshop, steps })
 }
 

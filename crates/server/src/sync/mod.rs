@@ -1,10 +1,8 @@
 //! Sync (docs/sync.md): clients push queued mutations, which the server re-runs with the
 //! domain's rules ([`push`]), and pull every change they may see since their cursor
-//! ([`pull`]). [`rows`] is the one PostgreSQL write path for mutations; [`retention`] trims
-//! the change log.
+//! ([`pull`]), both through the one write path [`crate::apply`]; [`retention`] trims the
+//! change log.
 
 pub mod pull;
 pub mod push;
 pub mod retention;
-pub mod rows;
-pub(crate) mod schedule_rows;

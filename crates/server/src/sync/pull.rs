@@ -9,12 +9,8 @@ use sqlx::PgConnection;
 use wp_domain::protocol::{PullResponse, PulledChange, PutRow, Tombstone};
 use wp_domain::Change;
 
-use super::rows::{
-    ConflictDb, MemberDb, NoteDb, StepDb, WorkshopDb, CONFLICT_SELECT, MEMBER_SELECT, NOTE_SELECT,
-    STEP_SELECT, WORKSHOP_SELECT,
-};
-use super::schedule_rows::{SeriesDb, SessionDb, SERIES_SELECT, SESSION_SELECT};
 use crate::auth::User;
+use crate::rows::select::{Page, PageIds};
 use crate::{ApiError, AppState};
 
 /// Rows per page when the client does not say: 500.
@@ -52,7 +48,7 @@ impl Cursor {
     }
 }
 
-#[derive(sqlx::FromRow)]
+/// A `sync_log` entry: what changed (an entity and its id), where, and whose it is.
 struct Entry {
     position: i64,
     change_id: String,
@@ -62,14 +58,6 @@ struct Entry {
     user_id: Option<String>,
     deleted: bool,
 }
-
-/// Who can see a log entry: the workshop's owner and members; a note or a conflict only its
-/// author; and a removed member the tombstone of their own membership, so that their copies
-/// let the workshop go. An `OR` of two terms: parenthesize it where it is combined.
-const VISIBLE: &str =
-    "((l.entity NOT IN ('note', 'conflict') OR l.user_id = $2) AND EXISTS (SELECT 1 FROM workshop_roles r
-      WHERE r.workshop_id = l.workshop_id AND r.user_id = $2))
-     OR (l.entity = 'member' AND l.deleted AND l.user_id = $2)";
 
 /// `GET /api/sync/pull?cursor=&limit=&clientId=` → 200 [`PullResponse`].
 ///
@@ -87,16 +75,16 @@ pub async fn pull(
     Query(query): Query<PullQuery>,
 ) -> Result<Json<PullResponse>, ApiError> {
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-    let mut tx = state.pool.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        .execute(&mut *tx)
+    let mut tx = state
+        .pool
+        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .await?;
     let last_mutation_id: i64 = match &query.client_id {
-        Some(client) => sqlx::query_scalar(
+        Some(client) => sqlx::query_scalar!(
             "SELECT last_mutation_id FROM sync_clients WHERE id = $1 AND user_id = $2",
+            client,
+            user.id
         )
-        .bind(client)
-        .bind(&user.id)
         .fetch_optional(&mut *tx)
         .await?
         .unwrap_or(0),
@@ -131,11 +119,12 @@ pub async fn pull(
         let Some(cursor) = Cursor::parse(text) else {
             return Ok(reset(false));
         };
-        let held: Option<String> =
-            sqlx::query_scalar("SELECT change_id::text FROM sync_log WHERE position = $1")
-                .bind(cursor.position)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let held = sqlx::query_scalar!(
+            r#"SELECT change_id::text AS "change_id!" FROM sync_log WHERE position = $1"#,
+            cursor.position
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
         match held {
             Some(id) if id != cursor.change_id => return Ok(reset(false)),
             None if cursor.position > horizon => return Ok(reset(false)),
@@ -152,18 +141,30 @@ pub async fn pull(
     }
     // Rows come with their current values, which may include changes past the cursor: the
     // log's end in this snapshot is the newest change the client may hold after this page.
-    let end: Option<(i64, String)> = sqlx::query_as(
-        "SELECT position, change_id::text FROM sync_log ORDER BY position DESC LIMIT 1",
+    let end = sqlx::query!(
+        r#"SELECT position, change_id::text AS "change_id!" FROM sync_log ORDER BY position DESC LIMIT 1"#
     )
     .fetch_optional(&mut *tx)
-    .await?;
-    let entries: Vec<Entry> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT l.position, l.change_id::text AS change_id, l.entity, l.entity_id, l.workshop_id, l.user_id, l.deleted
-         FROM sync_log l WHERE l.position > $1 AND ({VISIBLE}) ORDER BY l.position LIMIT $3"
-    )))
-    .bind(from)
-    .bind(&user.id)
-    .bind(limit + 1)
+    .await?
+    .map(|e| (e.position, e.change_id));
+    // Who can see a log entry: the workshop's owner and members (the access view); a note
+    // or a conflict only its author; and a removed member the tombstone of their own
+    // membership, so that their copies let the workshop go.
+    let entries = sqlx::query_as!(
+        Entry,
+        r#"SELECT l.position, l.change_id::text AS "change_id!", l.entity, l.entity_id, l.workshop_id,
+                l.user_id, l.deleted
+         FROM sync_log l
+         WHERE l.position > $1
+           AND (((l.entity NOT IN ('note', 'conflict') OR l.user_id = $2)
+                 AND EXISTS (SELECT 1 FROM workshop_roles r
+                             WHERE r.workshop_id = l.workshop_id AND r.user_id = $2))
+                OR (l.entity = 'member' AND l.deleted AND l.user_id = $2))
+         ORDER BY l.position LIMIT $3"#,
+        from,
+        user.id,
+        limit + 1
+    )
     .fetch_all(&mut *tx)
     .await?;
     let has_more = entries.len() as i64 > limit;
@@ -223,93 +224,52 @@ async fn page(
         .filter(|e| e.entity == "member" && !e.deleted && e.user_id.as_deref() == Some(user_id))
         .map(|e| e.workshop_id.clone())
         .collect();
-    // Each kind's current rows: those the page names, and every row of a workshop the caller
-    // joined in it. One query per table (notes and conflicts: the caller's own only).
-    let workshops: Vec<WorkshopDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{WORKSHOP_SELECT} WHERE id = ANY($1) OR id = ANY($2)"
-    )))
-    .bind(ids("workshop"))
-    .bind(&joined)
-    .fetch_all(&mut *conn)
-    .await?;
-    let steps: Vec<StepDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{STEP_SELECT} JOIN step_definitions d ON d.id = s.step_id
-         WHERE s.id = ANY($1) OR s.workshop_id = ANY($2) ORDER BY s.workshop_id, d.position"
-    )))
-    .bind(ids("step"))
-    .bind(&joined)
-    .fetch_all(&mut *conn)
-    .await?;
-    let notes: Vec<NoteDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{NOTE_SELECT} WHERE user_id = $3 AND (id = ANY($1) OR workshop_id = ANY($2))"
-    )))
-    .bind(ids("note"))
-    .bind(&joined)
-    .bind(user_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let members: Vec<MemberDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{MEMBER_SELECT} WHERE id = ANY($1) OR workshop_id = ANY($2)"
-    )))
-    .bind(ids("member"))
-    .bind(&joined)
-    .fetch_all(&mut *conn)
-    .await?;
-    let conflicts: Vec<ConflictDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{CONFLICT_SELECT} WHERE user_id = $3 AND (id = ANY($1) OR workshop_id = ANY($2))"
-    )))
-    .bind(ids("conflict"))
-    .bind(&joined)
-    .bind(user_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let series: Vec<SeriesDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{SERIES_SELECT} WHERE id = ANY($1) OR workshop_id = ANY($2) ORDER BY created_at, id"
-    )))
-    .bind(ids("series"))
-    .bind(&joined)
-    .fetch_all(&mut *conn)
-    .await?;
-    let sessions: Vec<SessionDb> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{SESSION_SELECT} WHERE id = ANY($1) OR workshop_id = ANY($2) ORDER BY scheduled_at, id"
-    )))
-    .bind(ids("session"))
-    .bind(&joined)
-    .fetch_all(&mut *conn)
-    .await?;
+    let ids = PageIds {
+        workshops: ids("workshop"),
+        steps: ids("step"),
+        notes: ids("note"),
+        members: ids("member"),
+        conflicts: ids("conflict"),
+        series: ids("series"),
+        sessions: ids("session"),
+        joined,
+    };
+    let page = Page::read(conn, &ids, user_id).await?;
+    let joined = ids.joined;
 
     // One loop over every kind, in the order a joined workshop's rows are sent: parents
     // first (the workshop, its steps, ..., series before their occurrences).
-    let current = workshops
+    let current = page
+        .workshops
         .into_iter()
         .map(|w| Ok::<_, ApiError>((w.rev, Change::Workshop(w.record()?))))
         .chain(
-            steps
+            page.steps
                 .into_iter()
                 .map(|s| Ok((s.rev, Change::Step(s.record()?)))),
         )
         .chain(
-            notes
+            page.notes
                 .into_iter()
                 .map(|n| Ok((n.rev, Change::Note(n.record())))),
         )
         .chain(
-            members
+            page.members
                 .into_iter()
                 .map(|m| Ok((m.rev, Change::Member(m.record()?)))),
         )
         .chain(
-            conflicts
+            page.conflicts
                 .into_iter()
                 .map(|c| Ok((c.rev, Change::Conflict(c.record()?)))),
         )
         .chain(
-            series
+            page.series
                 .into_iter()
                 .map(|s| Ok((s.rev, Change::Series(s.record()?)))),
         )
         .chain(
-            sessions
+            page.sessions
                 .into_iter()
                 .map(|s| Ok((s.rev, Change::Session(s.record()?)))),
         );

@@ -3,7 +3,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use wp_domain::mutation::{WireError, PROTOCOL_VERSION};
 use wp_domain::protocol::{
@@ -11,7 +10,7 @@ use wp_domain::protocol::{
 };
 use wp_domain::Mutation;
 
-use super::rows::apply_mutation;
+use crate::apply::apply_mutation;
 use crate::auth::User;
 use crate::body::JsonBody;
 use crate::{ApiError, AppState};
@@ -51,9 +50,9 @@ fn fingerprint(m: &PushMutation) -> Vec<u8> {
     h.finalize().to_vec()
 }
 
-fn batch_error(status: StatusCode, code: &str, message: &str) -> ApiError {
+fn batch_error(status: StatusCode, code: &'static str, message: &str) -> ApiError {
     ApiError {
-        extra: Some(Box::new(json!({ "code": code }))),
+        code: Some(code),
         ..ApiError::new(status, message)
     }
 }
@@ -65,19 +64,20 @@ async fn lock_client(
     client_id: &str,
     user_id: &str,
 ) -> Result<i64, ApiError> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO sync_clients (id, user_id) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+        client_id,
+        user_id
     )
-    .bind(client_id)
-    .bind(user_id)
     .execute(&mut *tx)
     .await?;
-    let (owner, last): (String, i64) = sqlx::query_as(
+    let client = sqlx::query!(
         "SELECT user_id, last_mutation_id FROM sync_clients WHERE id = $1 FOR UPDATE",
+        client_id
     )
-    .bind(client_id)
     .fetch_one(&mut *tx)
     .await?;
+    let (owner, last) = (client.user_id, client.last_mutation_id);
     if owner != user_id {
         return Err(batch_error(
             StatusCode::FORBIDDEN,
@@ -110,21 +110,23 @@ async fn record(
         Processed::Applied => ("applied", None, None),
         Processed::Rejected { error, field } => ("rejected", Some(error), field),
     };
-    sqlx::query("UPDATE sync_clients SET last_mutation_id = $2, updated_at = now() WHERE id = $1")
-        .bind(client_id)
-        .bind(m.id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
+    sqlx::query!(
+        "UPDATE sync_clients SET last_mutation_id = $2, updated_at = now() WHERE id = $1",
+        client_id,
+        m.id
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
         "INSERT INTO sync_mutations (client_id, mutation_id, hash, outcome, error, field)
          VALUES ($1, $2, $3, $4, $5, $6)",
+        client_id,
+        m.id,
+        fingerprint(m),
+        outcome,
+        error,
+        field
     )
-    .bind(client_id)
-    .bind(m.id)
-    .bind(fingerprint(m))
-    .bind(outcome)
-    .bind(error)
-    .bind(field)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -169,15 +171,15 @@ pub async fn push(
         let mut tx = state.pool.begin().await?;
         last = lock_client(&mut tx, client_id, &user.id).await?;
         if m.id <= last {
-            let earlier: Option<(Vec<u8>, String, Option<String>, Option<String>)> =
-                sqlx::query_as(
-                    "SELECT hash, outcome, error, field FROM sync_mutations
-                     WHERE client_id = $1 AND mutation_id = $2",
-                )
-                .bind(client_id)
-                .bind(m.id)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let earlier = sqlx::query!(
+                "SELECT hash, outcome, error, field FROM sync_mutations
+                 WHERE client_id = $1 AND mutation_id = $2",
+                client_id,
+                m.id
+            )
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|e| (e.hash, e.outcome, e.error, e.field));
             tx.commit().await?;
             if earlier.as_ref().is_some_and(|(h, ..)| *h != fingerprint(m)) {
                 return Err(batch_error(
@@ -310,49 +312,49 @@ async fn resend(
 ) -> Result<(), ApiError> {
     let workshop_id = mutation.workshop_id();
     // Positions in commit order: the same lock as the logging trigger, held to commit.
-    sqlx::query("SELECT pg_advisory_xact_lock(7262)")
-        .execute(&mut *tx)
+    sqlx::query!(r#"SELECT 1 AS "locked!" FROM pg_advisory_xact_lock(7262)"#)
+        .fetch_one(&mut *tx)
         .await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO sync_log (position, entity, entity_id, workshop_id, user_id, deleted)
          SELECT nextval('sync_position'), entity, id, workshop_id, author, false FROM (
            SELECT 1 AS k, 0 AS o, 'workshop' AS entity, id, id AS workshop_id, NULL::text AS author FROM workshops WHERE id = $1
            UNION ALL SELECT 2, d.position, 'step', s.id, s.workshop_id, NULL FROM workshop_steps s
              JOIN step_definitions d ON d.id = s.step_id WHERE s.workshop_id = $1
-           UNION ALL SELECT 3, 0, 'note', id, workshop_id, user_id FROM notes WHERE workshop_id = $1 AND user_id = $2
+           UNION ALL SELECT 3, 0, 'note', id, workshop_id, user_id FROM notes WHERE workshop_id = $1 AND user_id = $2::text
          ) rows ORDER BY k, o",
+        workshop_id,
+        user_id
     )
-    .bind(workshop_id)
-    .bind(user_id)
     .execute(&mut *tx)
     .await?;
     if let Mutation::SetNote {
         note_id, step_id, ..
     } = mutation
     {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO sync_log (position, entity, entity_id, workshop_id, user_id, deleted)
-             SELECT nextval('sync_position'), 'note', $1, $2, $3, true
+             SELECT nextval('sync_position'), 'note', $1::text, $2::text, $3::text, true
              WHERE NOT EXISTS (SELECT 1 FROM notes WHERE workshop_id = $2 AND user_id = $3
-                               AND step_id IS NOT DISTINCT FROM $4)",
+                               AND step_id IS NOT DISTINCT FROM $4::text)",
+            note_id,
+            workshop_id,
+            user_id,
+            step_id.as_deref()
         )
-        .bind(note_id)
-        .bind(workshop_id)
-        .bind(user_id)
-        .bind(step_id)
         .execute(&mut *tx)
         .await?;
     }
     if let Mutation::ResolveConflict { conflict_id, .. } = mutation {
         // The conflict as the server holds it (still open), or gone (a restore lost it).
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO sync_log (position, entity, entity_id, workshop_id, user_id, deleted)
-             SELECT nextval('sync_position'), 'conflict', $1, $2, $3, NOT EXISTS
+             SELECT nextval('sync_position'), 'conflict', $1::text, $2::text, $3::text, NOT EXISTS
                  (SELECT 1 FROM conflicts WHERE id = $1 AND user_id = $3)",
+            conflict_id,
+            workshop_id,
+            user_id
         )
-        .bind(conflict_id)
-        .bind(workshop_id)
-        .bind(user_id)
         .execute(&mut *tx)
         .await?;
     }
