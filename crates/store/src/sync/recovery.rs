@@ -200,7 +200,8 @@ fn queue_note(conn: &Connection, id: &str) -> Result<()> {
 
 /// At the end of a reset's full pull, for workshops the server still has: notes and shares
 /// the server lost are offered again (`setNote`, and `addMember` on the owner's desktops),
-/// and conflicts it lost are dropped (they were the server's records). After an `expired`
+/// and conflicts it lost are dropped (they were the server's records), the losing side of an
+/// open one sent again first ([`super::lost_conflicts`]). After an `expired`
 /// cursor the server lost nothing: notes and shares it had (a server revision here) and no
 /// longer sends were deleted there, and are dropped here instead of offered. Returns how
 /// many rows were offered again.
@@ -285,7 +286,12 @@ pub(crate) fn offer_unseen(conn: &Connection, user_id: &str, expired: bool) -> R
         }
     }
     // Conflicts are the server's records: one the full pull did not bring is gone with the
-    // restore, whether or not its workshop is.
+    // restore, whether or not its workshop is. An open one held the user's losing value,
+    // sent again first (`lost_conflicts`); after an expired cursor the server lost nothing,
+    // and a conflict it no longer sends was resolved or went with its workshop there.
+    if !expired {
+        offered += super::lost_conflicts::offer_lost_conflicts(conn)?;
+    }
     conn.execute(
         "DELETE FROM conflicts WHERE server_rev IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM sync_seen_rows s WHERE s.entity = 'conflict' AND s.id = conflicts.id)",
