@@ -181,6 +181,18 @@ impl Store {
                                 let Some(table) = table_of(&tombstone.entity) else {
                                     continue; // an entity this version does not know
                                 };
+                                // A note the server had and lost in a restore: the restored
+                                // server's tombstone for it (logged when a save of it from
+                                // another desktop was refused there, `resend`) is no sign that
+                                // the user's text went. It stays, and the pull's end offers it
+                                // again like any note the server lost (`offer_unseen`): taken,
+                                // or refused and listed with its text.
+                                if resetting == RESET_RESTORED
+                                    && tombstone.entity == "note"
+                                    && recovery::local_rev(tx, "notes", &tombstone.id)?.is_some()
+                                {
+                                    continue;
+                                }
                                 // This user's own access to someone else's workshop was removed:
                                 // the copy here goes with it (their notes stay on the server).
                                 let lost = if tombstone.entity == "member" {

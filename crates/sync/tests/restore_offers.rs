@@ -1,9 +1,9 @@
-//! An open conflict a server restore lost (docs/sync.md, "A server restored from a
-//! backup"): the user's losing value lived only in the conflict, so the reset sends it
-//! again as the change that made it, against the value both sides started from, and the
-//! server's rules make the conflict again. On the code before it the reset dropped the
-//! conflict and the value with it, silently. `scripts/test.sh` starts PostgreSQL and sets
-//! `WP_TEST_DATABASE_URL`.
+//! What a server restore lost that only a desktop still held is offered again from it, never
+//! dropped (docs/sync.md, "A server restored from a backup"): an open conflict, the user's
+//! losing value, sent again as the change that made it so that the server's rules make the
+//! conflict again; and a note the restored server logs as deleted because a save of it from
+//! another client was refused there. Each test fails on the code before it, which dropped
+//! the value silently. `scripts/test.sh` starts PostgreSQL and sets `WP_TEST_DATABASE_URL`.
 
 use serde_json::json;
 use wp_domain::{ConflictKind, ConflictRecord};
@@ -112,4 +112,70 @@ async fn a_note_conflict_the_restore_lost_is_made_again() {
         (kind, theirs, mine),
         "A's note is a conflict again"
     );
+}
+
+/// A note the restore lost, which the restored server then logs as deleted because a save
+/// of it from another client was refused there (its workshop is in the trash in the
+/// backup): the desktop that wrote it keeps it through its reset and sends it again after
+/// the workshop's way out of the trash, instead of taking the tombstone as the user's text
+/// gone.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_note_the_restore_lost_outlives_a_refused_save_of_it_elsewhere() {
+    use wp_domain::mutation::PROTOCOL_VERSION;
+    use wp_domain::protocol::{Outcome, PushMutation, PushRequest};
+    use wp_sync::Transport;
+
+    let s = server().await;
+    let (mut a, _b, workshop, token) = pawpal_on_two_desktops(&s).await;
+    a.store.delete_workshop(&workshop).unwrap();
+    a.sync().await;
+    let saved = backup(&s.pool).await;
+    a.store.restore_workshop(&workshop).unwrap();
+    a.store
+        .set_note(&workshop, None, "Ask the vet about the budget\n")
+        .unwrap();
+    a.sync().await;
+    let note = a.store.note(&workshop, None).unwrap().unwrap();
+
+    // The server goes back to the trashed workshop without the note; a save of the same
+    // note from another client is refused there, and the server logs the note as deleted.
+    restore(&s.pool, saved).await;
+    let api = common::quick_api(&s.base, &token);
+    let answer = api
+        .push(&PushRequest {
+            protocol_version: PROTOCOL_VERSION,
+            client_id: "cl_another_copy".into(),
+            mutations: vec![PushMutation {
+                id: 1,
+                name: "setNote".into(),
+                args: json!({
+                    "noteId": note.record.id,
+                    "workshopId": workshop,
+                    "content": "Ask the vet\n",
+                    "at": "2026-12-01T09:00:00Z",
+                }),
+                base_rev: None,
+            }],
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(answer.results[0].outcome, Outcome::Rejected, "{answer:?}");
+
+    for _ in 0..3 {
+        a.sync().await;
+    }
+    let here = a.store.note(&workshop, None).unwrap();
+    assert_eq!(
+        here.map(|n| n.record.content).as_deref(),
+        Some("Ask the vet about the budget\n"),
+        "A keeps its note"
+    );
+    let on_server: Option<String> =
+        sqlx::query_scalar("SELECT content FROM notes WHERE workshop_id = $1 AND step_id IS NULL")
+            .bind(&workshop)
+            .fetch_optional(&s.pool)
+            .await
+            .unwrap();
+    assert_eq!(on_server.as_deref(), Some("Ask the vet about the budget\n"));
 }
