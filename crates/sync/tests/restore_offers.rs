@@ -123,7 +123,6 @@ async fn a_note_conflict_the_restore_lost_is_made_again() {
 async fn a_note_the_restore_lost_outlives_a_refused_save_of_it_elsewhere() {
     use wp_domain::mutation::PROTOCOL_VERSION;
     use wp_domain::protocol::{Outcome, PushMutation, PushRequest};
-    use wp_sync::Transport;
 
     let s = server().await;
     let (mut a, _b, workshop, token) = pawpal_on_two_desktops(&s).await;
@@ -178,4 +177,180 @@ async fn a_note_the_restore_lost_outlives_a_refused_save_of_it_elsewhere() {
             .await
             .unwrap();
     assert_eq!(on_server.as_deref(), Some("Ask the vet about the budget\n"));
+}
+
+/// A single session's form, `in_days` from now.
+fn session_in(in_days: i64, title: &str) -> wp_domain::mutation::SessionForm {
+    wp_domain::mutation::SessionForm {
+        title: Some(title.into()),
+        description: String::new(),
+        // Whole minutes: PostgreSQL keeps microseconds, and the test compares instants.
+        scheduled_at: chrono::DurationRound::duration_trunc(
+            chrono::Utc::now() + chrono::Duration::days(in_days),
+            chrono::Duration::minutes(1),
+        )
+        .unwrap(),
+        duration_minutes: 60,
+        is_private: false,
+        max_capacity: None,
+    }
+}
+
+/// Sessions and series a restore lost, offered again from the desktop that made them: a
+/// session scheduled after the backup, another moved after it, a series created after it
+/// with one occurrence cancelled. The server has all of them again after A's reset, as A
+/// left them, and both desktops agree.
+#[tokio::test(flavor = "multi_thread")]
+async fn sessions_and_a_series_the_restore_lost_are_made_again() {
+    use chrono::{Duration, NaiveTime, Utc, Weekday};
+    use wp_domain::mutation::SeriesForm;
+    use wp_domain::series::{End, Frequency, RuleForm};
+    use wp_domain::SessionStatus;
+
+    let s = server().await;
+    let (mut a, mut b, workshop, _) = pawpal_on_two_desktops(&s).await;
+    let moved = a
+        .store
+        .create_session(&workshop, session_in(3, "Kick-off"))
+        .unwrap();
+    a.sync().await;
+    b.sync().await;
+    let saved = backup(&s.pool).await;
+
+    let mut later = session_in(5, "Kick-off, moved");
+    later.scheduled_at = moved.scheduled_at + Duration::days(2);
+    a.store
+        .update_session(&workshop, &moved.id, later.clone())
+        .unwrap();
+    let single = a
+        .store
+        .create_session(&workshop, session_in(2, "Stakeholder review"))
+        .unwrap();
+    let series = a
+        .store
+        .create_series(
+            &workshop,
+            SeriesForm {
+                title: "Weekly design review".into(),
+                description: String::new(),
+                rule: RuleForm {
+                    frequency: Frequency::Weekly,
+                    days: vec![Weekday::Tue],
+                    monthly: None,
+                    end: End::Never,
+                },
+                start_date: (Utc::now() + Duration::days(2)).date_naive(),
+                time_of_day: NaiveTime::from_hms_opt(19, 0, 0).unwrap(),
+                timezone: "America/New_York".into(),
+                duration_minutes: 90,
+                is_private: false,
+            },
+        )
+        .unwrap();
+    let (_, occurrences) = a.store.series_with_sessions(&series.id).unwrap();
+    let cancelled = occurrences[1].id.clone();
+    a.store.cancel_session(&workshop, &cancelled).unwrap();
+    let report = a.sync().await;
+    assert_eq!(report.rejected, 0, "{report:?}");
+    let before = a.store.schedule(&workshop).unwrap();
+
+    restore(&s.pool, saved).await;
+    write_past(&mut b, &workshop).await;
+    let report = a.sync().await;
+    assert!(report.reset, "{report:?}");
+    a.sync().await;
+    b.sync().await;
+
+    let server_session = |id: String| {
+        let pool = s.pool.clone();
+        async move {
+            sqlx::query_as::<_, (String, chrono::DateTime<Utc>)>(
+                "SELECT status, scheduled_at FROM sessions WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(
+        server_session(single.id.clone())
+            .await
+            .map(|(s, _)| s)
+            .as_deref(),
+        Some("scheduled"),
+        "the session scheduled after the backup is back"
+    );
+    assert_eq!(
+        server_session(moved.id.clone()).await.map(|(_, at)| at),
+        Some(later.scheduled_at),
+        "the session moved after the backup is moved again"
+    );
+    assert_eq!(
+        server_session(cancelled.clone())
+            .await
+            .map(|(s, _)| s)
+            .as_deref(),
+        Some(SessionStatus::Cancelled.as_str()),
+        "the series is back, with its occurrence cancelled again"
+    );
+    assert_eq!(
+        a.store.schedule(&workshop).unwrap().sessions,
+        before.sessions
+    );
+    assert_eq!(
+        b.store.schedule(&workshop).unwrap().sessions,
+        before.sessions,
+        "B has them all too"
+    );
+}
+
+/// A session the restore lost that the server refuses to make again (an editor's, on a
+/// workshop the owner had in the trash in the backup): it is listed with the refusals,
+/// naming why, and goes from the editor's desktop, as one never synced would.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_session_the_server_refuses_again_is_listed_and_goes() {
+    let s = server().await;
+    let (mut ada, mut eve, _, workshop) =
+        common::pawpal_shared_with_eve(&s, wp_domain::Role::Editor).await;
+    ada.store.delete_workshop(&workshop).unwrap();
+    ada.sync().await;
+    eve.sync().await;
+    let saved = backup(&s.pool).await;
+    ada.store.restore_workshop(&workshop).unwrap();
+    ada.sync().await;
+    eve.sync().await;
+    let lost = eve
+        .store
+        .create_session(&workshop, session_in(4, "Eve's dry run"))
+        .unwrap();
+    assert_eq!(eve.sync().await.rejected, 0);
+
+    // Back to the trashed workshop; someone else's notes move the log past Eve's cursor.
+    restore(&s.pool, saved).await;
+    let (_, zed_token) = wp_server::auth::add_user(&s.pool, "Zed").await.unwrap();
+    let mut zed = Desktop::new(&s, &zed_token).await;
+    let own = zed
+        .store
+        .create_workshop(Some("Zed's"), "")
+        .unwrap()
+        .workshop
+        .record
+        .id;
+    write_past(&mut zed, &own).await;
+
+    let report = eve.sync().await;
+    assert!(report.reset, "{report:?}");
+    eve.sync().await;
+    let refused = eve.store.rejections().unwrap();
+    assert!(
+        refused
+            .iter()
+            .any(|r| r.name == "createSession" && r.args["sessionId"] == json!(lost.id)),
+        "listed with the refusals: {refused:?}"
+    );
+    assert!(
+        eve.store.session(&lost.id).is_err(),
+        "and gone from Eve's desktop"
+    );
 }

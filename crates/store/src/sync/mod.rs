@@ -1,7 +1,8 @@
 //! Sync's local side (docs/sync.md), together: the account this database is bound to
 //! (`account`), the outbox of mutations to push (`outbox`), what the server said of them
 //! (`rejections`, `conflicts`), pulled pages and their rebase (`pull`), what a restored
-//! server lost offered again (`recovery`, and its open conflicts: `lost_conflicts`), and the mass-delete guard (`mass_delete`). The
+//! server lost offered again (`recovery`; its open conflicts, `lost_conflicts`; its sessions and series,
+//! `lost_schedule`), and the mass-delete guard (`mass_delete`). The
 //! network lives in `wp-sync`; the store stays the only writer of the database file.
 //!
 //! This file only declares the modules; its code is in them, so that no module of the store
@@ -10,6 +11,7 @@
 pub(crate) mod account;
 pub(crate) mod conflicts;
 pub(crate) mod lost_conflicts;
+pub(crate) mod lost_schedule;
 pub(crate) mod mass_delete;
 pub(crate) mod outbox;
 pub(crate) mod pull;

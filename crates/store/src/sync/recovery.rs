@@ -157,11 +157,12 @@ pub(crate) fn offer_lost_value(
                 at: mine.updated_at,
             }]
         }
-        // Shares are offered again by `offer_unseen`; sessions and series a restored server
-        // lost are not yet (docs/series.md, "Not built yet").
-        Change::Member(_) | Change::Conflict(_) | Change::Session(_) | Change::Series(_) => {
-            return Ok(0)
+        // Moved, cancelled or ended here since the server's copy ([`super::lost_schedule`]).
+        Change::Session(_) | Change::Series(_) => {
+            super::lost_schedule::lost_changes(conn, pulled, rev)?
         }
+        // Shares are offered again by `offer_unseen`.
+        Change::Member(_) | Change::Conflict(_) => return Ok(0),
     };
     for mutation in &mutations {
         outbox::append(conn, mutation, Some(rev))?;
@@ -291,6 +292,7 @@ pub(crate) fn offer_unseen(conn: &Connection, user_id: &str, expired: bool) -> R
     // and a conflict it no longer sends was resolved or went with its workshop there.
     if !expired {
         offered += super::lost_conflicts::offer_lost_conflicts(conn)?;
+        offered += super::lost_schedule::offer_unseen(conn)?;
     }
     conn.execute(
         "DELETE FROM conflicts WHERE server_rev IS NOT NULL
@@ -503,6 +505,29 @@ pub(crate) fn undo_refused(conn: &Connection, name: &str, args: &serde_json::Val
                    AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.name = ?3 AND o.workshop_id = ?1
                        AND coalesce(json_extract(o.args, '$.stepId'), '') = coalesce(?2, ''))",
                 (workshop, step, kind.name()),
+            )?;
+        }
+        // A session or series the server lost and refused to make again: like one never
+        // synced, it goes (with the occurrences of a series).
+        Some(kind @ (MutationKind::CreateSession | MutationKind::CreateSeries)) => {
+            let (table, id) = match kind {
+                MutationKind::CreateSession => ("sessions", args["sessionId"].as_str()),
+                _ => ("series", args["seriesId"].as_str()),
+            };
+            let id = id.unwrap_or_default();
+            let queued = format!(
+                "NOT EXISTS (SELECT 1 FROM outbox o WHERE o.name = ?2
+                   AND (json_extract(o.args, '$.sessionId') = ?1 OR json_extract(o.args, '$.seriesId') = ?1))"
+            );
+            if table == "series" {
+                conn.execute(
+                    &format!("DELETE FROM sessions WHERE series_id = ?1 AND server_rev IS NULL AND {queued}"),
+                    (id, kind.name()),
+                )?;
+            }
+            conn.execute(
+                &format!("DELETE FROM {table} WHERE id = ?1 AND server_rev IS NULL AND {queued}"),
+                (id, kind.name()),
             )?;
         }
         Some(kind @ MutationKind::AddMember) => {

@@ -1,0 +1,197 @@
+//! After a server restore: sessions and series the server lost, offered again from this
+//! desktop as the scheduling mutations that make them, each at the time the user made the
+//! change (a lost session's creation at its `created_at`, so the domain's 15-minute lead is
+//! checked against the moment it was scheduled, as it was then).
+//!
+//! - During the reset's full pull, a pulled session or series older than this desktop's
+//!   copy ([`lost_changes`]): a session moved here is moved again (`updateSession`), one
+//!   cancelled here is cancelled again; a series ended here is ended again (`cancelSeries`).
+//! - At the pull's end, the sessions and series the pull did not bring on a workshop it did
+//!   ([`offer_unseen`]): a lost single session is created again (and cancelled again if it
+//!   was); a lost series is created again, which makes its occurrences with the same ids
+//!   (`occurrence_id`), and its occurrences moved or cancelled here are moved or cancelled
+//!   again. Occurrences a series the server still has made after the backup are left to
+//!   the rolling job, which makes them again with the same ids.
+//!
+//! What the server refuses (a workshop in the trash, a role) is listed with the refusals.
+
+use rusqlite::Connection;
+use wp_domain::mutation::{SeriesForm, SessionForm};
+use wp_domain::{Mutation, SeriesRecord, SessionRecord, SessionStatus};
+
+use super::outbox;
+use crate::rows::schedule::{occurrences, series_record, session_record};
+use crate::Result;
+
+/// The form that schedules `s` as it is.
+fn session_form(s: &SessionRecord) -> SessionForm {
+    SessionForm {
+        title: Some(s.title.clone()),
+        description: s.description.clone(),
+        scheduled_at: s.scheduled_at,
+        duration_minutes: s.duration_minutes,
+        is_private: s.is_private,
+        max_capacity: s.max_capacity,
+    }
+}
+
+/// The form that makes the series `s` again.
+fn series_form(s: &SeriesRecord) -> SeriesForm {
+    SeriesForm {
+        title: s.title.clone(),
+        description: s.description.clone(),
+        rule: s.rule.clone(),
+        start_date: s.start_date,
+        time_of_day: s.time_of_day,
+        timezone: s.timezone.clone(),
+        duration_minutes: s.duration_minutes,
+        is_private: s.is_private,
+    }
+}
+
+/// What takes the server's session `theirs` to this desktop's `mine`: cancelled again, or
+/// moved (or edited) again; nothing when they agree on what a user can change.
+fn session_changes(mine: &SessionRecord, theirs: &SessionRecord) -> Vec<Mutation> {
+    let (session_id, workshop_id) = (mine.id.clone(), mine.workshop_id.clone());
+    match (mine.status, theirs.status) {
+        (SessionStatus::Cancelled, SessionStatus::Scheduled) => vec![Mutation::CancelSession {
+            session_id,
+            workshop_id,
+            at: mine.updated_at,
+        }],
+        (SessionStatus::Scheduled, SessionStatus::Scheduled)
+            if session_form(mine) != session_form(theirs) =>
+        {
+            vec![Mutation::UpdateSession {
+                session_id,
+                workshop_id,
+                session: session_form(mine),
+                at: mine.updated_at,
+            }]
+        }
+        _ => vec![],
+    }
+}
+
+/// For a session or series row of a reset's full pull at `rev`, below the revision this
+/// desktop last saw of it: the changes that take it back to this desktop's copy.
+pub(crate) fn lost_changes(
+    conn: &Connection,
+    pulled: &wp_domain::Change,
+    rev: i64,
+) -> Result<Vec<Mutation>> {
+    use wp_domain::Change;
+    let older = |table: &str, id: &str| -> Result<bool> {
+        Ok(super::recovery::local_rev(conn, table, id)?.is_some_and(|local| local > rev))
+    };
+    Ok(match pulled {
+        Change::Session(theirs) if older("sessions", &theirs.id)? => {
+            match session_record(conn, &theirs.id)? {
+                Some(mine) => session_changes(&mine, theirs),
+                None => vec![],
+            }
+        }
+        Change::Series(theirs) if older("series", &theirs.id)? => {
+            match series_record(conn, &theirs.id)? {
+                Some(mine) if !mine.is_active && theirs.is_active => vec![Mutation::CancelSeries {
+                    series_id: mine.id.clone(),
+                    workshop_id: mine.workshop_id.clone(),
+                    from_session_id: None,
+                    at: mine.updated_at,
+                }],
+                _ => vec![],
+            }
+        }
+        _ => vec![],
+    })
+}
+
+/// SQL: the ids of `table`'s rows the server had (a server revision here) that the reset's
+/// full pull did not bring, on a workshop it did bring, oldest first.
+fn unseen(conn: &Connection, table: &str, entity: &str, also: &str) -> Result<Vec<String>> {
+    Ok(conn
+        .prepare(&format!(
+            "SELECT t.id FROM {table} t
+             WHERE t.server_rev IS NOT NULL {also}
+               AND NOT EXISTS (SELECT 1 FROM sync_seen_rows s WHERE s.entity = '{entity}' AND s.id = t.id)
+               AND EXISTS (SELECT 1 FROM sync_seen s WHERE s.workshop_id = t.workshop_id)
+             ORDER BY t.created_at, t.id"
+        ))?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// At the end of a reset's full pull after a restore: queues again the sessions and series
+/// the server lost (module docs); the rows lose their server revision here, so that a
+/// refusal of what makes them again takes them away, as for rows never synced. Returns how
+/// many mutations it queued.
+pub(crate) fn offer_unseen(conn: &Connection) -> Result<usize> {
+    let mut offers = Vec::new();
+    for id in unseen(conn, "series", "series", "")? {
+        let Some(series) = series_record(conn, &id)? else {
+            continue;
+        };
+        offers.push(Mutation::CreateSeries {
+            series_id: series.id.clone(),
+            workshop_id: series.workshop_id.clone(),
+            series: series_form(&series),
+            at: series.created_at,
+        });
+        for o in occurrences(conn, &series.id)? {
+            if o.status == SessionStatus::Cancelled {
+                offers.push(Mutation::CancelSession {
+                    session_id: o.id.clone(),
+                    workshop_id: o.workshop_id.clone(),
+                    at: o.updated_at,
+                });
+            } else if o.updated_at > o.created_at {
+                offers.push(Mutation::UpdateSession {
+                    session_id: o.id.clone(),
+                    workshop_id: o.workshop_id.clone(),
+                    session: session_form(&o),
+                    at: o.updated_at,
+                });
+            }
+        }
+        if !series.is_active {
+            offers.push(Mutation::CancelSeries {
+                series_id: series.id.clone(),
+                workshop_id: series.workshop_id.clone(),
+                from_session_id: None,
+                at: series.updated_at,
+            });
+        }
+    }
+    for id in unseen(conn, "sessions", "session", "AND t.series_id IS NULL")? {
+        let Some(session) = session_record(conn, &id)? else {
+            continue;
+        };
+        offers.push(Mutation::CreateSession {
+            session_id: session.id.clone(),
+            workshop_id: session.workshop_id.clone(),
+            session: session_form(&session),
+            at: session.created_at,
+        });
+        if session.status == SessionStatus::Cancelled {
+            offers.push(Mutation::CancelSession {
+                session_id: session.id.clone(),
+                workshop_id: session.workshop_id.clone(),
+                at: session.updated_at,
+            });
+        }
+    }
+    for (table, entity) in [("series", "series"), ("sessions", "session")] {
+        conn.execute(
+            &format!(
+                "UPDATE {table} SET server_rev = NULL WHERE server_rev IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM sync_seen_rows s WHERE s.entity = '{entity}' AND s.id = {table}.id)
+                   AND EXISTS (SELECT 1 FROM sync_seen s WHERE s.workshop_id = {table}.workshop_id)"
+            ),
+            [],
+        )?;
+    }
+    for mutation in &offers {
+        outbox::append(conn, mutation, None)?;
+    }
+    Ok(offers.len())
+}
