@@ -142,3 +142,45 @@ async fn a_viewer_cannot_schedule_and_an_editor_can() {
     a.sync().await;
     assert_eq!(a.store.series(&made.id).unwrap(), made);
 }
+
+/// A scheduling change the server refuses (its workshop went to the trash on another
+/// desktop meanwhile) does not stay here: the refusal is listed, and the next pull brings
+/// the server's session back in place of the local cancel, and drops a session the server
+/// never took. Found by the fault simulation once it scheduled; on the code before, the
+/// cancelled session stayed cancelled here only and the refused one stayed here.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_scheduling_change_gives_way_to_the_servers_schedule() {
+    let s = server().await;
+    let (_, ada) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(&s, &ada).await;
+    let ws = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
+    let form = |title: &str| SessionForm {
+        title: Some(title.into()),
+        description: String::new(),
+        scheduled_at: Utc::now() + Duration::days(3),
+        duration_minutes: 60,
+        is_private: false,
+        max_capacity: None,
+    };
+    let kept = a.store.create_session(&ws, form("Kick-off")).unwrap();
+    a.sync().await;
+    let mut b = Desktop::new(&s, &ada).await;
+    b.sync().await;
+    b.store.delete_workshop(&ws).unwrap();
+    b.sync().await;
+
+    // A has not pulled the trash yet: it cancels one session and schedules another.
+    a.store.cancel_session(&ws, &kept.id).unwrap();
+    let never = a.store.create_session(&ws, form("Dry run")).unwrap();
+    let report = a.sync().await;
+    assert_eq!(report.rejected, 2, "{report:?}");
+    a.sync().await;
+
+    assert_eq!(
+        a.store.session(&kept.id).unwrap().status,
+        SessionStatus::Scheduled,
+        "the server's session is back"
+    );
+    assert!(a.store.session(&never.id).is_err(), "the refused one goes");
+    assert_eq!(a.store.rejections().unwrap().len(), 2);
+}

@@ -301,8 +301,8 @@ pub async fn push(
     }))
 }
 
-/// Logs the workshop's rows again (the workshop, its steps, the caller's notes) without
-/// changing them, so that the pull after a rejected mutation brings every client of the
+/// Logs the workshop's rows again (the workshop, its steps, the caller's notes, its series
+/// and sessions) without changing them, so that the pull after a rejected mutation brings every client of the
 /// caller the server's values back in place of the refused local change. A refused note
 /// the server does not have at all comes as a tombstone, so the refused text goes too.
 async fn resend(
@@ -322,6 +322,8 @@ async fn resend(
            UNION ALL SELECT 2, d.position, 'step', s.id, s.workshop_id, NULL FROM workshop_steps s
              JOIN step_definitions d ON d.id = s.step_id WHERE s.workshop_id = $1
            UNION ALL SELECT 3, 0, 'note', id, workshop_id, user_id FROM notes WHERE workshop_id = $1 AND user_id = $2::text
+           UNION ALL SELECT 4, 0, 'series', id, workshop_id, NULL FROM series WHERE workshop_id = $1
+           UNION ALL SELECT 5, 0, 'session', id, workshop_id, NULL FROM sessions WHERE workshop_id = $1
          ) rows ORDER BY k, o",
         workshop_id,
         user_id
