@@ -107,6 +107,91 @@ fn pawpal_output(step: &str, rng: &mut StdRng) -> Value {
     output
 }
 
+/// A scheduling edit on workshop `id`: a session scheduled, moved or cancelled, or
+/// (`series`) a weekly series made or ended. Times are whole minutes, hours to weeks ahead
+/// (the domain's 15-minute lead).
+fn schedule_edit(
+    store: &mut Store,
+    id: &str,
+    series: bool,
+    rng: &mut StdRng,
+) -> Result<(), wp_store::StoreError> {
+    use chrono::{Duration, DurationRound, NaiveTime, Utc};
+    use wp_domain::mutation::{SeriesForm, SessionForm};
+    use wp_domain::series::{End, Frequency, RuleForm};
+    use wp_domain::SessionStatus;
+    let ahead = |rng: &mut StdRng| {
+        (Utc::now() + Duration::hours(rng.random_range(2..24 * 20)))
+            .duration_trunc(Duration::minutes(1))
+            .unwrap()
+    };
+    let schedule = store.schedule(id)?;
+    if series {
+        let active: Vec<&str> = schedule
+            .series
+            .iter()
+            .filter(|s| s.series.is_active)
+            .map(|s| s.series.id.as_str())
+            .collect();
+        if !active.is_empty() && rng.random_bool(0.4) {
+            let series_id = active[rng.random_range(0..active.len())].to_string();
+            return store.cancel_series(id, &series_id, None).map(|_| ());
+        }
+        let form = SeriesForm {
+            title: format!("Series {}", rng.random_range(0..100)),
+            description: String::new(),
+            rule: RuleForm {
+                frequency: Frequency::Weekly,
+                days: vec![],
+                monthly: None,
+                end: End::Never,
+            },
+            start_date: ahead(rng).date_naive(),
+            time_of_day: NaiveTime::from_hms_opt(rng.random_range(7..21), 0, 0).unwrap(),
+            timezone: "Europe/Berlin".into(),
+            duration_minutes: 90,
+            is_private: false,
+        };
+        return store.create_series(id, form).map(|_| ());
+    }
+    let scheduled: Vec<_> = schedule
+        .sessions
+        .iter()
+        .filter(|s| s.status == SessionStatus::Scheduled)
+        .collect();
+    let pick = |rng: &mut StdRng| scheduled[rng.random_range(0..scheduled.len())];
+    match rng.random_range(0..3) {
+        0 if !scheduled.is_empty() => {
+            let s = pick(rng);
+            let form = SessionForm {
+                title: Some(s.title.clone()),
+                description: s.description.clone(),
+                scheduled_at: ahead(rng),
+                duration_minutes: s.duration_minutes,
+                is_private: s.is_private,
+                max_capacity: s.max_capacity,
+            };
+            let session_id = s.id.clone();
+            store.update_session(id, &session_id, form).map(|_| ())
+        }
+        1 if !scheduled.is_empty() => {
+            let session_id = pick(rng).id.clone();
+            store.cancel_session(id, &session_id).map(|_| ())
+        }
+        _ => {
+            let form = SessionForm {
+                title: Some(format!("Session {}", rng.random_range(0..100))),
+                description: String::new(),
+                scheduled_at: ahead(rng),
+                duration_minutes: 60,
+                is_private: false,
+                max_capacity: None,
+            };
+            store.create_session(id, form).map(|_| ())
+        }
+    }
+}
+
 /// One random user edit on a client; refusals by the local store are what a user would see,
 /// and change nothing.
 fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
@@ -134,7 +219,7 @@ fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
     }
     let id = &live[rng.random_range(0..live.len())];
     let step = STEPS[rng.random_range(0..STEPS.len())].id;
-    let op = rng.random_range(0..14);
+    let op = rng.random_range(0..16);
     let trace = std::env::var_os("WP_SIM_TRACE").is_some();
     // What the oracle follows (a title, an output, a status, a note), as it is before the
     // edit: a change is committed when the edit succeeds and the value moved.
@@ -153,7 +238,7 @@ fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
                 .and_then(|s| s.record.output.clone())
                 .unwrap_or(Value::Null),
             _ => s.map_or(Value::Null, |s| {
-                serde_json::to_value(&s.record.status).unwrap()
+                serde_json::to_value(s.record.status).unwrap()
             }),
         }
     };
@@ -255,6 +340,7 @@ fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
             }
             store.unshare_workshop(id, other_user)
         }
+        14 | 15 => schedule_edit(store, id, op == 15, rng),
         // The user answers a mass delete the guard holds: keep the workshops, or let them go.
         _ => match store.held_deletes() {
             Ok(Some(held)) if rng.random_bool(0.5) => {

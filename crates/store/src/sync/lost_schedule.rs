@@ -121,6 +121,62 @@ fn unseen(conn: &Connection, table: &str, entity: &str, also: &str) -> Result<Ve
         .collect::<rusqlite::Result<_>>()?)
 }
 
+/// The mutations that make the series `series` again as this desktop holds it: created at
+/// the time the user made it (its occurrences come with the same ids), its occurrences
+/// moved or cancelled here moved or cancelled again, and ended again if it was.
+fn series_offers(conn: &Connection, series: &SeriesRecord) -> Result<Vec<Mutation>> {
+    let mut offers = vec![Mutation::CreateSeries {
+        series_id: series.id.clone(),
+        workshop_id: series.workshop_id.clone(),
+        series: series_form(series),
+        at: series.created_at,
+    }];
+    for o in occurrences(conn, &series.id)? {
+        if o.status == SessionStatus::Cancelled {
+            offers.push(Mutation::CancelSession {
+                session_id: o.id.clone(),
+                workshop_id: o.workshop_id.clone(),
+                at: o.updated_at,
+            });
+        } else if o.updated_at > o.created_at {
+            offers.push(Mutation::UpdateSession {
+                session_id: o.id.clone(),
+                workshop_id: o.workshop_id.clone(),
+                session: session_form(&o),
+                at: o.updated_at,
+            });
+        }
+    }
+    if !series.is_active {
+        offers.push(Mutation::CancelSeries {
+            series_id: series.id.clone(),
+            workshop_id: series.workshop_id.clone(),
+            from_session_id: None,
+            at: series.updated_at,
+        });
+    }
+    Ok(offers)
+}
+
+/// The mutations that make the single session `session` again as this desktop holds it:
+/// created at the time the user made it, and cancelled again if it was.
+fn session_offers(session: &SessionRecord) -> Vec<Mutation> {
+    let mut offers = vec![Mutation::CreateSession {
+        session_id: session.id.clone(),
+        workshop_id: session.workshop_id.clone(),
+        session: session_form(session),
+        at: session.created_at,
+    }];
+    if session.status == SessionStatus::Cancelled {
+        offers.push(Mutation::CancelSession {
+            session_id: session.id.clone(),
+            workshop_id: session.workshop_id.clone(),
+            at: session.updated_at,
+        });
+    }
+    offers
+}
+
 /// At the end of a reset's full pull after a restore: queues again the sessions and series
 /// the server lost (module docs); the rows lose their server revision here, so that a
 /// refusal of what makes them again takes them away, as for rows never synced. Returns how
@@ -128,56 +184,13 @@ fn unseen(conn: &Connection, table: &str, entity: &str, also: &str) -> Result<Ve
 pub(crate) fn offer_unseen(conn: &Connection) -> Result<usize> {
     let mut offers = Vec::new();
     for id in unseen(conn, "series", "series", "")? {
-        let Some(series) = series_record(conn, &id)? else {
-            continue;
-        };
-        offers.push(Mutation::CreateSeries {
-            series_id: series.id.clone(),
-            workshop_id: series.workshop_id.clone(),
-            series: series_form(&series),
-            at: series.created_at,
-        });
-        for o in occurrences(conn, &series.id)? {
-            if o.status == SessionStatus::Cancelled {
-                offers.push(Mutation::CancelSession {
-                    session_id: o.id.clone(),
-                    workshop_id: o.workshop_id.clone(),
-                    at: o.updated_at,
-                });
-            } else if o.updated_at > o.created_at {
-                offers.push(Mutation::UpdateSession {
-                    session_id: o.id.clone(),
-                    workshop_id: o.workshop_id.clone(),
-                    session: session_form(&o),
-                    at: o.updated_at,
-                });
-            }
-        }
-        if !series.is_active {
-            offers.push(Mutation::CancelSeries {
-                series_id: series.id.clone(),
-                workshop_id: series.workshop_id.clone(),
-                from_session_id: None,
-                at: series.updated_at,
-            });
+        if let Some(series) = series_record(conn, &id)? {
+            offers.extend(series_offers(conn, &series)?);
         }
     }
     for id in unseen(conn, "sessions", "session", "AND t.series_id IS NULL")? {
-        let Some(session) = session_record(conn, &id)? else {
-            continue;
-        };
-        offers.push(Mutation::CreateSession {
-            session_id: session.id.clone(),
-            workshop_id: session.workshop_id.clone(),
-            session: session_form(&session),
-            at: session.created_at,
-        });
-        if session.status == SessionStatus::Cancelled {
-            offers.push(Mutation::CancelSession {
-                session_id: session.id.clone(),
-                workshop_id: session.workshop_id.clone(),
-                at: session.updated_at,
-            });
+        if let Some(session) = session_record(conn, &id)? {
+            offers.extend(session_offers(&session));
         }
     }
     for (table, entity) in [("series", "series"), ("sessions", "session")] {
@@ -190,6 +203,43 @@ pub(crate) fn offer_unseen(conn: &Connection) -> Result<usize> {
             [],
         )?;
     }
+    for mutation in &offers {
+        outbox::append(conn, mutation, None)?;
+    }
+    Ok(offers.len())
+}
+
+/// For a workshop offered again whole (`putWorkshop`, whose snapshot replaced every queued
+/// change to it): queues its series and single sessions as this desktop holds them, after
+/// it. Returns how many mutations it queued.
+pub(crate) fn offer_workshop(conn: &Connection, workshop_id: &str) -> Result<usize> {
+    let ids = |table: &str, also: &str| -> Result<Vec<String>> {
+        Ok(conn
+            .prepare(&format!(
+                "SELECT id FROM {table} WHERE workshop_id = ?1 {also} ORDER BY created_at, id"
+            ))?
+            .query_map([workshop_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    };
+    let mut offers = Vec::new();
+    for id in ids("series", "")? {
+        if let Some(series) = series_record(conn, &id)? {
+            offers.extend(series_offers(conn, &series)?);
+        }
+    }
+    for id in ids("sessions", "AND series_id IS NULL")? {
+        if let Some(session) = session_record(conn, &id)? {
+            offers.extend(session_offers(&session));
+        }
+    }
+    conn.execute(
+        "UPDATE series SET server_rev = NULL WHERE workshop_id = ?1",
+        [workshop_id],
+    )?;
+    conn.execute(
+        "UPDATE sessions SET server_rev = NULL WHERE workshop_id = ?1",
+        [workshop_id],
+    )?;
     for mutation in &offers {
         outbox::append(conn, mutation, None)?;
     }

@@ -515,10 +515,8 @@ pub(crate) fn undo_refused(conn: &Connection, name: &str, args: &serde_json::Val
                 _ => ("series", args["seriesId"].as_str()),
             };
             let id = id.unwrap_or_default();
-            let queued = format!(
-                "NOT EXISTS (SELECT 1 FROM outbox o WHERE o.name = ?2
-                   AND (json_extract(o.args, '$.sessionId') = ?1 OR json_extract(o.args, '$.seriesId') = ?1))"
-            );
+            let queued = "NOT EXISTS (SELECT 1 FROM outbox o WHERE o.name = ?2
+                   AND (json_extract(o.args, '$.sessionId') = ?1 OR json_extract(o.args, '$.seriesId') = ?1))";
             if table == "series" {
                 conn.execute(
                     &format!("DELETE FROM sessions WHERE series_id = ?1 AND server_rev IS NULL AND {queued}"),
@@ -569,7 +567,8 @@ pub(crate) fn offer_notes_of_lost_copies(conn: &Connection, user_id: &str) -> Re
 }
 
 /// Queues every workshop of this database that the server has never seen and whose creation
-/// is not queued, as `putWorkshop` plus its notes; returns how many workshops.
+/// is not queued, as `putWorkshop` plus its notes, series and sessions; returns how many
+/// workshops.
 pub(crate) fn offer_unsynced(conn: &Connection, only_missing_after_reset: bool) -> Result<usize> {
     let creations =
         MutationKind::sql_list(&[MutationKind::CreateWorkshop, MutationKind::PutWorkshop]);
@@ -643,6 +642,8 @@ pub(crate) fn offer_unsynced(conn: &Connection, only_missing_after_reset: bool) 
                 )?;
             }
         }
+        // Its sessions and series too: the snapshot replaced the queued changes that made them.
+        super::lost_schedule::offer_workshop(conn, id)?;
     }
     if dropped > 0 {
         close_gaps(conn)?;

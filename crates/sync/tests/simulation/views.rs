@@ -40,6 +40,27 @@ pub fn client_view(store: &Store) -> BTreeMap<String, Value> {
                     ]),
                 );
             }
+            let schedule = store.schedule(&ws.record.id).unwrap();
+            for o in &schedule.sessions {
+                out.insert(
+                    format!("session {}", o.id),
+                    json!([
+                        o.workshop_id,
+                        o.series_id,
+                        o.status,
+                        o.scheduled_at,
+                        o.duration_minutes,
+                        o.title
+                    ]),
+                );
+            }
+            for r in &schedule.series {
+                let r = &r.series;
+                out.insert(
+                    format!("series {}", r.id),
+                    json!([r.workshop_id, r.is_active, r.title, r.start_date]),
+                );
+            }
             for n in store.notes(&ws.record.id).unwrap() {
                 out.insert(
                     format!("note {} {:?}", n.record.workshop_id, n.record.step_id),
@@ -106,6 +127,41 @@ pub async fn server_view(pool: &sqlx::PgPool, user: &str) -> BTreeMap<String, Va
     .unwrap();
     for (wid, step, content) in notes {
         out.insert(format!("note {wid} {step:?}"), json!(content));
+    }
+    type SessionRow = (
+        String,
+        String,
+        Option<String>,
+        String,
+        chrono::DateTime<chrono::Utc>,
+        i32,
+        String,
+    );
+    let sessions: Vec<SessionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT o.id, o.workshop_id, o.series_id, o.status, o.scheduled_at, o.duration_minutes, o.title
+         FROM sessions o JOIN workshops w ON w.id = o.workshop_id WHERE {visible}"
+    )))
+    .bind(user)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    for (id, wid, series, status, at, minutes, title) in sessions {
+        out.insert(
+            format!("session {id}"),
+            json!([wid, series, status, at, minutes, title]),
+        );
+    }
+    let series: Vec<(String, String, bool, String, chrono::NaiveDate)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT r.id, r.workshop_id, r.is_active, r.title, r.start_date
+             FROM series r JOIN workshops w ON w.id = r.workshop_id WHERE {visible}"
+        )))
+        .bind(user)
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    for (id, wid, active, title, start) in series {
+        out.insert(format!("series {id}"), json!([wid, active, title, start]));
     }
     let conflicts: Vec<(String, bool, Value, Value)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT c.id, c.resolved_at IS NOT NULL, c.mine, c.theirs FROM conflicts c JOIN workshops w ON w.id = c.workshop_id
