@@ -2,8 +2,8 @@
 //! dropped (docs/sync.md, "A server restored from a backup"): an open conflict, the user's
 //! losing value, sent again as the change that made it so that the server's rules make the
 //! conflict again; and a note the restored server logs as deleted because a save of it from
-//! another client was refused there. Each test fails on the code before it, which dropped
-//! the value silently. `scripts/test.sh` starts PostgreSQL and sets `WP_TEST_DATABASE_URL`.
+//! another client was refused there; sessions and series, alone or with a workshop offered
+//! again whole. Each test fails on the code before it, which dropped the value silently. `scripts/test.sh` starts PostgreSQL and sets `WP_TEST_DATABASE_URL`.
 
 use serde_json::json;
 use wp_domain::{ConflictKind, ConflictRecord};
@@ -353,4 +353,87 @@ async fn a_lost_session_the_server_refuses_again_is_listed_and_goes() {
         eve.store.session(&lost.id).is_err(),
         "and gone from Eve's desktop"
     );
+}
+
+/// A workshop made after the backup, with a series and a session: the restore takes it
+/// whole, and the owner's reset offers it again whole (`putWorkshop`), its series and
+/// session after it, instead of dropping them with the queue the snapshot replaces.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_workshop_the_restore_lost_comes_back_with_its_schedule() {
+    use chrono::{Duration, NaiveTime, Utc, Weekday};
+    use wp_domain::mutation::SeriesForm;
+    use wp_domain::series::{End, Frequency, RuleForm};
+
+    let s = server().await;
+    let (mut a, mut b, workshop, _) = pawpal_on_two_desktops(&s).await;
+    let saved = backup(&s.pool).await;
+    let made = a
+        .store
+        .import_workshop(common::PAWPAL)
+        .unwrap()
+        .workshop
+        .record
+        .id;
+    let session = a
+        .store
+        .create_session(&made, session_in(6, "Show and tell"))
+        .unwrap();
+    let series = a
+        .store
+        .create_series(
+            &made,
+            SeriesForm {
+                title: "Fortnightly check-in".into(),
+                description: String::new(),
+                rule: RuleForm {
+                    frequency: Frequency::Weekly,
+                    days: vec![Weekday::Fri],
+                    monthly: None,
+                    end: End::Never,
+                },
+                start_date: (Utc::now() + Duration::days(3)).date_naive(),
+                time_of_day: NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
+                timezone: "Asia/Tokyo".into(),
+                duration_minutes: 45,
+                is_private: false,
+            },
+        )
+        .unwrap();
+    assert_eq!(a.sync().await.rejected, 0);
+    let before = a.store.schedule(&made).unwrap().sessions;
+
+    restore(&s.pool, saved).await;
+    write_past(&mut b, &workshop).await;
+    let report = a.sync().await;
+    assert!(report.reset, "{report:?}");
+    a.sync().await;
+
+    let count = |table: &'static str, id: String| {
+        let pool = s.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                "SELECT count(*) FROM {table} WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(
+        count("workshops", made.clone()).await,
+        1,
+        "the workshop is back"
+    );
+    assert_eq!(
+        count("sessions", session.id.clone()).await,
+        1,
+        "its session too"
+    );
+    assert_eq!(
+        count("series", series.id.clone()).await,
+        1,
+        "and its series"
+    );
+    assert_eq!(a.store.schedule(&made).unwrap().sessions, before);
 }
