@@ -3,7 +3,8 @@
 //! losing value, sent again as the change that made it so that the server's rules make the
 //! conflict again; and a note the restored server logs as deleted because a save of it from
 //! another client was refused there; sessions and series, alone or with a workshop offered
-//! again whole. Each test fails on the code before it, which dropped the value silently. `scripts/test.sh` starts PostgreSQL and sets `WP_TEST_DATABASE_URL`.
+//! again whole. Each test fails on the code before it, which dropped the value silently.
+//! `scripts/test.sh` starts PostgreSQL and sets `WP_TEST_DATABASE_URL`.
 
 use serde_json::json;
 use wp_domain::{ConflictKind, ConflictRecord};
