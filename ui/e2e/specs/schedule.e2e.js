@@ -7,11 +7,19 @@ import { byTestId, fill, openWorkshop, shot } from './helpers.js';
 
 const exportDir = () => process.env.WORKSHOPPILOT_E2E_SAVE_DIR;
 
-/** YYYY-MM-DD of the first Tuesday at least a week from today (UTC). */
-function tuesdayAWeekOn() {
+/** YYYY-MM-DD of the first day with UTC weekday `weekday` (0 Sunday) at least a week from today. */
+function weekdayAWeekOn(weekday) {
   const day = new Date(Date.now() + 7 * 86_400_000);
-  while (day.getUTCDay() !== 2) day.setUTCDate(day.getUTCDate() + 1);
+  while (day.getUTCDay() !== weekday) day.setUTCDate(day.getUTCDate() + 1);
   return day.toISOString().slice(0, 10);
+}
+const tuesdayAWeekOn = () => weekdayAWeekOn(2);
+
+/** Only the chips of `days` are pressed. */
+async function expectDays(days) {
+  for (const d of ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']) {
+    await expect(byTestId(`series-day-${d}`)).toHaveAttribute('aria-pressed', String(days.includes(d)));
+  }
 }
 
 /** Presses exactly the weekday chips in `days`. */
@@ -49,7 +57,12 @@ describe('Schedule', () => {
     await byTestId('series-dialog').waitForDisplayed();
     await fill('[data-testid="series-title"]', 'Design sprint');
     await choose('series-frequency', 'weekly');
+    // The days follow the first day until chosen by hand (two days, so that one of them is
+    // not the default's, tomorrow's weekday).
+    await fill('[data-testid="series-start-date"]', weekdayAWeekOn(3));
+    await expectDays(['Wed']);
     await fill('[data-testid="series-start-date"]', tuesdayAWeekOn());
+    await expectDays(['Tue']);
     await fill('[data-testid="series-time"]', '19:00');
     await fill('[data-testid="series-zone"]', 'America/New_York');
     await fill('[data-testid="series-duration"]', '90');
