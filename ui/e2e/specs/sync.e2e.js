@@ -263,6 +263,9 @@ describe('Sync in the window', () => {
   it('signs out: the keyring entry is gone and the workshops stay', async () => {
     await byTestId('open-settings').click();
     await byTestId('signed-in-as').waitForDisplayed();
+    // "… 127.0.0.1:port as Ada.", and Close has the focus, so Enter does not sign out.
+    await expect(byTestId('signed-in-as')).toHaveText(expect.stringMatching(/:\d+ as \S/));
+    expect(await browser.execute(() => document.activeElement?.getAttribute('data-testid'))).toBe('settings-close');
     await shot('31-account');
     await waitForText('your-user-id', server.userId);
     await byTestId('sign-out').click();
