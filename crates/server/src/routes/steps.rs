@@ -61,11 +61,10 @@ async fn progress(
     };
     run(&state, &user, &mutation, step_not_found).await?;
     let mut conn = state.pool.acquire().await?;
-    let rows = select::steps(&mut conn, &id, Some(&step_id)).await?;
-    let status = rows
-        .iter()
-        .find(|s| s.step_id == step_id)
-        .map(|s| s.status.clone())
+    let status = select::steps(&mut conn, &id, Some(&step_id))
+        .await?
+        .pop()
+        .map(|s| s.status)
         .ok_or_else(step_not_found)?;
     Ok(Json(StepProgress {
         success: true,
@@ -144,8 +143,7 @@ pub async fn save_output(
     let mut conn = state.pool.acquire().await?;
     let step = select::steps(&mut conn, &id, Some(&step_id))
         .await?
-        .into_iter()
-        .find(|s| s.step_id == step_id)
+        .pop()
         .ok_or_else(step_not_found)?;
     Ok(Json(StepBody { step }))
 }

@@ -302,8 +302,9 @@ pub async fn push(
 }
 
 /// Logs the workshop's rows again (the workshop, its steps, the caller's notes, its series
-/// and sessions) without changing them, so that the pull after a rejected mutation brings every client of the
-/// caller the server's values back in place of the refused local change. A refused note
+/// and sessions) without changing them, so that the pull after a rejected mutation brings
+/// every client of the caller the server's values back in place of the refused local
+/// change. A refused note
 /// the server does not have at all comes as a tombstone, so the refused text goes too.
 async fn resend(
     tx: &mut sqlx::PgConnection,

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use wp_domain::{ConflictKind, ConflictRecord, Mutation};
 
 use super::outbox;
+use super::recovery::unseen_ids;
 use crate::rows::read::{conflict_record, step_records};
 use crate::{now, Result};
 
@@ -73,18 +74,8 @@ fn remade(conn: &Connection, c: &ConflictRecord) -> Result<Option<Mutation>> {
 /// here), that the reset's full pull did not bring, on a workshop the server still has.
 /// Returns how many it queued.
 pub(crate) fn offer_lost_conflicts(conn: &Connection) -> Result<usize> {
-    let ids: Vec<String> = conn
-        .prepare(
-            "SELECT c.id FROM conflicts c
-             WHERE c.resolved_at IS NULL AND c.server_rev IS NOT NULL
-               AND NOT EXISTS (SELECT 1 FROM sync_seen_rows s WHERE s.entity = 'conflict' AND s.id = c.id)
-               AND EXISTS (SELECT 1 FROM sync_seen s WHERE s.workshop_id = c.workshop_id)
-             ORDER BY c.created_at, c.id",
-        )?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
     let mut offered = 0;
-    for id in ids {
+    for id in unseen_ids(conn, "conflicts", "conflict", "AND t.resolved_at IS NULL")? {
         let Some(conflict) = conflict_record(conn, &id)? else {
             continue;
         };

@@ -20,6 +20,7 @@ use wp_domain::mutation::{SeriesForm, SessionForm};
 use wp_domain::{Mutation, SeriesRecord, SessionRecord, SessionStatus};
 
 use super::outbox;
+use super::recovery::unseen_ids;
 use crate::rows::schedule::{occurrences, series_record, session_record};
 use crate::Result;
 
@@ -106,21 +107,6 @@ pub(crate) fn lost_changes(
     })
 }
 
-/// SQL: the ids of `table`'s rows the server had (a server revision here) that the reset's
-/// full pull did not bring, on a workshop it did bring, oldest first.
-fn unseen(conn: &Connection, table: &str, entity: &str, also: &str) -> Result<Vec<String>> {
-    Ok(conn
-        .prepare(&format!(
-            "SELECT t.id FROM {table} t
-             WHERE t.server_rev IS NOT NULL {also}
-               AND NOT EXISTS (SELECT 1 FROM sync_seen_rows s WHERE s.entity = '{entity}' AND s.id = t.id)
-               AND EXISTS (SELECT 1 FROM sync_seen s WHERE s.workshop_id = t.workshop_id)
-             ORDER BY t.created_at, t.id"
-        ))?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?)
-}
-
 /// The mutations that make the series `series` again as this desktop holds it: created at
 /// the time the user made it (its occurrences come with the same ids), its occurrences
 /// moved or cancelled here moved or cancelled again, and ended again if it was.
@@ -177,22 +163,33 @@ fn session_offers(session: &SessionRecord) -> Vec<Mutation> {
     offers
 }
 
+/// Queues the offers that make again the series `series` and the single sessions
+/// `sessions` (ids) as this desktop holds them; returns how many mutations.
+fn queue(conn: &Connection, series: &[String], sessions: &[String]) -> Result<usize> {
+    let mut offers = Vec::new();
+    for id in series {
+        if let Some(series) = series_record(conn, id)? {
+            offers.extend(series_offers(conn, &series)?);
+        }
+    }
+    for id in sessions {
+        if let Some(session) = session_record(conn, id)? {
+            offers.extend(session_offers(&session));
+        }
+    }
+    for mutation in &offers {
+        outbox::append(conn, mutation, None)?;
+    }
+    Ok(offers.len())
+}
+
 /// At the end of a reset's full pull after a restore: queues again the sessions and series
 /// the server lost (module docs); the rows lose their server revision here, so that a
 /// refusal of what makes them again takes them away, as for rows never synced. Returns how
 /// many mutations it queued.
 pub(crate) fn offer_unseen(conn: &Connection) -> Result<usize> {
-    let mut offers = Vec::new();
-    for id in unseen(conn, "series", "series", "")? {
-        if let Some(series) = series_record(conn, &id)? {
-            offers.extend(series_offers(conn, &series)?);
-        }
-    }
-    for id in unseen(conn, "sessions", "session", "AND t.series_id IS NULL")? {
-        if let Some(session) = session_record(conn, &id)? {
-            offers.extend(session_offers(&session));
-        }
-    }
+    let series = unseen_ids(conn, "series", "series", "")?;
+    let sessions = unseen_ids(conn, "sessions", "session", "AND t.series_id IS NULL")?;
     for (table, entity) in [("series", "series"), ("sessions", "session")] {
         conn.execute(
             &format!(
@@ -203,10 +200,7 @@ pub(crate) fn offer_unseen(conn: &Connection) -> Result<usize> {
             [],
         )?;
     }
-    for mutation in &offers {
-        outbox::append(conn, mutation, None)?;
-    }
-    Ok(offers.len())
+    queue(conn, &series, &sessions)
 }
 
 /// For a workshop offered again whole (`putWorkshop`, whose snapshot replaced every queued
@@ -221,27 +215,13 @@ pub(crate) fn offer_workshop(conn: &Connection, workshop_id: &str) -> Result<usi
             .query_map([workshop_id], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?)
     };
-    let mut offers = Vec::new();
-    for id in ids("series", "")? {
-        if let Some(series) = series_record(conn, &id)? {
-            offers.extend(series_offers(conn, &series)?);
-        }
+    let series = ids("series", "")?;
+    let sessions = ids("sessions", "AND series_id IS NULL")?;
+    for table in ["series", "sessions"] {
+        conn.execute(
+            &format!("UPDATE {table} SET server_rev = NULL WHERE workshop_id = ?1"),
+            [workshop_id],
+        )?;
     }
-    for id in ids("sessions", "AND series_id IS NULL")? {
-        if let Some(session) = session_record(conn, &id)? {
-            offers.extend(session_offers(&session));
-        }
-    }
-    conn.execute(
-        "UPDATE series SET server_rev = NULL WHERE workshop_id = ?1",
-        [workshop_id],
-    )?;
-    conn.execute(
-        "UPDATE sessions SET server_rev = NULL WHERE workshop_id = ?1",
-        [workshop_id],
-    )?;
-    for mutation in &offers {
-        outbox::append(conn, mutation, None)?;
-    }
-    Ok(offers.len())
+    queue(conn, &series, &sessions)
 }

@@ -20,6 +20,27 @@ use crate::rows::codec::{bad_text, json_column};
 use crate::rows::read::{note_record, role_on, step_records, workshop_record};
 use crate::{now, Result, StoreError};
 
+/// The ids of `table`'s rows (its entity in the log: `entity`) that the server had (a server
+/// revision here) and that a reset's full pull did not bring, on a workshop it did bring,
+/// oldest first; `also` narrows them (SQL on the row `t`, starting with `AND`).
+pub(crate) fn unseen_ids(
+    conn: &Connection,
+    table: &str,
+    entity: &str,
+    also: &str,
+) -> Result<Vec<String>> {
+    Ok(conn
+        .prepare(&format!(
+            "SELECT t.id FROM {table} t
+             WHERE t.server_rev IS NOT NULL {also}
+               AND NOT EXISTS (SELECT 1 FROM sync_seen_rows s WHERE s.entity = '{entity}' AND s.id = t.id)
+               AND EXISTS (SELECT 1 FROM sync_seen s WHERE s.workshop_id = t.workshop_id)
+             ORDER BY t.created_at, t.id"
+        ))?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
 pub(crate) fn local_rev(conn: &Connection, table: &str, id: &str) -> Result<Option<i64>> {
     Ok(conn
         .query_row(
