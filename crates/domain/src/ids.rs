@@ -22,6 +22,9 @@ pub enum IdKind {
     Conflict,
     /// A sync client (one desktop database), `cli_`.
     Client,
+    /// A queued mutation's own id (`mut_`), kept across client id renewals: the server
+    /// answers a second copy of one mutation as a duplicate whichever client id sent it.
+    Mutation,
     /// A recurring series of sessions, `ser_`.
     Series,
 }
@@ -39,6 +42,7 @@ impl IdKind {
             IdKind::BuildPack => "bp_",
             IdKind::Conflict => "cf_",
             IdKind::Client => "cli_",
+            IdKind::Mutation => "mut_",
             IdKind::Series => "ser_",
         }
     }

@@ -30,6 +30,12 @@ pub struct PushMutation {
     pub args: Value,
     #[serde(default)]
     pub base_rev: Option<i64>,
+    /// The mutation's own id (`mut_…`), made when it was queued and kept when the client
+    /// renumbers under a new client id: the server applies one uid at most once per user,
+    /// whichever client id carries it (docs/sync.md, "Exactly once across renewals").
+    /// Absent from clients before protocol 1's uid; those are deduplicated per client id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
 }
 
 /// What became of one pushed mutation.

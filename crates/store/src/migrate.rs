@@ -70,6 +70,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0012_offered_again.sql",
         include_str!("../../../migrations/0012_offered_again.sql"),
     ),
+    (
+        13,
+        "0013_mutation_uid.sql",
+        include_str!("../../../migrations/0013_mutation_uid.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the last migration's number.

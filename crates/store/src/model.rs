@@ -132,4 +132,7 @@ pub struct OutboxEntry {
     /// The server revision of the row the change was made against; `None` before it synced.
     pub base_rev: Option<i64>,
     pub created_at: DateTime<Utc>,
+    /// The mutation's own id (`mut_…`), kept across client id renewals; `None` only for a
+    /// row a migration could not give one (none: `0013_mutation_uid.sql` gives every row one).
+    pub uid: Option<String>,
 }

@@ -688,3 +688,41 @@ fn output_saves_coalesce_across_other_saves_but_not_across_progress() {
         .unwrap();
     assert_eq!(store.outbox_len().unwrap(), queued + 6);
 }
+
+/// A client id renewal renumbers the queue and counts it as never sent under the new id,
+/// but each mutation keeps its uid (the server applies a uid once, whichever client id
+/// sends it), and a save a push took under the old id is never folded into: the server may
+/// have applied it as it was.
+#[test]
+fn a_renewal_keeps_each_queued_mutations_uid_and_folds_nothing_into_what_was_sent() {
+    let (_dir, mut store) = common::store();
+    let id = common::pawpal(&mut store).workshop.record.id;
+    store.set_note(&id, None, "sent under the old id").unwrap();
+    let taken = store.take_for_push(10_000).unwrap();
+    let uids: Vec<Option<String>> = taken.iter().map(|e| e.uid.clone()).collect();
+    assert!(uids
+        .iter()
+        .all(|u| u.as_deref().is_some_and(|u| u.starts_with("mut_"))));
+    let mut distinct = uids.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), uids.len(), "one uid per mutation");
+
+    store.renew_client_id().unwrap();
+    let renumbered = store.outbox(0, 10_000).unwrap();
+    assert_eq!(
+        renumbered.iter().map(|e| e.uid.clone()).collect::<Vec<_>>(),
+        uids,
+        "the uids survive the renumbering, in order"
+    );
+    store
+        .set_note(&id, None, "typed after the renewal")
+        .unwrap();
+    let queue = store.outbox(0, 10_000).unwrap();
+    assert_eq!(queue.len(), taken.len() + 1, "a new change, not folded");
+    assert!(matches!(
+        &queue[taken.len() - 1].mutation,
+        wp_domain::Mutation::SetNote { content, .. } if content == "sent under the old id"
+    ));
+    assert_ne!(queue.last().unwrap().uid, queue[taken.len() - 1].uid);
+}

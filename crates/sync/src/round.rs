@@ -97,6 +97,7 @@ fn wire(entry: &OutboxEntry) -> Result<PushMutation, StoreError> {
         name: wire.name.to_string(),
         args: wire.args,
         base_rev: entry.base_rev,
+        uid: entry.uid.clone(),
     })
 }
 

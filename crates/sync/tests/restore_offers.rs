@@ -155,6 +155,7 @@ async fn a_note_the_restore_lost_outlives_a_refused_save_of_it_elsewhere() {
                     "at": "2026-12-01T09:00:00Z",
                 }),
                 base_rev: None,
+                uid: None,
             }],
         })
         .await

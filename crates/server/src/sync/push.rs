@@ -118,26 +118,89 @@ async fn record(
     .execute(&mut *tx)
     .await?;
     sqlx::query!(
-        "INSERT INTO sync_mutations (client_id, mutation_id, hash, outcome, error, field)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO sync_mutations (client_id, mutation_id, hash, outcome, error, field, uid)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
         client_id,
         m.id,
         fingerprint(m),
         outcome,
         error,
-        field
+        field,
+        m.uid.as_deref()
     )
     .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
-/// `POST /api/sync/push` `{protocolVersion, clientId, mutations: [{id, name, args, baseRev}]}`
+/// How the server answered a mutation with `uid` that any client of `user_id` sent before:
+/// `(outcome, error, field)`. Takes the uid's lock first (held to the end of the
+/// transaction), so two clients sending one uid at once are answered one after the other.
+async fn processed_uid(
+    tx: &mut sqlx::PgConnection,
+    uid: &str,
+    user_id: &str,
+) -> Result<Option<(String, Option<String>, Option<String>)>, ApiError> {
+    // 7263: the uid lock's class (7262 is the log's); the uid's hash picks the lock.
+    sqlx::query!(
+        r#"SELECT 1 AS "locked!" FROM pg_advisory_xact_lock(7263, hashtext($1))"#,
+        uid
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let earlier = sqlx::query!(
+        "SELECT m.outcome, m.error, m.field FROM sync_mutations m
+         JOIN sync_clients c ON c.id = m.client_id
+         WHERE m.uid = $1 AND c.user_id = $2
+         ORDER BY m.processed_at LIMIT 1",
+        uid,
+        user_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(earlier.map(|e| (e.outcome, e.error, e.field)))
+}
+
+/// The answer to a mutation processed before: refused again with its reason, or a duplicate.
+fn answered_before(
+    id: i64,
+    outcome: &str,
+    error: Option<String>,
+    field: Option<String>,
+) -> MutationResult {
+    if outcome == "rejected" {
+        // A refusal is answered again, with its reason: the first answer may have been
+        // lost, and "already processed" would let the client drop the change as if it had
+        // been applied.
+        MutationResult {
+            id,
+            outcome: Outcome::Rejected,
+            error: Some(error.unwrap_or_else(|| "refused when first sent".into())),
+            field,
+            revs: vec![],
+        }
+    } else {
+        MutationResult {
+            id,
+            outcome: Outcome::Duplicate,
+            error: None,
+            field: None,
+            revs: vec![],
+        }
+    }
+}
+
+/// `POST /api/sync/push` `{protocolVersion, clientId, mutations: [{id, name, args, baseRev, uid?}]}`
 /// → 200 `{lastMutationId, results: [{id, outcome, error?, field?}]}`.
 ///
 /// Each mutation runs in its own transaction that also records the client's last processed
-/// id, so a retried or duplicated push has no second effect. A rejected mutation counts as
-/// processed; sent again, it is answered as rejected again, with its reason. Batch-level answers: 400 for a malformed body, 403 `client_owned`, 409
+/// id, so a retried or duplicated push has no second effect. A mutation whose `uid` one of
+/// the user's clients sent before is not applied again: it is answered as that one was, and
+/// recorded under this client id (a client renumbers its queue under a new id after a
+/// restore or a copy of its database, and cannot know what the server applied under the old
+/// one). A rejected mutation counts as
+/// processed; sent again, it is answered as rejected again, with its reason. Batch-level
+/// answers: 400 for a malformed body or uid, 403 `client_owned`, 409
 /// `client_reset` when the ids no longer match what the server recorded (the client takes a
 /// new id and renumbers), 413 past [`MAX_BATCH`] mutations.
 pub async fn push(
@@ -156,6 +219,12 @@ pub async fn push(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("at most {MAX_BATCH} mutations per push"),
         ));
+    }
+    for m in &body.mutations {
+        if let Some(uid) = &m.uid {
+            wp_domain::ids::check(wp_domain::ids::IdKind::Mutation, "uid", uid)
+                .map_err(|e| ApiError::field("uid", e.to_string()))?;
+        }
     }
     let client_id = body.client_id.as_str();
     let mut results = Vec::with_capacity(body.mutations.len());
@@ -188,24 +257,10 @@ pub async fn push(
                     "This client's mutation ids were used by another copy of its database; take a new client id",
                 ));
             }
-            // No second effect. A refusal is answered again, with its reason: the first
-            // answer may have been lost, and "already processed" would let the client drop
-            // the change as if it had been applied.
+            // No second effect.
             results.push(match earlier {
-                Some((_, outcome, error, field)) if outcome == "rejected" => MutationResult {
-                    id: m.id,
-                    outcome: Outcome::Rejected,
-                    error: Some(error.unwrap_or_else(|| "refused when first sent".into())),
-                    field,
-                    revs: vec![],
-                },
-                _ => MutationResult {
-                    id: m.id,
-                    outcome: Outcome::Duplicate,
-                    error: None,
-                    field: None,
-                    revs: vec![],
-                },
+                Some((_, outcome, error, field)) => answered_before(m.id, &outcome, error, field),
+                None => answered_before(m.id, "applied", None, None),
             });
             continue;
         }
@@ -213,6 +268,23 @@ pub async fn push(
             // A gap: the ids before it have not arrived. Stop; the client sends them again.
             tx.rollback().await?;
             break;
+        }
+        if let Some(uid) = &m.uid {
+            if let Some((outcome, error, field)) = processed_uid(&mut tx, uid, &user.id).await? {
+                // Sent before under another client id: answered as then, no second effect.
+                let processed = match outcome.as_str() {
+                    "rejected" => Processed::Rejected {
+                        error: error.as_deref().unwrap_or("refused when first sent"),
+                        field: field.as_deref(),
+                    },
+                    _ => Processed::Applied,
+                };
+                record(&mut tx, client_id, m, processed).await?;
+                tx.commit().await?;
+                results.push(answered_before(m.id, &outcome, error, field));
+                last = m.id;
+                continue;
+            }
         }
         let mutation = match Mutation::from_wire(&m.name, m.args.clone()) {
             Ok(mutation) => mutation,

@@ -161,7 +161,12 @@ impl Store {
             // Acknowledged mutations were processed under the old id; the rest are renumbered,
             // and count as never sent under the new one.
             tx.execute("DELETE FROM outbox WHERE acked_at IS NOT NULL", [])?;
-            tx.execute("UPDATE outbox SET sent_at = NULL", [])?;
+            // Each keeps its uid, which the server deduplicates across client ids; and a
+            // row sent before is never folded into by a later save (`sent_before`).
+            tx.execute(
+                "UPDATE outbox SET sent_before = (sent_at IS NOT NULL OR sent_before), sent_at = NULL",
+                [],
+            )?;
             let ordered = queued_ids(tx, "1")?;
             renumber(tx, &ordered)?;
             tx.execute(

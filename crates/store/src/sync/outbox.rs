@@ -2,13 +2,15 @@
 //! appended in the change's own transaction.
 
 use rusqlite::Connection;
+use wp_domain::ids::{new_id, IdKind};
 use wp_domain::mutation::MutationKind;
 use wp_domain::Mutation;
 
 use crate::{now, OutboxEntry, Result, Store};
 
-/// Appends a mutation with the next mutation id (1, 2, 3... with no gaps, never reused) and
-/// the server revision it was made against. Call inside the transaction that made the change.
+/// Appends a mutation with the next mutation id (1, 2, 3... with no gaps, never reused), a
+/// new uid (`mut_…`, kept across client id renewals) and the server revision it was made
+/// against. Call inside the transaction that made the change.
 pub(crate) fn append(conn: &Connection, mutation: &Mutation, base_rev: Option<i64>) -> Result<i64> {
     if let Some(id) = coalesce(conn, mutation)? {
         return Ok(id);
@@ -21,7 +23,8 @@ pub(crate) fn append(conn: &Connection, mutation: &Mutation, base_rev: Option<i6
     )?;
     let wire = mutation.to_wire()?;
     conn.prepare_cached(
-        "INSERT INTO outbox (mutation_id, name, args, workshop_id, base_rev, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO outbox (mutation_id, name, args, workshop_id, base_rev, created_at, uid)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute((
         id,
@@ -30,6 +33,7 @@ pub(crate) fn append(conn: &Connection, mutation: &Mutation, base_rev: Option<i6
         mutation.workshop_id(),
         base_rev,
         now(),
+        new_id(IdKind::Mutation),
     ))?;
     Ok(id)
 }
@@ -43,7 +47,8 @@ pub(crate) fn append(conn: &Connection, mutation: &Mutation, base_rev: Option<i6
 /// step again behind it. Behind the user's own step changes it stays refused: those come
 /// after the completion in the user's order (a revision reopens the workshop), and only
 /// offered-again changes are queued out of it. Each move needs offered-again changes behind
-/// the completion's new place, so it moves at most once per reset.
+/// the completion's new place, so it moves at most once per reset. The moved completion
+/// takes a new uid too: the server answered its old one, and would answer it "refused" again.
 pub(crate) fn requeue_refused_completion(conn: &Connection, mutation_id: i64) -> Result<bool> {
     use MutationKind::{AdvanceStep, CompleteStep, ReviseStep, SaveStepOutput, StartStep};
     let step_work = [
@@ -65,9 +70,10 @@ pub(crate) fn requeue_refused_completion(conn: &Connection, mutation_id: i64) ->
         .query_row([mutation_id], |r| r.get(0))?;
     if offered_behind {
         conn.execute(
-            "UPDATE outbox SET mutation_id = (SELECT next_mutation_id FROM local_profile WHERE id = 1)
+            "UPDATE outbox SET mutation_id = (SELECT next_mutation_id FROM local_profile WHERE id = 1),
+                 uid = ?2
              WHERE mutation_id = ?1",
-            [mutation_id],
+            (mutation_id, new_id(IdKind::Mutation)),
         )?;
         conn.execute(
             "UPDATE local_profile SET next_mutation_id = next_mutation_id + 1 WHERE id = 1",
@@ -103,24 +109,25 @@ const COALESCE_LOOKBACK: u32 = 200;
 /// and `baseRev` (the value both saves were made from), and no new id is taken. A change to
 /// the same workshop of another kind in between (completing the step, resolving a conflict,
 /// trashing) keeps them apart, so no save moves past a change it could matter to. Only
-/// changes a push never took (`sent_at`) are looked at, so what the server may have applied
-/// is never rewritten. Returns the id folded into.
+/// changes a push never took (`sent_at`, nor under an earlier client id: `sent_before`) are
+/// looked at, so what the server may have applied is never rewritten. Returns the id folded
+/// into.
 fn coalesce(conn: &Connection, mutation: &Mutation) -> Result<Option<i64>> {
     let Some(scope) = save_scope(mutation) else {
         return Ok(None);
     };
-    let queued: Vec<(i64, String, String, String, Option<String>)> = conn
+    let queued: Vec<(i64, String, String, String, bool)> = conn
         .prepare_cached(
-            "SELECT mutation_id, name, args, workshop_id, sent_at FROM outbox
-             ORDER BY mutation_id DESC LIMIT ?1",
+            "SELECT mutation_id, name, args, workshop_id, sent_at IS NOT NULL OR sent_before
+             FROM outbox ORDER BY mutation_id DESC LIMIT ?1",
         )?
         .query_map([COALESCE_LOOKBACK], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
     let mut found = None;
-    for (id, name, args, workshop_id, sent_at) in queued {
-        if sent_at.is_some() {
+    for (id, name, args, workshop_id, sent) in queued {
+        if sent {
             return Ok(None);
         }
         let earlier = Mutation::from_stored(&name, &args)?;
@@ -291,11 +298,11 @@ pub(crate) fn outbox_rows(
     // use `outbox_by_workshop` and reads every queued mutation, which made a pulled page's
     // rebase (one query per workshop it touched) hold the write lock for milliseconds each.
     let mut stmt = conn.prepare_cached(if workshop_id.is_some() {
-        "SELECT mutation_id, name, args, workshop_id, base_rev, created_at FROM outbox
+        "SELECT mutation_id, name, args, workshop_id, base_rev, created_at, uid FROM outbox
          WHERE workshop_id = ?1 AND (?2 = 0 OR acked_at IS NULL) AND mutation_id > ?3
          ORDER BY mutation_id LIMIT ?4"
     } else {
-        "SELECT mutation_id, name, args, workshop_id, base_rev, created_at FROM outbox
+        "SELECT mutation_id, name, args, workshop_id, base_rev, created_at, uid FROM outbox
          WHERE ?1 IS NULL AND (?2 = 0 OR acked_at IS NULL) AND mutation_id > ?3
          ORDER BY mutation_id LIMIT ?4"
     })?;
@@ -307,11 +314,12 @@ pub(crate) fn outbox_rows(
             r.get::<_, String>(3)?,
             r.get::<_, Option<i64>>(4)?,
             r.get(5)?,
+            r.get(6)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (mutation_id, name, args, workshop_id, base_rev, created_at) = row?;
+        let (mutation_id, name, args, workshop_id, base_rev, created_at, uid) = row?;
         let mutation = Mutation::from_stored(&name, &args)?;
         out.push(OutboxEntry {
             mutation_id,
@@ -319,6 +327,7 @@ pub(crate) fn outbox_rows(
             workshop_id,
             base_rev,
             created_at,
+            uid,
         });
     }
     Ok(out)

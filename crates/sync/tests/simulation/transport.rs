@@ -25,8 +25,9 @@ pub struct Net {
     /// Pushes held back, delivered later (their answers lost): the client's transport and
     /// the request.
     pub delayed: Vec<(SimTransport, PushRequest)>,
-    /// (client id, mutation id) → the step its Applied answer came at.
-    pub applied: HashMap<(String, i64), usize>,
+    /// A mutation's uid (kept across client id renewals), or "client id/mutation id" for
+    /// one sent without → the step its Applied answer came at.
+    pub applied: HashMap<String, usize>,
     /// What each client committed and what the server applied from it (the oracle).
     pub ledger: Ledger,
     pub step: usize,
@@ -100,11 +101,14 @@ impl SimTransport {
                     );
                 }
                 if r.outcome == Outcome::Applied {
-                    let key = (request.client_id.clone(), r.id);
-                    if let Some(first) = net.applied.insert(key.clone(), step) {
-                        panic!("double effect: {key:?} applied at step {first} and again at step {step}");
-                    }
                     let sent = request.mutations.iter().find(|m| m.id == r.id).unwrap();
+                    let key = sent
+                        .uid
+                        .clone()
+                        .unwrap_or_else(|| format!("{}/{}", request.client_id, r.id));
+                    if let Some(first) = net.applied.insert(key.clone(), step) {
+                        panic!("double effect: {key} ({} {}) applied at step {first} and again at step {step}", sent.name, sent.args);
+                    }
                     let mutation =
                         wp_domain::Mutation::from_wire(&sent.name, sent.args.clone()).unwrap();
                     if std::env::var_os("WP_SIM_TRACE").is_some() {
