@@ -75,6 +75,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0013_mutation_uid.sql",
         include_str!("../../../migrations/0013_mutation_uid.sql"),
     ),
+    (
+        14,
+        "0014_lost_completion_times.sql",
+        include_str!("../../../migrations/0014_lost_completion_times.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the last migration's number.

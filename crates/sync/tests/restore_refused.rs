@@ -177,3 +177,60 @@ async fn a_note_on_a_share_the_restore_lost_is_listed_with_its_text() {
     let note = eve.store.note(&workshop, None).unwrap().unwrap();
     assert_eq!(note.record.content, text);
 }
+
+/// A revision the restore lost, hidden by a completion after it: A revises the persona after
+/// the backup (journey mapping to concept go back to `needs_regeneration`) and completes it
+/// again with its output unchanged. The restored server has the persona complete, as A
+/// does, but the later steps complete too. A's reset sees the persona completed at another
+/// time and revises and completes it again, so the later steps need regenerating on the
+/// server and on B as on A. On the code before, nothing was offered and A's later steps went
+/// back to complete with the reset's pull.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_revision_is_offered_again_when_its_step_was_completed_again_unchanged() {
+    let (s, token, mut a, workshop) = pawpal_at_its_ninth_step().await;
+    a.sync().await;
+    let mut b = Desktop::new(&s, &token).await;
+    b.sync().await;
+    let saved = backup(&s.pool).await;
+
+    a.store.revise_step(&workshop, "persona").unwrap();
+    a.store.complete_step(&workshop, "persona").unwrap();
+    let report = a.sync().await;
+    assert_eq!((report.applied, report.rejected), (2, 0), "{report:?}");
+    restore(&s.pool, saved).await;
+    write_past(&mut b, &workshop).await;
+
+    let report = a.sync().await;
+    assert!(report.reset, "{report:?}");
+    assert_eq!(report.rejected, 0, "{report:?}");
+    assert!(a.store.rejections().unwrap().is_empty());
+    b.sync().await;
+    let statuses = |d: &Desktop| -> Vec<(String, String)> {
+        let detail = d.store.workshop(&workshop).unwrap();
+        [
+            "persona",
+            "journey-mapping",
+            "ideation",
+            "concept",
+            "validate",
+        ]
+        .iter()
+        .map(|step| {
+            let status = detail.step(step).unwrap().record.status;
+            (step.to_string(), status.as_str().to_string())
+        })
+        .collect()
+    };
+    let expected: Vec<(String, String)> = [
+        ("persona", "complete"),
+        ("journey-mapping", "needs_regeneration"),
+        ("ideation", "needs_regeneration"),
+        ("concept", "needs_regeneration"),
+        ("validate", "needs_regeneration"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(statuses(&a), expected, "A");
+    assert_eq!(statuses(&b), expected, "B, from the server");
+}

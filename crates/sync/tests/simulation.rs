@@ -250,6 +250,22 @@ fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
         Some(f) => Some(local(store, f)),
         None => None,
     };
+    // Every step's status before a progress change: advancing starts the next step, and a
+    // revision sends every later one to `needs_regeneration`; each status that moves is
+    // committed.
+    let statuses = |store: &Store| -> Vec<(String, Value)> {
+        store
+            .workshop(id)
+            .unwrap()
+            .steps
+            .iter()
+            .map(|s| {
+                let status = serde_json::to_value(s.record.status).unwrap();
+                (s.record.step_id.clone(), status)
+            })
+            .collect()
+    };
+    let statuses_before = (3..=6).contains(&op).then(|| statuses(store));
     let mut note_moved = None;
     let result = match op {
         0 => store
@@ -358,7 +374,20 @@ fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
             other => other.map(|_| ()),
         },
     };
-    if result.is_ok() {
+    if let (Ok(()), Some(before)) = (&result, statuses_before) {
+        let after = statuses(store);
+        let mut net = net.borrow_mut();
+        let step = net.step;
+        for ((step_id, was), (_, now)) in before.into_iter().zip(after) {
+            if was != now {
+                if trace {
+                    eprintln!("  committed status of {step_id}: {was} → {now}");
+                }
+                net.ledger
+                    .commit(me, step, Field::Status(id.clone(), step_id), Value::Null);
+            }
+        }
+    } else if result.is_ok() {
         let committed = match (field, before) {
             (Some(field), Some(before)) => {
                 let after = local(store, &field);

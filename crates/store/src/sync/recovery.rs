@@ -153,8 +153,8 @@ pub(crate) fn offer_lost_value(
             )?
             .execute((&s.id, rev))?;
             conn.prepare_cached(
-                "INSERT OR IGNORE INTO sync_lost_steps (workshop_id, step_id, status, output, pulled_rev)
-                 SELECT workshop_id, step_id, status, output, rev + 1 FROM workshop_steps
+                "INSERT OR IGNORE INTO sync_lost_steps (workshop_id, step_id, status, output, pulled_rev, completed_at)
+                 SELECT workshop_id, step_id, status, output, rev + 1, completed_at FROM workshop_steps
                  WHERE id = ?1 AND server_rev > ?2",
             )?
             .execute((&s.id, rev))?;
@@ -323,17 +323,28 @@ pub(crate) fn offer_unseen(conn: &Connection, user_id: &str, expired: bool) -> R
     Ok(offered)
 }
 
+/// A step's status, output and completion time, as one side holds it.
+type StepSide = (StepStatus, Option<serde_json::Value>, Option<DateTime<Utc>>);
+
 /// What takes a step from the server's status and output (`theirs`) back to this
 /// database's (`mine`), when the server lost them: its output first (completing a step needs
 /// it), then the intent ([`status_offer`]); an output the server holds on a complete step
 /// changes only after a revision, so a lost edit of a revised step goes as revise, save, and
-/// complete again when the step is complete here.
+/// complete again when the step is complete here. So does a step complete on both sides but
+/// completed at another time here: it was completed again after a revision the restore lost
+/// (a completion on a complete step changes nothing, so only a revision or an earlier
+/// step's cascade comes between two), and revising it again sends the later steps back to
+/// `needs_regeneration` on the server as they went here; their own offers follow in step
+/// order.
 fn step_offers(
     workshop_id: &str,
     step_id: &str,
-    (mine, mine_output): (StepStatus, Option<serde_json::Value>),
-    (theirs, theirs_output): (StepStatus, Option<serde_json::Value>),
+    (mine, mine_output, mine_completed): StepSide,
+    (theirs, theirs_output, theirs_completed): StepSide,
 ) -> Vec<Mutation> {
+    let completed_again = mine == StepStatus::Complete
+        && theirs == StepStatus::Complete
+        && mine_completed != theirs_completed;
     let save = mine_output
         .filter(|o| Some(o) != theirs_output.as_ref())
         .map(|output| Mutation::SaveStepOutput {
@@ -345,9 +356,9 @@ fn step_offers(
         });
     let intent = |status| status_offer(status, theirs, workshop_id, step_id);
     match save {
-        Some(save) if theirs == StepStatus::Complete => {
+        save if theirs == StepStatus::Complete && (save.is_some() || completed_again) => {
             let mut offers: Vec<Mutation> = intent(StepStatus::InProgress).into_iter().collect();
-            offers.push(save);
+            offers.extend(save);
             if mine == StepStatus::Complete {
                 offers.push(Mutation::CompleteStep {
                     workshop_id: workshop_id.to_string(),
@@ -438,10 +449,11 @@ pub(crate) fn offer_lost_steps(
     user_id: &str,
     clock: Option<DateTime<Utc>>,
 ) -> Result<(usize, Vec<String>)> {
-    type Lost = (String, String, StepStatus, Option<serde_json::Value>);
+    type Lost = (String, String, StepSide);
     let lost: Vec<Lost> = conn
         .prepare(
-            "SELECT l.workshop_id, l.step_id, l.status, l.output FROM sync_lost_steps l
+            "SELECT l.workshop_id, l.step_id, l.status, l.output, l.completed_at
+             FROM sync_lost_steps l
              JOIN workshop_steps s ON s.workshop_id = l.workshop_id AND s.step_id = l.step_id
              JOIN step_definitions d ON d.id = l.step_id
              WHERE s.rev = l.pulled_rev ORDER BY l.workshop_id, d.position",
@@ -449,12 +461,16 @@ pub(crate) fn offer_lost_steps(
         .query_map([], |r| {
             let status: String = r.get(2)?;
             let status = StepStatus::parse(&status).ok_or_else(|| bad_text(2, &status))?;
-            Ok((r.get(0)?, r.get(1)?, status, json_column(r, 3)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                (status, json_column(r, 3)?, r.get(4)?),
+            ))
         })?
         .collect::<rusqlite::Result<_>>()?;
     conn.execute("DELETE FROM sync_lost_steps", [])?;
     let (mut offered, mut changed) = (0, Vec::new());
-    for (workshop_id, step_id, mine, mine_output) in lost {
+    for (workshop_id, step_id, mine) in lost {
         // The row as it is now: the server's, with the earlier steps' offers applied.
         let Some((theirs, _)) = step_records(conn, &workshop_id, Some(&step_id))?.pop() else {
             continue;
@@ -462,8 +478,8 @@ pub(crate) fn offer_lost_steps(
         let offers = step_offers(
             &workshop_id,
             &step_id,
-            (mine, mine_output),
-            (theirs.status, theirs.output),
+            mine,
+            (theirs.status, theirs.output, theirs.completed_at),
         );
         for offer in &offers {
             match offer_again(conn, offer, user_id, clock)? {

@@ -122,8 +122,13 @@ fn fields(m: &Mutation, user: &str) -> Vec<(Field, Value)> {
             workshop_id,
             step_id,
             ..
-        }
-        | Mutation::AdvanceStep {
+        } => vec![(
+            Field::Status(workshop_id.clone(), step_id.clone()),
+            Value::Null,
+        )],
+        // The step and the next (started), or the step and every later one (the revision's
+        // cascade to `needs_regeneration`).
+        Mutation::AdvanceStep {
             workshop_id,
             step_id,
             ..
@@ -132,10 +137,24 @@ fn fields(m: &Mutation, user: &str) -> Vec<(Field, Value)> {
             workshop_id,
             step_id,
             ..
-        } => vec![(
-            Field::Status(workshop_id.clone(), step_id.clone()),
-            Value::Null,
-        )],
+        } => {
+            let at = wp_domain::STEPS.iter().position(|d| d.id == step_id);
+            let reach = match m {
+                Mutation::AdvanceStep { .. } => 2,
+                _ => wp_domain::STEPS.len(),
+            };
+            wp_domain::STEPS
+                .iter()
+                .skip(at.unwrap_or(wp_domain::STEPS.len()))
+                .take(reach)
+                .map(|d| {
+                    (
+                        Field::Status(workshop_id.clone(), d.id.to_string()),
+                        Value::Null,
+                    )
+                })
+                .collect()
+        }
         Mutation::SetNote {
             workshop_id,
             step_id,
