@@ -80,6 +80,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0014_lost_completion_times.sql",
         include_str!("../../../migrations/0014_lost_completion_times.sql"),
     ),
+    (
+        15,
+        "0015_lost_trash.sql",
+        include_str!("../../../migrations/0015_lost_trash.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the last migration's number.

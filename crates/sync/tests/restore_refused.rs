@@ -1,14 +1,17 @@
 //! What a server restore lost comes back, or is listed with the refusals naming why, never
 //! dropped silently (docs/sync.md, "A server restored from a backup"): a step completed
 //! after the backup, on a workshop the desktop has trashed since; a workshop taken out of the
-//! trash after the backup; a member's note on a share the restore lost too. Each test fails
-//! on the code before it.
+//! trash after the backup; a member's note on a share the restore lost too; a revision
+//! hidden by a completion after it; changes made before a trash the restore lost. Each test
+//! fails on the code before it.
 
 use wp_domain::Role;
 use wp_sync::RoundReport;
 
 mod common;
-use common::{ada_and_eve, backup, restore, server, Desktop, Server, PAWPAL};
+use common::{
+    ada_and_eve, backup, pawpal_on_two_desktops, restore, server, Desktop, Server, PAWPAL,
+};
 
 /// Ada's desktop A with PawPal imported and its first eight steps advanced (not synced yet):
 /// `(server, Ada's token, A, the workshop's id)`.
@@ -233,4 +236,43 @@ async fn a_lost_revision_is_offered_again_when_its_step_was_completed_again_unch
     .collect();
     assert_eq!(statuses(&a), expected, "A");
     assert_eq!(statuses(&b), expected, "B, from the server");
+}
+
+/// A workshop trashed after the backup, with a step change made before the trash: A's reset
+/// offers the change first and the trash last, so the server keeps the change inside the
+/// trashed workshop. On the code before, the trash went first and the change was refused
+/// in it (listed on A, gone from the server).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_trash_is_offered_after_the_changes_made_before_it() {
+    let s = server().await;
+    let (mut a, mut b, workshop, _) = pawpal_on_two_desktops(&s).await;
+    let saved = backup(&s.pool).await;
+    let mut output = a.step_output(&workshop, "challenge").unwrap();
+    output["facilitatorTag"] = "saved before the trash".into();
+    a.store
+        .save_step_output(&workshop, "challenge", output)
+        .unwrap();
+    a.store.delete_workshop(&workshop).unwrap();
+    let report = a.sync().await;
+    assert_eq!((report.applied, report.rejected), (2, 0), "{report:?}");
+    restore(&s.pool, saved).await;
+    let other = b.store.create_workshop(Some("B's"), "").unwrap();
+    write_past(&mut b, &other.workshop.record.id).await;
+
+    let report = a.sync().await;
+    assert!(report.reset, "{report:?}");
+    assert_eq!(report.rejected, 0, "{report:?}");
+    let refused = a.store.rejections().unwrap();
+    assert!(refused.is_empty(), "{refused:?}");
+    let (trashed, tag): (bool, Option<String>) = sqlx::query_as(
+        "SELECT w.deleted_at IS NOT NULL, s.output->>'facilitatorTag'
+         FROM workshops w JOIN workshop_steps s ON s.workshop_id = w.id
+         WHERE w.id = $1 AND s.step_id = 'challenge'",
+    )
+    .bind(&workshop)
+    .fetch_one(&s.pool)
+    .await
+    .unwrap();
+    assert!(trashed, "in the trash on the server again");
+    assert_eq!(tag.as_deref(), Some("saved before the trash"));
 }

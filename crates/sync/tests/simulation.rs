@@ -483,7 +483,7 @@ async fn run_seed(seed: u64, steps: usize) {
             // What the server applied after the backup is gone from it too.
             let mut net = net.borrow_mut();
             net.applied.retain(|_, at| *at < backup_step);
-            net.ledger.rewind(backup_step);
+            net.ledger.rewind(backup_step, step);
         }
         if rng.random_bool(0.03) {
             let delayed = std::mem::take(&mut net.borrow_mut().delayed);

@@ -287,8 +287,9 @@ impl Store {
                                 recovery::offer_lost_steps(tx, &user_id, clock)?;
                             let completions =
                                 recovery::offer_lost_completions(tx, &user_id, clock)?;
-                            applied.offered_again += offered + completions.len();
-                            for workshop_id in steps.into_iter().chain(completions) {
+                            let trashed = recovery::offer_lost_trash(tx, &user_id, clock)?;
+                            applied.offered_again += offered + completions.len() + trashed.len();
+                            for workshop_id in steps.into_iter().chain(completions).chain(trashed) {
                                 if !applied.workshops.contains(&workshop_id) {
                                     applied.workshops.push(workshop_id);
                                 }

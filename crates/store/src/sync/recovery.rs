@@ -7,7 +7,7 @@
 //! arrive and offered at the end of the pull, a workshop's steps in order, each as what leads
 //! from the server's state (with the earlier offers applied) to this database's
 //! ([`offer_lost_steps`], [`status_offer`]); a workshop's lost completion after its steps
-//! ([`offer_lost_completions`]).
+//! ([`offer_lost_completions`]), and its lost trash after both ([`offer_lost_trash`]).
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
@@ -116,19 +116,24 @@ pub(crate) fn offer_lost_value(
             let may = |needed| role.is_some_and(|r: Role| r.allows(needed));
             let mut offers = vec![];
             // Out of the trash, or into it, as this database last had it from the server.
-            // Queued first: the rebase applies it over the pulled row, so the step changes
-            // offered at the pull's end meet the workshop where the user left it.
+            // Out of it is queued first: the rebase applies it over the pulled row, so the
+            // step changes offered at the pull's end meet the workshop where the user left
+            // it. Into it is offered last, after them ([`offer_lost_trash`]): they were made
+            // before it, and in the trash they would be refused.
             if mine.deleted_at.is_some() != w.deleted_at.is_some() && may(Can::TRASH) {
-                offers.push(match mine.deleted_at {
-                    None => Mutation::RestoreWorkshop {
+                match mine.deleted_at {
+                    None => offers.push(Mutation::RestoreWorkshop {
                         workshop_id: w.id.clone(),
                         at: now(),
-                    },
-                    Some(at) => Mutation::DeleteWorkshop {
-                        workshop_id: w.id.clone(),
-                        at,
-                    },
-                });
+                    }),
+                    Some(at) => {
+                        conn.prepare_cached(
+                            "INSERT OR REPLACE INTO sync_lost_trash (workshop_id, deleted_at)
+                             VALUES (?1, ?2)",
+                        )?
+                        .execute((&w.id, at))?;
+                    }
+                }
             }
             if mine.title != w.title {
                 offers.push(Mutation::RenameWorkshop {
@@ -526,6 +531,33 @@ pub(crate) fn offer_lost_completions(
         }
     }
     Ok(completed)
+}
+
+/// At the end of a reset's full pull, after the lost steps and completions: puts back in
+/// the trash, here and on the server (`deleteWorkshop` at the time the user trashed it),
+/// each workshop this database had trashed that the restored server holds out of it
+/// ([`offer_lost_value`] noted them). Returns the workshops trashed again.
+pub(crate) fn offer_lost_trash(
+    conn: &Connection,
+    user_id: &str,
+    clock: Option<DateTime<Utc>>,
+) -> Result<Vec<String>> {
+    let lost: Vec<(String, DateTime<Utc>)> = conn
+        .prepare("SELECT workshop_id, deleted_at FROM sync_lost_trash ORDER BY workshop_id")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    conn.execute("DELETE FROM sync_lost_trash", [])?;
+    let mut trashed = Vec::new();
+    for (workshop_id, at) in lost {
+        let trash = Mutation::DeleteWorkshop {
+            workshop_id: workshop_id.clone(),
+            at,
+        };
+        if offer_again(conn, &trash, user_id, clock)? == Offer::Queued {
+            trashed.push(workshop_id);
+        }
+    }
+    Ok(trashed)
 }
 
 /// Undoes the local effect of a refused mutation where no pull will: a note or a share this

@@ -13,8 +13,10 @@
 //! - **visible**: the client lists a rejection for the workshop, saying why.
 //!
 //! A change offered again after a restore is a change like any other, so it counts as
-//! applied once the server takes it. Anything else is a silent loss: the seed fails with the
-//! change's story.
+//! applied once the server takes it; a title or an output counts too when another desktop
+//! that held it offered the same value after the restore (any desktop offers what it holds
+//! and the server lost). Anything else is a silent loss: the seed fails with the change's
+//! story.
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -92,6 +94,8 @@ pub struct Ledger {
     users: Vec<String>,
     committed: Vec<Entry>,
     applied: Vec<Entry>,
+    /// The step the server was restored at, if it was.
+    restored_at: Option<usize>,
 }
 
 /// The fields a mutation sets when `user` sends it, with the value it carries for each
@@ -201,6 +205,7 @@ impl Ledger {
             users,
             committed: vec![],
             applied: vec![],
+            restored_at: None,
         }
     }
 
@@ -234,9 +239,10 @@ impl Ledger {
         }
     }
 
-    /// The server was restored to its backup taken at `backup_step`: what it applied from
-    /// then on is gone from it.
-    pub fn rewind(&mut self, backup_step: usize) {
+    /// The server was restored at `step` to its backup taken at `backup_step`: what it
+    /// applied from then on is gone from it.
+    pub fn rewind(&mut self, backup_step: usize, step: usize) {
+        self.restored_at = Some(step);
         for e in self.applied.iter_mut().filter(|e| e.step >= backup_step) {
             e.rewound = true;
         }
@@ -259,8 +265,13 @@ impl Ledger {
             // change before a restore took both away (the later one is its writer's to
             // offer again).
             // (`applied` is in the server's order: the simulation runs one request at a time.)
+            // Offered again after the restore by another desktop that held it (a title or
+            // an output, the same value) counts as this client's: any desktop that holds
+            // what the server lost offers it.
+            let offered_elsewhere =
+                |a: &Entry| change.field.exact() && self.restored_at.is_some_and(|r| a.step >= r);
             let applied = self.applied.iter().enumerate().any(|(i, a)| {
-                a.client == client
+                (a.client == client || offered_elsewhere(a))
                     && a.step >= change.step
                     && a.field == change.field
                     && (!change.field.exact() || a.value == change.value)
