@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::account::{RESET_EXPIRED, RESET_RESTORED};
 use super::outbox::{outbox_rows, workshops_queued_after};
 use super::recovery::offer_unsynced;
-use super::{mass_delete, recovery};
+use super::{lost_progress, mass_delete, recovery};
 use crate::mutate::apply_local;
 use crate::rows::codec::{entity_of, table_of};
 use crate::rows::write::write;
@@ -284,10 +284,10 @@ impl Store {
                             applied.offered_again +=
                                 recovery::offer_unseen(tx, &user_id, resetting == RESET_EXPIRED)?;
                             let (offered, steps) =
-                                recovery::offer_lost_steps(tx, &user_id, clock)?;
+                                lost_progress::offer_lost_steps(tx, &user_id, clock)?;
                             let completions =
-                                recovery::offer_lost_completions(tx, &user_id, clock)?;
-                            let trashed = recovery::offer_lost_trash(tx, &user_id, clock)?;
+                                lost_progress::offer_lost_completions(tx, &user_id, clock)?;
+                            let trashed = lost_progress::offer_lost_trash(tx, &user_id, clock)?;
                             applied.offered_again += offered + completions.len() + trashed.len();
                             for workshop_id in steps.into_iter().chain(completions).chain(trashed) {
                                 if !applied.workshops.contains(&workshop_id) {

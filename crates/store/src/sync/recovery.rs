@@ -2,23 +2,18 @@
 //! this database's rows. During the reset's full pull, a pulled row whose server revision is
 //! below the one this database last saw is an older copy; the local value is offered again
 //! as an idempotent "set to value" mutation (never a replayed intent such as "advance"),
-//! made from the pulled value so that it applies cleanly. Progress travels only as intents
-//! checked by the steps' rules, so a step's lost status and output are noted as their rows
-//! arrive and offered at the end of the pull, a workshop's steps in order, each as what leads
-//! from the server's state (with the earlier offers applied) to this database's
-//! ([`offer_lost_steps`], [`status_offer`]); a workshop's lost completion after its steps
-//! ([`offer_lost_completions`]), and its lost trash after both ([`offer_lost_trash`]).
+//! made from the pulled value so that it applies cleanly. A step's lost status and output,
+//! a workshop's completion and its trash are noted as their rows arrive and offered at the
+//! end of the pull (`super::lost_progress`).
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
 use wp_domain::mutation::{Can, MutationKind};
-use wp_domain::{Change, ErrorCode, Mutation, Role, StepStatus, WorkshopStatus};
+use wp_domain::{Change, Mutation, Role, WorkshopStatus};
 
 use super::outbox::{self, close_gaps};
-use crate::mutate::apply_and_queue;
-use crate::rows::codec::{bad_text, json_column};
 use crate::rows::read::{note_record, role_on, step_records, workshop_record};
-use crate::{now, Result, StoreError};
+use crate::{now, Result};
 
 /// The ids of `table`'s rows (its entity in the log: `entity`) that the server had (a server
 /// revision here) and that a reset's full pull did not bring, on a workshop it did bring,
@@ -52,41 +47,6 @@ pub(crate) fn local_rev(conn: &Connection, table: &str, id: &str) -> Result<Opti
         .flatten())
 }
 
-/// The progress intent that takes a step from the server's status `theirs` back to this
-/// database's `mine`, when the server lost it: complete it again, start it again, or
-/// revise it again (which also puts the later steps back to `needs_regeneration`). A step
-/// that needs regeneration here got there by an earlier step's revision, offered with that
-/// step; `not_started` is never reached by an intent.
-fn status_offer(
-    mine: StepStatus,
-    theirs: StepStatus,
-    workshop_id: &str,
-    step_id: &str,
-) -> Option<Mutation> {
-    let (workshop_id, step_id, at) = (workshop_id.to_string(), step_id.to_string(), now());
-    match (mine, theirs) {
-        (StepStatus::Complete, StepStatus::Complete) => None,
-        (StepStatus::Complete, _) => Some(Mutation::CompleteStep {
-            workshop_id,
-            step_id,
-            at,
-        }),
-        (StepStatus::InProgress, StepStatus::NotStarted | StepStatus::NeedsRegeneration) => {
-            Some(Mutation::StartStep {
-                workshop_id,
-                step_id,
-                at,
-            })
-        }
-        (StepStatus::InProgress, StepStatus::Complete) => Some(Mutation::ReviseStep {
-            workshop_id,
-            step_id,
-            at,
-        }),
-        _ => None,
-    }
-}
-
 /// Queues the local value of the row `pulled` replaces, if the server lost it (a step's, and
 /// a workshop's completion, are noted for the pull's end instead). Call before writing the
 /// pulled row, during a reset's full pull; `user_id` is this database's user. Returns how
@@ -106,7 +66,7 @@ pub(crate) fn offer_lost_value(
                 return Ok(0);
             };
             if mine.status == WorkshopStatus::Completed && w.status != WorkshopStatus::Completed {
-                // Offered at the pull's end, after its steps ([`offer_lost_completions`]).
+                // Offered at the pull's end, after its steps (`lost_progress::offer_lost_completions`).
                 conn.execute(
                     "INSERT OR IGNORE INTO sync_lost_completions (workshop_id) VALUES (?1)",
                     [&w.id],
@@ -118,7 +78,7 @@ pub(crate) fn offer_lost_value(
             // Out of the trash, or into it, as this database last had it from the server.
             // Out of it is queued first: the rebase applies it over the pulled row, so the
             // step changes offered at the pull's end meet the workshop where the user left
-            // it. Into it is offered last, after them ([`offer_lost_trash`]): they were made
+            // it. Into it is offered last, after them (`lost_progress::offer_lost_trash`): they were made
             // before it, and in the trash they would be refused.
             if mine.deleted_at.is_some() != w.deleted_at.is_some() && may(Can::TRASH) {
                 match mine.deleted_at {
@@ -146,7 +106,7 @@ pub(crate) fn offer_lost_value(
             offers
         }
         Change::Step(s) => {
-            // Offered at the pull's end, in step order ([`offer_lost_steps`]). Noted by a
+            // Offered at the pull's end, in step order (`lost_progress::offer_lost_steps`). Noted by a
             // reset this one cut short, untouched here since that pull wrote it, and not
             // changed on the server since either: still lost, and the row this pull writes
             // over it counts as that one.
@@ -326,238 +286,6 @@ pub(crate) fn offer_unseen(conn: &Connection, user_id: &str, expired: bool) -> R
         [],
     )?;
     Ok(offered)
-}
-
-/// A step's status, output and completion time, as one side holds it.
-type StepSide = (StepStatus, Option<serde_json::Value>, Option<DateTime<Utc>>);
-
-/// What takes a step from the server's status and output (`theirs`) back to this
-/// database's (`mine`), when the server lost them: its output first (completing a step needs
-/// it), then the intent ([`status_offer`]); an output the server holds on a complete step
-/// changes only after a revision, so a lost edit of a revised step goes as revise, save, and
-/// complete again when the step is complete here. So does a step complete on both sides but
-/// completed at another time here: it was completed again after a revision the restore lost
-/// (a completion on a complete step changes nothing, so only a revision or an earlier
-/// step's cascade comes between two), and revising it again sends the later steps back to
-/// `needs_regeneration` on the server as they went here; their own offers follow in step
-/// order.
-fn step_offers(
-    workshop_id: &str,
-    step_id: &str,
-    (mine, mine_output, mine_completed): StepSide,
-    (theirs, theirs_output, theirs_completed): StepSide,
-) -> Vec<Mutation> {
-    let completed_again = mine == StepStatus::Complete
-        && theirs == StepStatus::Complete
-        && mine_completed != theirs_completed;
-    let save = mine_output
-        .filter(|o| Some(o) != theirs_output.as_ref())
-        .map(|output| Mutation::SaveStepOutput {
-            workshop_id: workshop_id.to_string(),
-            step_id: step_id.to_string(),
-            output,
-            base: Some(theirs_output.unwrap_or(serde_json::Value::Null)),
-            at: now(),
-        });
-    let intent = |status| status_offer(status, theirs, workshop_id, step_id);
-    match save {
-        save if theirs == StepStatus::Complete && (save.is_some() || completed_again) => {
-            let mut offers: Vec<Mutation> = intent(StepStatus::InProgress).into_iter().collect();
-            offers.extend(save);
-            if mine == StepStatus::Complete {
-                offers.push(Mutation::CompleteStep {
-                    workshop_id: workshop_id.to_string(),
-                    step_id: step_id.to_string(),
-                    at: now(),
-                });
-            }
-            offers
-        }
-        save => save.into_iter().chain(intent(mine)).collect(),
-    }
-}
-
-/// What became of a change offered again.
-#[derive(Debug, PartialEq, Eq)]
-enum Offer {
-    /// Applied here and queued for the server.
-    Queued,
-    /// Nothing to change: this database already holds it.
-    Unchanged,
-    /// The domain refuses it here (the server would too); nothing changed.
-    Refused,
-}
-
-/// Applies `offer` here and queues it, as a user's change is. When the domain refuses it
-/// here, everything stays as it was, and unless the refusal is about the user's role (then
-/// the change was another user's, and their desktops offer it) the refused change goes into
-/// the list of refusals with its reason ([`list_refused_offer`]): a change the server lost
-/// is never dropped silently (the workshop in the trash here, a step's rules).
-fn offer_again(
-    conn: &Connection,
-    offer: &Mutation,
-    user_id: &str,
-    clock: Option<DateTime<Utc>>,
-) -> Result<Offer> {
-    match apply_and_queue(conn, offer, user_id, clock) {
-        Ok((_, Some(id))) => {
-            conn.prepare_cached("UPDATE outbox SET offered_again = 1 WHERE mutation_id = ?1")?
-                .execute([id])?;
-            Ok(Offer::Queued)
-        }
-        Ok((_, None)) => Ok(Offer::Unchanged),
-        Err(e) if e.is_refusal() => {
-            if e.code() != ErrorCode::Forbidden {
-                list_refused_offer(conn, offer, &e)?;
-            }
-            Ok(Offer::Refused)
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// Lists a change the server lost in a restore and this database cannot offer again, with
-/// the refusals the server sent: `mutation_id` 0 (it was never queued under an id), the
-/// reason in `error`, the field the rule names in `field`. The user sees it, can redo it in
-/// its workshop (restore the workshop from the trash first), or dismiss it.
-fn list_refused_offer(conn: &Connection, offer: &Mutation, refusal: &StoreError) -> Result<()> {
-    let wire = offer.to_wire()?;
-    let field = match refusal {
-        StoreError::Domain(e) => e.field().map(str::to_string),
-        _ => None,
-    };
-    conn.prepare_cached(
-        "INSERT INTO sync_rejections (mutation_id, name, args, workshop_id, error, field, rejected_at)
-         VALUES (0, ?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute((
-        wire.name,
-        wire.args.to_string(),
-        offer.workshop_id(),
-        format!("The server lost this change when it was restored from a backup, and it cannot be sent again here: {refusal}"),
-        field,
-        now(),
-    ))?;
-    Ok(())
-}
-
-/// At the end of a reset's full pull: offers again the step statuses and outputs a restore
-/// lost ([`offer_lost_value`] noted them), a workshop's steps in their order, each against
-/// this database's row as it is by then: the server's, with the earlier steps' offers
-/// applied, so a revision's cascade is accounted for (revise the persona, then start
-/// journey mapping: the second goes as a start, not a revision). A step changed here since
-/// its pulled row was written (a queued change re-applied, or the user's) is left as it is:
-/// that change is newer than the lost one. Returns how many changes it queued, and the
-/// workshop of each (the caller drops repeats).
-pub(crate) fn offer_lost_steps(
-    conn: &Connection,
-    user_id: &str,
-    clock: Option<DateTime<Utc>>,
-) -> Result<(usize, Vec<String>)> {
-    type Lost = (String, String, StepSide);
-    let lost: Vec<Lost> = conn
-        .prepare(
-            "SELECT l.workshop_id, l.step_id, l.status, l.output, l.completed_at
-             FROM sync_lost_steps l
-             JOIN workshop_steps s ON s.workshop_id = l.workshop_id AND s.step_id = l.step_id
-             JOIN step_definitions d ON d.id = l.step_id
-             WHERE s.rev = l.pulled_rev ORDER BY l.workshop_id, d.position",
-        )?
-        .query_map([], |r| {
-            let status: String = r.get(2)?;
-            let status = StepStatus::parse(&status).ok_or_else(|| bad_text(2, &status))?;
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                (status, json_column(r, 3)?, r.get(4)?),
-            ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    conn.execute("DELETE FROM sync_lost_steps", [])?;
-    let (mut offered, mut changed) = (0, Vec::new());
-    for (workshop_id, step_id, mine) in lost {
-        // The row as it is now: the server's, with the earlier steps' offers applied.
-        let Some((theirs, _)) = step_records(conn, &workshop_id, Some(&step_id))?.pop() else {
-            continue;
-        };
-        let offers = step_offers(
-            &workshop_id,
-            &step_id,
-            mine,
-            (theirs.status, theirs.output, theirs.completed_at),
-        );
-        for offer in &offers {
-            match offer_again(conn, offer, user_id, clock)? {
-                Offer::Queued => {
-                    offered += 1;
-                    changed.push(workshop_id.clone());
-                }
-                Offer::Unchanged => {}
-                // The step's later offers build on this one: the refusal listed is the step's.
-                Offer::Refused => break,
-            }
-        }
-    }
-    Ok((offered, changed))
-}
-
-/// At the end of a reset's full pull: completes again, here and on the server
-/// (`completeWorkshop`, applied and queued as a user's change is), each workshop whose
-/// completion a restore lost ([`offer_lost_value`] noted them, during this pull or an
-/// earlier one that a second reset cut short). By now the steps' lost statuses are queued
-/// and applied here, so the server sees the steps complete first. A workshop the domain
-/// will not complete here (its steps not all complete after their offers, in the trash,
-/// gone, or not this user's to complete) is left as the pull brought it, and but for the
-/// last reason its lost completion is listed with the refusals ([`offer_again`]). Returns
-/// the workshops completed again.
-pub(crate) fn offer_lost_completions(
-    conn: &Connection,
-    user_id: &str,
-    clock: Option<DateTime<Utc>>,
-) -> Result<Vec<String>> {
-    let lost: Vec<String> = conn
-        .prepare("SELECT workshop_id FROM sync_lost_completions ORDER BY workshop_id")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    conn.execute("DELETE FROM sync_lost_completions", [])?;
-    let mut completed = Vec::new();
-    for workshop_id in lost {
-        let complete = Mutation::CompleteWorkshop {
-            workshop_id: workshop_id.clone(),
-            at: clock.unwrap_or_else(now),
-        };
-        if offer_again(conn, &complete, user_id, clock)? == Offer::Queued {
-            completed.push(workshop_id);
-        }
-    }
-    Ok(completed)
-}
-
-/// At the end of a reset's full pull, after the lost steps and completions: puts back in
-/// the trash, here and on the server (`deleteWorkshop` at the time the user trashed it),
-/// each workshop this database had trashed that the restored server holds out of it
-/// ([`offer_lost_value`] noted them). Returns the workshops trashed again.
-pub(crate) fn offer_lost_trash(
-    conn: &Connection,
-    user_id: &str,
-    clock: Option<DateTime<Utc>>,
-) -> Result<Vec<String>> {
-    let lost: Vec<(String, DateTime<Utc>)> = conn
-        .prepare("SELECT workshop_id, deleted_at FROM sync_lost_trash ORDER BY workshop_id")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    conn.execute("DELETE FROM sync_lost_trash", [])?;
-    let mut trashed = Vec::new();
-    for (workshop_id, at) in lost {
-        let trash = Mutation::DeleteWorkshop {
-            workshop_id: workshop_id.clone(),
-            at,
-        };
-        if offer_again(conn, &trash, user_id, clock)? == Offer::Queued {
-            trashed.push(workshop_id);
-        }
-    }
-    Ok(trashed)
 }
 
 /// Undoes the local effect of a refused mutation where no pull will: a note or a share this
