@@ -85,6 +85,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0015_lost_trash.sql",
         include_str!("../../../migrations/0015_lost_trash.sql"),
     ),
+    (
+        16,
+        "0016_diverged_steps.sql",
+        include_str!("../../../migrations/0016_diverged_steps.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the last migration's number.

@@ -439,3 +439,62 @@ async fn a_workshop_the_restore_lost_comes_back_with_its_schedule() {
     );
     assert_eq!(a.store.schedule(&made).unwrap().sessions, before);
 }
+
+/// Case 4 of issue 26: after the restore, B writes the title and the workshop's note again
+/// before A resets, so the server holds them at the same revisions A had for its own lost
+/// writes: two histories, one revision. A's reset tells them apart by value and offers its
+/// own again against no known base, so the server makes a conflict of each: B's value
+/// stays, A's is listed beside it for the user to choose. On the code before, A took B's
+/// values over its own silently (the same revision read as "nothing lost").
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_after_the_restore_at_the_same_revision_does_not_hide_a_lost_value() {
+    let s = server().await;
+    let (mut a, mut b, workshop, _) = pawpal_on_two_desktops(&s).await;
+    let saved = backup(&s.pool).await;
+    a.store
+        .rename_workshop(&workshop, "PawPal, as A named it")
+        .unwrap();
+    a.store.set_note(&workshop, None, "A's words\n").unwrap();
+    assert_eq!(a.sync().await.applied, 2);
+
+    restore(&s.pool, saved).await;
+    b.store
+        .rename_workshop(&workshop, "PawPal, as B named it")
+        .unwrap();
+    b.store.set_note(&workshop, None, "B's words\n").unwrap();
+    assert_eq!(b.sync().await.applied, 2);
+    write_past(&mut b, &workshop).await;
+
+    let report = a.sync().await;
+    assert!(report.reset, "{report:?}");
+    a.sync().await;
+    let mut open: Vec<(ConflictKind, serde_json::Value, serde_json::Value)> = a
+        .store
+        .conflicts(true)
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.kind, c.theirs, c.mine))
+        .collect();
+    open.sort_by_key(|(kind, ..)| format!("{kind:?}"));
+    assert_eq!(
+        open,
+        [
+            (
+                ConflictKind::Note,
+                json!("B's words\n"),
+                json!("A's words\n")
+            ),
+            (
+                ConflictKind::Title,
+                json!("PawPal, as B named it"),
+                json!("PawPal, as A named it")
+            ),
+        ],
+        "both of A's lost values are listed beside B's"
+    );
+    let title = a.store.workshop(&workshop).unwrap().workshop.record.title;
+    assert_eq!(
+        title, "PawPal, as B named it",
+        "the server's value stays live"
+    );
+}

@@ -64,14 +64,19 @@ type StepSide = (StepStatus, Option<serde_json::Value>, Option<DateTime<Utc>>);
 /// (a completion on a complete step changes nothing, so only a revision or an earlier
 /// step's cascade comes between two), and revising it again sends the later steps back to
 /// `needs_regeneration` on the server as they went here; their own offers follow in step
-/// order.
+/// order. `diverged`: the server wrote the row again at the revision this database had
+/// ([`super::recovery::lost_copy`]); the output then goes against no base (the server's
+/// merge makes a conflict of each field set differently), and two completion times are two
+/// histories' completions, not a lost revision.
 fn step_offers(
     workshop_id: &str,
     step_id: &str,
     (mine, mine_output, mine_completed): StepSide,
     (theirs, theirs_output, theirs_completed): StepSide,
+    diverged: bool,
 ) -> Vec<Mutation> {
-    let completed_again = mine == StepStatus::Complete
+    let completed_again = !diverged
+        && mine == StepStatus::Complete
         && theirs == StepStatus::Complete
         && mine_completed != theirs_completed;
     let save = mine_output
@@ -80,7 +85,10 @@ fn step_offers(
             workshop_id: workshop_id.to_string(),
             step_id: step_id.to_string(),
             output,
-            base: Some(theirs_output.unwrap_or(serde_json::Value::Null)),
+            base: Some(match theirs_output {
+                Some(theirs) if !diverged => theirs,
+                _ => serde_json::Value::Null,
+            }),
             at: now(),
         });
     let intent = |status| status_offer(status, theirs, workshop_id, step_id);
@@ -178,10 +186,10 @@ pub(crate) fn offer_lost_steps(
     user_id: &str,
     clock: Option<DateTime<Utc>>,
 ) -> Result<(usize, Vec<String>)> {
-    type Lost = (String, String, StepSide);
+    type Lost = (String, String, StepSide, bool);
     let lost: Vec<Lost> = conn
         .prepare(
-            "SELECT l.workshop_id, l.step_id, l.status, l.output, l.completed_at
+            "SELECT l.workshop_id, l.step_id, l.status, l.output, l.completed_at, l.diverged
              FROM sync_lost_steps l
              JOIN workshop_steps s ON s.workshop_id = l.workshop_id AND s.step_id = l.step_id
              JOIN step_definitions d ON d.id = l.step_id
@@ -194,12 +202,13 @@ pub(crate) fn offer_lost_steps(
                 r.get(0)?,
                 r.get(1)?,
                 (status, json_column(r, 3)?, r.get(4)?),
+                r.get(5)?,
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
     conn.execute("DELETE FROM sync_lost_steps", [])?;
     let (mut offered, mut changed) = (0, Vec::new());
-    for (workshop_id, step_id, mine) in lost {
+    for (workshop_id, step_id, mine, diverged) in lost {
         // The row as it is now: the server's, with the earlier steps' offers applied.
         let Some((theirs, _)) = step_records(conn, &workshop_id, Some(&step_id))?.pop() else {
             continue;
@@ -209,6 +218,7 @@ pub(crate) fn offer_lost_steps(
             &step_id,
             mine,
             (theirs.status, theirs.output, theirs.completed_at),
+            diverged,
         );
         for offer in &offers {
             match offer_again(conn, offer, user_id, clock)? {

@@ -47,6 +47,38 @@ pub(crate) fn local_rev(conn: &Connection, table: &str, id: &str) -> Result<Opti
         .flatten())
 }
 
+/// Whether a row a reset's full pull brings at revision `rev`, which this database holds at
+/// server revision `local`, is a copy the server lost: `Some(false)` when the pulled
+/// revision is older; `Some(true)` when it is the same revision written in two histories (a
+/// restore took this database's write, and another write to the row followed before this
+/// reset), which only a difference in value shows, so only where nothing the user queued or
+/// had refused on the workshop here explains one (what this reset offers again does not). The caller offers the local value only where it
+/// differs, and for `Some(true)` against no known base: the value both writes came from is
+/// not here, and the server's rules then make a conflict (or a merge, for a note) instead of
+/// taking one write over the other silently. A pulled revision above this database's is
+/// not taken as lost (docs/sync.md, "Not yet built").
+pub(crate) fn lost_copy(
+    conn: &Connection,
+    workshop_id: &str,
+    local: Option<i64>,
+    rev: i64,
+) -> Result<Option<bool>> {
+    Ok(match local {
+        Some(local) if local > rev => Some(false),
+        Some(local) if local == rev => {
+            let explained: bool = conn
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM outbox WHERE workshop_id = ?1
+                                   AND acked_at IS NULL AND offered_again = 0)
+                         OR EXISTS (SELECT 1 FROM sync_rejections WHERE workshop_id = ?1)",
+                )?
+                .query_row([workshop_id], |r| r.get(0))?;
+            (!explained).then_some(true)
+        }
+        _ => None,
+    })
+}
+
 /// Queues the local value of the row `pulled` replaces, if the server lost it (a step's, and
 /// a workshop's completion, are noted for the pull's end instead). Call before writing the
 /// pulled row, during a reset's full pull; `user_id` is this database's user. Returns how
@@ -59,9 +91,10 @@ pub(crate) fn offer_lost_value(
 ) -> Result<usize> {
     let mutations = match pulled {
         Change::Workshop(w) => {
-            if local_rev(conn, "workshops", &w.id)?.is_none_or(|local| local <= rev) {
+            let local = local_rev(conn, "workshops", &w.id)?;
+            let Some(diverged) = lost_copy(conn, &w.id, local, rev)? else {
                 return Ok(0);
-            }
+            };
             let Some((mine, _)) = workshop_record(conn, &w.id)? else {
                 return Ok(0);
             };
@@ -99,7 +132,11 @@ pub(crate) fn offer_lost_value(
                 offers.push(Mutation::RenameWorkshop {
                     workshop_id: w.id.clone(),
                     title: mine.title,
-                    base: Some(w.title.clone()),
+                    base: Some(if diverged {
+                        String::new()
+                    } else {
+                        w.title.clone()
+                    }),
                     at: now(),
                 });
             }
@@ -117,12 +154,16 @@ pub(crate) fn offer_lost_value(
                         WHERE id = ?1 AND server_rev >= ?2)",
             )?
             .execute((&s.id, rev))?;
-            conn.prepare_cached(
-                "INSERT OR IGNORE INTO sync_lost_steps (workshop_id, step_id, status, output, pulled_rev, completed_at)
-                 SELECT workshop_id, step_id, status, output, rev + 1, completed_at FROM workshop_steps
-                 WHERE id = ?1 AND server_rev > ?2",
-            )?
-            .execute((&s.id, rev))?;
+            let local = local_rev(conn, "workshop_steps", &s.id)?;
+            if let Some(diverged) = lost_copy(conn, &s.workshop_id, local, rev)? {
+                conn.prepare_cached(
+                    "INSERT OR IGNORE INTO sync_lost_steps
+                         (workshop_id, step_id, status, output, pulled_rev, completed_at, diverged)
+                     SELECT workshop_id, step_id, status, output, rev + 1, completed_at, ?2
+                     FROM workshop_steps WHERE id = ?1",
+                )?
+                .execute((&s.id, diverged))?;
+            }
             return Ok(0);
         }
         Change::Note(n) => {
@@ -131,7 +172,10 @@ pub(crate) fn offer_lost_value(
             else {
                 return Ok(0);
             };
-            if local <= rev || mine.content == n.content {
+            let Some(diverged) = lost_copy(conn, &n.workshop_id, Some(local), rev)? else {
+                return Ok(0);
+            };
+            if mine.content == n.content {
                 return Ok(0);
             }
             vec![Mutation::SetNote {
@@ -139,7 +183,11 @@ pub(crate) fn offer_lost_value(
                 workshop_id: n.workshop_id.clone(),
                 step_id: n.step_id.clone(),
                 content: mine.content,
-                base: Some(n.content.clone()),
+                base: Some(if diverged {
+                    String::new()
+                } else {
+                    n.content.clone()
+                }),
                 at: mine.updated_at,
             }]
         }
@@ -151,7 +199,9 @@ pub(crate) fn offer_lost_value(
         Change::Member(_) | Change::Conflict(_) => return Ok(0),
     };
     for mutation in &mutations {
-        outbox::append(conn, mutation, Some(rev))?;
+        let id = outbox::append(conn, mutation, Some(rev))?;
+        conn.prepare_cached("UPDATE outbox SET offered_again = 1 WHERE mutation_id = ?1")?
+            .execute([id])?;
     }
     Ok(mutations.len())
 }
