@@ -90,6 +90,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0016_diverged_steps.sql",
         include_str!("../../../migrations/0016_diverged_steps.sql"),
     ),
+    (
+        17,
+        "0017_lost_roles.sql",
+        include_str!("../../../migrations/0017_lost_roles.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the last migration's number.

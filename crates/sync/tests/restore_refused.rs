@@ -10,7 +10,8 @@ use wp_sync::RoundReport;
 
 mod common;
 use common::{
-    ada_and_eve, backup, pawpal_on_two_desktops, restore, server, Desktop, Server, PAWPAL,
+    ada_and_eve, backup, pawpal_on_two_desktops, pawpal_shared_with_eve, restore, server, Desktop,
+    Server, PAWPAL,
 };
 
 /// Ada's desktop A with PawPal imported and its first eight steps advanced (not synced yet):
@@ -275,4 +276,99 @@ async fn a_lost_trash_is_offered_after_the_changes_made_before_it() {
     .unwrap();
     assert!(trashed, "in the trash on the server again");
     assert_eq!(tag.as_deref(), Some("saved before the trash"));
+}
+
+/// Eve, a viewer at the backup, is made an editor after it and completes a step; the
+/// restore takes both. Her reset finds the server refusing the completion for want of the
+/// editor role: her own change, made under the role the restore took, so it is listed with
+/// the refusals (the role's loss named), not dropped as another user's change. On the code
+/// before, nothing was listed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_change_made_under_a_role_the_restore_took_is_listed_as_refused() {
+    let s = server().await;
+    let (mut ada, mut eve, eve_id, workshop) = pawpal_shared_with_eve(&s, Role::Viewer).await;
+    let saved = backup(&s.pool).await;
+    ada.store
+        .share_workshop(&workshop, &eve_id, Role::Editor)
+        .unwrap();
+    ada.sync().await;
+    eve.sync().await;
+    eve.store.complete_step(&workshop, "challenge").unwrap();
+    assert_eq!(eve.sync().await.applied, 1);
+
+    restore(&s.pool, saved).await;
+    let other = ada.store.create_workshop(Some("Ada's"), "").unwrap();
+    write_past(&mut ada, &other.workshop.record.id).await;
+
+    let report = eve.sync().await;
+    assert!(report.reset, "{report:?}");
+    let refused = eve.store.rejections().unwrap();
+    let listed: Vec<(&str, &str)> = refused
+        .iter()
+        .map(|r| (r.name.as_str(), r.args["stepId"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(listed, [("completeStep", "challenge")], "{refused:?}");
+    assert!(refused[0].error.contains("editor"), "{}", refused[0].error);
+}
+
+/// A revision the restore lost, of a step the restored server holds in progress: at the
+/// backup, sense-making was being reworked and the later steps complete; after it, A
+/// completed sense-making and revised it again, sending the later steps to
+/// `needs_regeneration`. Nothing on the server is complete to revise, so A's reset reads
+/// the revised step off its statuses (the step before the first that needs regenerating),
+/// completes and revises it again. On the code before, the later steps went back to
+/// complete with the reset's pull.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_revision_of_a_step_the_server_holds_in_progress_is_offered_again() {
+    let (s, token, mut a, workshop) = pawpal_at_its_ninth_step().await;
+    a.store.revise_step(&workshop, "sense-making").unwrap();
+    for step in ["persona", "journey-mapping", "reframe", "ideation"] {
+        a.store.complete_step(&workshop, step).unwrap();
+    }
+    a.sync().await;
+    let mut b = Desktop::new(&s, &token).await;
+    b.sync().await;
+    let saved = backup(&s.pool).await;
+
+    a.store.complete_step(&workshop, "sense-making").unwrap();
+    a.store.revise_step(&workshop, "sense-making").unwrap();
+    assert_eq!(a.sync().await.rejected, 0);
+    restore(&s.pool, saved).await;
+    write_past(&mut b, &workshop).await;
+
+    let report = a.sync().await;
+    assert!(report.reset, "{report:?}");
+    assert_eq!(report.rejected, 0, "{report:?}");
+    assert!(a.store.rejections().unwrap().is_empty());
+    b.sync().await;
+    let statuses = |d: &Desktop| -> Vec<String> {
+        let detail = d.store.workshop(&workshop).unwrap();
+        [
+            "sense-making",
+            "persona",
+            "journey-mapping",
+            "ideation",
+            "concept",
+        ]
+        .iter()
+        .map(|step| {
+            detail
+                .step(step)
+                .unwrap()
+                .record
+                .status
+                .as_str()
+                .to_string()
+        })
+        .collect()
+    };
+    let expected = [
+        "in_progress",
+        "needs_regeneration",
+        "needs_regeneration",
+        "needs_regeneration",
+        "needs_regeneration",
+    ];
+    assert_eq!(statuses(&a), expected, "A");
+    assert_eq!(statuses(&b), expected, "B, from the server");
 }

@@ -121,10 +121,13 @@ enum Offer {
 }
 
 /// Applies `offer` here and queues it, as a user's change is. When the domain refuses it
-/// here, everything stays as it was, and unless the refusal is about the user's role (then
-/// the change was another user's, and their desktops offer it) the refused change goes into
-/// the list of refusals with its reason ([`list_refused_offer`]): a change the server lost
-/// is never dropped silently (the workshop in the trash here, a step's rules).
+/// here, everything stays as it was, and the refused change goes into the list of refusals
+/// with its reason ([`list_refused_offer`]): a change the server lost is never dropped
+/// silently (the workshop in the trash here, a step's rules). A refusal for want of a role
+/// is listed only where the restore changed this user's role on the workshop
+/// (`sync_lost_roles`): the change was their own, made under the role the restore took.
+/// Elsewhere it was another user's change that this desktop held, and their desktops offer
+/// it.
 fn offer_again(
     conn: &Connection,
     offer: &Mutation,
@@ -139,7 +142,14 @@ fn offer_again(
         }
         Ok((_, None)) => Ok(Offer::Unchanged),
         Err(e) if e.is_refusal() => {
-            if e.code() != ErrorCode::Forbidden {
+            let role_lost_here = || -> Result<bool> {
+                Ok(conn
+                    .prepare_cached(
+                        "SELECT EXISTS (SELECT 1 FROM sync_lost_roles WHERE workshop_id = ?1)",
+                    )?
+                    .query_row([offer.workshop_id()], |r| r.get(0))?)
+            };
+            if e.code() != ErrorCode::Forbidden || role_lost_here()? {
                 list_refused_offer(conn, offer, &e)?;
             }
             Ok(Offer::Refused)
@@ -210,9 +220,26 @@ pub(crate) fn offer_lost_steps(
     let (mut offered, mut changed) = (0, Vec::new());
     for (workshop_id, step_id, mine, diverged) in lost {
         // The row as it is now: the server's, with the earlier steps' offers applied.
-        let Some((theirs, _)) = step_records(conn, &workshop_id, Some(&step_id))?.pop() else {
+        let Some((mut theirs, _)) = step_records(conn, &workshop_id, Some(&step_id))?.pop() else {
             continue;
         };
+        if mine.0 == StepStatus::NeedsRegeneration && theirs.status != StepStatus::NeedsRegeneration
+        {
+            for offer in &regeneration_offers(conn, &workshop_id, &step_id)? {
+                match offer_again(conn, offer, user_id, clock)? {
+                    Offer::Queued => {
+                        offered += 1;
+                        changed.push(workshop_id.clone());
+                    }
+                    Offer::Unchanged => {}
+                    Offer::Refused => break,
+                }
+            }
+            match step_records(conn, &workshop_id, Some(&step_id))?.pop() {
+                Some((now, _)) => theirs = now,
+                None => continue,
+            }
+        }
         let offers = step_offers(
             &workshop_id,
             &step_id,
@@ -233,6 +260,58 @@ pub(crate) fn offer_lost_steps(
         }
     }
     Ok((offered, changed))
+}
+
+/// What sends `step_id` back to `needs_regeneration` on the server, where this database had
+/// it there and the restore lost the revision that did it: no intent reaches that status
+/// but an earlier step's revision, and which step was revised is read off the statuses
+/// here (as they are now, with the earlier steps' offers applied): the nearest earlier step
+/// that does not need regenerating itself, every step between them needing it already. It
+/// is completed first if the server does not hold it complete (it needs an output), revised
+/// (its later steps go to `needs_regeneration`, as here), and completed again if it was
+/// complete here. The later steps' own offers follow in step order. Empty when no such step
+/// can be revised.
+fn regeneration_offers(
+    conn: &Connection,
+    workshop_id: &str,
+    step_id: &str,
+) -> Result<Vec<Mutation>> {
+    let steps = step_records(conn, workshop_id, None)?;
+    let Some(at) = steps.iter().position(|(s, _)| s.step_id == step_id) else {
+        return Ok(vec![]);
+    };
+    let revised = steps[..at]
+        .iter()
+        .rev()
+        .map(|(s, _)| s)
+        .find(|s| s.status != StepStatus::NeedsRegeneration);
+    let Some(revised) = revised else {
+        return Ok(vec![]);
+    };
+    let step = |make: fn(String, String, DateTime<Utc>) -> Mutation| {
+        make(workshop_id.to_string(), revised.step_id.clone(), now())
+    };
+    let complete = |workshop_id, step_id, at| Mutation::CompleteStep {
+        workshop_id,
+        step_id,
+        at,
+    };
+    let revise = |workshop_id, step_id, at| Mutation::ReviseStep {
+        workshop_id,
+        step_id,
+        at,
+    };
+    let mut offers = vec![];
+    match revised.status {
+        StepStatus::Complete => {}
+        StepStatus::InProgress if revised.output.is_some() => offers.push(step(complete)),
+        _ => return Ok(vec![]),
+    }
+    offers.push(step(revise));
+    if revised.status == StepStatus::Complete {
+        offers.push(step(complete));
+    }
+    Ok(offers)
 }
 
 /// At the end of a reset's full pull: completes again, here and on the server

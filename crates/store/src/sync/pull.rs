@@ -294,6 +294,7 @@ impl Store {
                                     applied.workshops.push(workshop_id);
                                 }
                             }
+                            tx.execute("DELETE FROM sync_lost_roles", [])?;
                             tx.execute("DELETE FROM sync_seen", [])?;
                             tx.execute("DELETE FROM sync_seen_rows", [])?;
                             tx.execute("UPDATE sync_state SET resetting = 0 WHERE id = 1", [])?;

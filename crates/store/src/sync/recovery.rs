@@ -195,8 +195,22 @@ pub(crate) fn offer_lost_value(
         Change::Session(_) | Change::Series(_) => {
             super::lost_schedule::lost_changes(conn, pulled, rev)?
         }
-        // Shares are offered again by `offer_unseen`.
-        Change::Member(_) | Change::Conflict(_) => return Ok(0),
+        // Shares are offered again by `offer_unseen`. This user's own role changed by the
+        // restore is noted: what it refuses at the pull's end was made under the lost role
+        // (`lost_progress::offer_again`).
+        Change::Member(m) => {
+            if m.user_id == user_id {
+                let here = crate::rows::read::member_record(conn, &m.workshop_id, user_id)?;
+                if here.is_some_and(|here| here.role != m.role) {
+                    conn.prepare_cached(
+                        "INSERT OR IGNORE INTO sync_lost_roles (workshop_id) VALUES (?1)",
+                    )?
+                    .execute([&m.workshop_id])?;
+                }
+            }
+            return Ok(0);
+        }
+        Change::Conflict(_) => return Ok(0),
     };
     for mutation in &mutations {
         let id = outbox::append(conn, mutation, Some(rev))?;
