@@ -583,7 +583,9 @@ async fn run_seed(seed: u64, steps: usize) {
             .into_iter()
             .map(|r| r.workshop_id)
             .collect();
-        let verdict = net.borrow().ledger.silent_losses(i, &rejected);
+        let store = client.store();
+        let holds = |field: &Field, value: &Value| views::holds(store, field, value);
+        let verdict = net.borrow().ledger.silent_losses(i, &rejected, &holds);
         losses.extend(verdict.losses);
         if RESTORE_GAPS_OPEN {
             RESTORE_GAPS.fetch_add(verdict.restore_gaps.len(), Ordering::SeqCst);

@@ -10,7 +10,9 @@
 //!   applied change of that status or note by that client counts;
 //! - **superseded here**: the same client committed a later change to the same field (the
 //!   outbox folds unsent saves together), and that one is checked in its place;
-//! - **visible**: the client lists a rejection for the workshop, saying why.
+//! - **visible**: the client lists a rejection for the workshop, saying why;
+//! - **on the server**: a title or an output the server holds with that very value at the
+//!   end (a restore to a backup that held the same value took nothing from the user).
 //!
 //! A change offered again after a restore is a change like any other, so it counts as
 //! applied once the server takes it; a title or an output counts too when another desktop
@@ -249,8 +251,15 @@ impl Ledger {
     }
 
     /// The changes `client` committed that ended in none of the allowed states, each with
-    /// its story. `rejected` holds the workshops the client lists a rejection for.
-    pub fn silent_losses(&self, client: usize, rejected: &HashSet<String>) -> Verdict {
+    /// its story. `rejected` holds the workshops the client lists a rejection for; `holds`
+    /// says whether a title or an output has that value on the server at the end (the
+    /// client's copy, which equals the server's by then).
+    pub fn silent_losses(
+        &self,
+        client: usize,
+        rejected: &HashSet<String>,
+        holds: &dyn Fn(&Field, &Value) -> bool,
+    ) -> Verdict {
         let mine: Vec<&Entry> = self
             .committed
             .iter()
@@ -280,7 +289,10 @@ impl Ledger {
                             .iter()
                             .any(|b| a.field.replaced_by(&b.field)))
             });
-            if superseded || applied || rejected.contains(change.field.workshop()) {
+            // The server ends with this very value: nothing of it was lost (a restore that
+            // took the change back to a backup holding the same value, say).
+            let on_server = change.field.exact() && holds(&change.field, &change.value);
+            if superseded || applied || on_server || rejected.contains(change.field.workshop()) {
                 continue;
             }
             let lost_in_restore = self.applied.iter().any(|a| {

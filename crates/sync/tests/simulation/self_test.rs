@@ -67,7 +67,11 @@ async fn oracle_after_a_rename(drop_it: bool) -> Verdict {
         .unwrap();
     // The convergence check passes either way.
     assert_eq!(client_view(&store), server_view(&pool, &user).await);
-    let verdict = net.borrow().ledger.silent_losses(0, &HashSet::new());
+    let holds = |field: &Field, value: &Value| crate::views::holds(&store, field, value);
+    let verdict = net
+        .borrow()
+        .ledger
+        .silent_losses(0, &HashSet::new(), &holds);
     pool.close().await;
     verdict
 }

@@ -5,6 +5,27 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 use wp_store::{Store, WorkshopFilter};
 
+use crate::oracle::Field;
+
+/// Whether the client holds `value` in `field` (a title or an output; `false` for the
+/// rest): after healing, what the server holds too.
+pub fn holds(store: &Store, field: &Field, value: &Value) -> bool {
+    let held = |w: &str| store.workshop(w).ok();
+    match field {
+        Field::Title(w) => {
+            held(w).is_some_and(|d| Value::from(d.workshop.record.title.as_str()) == *value)
+        }
+        Field::Output(w, step) => held(w).is_some_and(|d| {
+            d.steps
+                .iter()
+                .find(|s| s.record.step_id == *step)
+                .and_then(|s| s.record.output.as_ref())
+                == Some(value)
+        }),
+        _ => false,
+    }
+}
+
 /// What a client holds, in a form that compares with the server's.
 pub fn client_view(store: &Store) -> BTreeMap<String, Value> {
     let mut out = BTreeMap::new();
