@@ -384,7 +384,7 @@ fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
                     eprintln!("  committed status of {step_id}: {was} → {now}");
                 }
                 net.ledger
-                    .commit(me, step, Field::Status(id.clone(), step_id), Value::Null);
+                    .commit(me, step, Field::Status(id.clone(), step_id), now);
             }
         }
     } else if result.is_ok() {

@@ -11,8 +11,9 @@
 //! - **superseded here**: the same client committed a later change to the same field (the
 //!   outbox folds unsent saves together), and that one is checked in its place;
 //! - **visible**: the client lists a rejection for the workshop, saying why;
-//! - **on the server**: a title or an output the server holds with that very value at the
-//!   end (a restore to a backup that held the same value took nothing from the user).
+//! - **on the server**: a title, an output or a step's status the server holds with that
+//!   very value at the end (a restore to a backup that held the same value took nothing
+//!   from the user).
 //!
 //! A change offered again after a restore is a change like any other, so it counts as
 //! applied once the server takes it; a title or an output counts too when another desktop
@@ -217,7 +218,7 @@ impl Ledger {
     }
 
     /// A change `client` committed locally at `step`: `field` now holds `value` there
-    /// (`Null` for a status or a note).
+    /// (`Null` for a note, whose value the server merges).
     pub fn commit(&mut self, client: usize, step: usize, field: Field, value: Value) {
         self.committed.push(Entry {
             client,
@@ -252,8 +253,8 @@ impl Ledger {
 
     /// The changes `client` committed that ended in none of the allowed states, each with
     /// its story. `rejected` holds the workshops the client lists a rejection for; `holds`
-    /// says whether a title or an output has that value on the server at the end (the
-    /// client's copy, which equals the server's by then).
+    /// says whether a title, an output or a status has that value on the server at the end
+    /// (the client's copy, which equals the server's by then).
     pub fn silent_losses(
         &self,
         client: usize,
@@ -291,7 +292,7 @@ impl Ledger {
             });
             // The server ends with this very value: nothing of it was lost (a restore that
             // took the change back to a backup holding the same value, say).
-            let on_server = change.field.exact() && holds(&change.field, &change.value);
+            let on_server = !change.value.is_null() && holds(&change.field, &change.value);
             if superseded || applied || on_server || rejected.contains(change.field.workshop()) {
                 continue;
             }

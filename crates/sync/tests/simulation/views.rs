@@ -7,8 +7,8 @@ use wp_store::{Store, WorkshopFilter};
 
 use crate::oracle::Field;
 
-/// Whether the client holds `value` in `field` (a title or an output; `false` for the
-/// rest): after healing, what the server holds too.
+/// Whether the client holds `value` in `field` (a title, an output or a step's status;
+/// `false` for a note): after healing, what the server holds too.
 pub fn holds(store: &Store, field: &Field, value: &Value) -> bool {
     let held = |w: &str| store.workshop(w).ok();
     match field {
@@ -21,6 +21,12 @@ pub fn holds(store: &Store, field: &Field, value: &Value) -> bool {
                 .find(|s| s.record.step_id == *step)
                 .and_then(|s| s.record.output.as_ref())
                 == Some(value)
+        }),
+        Field::Status(w, step) => held(w).is_some_and(|d| {
+            d.steps.iter().any(|s| {
+                s.record.step_id == *step
+                    && serde_json::to_value(s.record.status).ok().as_ref() == Some(value)
+            })
         }),
         _ => false,
     }
