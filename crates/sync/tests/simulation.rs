@@ -267,6 +267,7 @@ fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
     };
     let statuses_before = (3..=6).contains(&op).then(|| statuses(store));
     let mut note_moved = None;
+    let mut resolved = None;
     let result = match op {
         0 => store
             .rename_workshop(id, &format!("Title {}", rng.random_range(0..6)))
@@ -326,6 +327,18 @@ fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
             .min_by(|a, b| a.id.cmp(&b.id))
         {
             Some(c) => {
+                let user = net.borrow().ledger.user(me).to_string();
+                let field = match c.kind {
+                    wp_domain::ConflictKind::Title => Field::Title(c.workshop_id.clone()),
+                    wp_domain::ConflictKind::Note => {
+                        Field::Note(c.workshop_id.clone(), c.step_id.clone(), user)
+                    }
+                    wp_domain::ConflictKind::OutputField => {
+                        Field::Output(c.workshop_id.clone(), c.step_id.clone().unwrap_or_default())
+                    }
+                };
+                net.borrow_mut().ledger.conflict(&c.id, field.clone());
+                resolved = Some(field);
                 let resolution = if rng.random_bool(0.5) {
                     wp_domain::mutation::Resolution::Mine
                 } else {
@@ -387,6 +400,12 @@ fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
                     .commit(me, step, Field::Status(id.clone(), step_id), now);
             }
         }
+    } else if let (Ok(()), Some(field)) = (&result, resolved) {
+        // Resolving a conflict is a change to its field: the value it leaves here.
+        let value = views::value_of(store, &field);
+        let mut net = net.borrow_mut();
+        let step = net.step;
+        net.ledger.commit(me, step, field, value);
     } else if result.is_ok() {
         let committed = match (field, before) {
             (Some(field), Some(before)) => {

@@ -9,7 +9,8 @@
 //!   status the server's order decides the value, and for a note the server merges, so any
 //!   applied change of that status or note by that client counts;
 //! - **superseded here**: the same client committed a later change to the same field (the
-//!   outbox folds unsent saves together), and that one is checked in its place;
+//!   outbox folds unsent saves together; resolving a conflict the change made is a change to
+//!   its field, keeping theirs included), and that one is checked in its place;
 //! - **visible**: the client lists a rejection for the workshop, saying why;
 //! - **on the server**: a title, an output or a step's status the server holds with that
 //!   very value at the end (a restore to a backup that held the same value took nothing
@@ -21,7 +22,7 @@
 //! and the server lost). Anything else is a silent loss: the seed fails with the change's
 //! story.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use serde_json::Value;
@@ -44,7 +45,7 @@ pub enum Field {
 }
 
 impl Field {
-    fn workshop(&self) -> &str {
+    pub fn workshop(&self) -> &str {
         match self {
             Field::Title(w)
             | Field::Output(w, _)
@@ -99,6 +100,8 @@ pub struct Ledger {
     applied: Vec<Entry>,
     /// The step the server was restored at, if it was.
     restored_at: Option<usize>,
+    /// The field of each conflict a client resolved: a resolution is a change to it.
+    conflicts: HashMap<String, Field>,
 }
 
 /// The fields a mutation sets when `user` sends it, with the value it carries for each
@@ -209,6 +212,7 @@ impl Ledger {
             committed: vec![],
             applied: vec![],
             restored_at: None,
+            conflicts: HashMap::new(),
         }
     }
 
@@ -229,9 +233,23 @@ impl Ledger {
         });
     }
 
+    /// A client resolves conflict `id`, which concerns `field`.
+    pub fn conflict(&mut self, id: &str, field: Field) {
+        self.conflicts.insert(id.to_string(), field);
+    }
+
     /// The server answered Applied to `mutation`, pushed by `client`, at `step`.
     pub fn applied(&mut self, client: usize, step: usize, mutation: &Mutation) {
-        for (field, value) in fields(mutation, &self.users[client]) {
+        let mut changed = fields(mutation, &self.users[client]);
+        if let Mutation::ResolveConflict { conflict_id, .. } = mutation {
+            // The value it leaves is the server's to compute (`Null`: any value matches).
+            changed.extend(
+                self.conflicts
+                    .get(conflict_id)
+                    .map(|f| (f.clone(), Value::Null)),
+            );
+        }
+        for (field, value) in changed {
             self.applied.push(Entry {
                 client,
                 step,
@@ -284,7 +302,7 @@ impl Ledger {
                 (a.client == client || offered_elsewhere(a))
                     && a.step >= change.step
                     && a.field == change.field
-                    && (!change.field.exact() || a.value == change.value)
+                    && (!change.field.exact() || a.value.is_null() || a.value == change.value)
                     && (!a.rewound
                         || self.applied[i + 1..]
                             .iter()

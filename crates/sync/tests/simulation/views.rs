@@ -7,29 +7,34 @@ use wp_store::{Store, WorkshopFilter};
 
 use crate::oracle::Field;
 
-/// Whether the client holds `value` in `field` (a title, an output or a step's status;
-/// `false` for a note): after healing, what the server holds too.
-pub fn holds(store: &Store, field: &Field, value: &Value) -> bool {
-    let held = |w: &str| store.workshop(w).ok();
+/// What the client holds in `field`: a title, an output or a step's status (JSON), a note's
+/// text (the field's user's), `Null` when it holds none; after healing, what the server
+/// holds too.
+pub fn value_of(store: &Store, field: &Field) -> Value {
+    let Some(detail) = store.workshop(field.workshop()).ok() else {
+        return Value::Null;
+    };
+    let step = |id: &str| detail.steps.iter().find(|s| s.record.step_id == id);
     match field {
-        Field::Title(w) => {
-            held(w).is_some_and(|d| Value::from(d.workshop.record.title.as_str()) == *value)
-        }
-        Field::Output(w, step) => held(w).is_some_and(|d| {
-            d.steps
-                .iter()
-                .find(|s| s.record.step_id == *step)
-                .and_then(|s| s.record.output.as_ref())
-                == Some(value)
+        Field::Title(_) => Value::from(detail.workshop.record.title.as_str()),
+        Field::Output(_, id) => step(id)
+            .and_then(|s| s.record.output.clone())
+            .unwrap_or(Value::Null),
+        Field::Status(_, id) => step(id).map_or(Value::Null, |s| {
+            serde_json::to_value(s.record.status).unwrap()
         }),
-        Field::Status(w, step) => held(w).is_some_and(|d| {
-            d.steps.iter().any(|s| {
-                s.record.step_id == *step
-                    && serde_json::to_value(s.record.status).ok().as_ref() == Some(value)
-            })
-        }),
-        _ => false,
+        Field::Note(w, id, _) => store
+            .note(w, id.as_deref())
+            .ok()
+            .flatten()
+            .map_or(Value::Null, |n| Value::from(n.record.content)),
+        Field::Access(..) => Value::Null,
     }
+}
+
+/// Whether the client holds `value` in `field` ([`value_of`]).
+pub fn holds(store: &Store, field: &Field, value: &Value) -> bool {
+    value_of(store, field) == *value
 }
 
 /// What a client holds, in a form that compares with the server's.
