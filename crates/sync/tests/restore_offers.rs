@@ -498,3 +498,59 @@ async fn a_write_after_the_restore_at_the_same_revision_does_not_hide_a_lost_val
         "the server's value stays live"
     );
 }
+
+/// A session whose creation was acknowledged only as a duplicate: the first push's answer
+/// was lost, the second was answered "already processed" (which carries no revision) and
+/// its pull failed, so A never learned the server's revision of it. The restore then took
+/// it. A's reset still offers it again, since no queued change makes it any more (seed 16 at
+/// 2,000 steps). On the code before, the session stayed on A alone.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_acknowledged_as_a_duplicate_that_the_restore_lost_is_made_again() {
+    use common::{AnswerLost, PushOnly};
+    use wp_sync::{sync_round, RoundOptions};
+
+    let s = server().await;
+    let (mut a, mut b, workshop, _) = pawpal_on_two_desktops(&s).await;
+    let saved = backup(&s.pool).await;
+    let session = a
+        .store
+        .create_session(&workshop, session_in(3, "Kick-off"))
+        .unwrap();
+    let lost = sync_round(
+        &mut a.store,
+        &AnswerLost(&a.api),
+        RoundOptions::default(),
+        &mut |_| {},
+    )
+    .await;
+    assert!(lost.is_err(), "the first answer is lost");
+    let again = sync_round(
+        &mut a.store,
+        &PushOnly(&a.api),
+        RoundOptions::default(),
+        &mut |_| {},
+    )
+    .await;
+    assert!(again.is_err(), "the pull after the duplicate fails");
+    assert_eq!(
+        a.store.sync_state().unwrap().unwrap().pending,
+        0,
+        "acknowledged as a duplicate"
+    );
+
+    restore(&s.pool, saved).await;
+    write_past(&mut b, &workshop).await;
+    let report = a.sync().await;
+    assert!(report.reset, "{report:?}");
+    assert_eq!(report.rejected, 0, "{report:?}");
+    let on_server: Option<String> = sqlx::query_scalar("SELECT status FROM sessions WHERE id = $1")
+        .bind(&session.id)
+        .fetch_optional(&s.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        on_server.as_deref(),
+        Some("scheduled"),
+        "the session is back"
+    );
+}

@@ -75,7 +75,13 @@ fn remade(conn: &Connection, c: &ConflictRecord) -> Result<Option<Mutation>> {
 /// Returns how many it queued.
 pub(crate) fn offer_lost_conflicts(conn: &Connection) -> Result<usize> {
     let mut offered = 0;
-    for id in unseen_ids(conn, "conflicts", "conflict", "AND t.resolved_at IS NULL")? {
+    for id in unseen_ids(
+        conn,
+        "conflicts",
+        "conflict",
+        "t.server_rev IS NOT NULL",
+        "AND t.resolved_at IS NULL",
+    )? {
         let Some(conflict) = conflict_record(conn, &id)? else {
             continue;
         };

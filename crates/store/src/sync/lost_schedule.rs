@@ -16,7 +16,7 @@
 //! What the server refuses (a workshop in the trash, a role) is listed with the refusals.
 
 use rusqlite::Connection;
-use wp_domain::mutation::{SeriesForm, SessionForm};
+use wp_domain::mutation::{MutationKind, SeriesForm, SessionForm};
 use wp_domain::{Mutation, SeriesRecord, SessionRecord, SessionStatus};
 
 use super::outbox;
@@ -188,8 +188,29 @@ fn queue(conn: &Connection, series: &[String], sessions: &[String]) -> Result<us
 /// refusal of what makes them again takes them away, as for rows never synced. Returns how
 /// many mutations it queued.
 pub(crate) fn offer_unseen(conn: &Connection) -> Result<usize> {
-    let series = unseen_ids(conn, "series", "series", "")?;
-    let sessions = unseen_ids(conn, "sessions", "session", "AND t.series_id IS NULL")?;
+    // The server had it: a revision here, or its creation no longer queued (acknowledged,
+    // perhaps as a duplicate of a push whose answer was lost, which brings no revision).
+    let had = |creation: MutationKind, key: &str| {
+        format!(
+            "t.server_rev IS NOT NULL OR NOT EXISTS (SELECT 1 FROM outbox o
+                 WHERE o.name = '{}' AND json_extract(o.args, '$.{key}') = t.id)",
+            creation.name()
+        )
+    };
+    let series = unseen_ids(
+        conn,
+        "series",
+        "series",
+        &had(MutationKind::CreateSeries, "seriesId"),
+        "",
+    )?;
+    let sessions = unseen_ids(
+        conn,
+        "sessions",
+        "session",
+        &had(MutationKind::CreateSession, "sessionId"),
+        "AND t.series_id IS NULL",
+    )?;
     for (table, entity) in [("series", "series"), ("sessions", "session")] {
         conn.execute(
             &format!(

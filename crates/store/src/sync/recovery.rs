@@ -15,19 +15,22 @@ use super::outbox::{self, close_gaps};
 use crate::rows::read::{note_record, role_on, step_records, workshop_record};
 use crate::{now, Result};
 
-/// The ids of `table`'s rows (its entity in the log: `entity`) that the server had (a server
-/// revision here) and that a reset's full pull did not bring, on a workshop it did bring,
-/// oldest first; `also` narrows them (SQL on the row `t`, starting with `AND`).
+/// The ids of `table`'s rows (its entity in the log: `entity`) that the server had and that
+/// a reset's full pull did not bring, on a workshop it did bring, oldest first. `had` says
+/// the server had the row (SQL on the row `t`: a server revision here, or also no queued
+/// change that creates it, for a row whose creation was acknowledged as a duplicate, which
+/// carries no revision); `also` narrows them (starting with `AND`).
 pub(crate) fn unseen_ids(
     conn: &Connection,
     table: &str,
     entity: &str,
+    had: &str,
     also: &str,
 ) -> Result<Vec<String>> {
     Ok(conn
         .prepare(&format!(
             "SELECT t.id FROM {table} t
-             WHERE t.server_rev IS NOT NULL {also}
+             WHERE ({had}) {also}
                AND NOT EXISTS (SELECT 1 FROM sync_seen_rows s WHERE s.entity = '{entity}' AND s.id = t.id)
                AND EXISTS (SELECT 1 FROM sync_seen s WHERE s.workshop_id = t.workshop_id)
              ORDER BY t.created_at, t.id"
