@@ -431,3 +431,117 @@ async fn a_share_made_twice_offline_is_one_membership_everywhere() {
     );
     assert!(eve.store.workshop(&id).is_err(), "Eve's copy goes");
 }
+
+/// A transport whose pulls succeed `pages` times and then fail: a round cut short after
+/// its first pages.
+struct PagesThenFail<'a> {
+    api: &'a wp_sync::Api,
+    pages: std::cell::Cell<usize>,
+}
+
+impl wp_sync::Transport for PagesThenFail<'_> {
+    async fn push(
+        &self,
+        request: &wp_domain::protocol::PushRequest,
+    ) -> Result<Result<wp_domain::protocol::PushResponse, wp_sync::PushRefused>, wp_sync::SyncError>
+    {
+        self.api.push(request).await
+    }
+
+    async fn pull(
+        &self,
+        cursor: &str,
+        seen: &str,
+        limit: u32,
+        client_id: &str,
+    ) -> Result<wp_domain::protocol::PullResponse, wp_sync::SyncError> {
+        if self.pages.get() == 0 {
+            return Err(wp_sync::SyncError::Unreachable(
+                "the test cuts the pull".into(),
+            ));
+        }
+        self.pages.set(self.pages.get() - 1);
+        self.api.pull(cursor, seen, limit, client_id).await
+    }
+}
+
+/// Ada shares PawPal with Eve after a restore. Eve's full pull (the restore rewrote history
+/// she had seen) is cut short after the page that brought the workshop and before the one
+/// with her membership; Ada then removes her. The rest of the pull brings only the
+/// membership's tombstone, for a row Eve's desktop never had, so the copy is found by what
+/// the pull did not bring: a workshop of someone else's with no membership of Eve's goes at
+/// the pull's end. On the code before, Eve kept the copy for good (simulation seed 43 at
+/// 2,000 steps).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_copy_whose_membership_a_cut_short_full_pull_never_brought_goes_with_its_removal() {
+    use common::{backup, restore};
+    use wp_sync::{sync_round, RoundOptions};
+
+    let s = server().await;
+    let (ada_token, eve_id, eve_token) = ada_and_eve(&s).await;
+    let mut ada = Desktop::new(&s, &ada_token).await;
+    let id = ada
+        .store
+        .import_workshop(PAWPAL)
+        .unwrap()
+        .workshop
+        .record
+        .id;
+    ada.sync().await;
+    let mut eve = Desktop::new(&s, &eve_token).await;
+    let own = eve
+        .store
+        .create_workshop(Some("Eve's"), "")
+        .unwrap()
+        .workshop
+        .record
+        .id;
+    eve.sync().await;
+    let saved = backup(&s.pool).await;
+    // Eve past the backup, so that the restore rewrites history she has seen.
+    for i in 0..3 {
+        eve.store
+            .set_note(&own, None, &format!("Eve, {i}\n"))
+            .unwrap();
+        eve.sync().await;
+    }
+    restore(&s.pool, saved).await;
+    ada.store
+        .share_workshop(&id, &eve_id, Role::Editor)
+        .unwrap();
+    ada.sync().await;
+    ada.sync().await;
+
+    let options = RoundOptions {
+        pull_page: 3,
+        ..RoundOptions::default()
+    };
+    let cut = PagesThenFail {
+        api: &eve.api,
+        pages: std::cell::Cell::new(2),
+    };
+    assert!(sync_round(&mut eve.store, &cut, options, &mut |_| {})
+        .await
+        .is_err());
+    assert!(
+        eve.store.workshop(&id).is_ok(),
+        "the first pages brought the workshop"
+    );
+    assert!(
+        eve.store.members(&id).unwrap().iter().all(|m| !m.you),
+        "but not Eve's membership"
+    );
+    assert!(
+        eve.store.sync_state().unwrap().unwrap().resetting,
+        "the reset's pull is under way"
+    );
+
+    ada.store.unshare_workshop(&id, &eve_id).unwrap();
+    ada.sync().await;
+    let report = sync_round(&mut eve.store, &eve.api, options, &mut |_| {})
+        .await
+        .unwrap();
+    assert!(report.held_deletes.is_none(), "{report:?}");
+    assert!(eve.store.workshop(&id).is_err(), "Eve's copy goes");
+    assert_eq!(live_workshops(&eve), 1, "her own stays");
+}

@@ -416,10 +416,10 @@ pub(crate) fn offer_notes_of_lost_copies(conn: &Connection, user_id: &str) -> Re
     let notes: Vec<String> = conn
         .prepare(&format!(
             "SELECT n.id FROM notes n JOIN workshops w ON w.id = n.workshop_id
-             WHERE w.owner_id <> ?1 AND n.server_rev IS NOT NULL
-               AND NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.workshop_id = w.id)
+             WHERE {} AND n.server_rev IS NOT NULL
                AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.workshop_id = n.workshop_id
                    AND {})",
+            lost_copy_of("w"),
             note_save_queued("n")
         ))?
         .query_map([user_id], |r| r.get(0))?
@@ -428,6 +428,20 @@ pub(crate) fn offer_notes_of_lost_copies(conn: &Connection, user_id: &str) -> Re
         queue_note(conn, id)?;
     }
     Ok(notes.len())
+}
+
+/// SQL: the workshop row `{w}` is a copy of another user's (`?1`) workshop that a reset's
+/// full pull no longer shows this user: it did not bring the workshop, or it brought no
+/// membership of theirs with it (a full pull cut short can bring the workshop in one page,
+/// and by its next page the share was removed: the membership's tombstone then names a row
+/// this database never had, and only this finds the copy).
+fn lost_copy_of(w: &str) -> String {
+    format!(
+        "{w}.owner_id <> ?1
+         AND (NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.workshop_id = {w}.id)
+              OR NOT EXISTS (SELECT 1 FROM workshop_members m
+                             WHERE m.workshop_id = {w}.id AND m.user_id = ?1))"
+    )
 }
 
 /// Queues every workshop of this database that the server has never seen and whose creation
@@ -445,8 +459,7 @@ pub(crate) fn offer_unsynced(conn: &Connection, only_missing_after_reset: bool) 
                 r.get(0)
             })?;
         conn.execute(
-            "DELETE FROM workshops WHERE owner_id <> ?1
-               AND NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.workshop_id = workshops.id)",
+            &format!("DELETE FROM workshops WHERE {}", lost_copy_of("workshops")),
             [&user],
         )?;
         format!(
