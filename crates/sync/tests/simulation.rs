@@ -3,7 +3,9 @@
 //! through a transport that drops requests, drops responses after the server committed,
 //! duplicates them, delays them past later ones, and partitions clients. Clients are killed
 //! (their store dropped mid-work) and reopened; once per run the server's database is
-//! restored from an earlier backup. 3 to 5 clients of two users make random edits of every
+//! restored from an earlier backup, the desktop that lost the most is kept away after it
+//! while the others write to its workshops, and one desktop's database is put back from a
+//! copy taken before the restore. 3 to 5 clients of two users make random edits of every
 //! kind.
 //!
 //! After healing and syncing to quiescence: every client's data equals the server's (open
@@ -217,7 +219,18 @@ fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
         };
         return;
     }
-    let id = &live[rng.random_range(0..live.len())];
+    let hot: Vec<String> = net
+        .borrow()
+        .hot
+        .iter()
+        .filter(|w| live.contains(w))
+        .cloned()
+        .collect();
+    let id = if !hot.is_empty() && rng.random_bool(0.5) {
+        &hot[rng.random_range(0..hot.len())]
+    } else {
+        &live[rng.random_range(0..live.len())]
+    };
     let step = STEPS[rng.random_range(0..STEPS.len())].id;
     let op = rng.random_range(0..16);
     let trace = std::env::var_os("WP_SIM_TRACE").is_some();
@@ -463,6 +476,8 @@ async fn run_seed(seed: u64, steps: usize) {
         applied: HashMap::new(),
         ledger: Ledger::new((0..n).map(|i| users[user_of(i)].0.clone()).collect()),
         step: 0,
+        held: None,
+        hot: vec![],
     }));
     let dir = tempfile::tempdir_in("/dev/shm")
         .or_else(|_| tempfile::tempdir())
@@ -488,11 +503,45 @@ async fn run_seed(seed: u64, steps: usize) {
     }
     let mut saved = None;
     let mut backup_step = 0;
+    // On purpose, besides the random faults: one desktop's database is copied aside between
+    // the backup and the restore, and put back after the restore, as a user restoring a file
+    // backup would (its queue is sent again: under a renewed client id, what the server
+    // applied must not take effect twice).
+    let copied = rng.random_range(0..n);
+    let (copy_at, back_at) = (steps / 2, 2 * steps / 3 + steps / 20);
+    let copy_path = dir.path().join("copy.db");
     for step in 0..steps {
         net.borrow_mut().step = step;
         if step == steps / 3 {
             saved = Some(backup(&pool).await);
             backup_step = step;
+        }
+        if step == copy_at || step == back_at {
+            let client = &mut clients[copied];
+            client.store = None; // closed: its write-ahead log checkpointed
+            let (from, to) = if step == copy_at {
+                (&client.path, &copy_path)
+            } else {
+                (&copy_path, &client.path)
+            };
+            for ext in ["", "-wal", "-shm"] {
+                let (from, to) = (
+                    format!("{}{ext}", from.display()),
+                    format!("{}{ext}", to.display()),
+                );
+                let _ = std::fs::remove_file(&to);
+                if std::path::Path::new(&from).exists() {
+                    std::fs::copy(&from, &to).unwrap();
+                }
+            }
+            if step == back_at {
+                if std::env::var_os("WP_SIM_TRACE").is_some() {
+                    eprintln!(
+                        "step {step}: client {copied}'s database put back from step {copy_at}"
+                    );
+                }
+                net.borrow_mut().ledger.forget_since(copied, copy_at);
+            }
         }
         if step == 2 * steps / 3 {
             if std::env::var_os("WP_SIM_TRACE").is_some() {
@@ -503,6 +552,20 @@ async fn run_seed(seed: u64, steps: usize) {
             let mut net = net.borrow_mut();
             net.applied.retain(|_, at| *at < backup_step);
             net.ledger.rewind(backup_step, step);
+            // On purpose: the desktop that lost the most is kept away for a while, and the
+            // others' edits favour the workshops it changed, so that they write to its rows
+            // before it resets.
+            if let Some((client, workshops)) = net.ledger.busiest_after(backup_step) {
+                net.held = Some((client, step + steps / 25));
+                net.hot = workshops;
+            }
+        }
+        {
+            let mut net = net.borrow_mut();
+            if net.held.is_some_and(|(_, until)| step >= until) {
+                net.held = None;
+                net.hot.clear();
+            }
         }
         if rng.random_bool(0.03) {
             let delayed = std::mem::take(&mut net.borrow_mut().delayed);

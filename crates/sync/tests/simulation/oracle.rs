@@ -233,6 +233,38 @@ impl Ledger {
         });
     }
 
+    /// The client with the most changes applied from `backup_step` on that a restore took
+    /// (what the simulation then keeps away while the others write), with the workshops of
+    /// those changes; `None` when the restore took nothing.
+    pub fn busiest_after(&self, backup_step: usize) -> Option<(usize, Vec<String>)> {
+        let lost: Vec<&Entry> = self
+            .applied
+            .iter()
+            .filter(|a| a.rewound && a.step >= backup_step)
+            .collect();
+        let client = (0..self.users.len()).max_by_key(|c| {
+            (
+                lost.iter().filter(|a| a.client == *c).count(),
+                usize::MAX - c,
+            )
+        })?;
+        let mut workshops: Vec<String> = lost
+            .iter()
+            .filter(|a| a.client == client)
+            .map(|a| a.field.workshop().to_string())
+            .collect();
+        workshops.sort();
+        workshops.dedup();
+        (!workshops.is_empty()).then_some((client, workshops))
+    }
+
+    /// The user put `client`'s database back from a copy taken at `step`: what it committed
+    /// since is theirs to have given up, unless the server took it (then it is there anyway).
+    pub fn forget_since(&mut self, client: usize, step: usize) {
+        self.committed
+            .retain(|e| !(e.client == client && e.step >= step));
+    }
+
     /// A client resolves conflict `id`, which concerns `field`.
     pub fn conflict(&mut self, id: &str, field: Field) {
         self.conflicts.insert(id.to_string(), field);

@@ -33,6 +33,8 @@ async fn oracle_after_a_rename(drop_it: bool) -> Verdict {
         applied: HashMap::new(),
         ledger: Ledger::new(vec![user.clone()]),
         step: 0,
+        held: None,
+        hot: vec![],
     }));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("client0.db");

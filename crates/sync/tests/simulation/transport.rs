@@ -31,6 +31,22 @@ pub struct Net {
     /// What each client committed and what the server applied from it (the oracle).
     pub ledger: Ledger,
     pub step: usize,
+    /// A client kept away from the server until a step, whatever the random partitions do
+    /// (after a restore, so that the others write first to rows it changed).
+    pub held: Option<(usize, usize)>,
+    /// Workshops the edits favour while a client is held away: those it changed after the
+    /// backup.
+    pub hot: Vec<String>,
+}
+
+impl Net {
+    /// Whether `client` cannot reach the server now.
+    fn cut_off(&self, client: usize) -> bool {
+        self.partitioned[client]
+            || self
+                .held
+                .is_some_and(|(c, until)| c == client && self.step < until)
+    }
 }
 
 #[derive(Clone)]
@@ -132,7 +148,7 @@ impl Transport for SimTransport {
     ) -> Result<Result<PushResponse, PushRefused>, SyncError> {
         let roll: f64 = {
             let mut net = self.net.borrow_mut();
-            if net.partitioned[self.client] {
+            if net.cut_off(self.client) {
                 return Err(lost());
             }
             if net.faults {
@@ -179,7 +195,7 @@ impl Transport for SimTransport {
     ) -> Result<PullResponse, SyncError> {
         let roll: f64 = {
             let mut net = self.net.borrow_mut();
-            if net.partitioned[self.client] {
+            if net.cut_off(self.client) {
                 return Err(lost());
             }
             if net.faults {
