@@ -2,8 +2,13 @@
 //! entry for as long as the row lives; deletions (tombstones) and entries a later one
 //! superseded are trimmed once older than [`RETENTION`]. The highest position trimmed is the
 //! horizon (`sync_horizon`): a cursor at or below it may have missed a trimmed deletion, so
-//! pull answers it with an expired reset and the client rebuilds from a full pull, in which
-//! a row it had from the server and the server no longer sends was deleted.
+//! pull answers it with an expired reset and the client rebuilds from a full pull.
+//!
+//! A note's or a membership's latest tombstone is kept for good (an entry of a few dozen
+//! bytes per deleted row): in that full pull it tells a desktop away for longer than the
+//! retention that the row was deleted, so that a note or share it holds and the server
+//! neither sends nor has a tombstone for is one the server lost (a restore) and is offered
+//! again, never dropped (issue 26, case 6).
 
 use std::time::Duration;
 
@@ -28,8 +33,9 @@ pub struct Trimmed {
     pub horizon: i64,
 }
 
-/// Removes tombstones and superseded entries logged more than `keep` ago, in one
-/// transaction, and raises the horizon to the highest position removed. Two server processes
+/// Removes tombstones (but a note's or a membership's latest) and superseded entries logged
+/// more than `keep` ago, in one transaction, and raises the horizon to the highest position
+/// removed. Two server processes
 /// trimming at once are safe: the horizon row is locked, so the second waits and then finds
 /// less to do.
 pub async fn trim(pool: &PgPool, keep: Duration) -> Result<Trimmed, ApiError> {
@@ -41,8 +47,9 @@ pub async fn trim(pool: &PgPool, keep: Duration) -> Result<Trimmed, ApiError> {
         r#"WITH gone AS (
            DELETE FROM sync_log l
            WHERE l.logged_at < now() - make_interval(secs => $1)
-             AND (l.deleted OR EXISTS (SELECT 1 FROM sync_log n
-                    WHERE n.entity = l.entity AND n.entity_id = l.entity_id AND n.position > l.position))
+             AND (EXISTS (SELECT 1 FROM sync_log n
+                    WHERE n.entity = l.entity AND n.entity_id = l.entity_id AND n.position > l.position)
+                  OR (l.deleted AND l.entity NOT IN ('note', 'member')))
            RETURNING l.position)
          SELECT count(*) AS "entries!", max(position) AS highest FROM gone"#,
         keep.as_secs_f64()

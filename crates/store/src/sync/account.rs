@@ -39,8 +39,10 @@ pub struct SyncState {
 /// `sync_state.resetting` during a full pull after a restore: rows the server lacks are
 /// offered again.
 pub(crate) const RESET_RESTORED: i64 = 1;
-/// `sync_state.resetting` during a full pull after an expired cursor: rows the server had
-/// and no longer sends were deleted there, and go here too.
+/// `sync_state.resetting` during a full pull after an expired cursor. Handled as after a
+/// restore (a deleted note or share comes as the tombstone the server keeps for good, so a
+/// row the server neither sends nor deletes was lost, by a restore the trim hid), but the
+/// client id stands: the server's record of this client is intact.
 pub(crate) const RESET_EXPIRED: i64 = 2;
 
 impl Store {

@@ -9,7 +9,6 @@ use wp_domain::Change;
 
 use serde::Serialize;
 
-use super::account::{RESET_EXPIRED, RESET_RESTORED};
 use super::outbox::{outbox_rows, workshops_queued_after};
 use super::recovery::offer_unsynced;
 use super::{lost_progress, mass_delete, recovery};
@@ -111,7 +110,7 @@ impl Store {
                                 tx,
                                 &page.changes,
                                 &user_id,
-                                resetting == RESET_RESTORED,
+                                resetting != 0,
                             )?;
                             let guarding = !deleting.is_empty() || mass_delete::any_held(tx)?;
                             let g = (resetting, deleting, guarding);
@@ -146,7 +145,7 @@ impl Store {
                                         continue;
                                     }
                                 }
-                                if resetting == RESET_RESTORED {
+                                if resetting != 0 {
                                     applied.offered_again +=
                                         recovery::offer_lost_value(
                                             tx, &put.row, put.rev, &user_id,
@@ -187,7 +186,7 @@ impl Store {
                                 // the user's text went. It stays, and the pull's end offers it
                                 // again like any note the server lost (`offer_unseen`): taken,
                                 // or refused and listed with its text.
-                                if resetting == RESET_RESTORED
+                                if resetting != 0
                                     && tombstone.entity == "note"
                                     && recovery::local_rev(tx, "notes", &tombstone.id)?.is_some()
                                 {
@@ -276,13 +275,11 @@ impl Store {
                             }
                         }
                         if resetting != 0 {
-                            if resetting == RESET_RESTORED {
-                                applied.offered_again +=
-                                    recovery::offer_notes_of_lost_copies(tx, &user_id)?;
-                            }
+                            applied.offered_again +=
+                                recovery::offer_notes_of_lost_copies(tx, &user_id)?;
                             applied.offered_again += offer_unsynced(tx, true)?;
                             applied.offered_again +=
-                                recovery::offer_unseen(tx, &user_id, resetting == RESET_EXPIRED)?;
+                                recovery::offer_unseen(tx, &user_id)?;
                             let (offered, steps) =
                                 lost_progress::offer_lost_steps(tx, &user_id, clock)?;
                             let completions =

@@ -255,11 +255,11 @@ fn queue_note(conn: &Connection, id: &str) -> Result<()> {
 /// At the end of a reset's full pull, for workshops the server still has: notes and shares
 /// the server lost are offered again (`setNote`, and `addMember` on the owner's desktops),
 /// and conflicts it lost are dropped (they were the server's records), the losing side of an
-/// open one sent again first ([`super::lost_conflicts`]). After an `expired`
-/// cursor the server lost nothing: notes and shares it had (a server revision here) and no
-/// longer sends were deleted there, and are dropped here instead of offered. Returns how
-/// many rows were offered again.
-pub(crate) fn offer_unseen(conn: &Connection, user_id: &str, expired: bool) -> Result<usize> {
+/// open one sent again first ([`super::lost_conflicts`]). The same after an expired cursor:
+/// a deleted note or share comes as its tombstone, which the server keeps for good
+/// (`wp_server::sync::retention`), so one it neither sends nor deletes was lost, by a
+/// restore the trim hid (issue 26, case 6). Returns how many rows were offered again.
+pub(crate) fn offer_unseen(conn: &Connection, user_id: &str) -> Result<usize> {
     // Rows the server had (pulled, or acknowledged and not yet pulled back) and no queued
     // change will make again.
     let unseen = |entity: &str, table: &str, queued: &str| {
@@ -276,20 +276,6 @@ pub(crate) fn offer_unseen(conn: &Connection, user_id: &str, expired: bool) -> R
         "o.name = '{}' AND json_extract(o.args, '$.userId') = t.user_id",
         MutationKind::AddMember.name()
     );
-    if expired {
-        for (entity, table, queued) in [
-            ("note", "notes", &note_queued),
-            ("member", "workshop_members", &member_queued),
-        ] {
-            conn.execute(
-                &format!(
-                    "DELETE FROM {table} WHERE server_rev IS NOT NULL AND id IN ({})",
-                    unseen(entity, table, queued)
-                ),
-                [],
-            )?;
-        }
-    }
     // The server no longer has them, whatever queues them again: like rows never synced,
     // a refusal of what recreates them takes them away here too (`undo_refused`), instead
     // of keeping a copy no pull will ever correct.
@@ -341,12 +327,11 @@ pub(crate) fn offer_unseen(conn: &Connection, user_id: &str, expired: bool) -> R
     }
     // Conflicts are the server's records: one the full pull did not bring is gone with the
     // restore, whether or not its workshop is. An open one held the user's losing value,
-    // sent again first (`lost_conflicts`); after an expired cursor the server lost nothing,
-    // and a conflict it no longer sends was resolved or went with its workshop there.
-    if !expired {
-        offered += super::lost_conflicts::offer_lost_conflicts(conn)?;
-        offered += super::lost_schedule::offer_unseen(conn)?;
-    }
+    // sent again first (`lost_conflicts`). The server deletes no conflict, session or
+    // series, so after an expired cursor too one it no longer sends was lost (a restore as
+    // well as the trim).
+    offered += super::lost_conflicts::offer_lost_conflicts(conn)?;
+    offered += super::lost_schedule::offer_unseen(conn)?;
     conn.execute(
         "DELETE FROM conflicts WHERE server_rev IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM sync_seen_rows s WHERE s.entity = 'conflict' AND s.id = conflicts.id)",
