@@ -4,8 +4,8 @@
 //! duplicates them, delays them past later ones, and partitions clients. Clients are killed
 //! (their store dropped mid-work) and reopened; once per run the server's database is
 //! restored from an earlier backup, the desktop that lost the most is kept away after it
-//! while the others write to its workshops, and one desktop's database is put back from a
-//! copy taken before the restore. 3 to 5 clients of two users make random edits of every
+//! while the others write to its workshops, another is away across the restore and a trim
+//! of the log, and one desktop's database is put back from a copy taken before the restore. 3 to 5 clients of two users make random edits of every
 //! kind.
 //!
 //! After healing and syncing to quiescence: every client's data equals the server's (open
@@ -476,7 +476,7 @@ async fn run_seed(seed: u64, steps: usize) {
         applied: HashMap::new(),
         ledger: Ledger::new((0..n).map(|i| users[user_of(i)].0.clone()).collect()),
         step: 0,
-        held: None,
+        held: vec![],
         hot: vec![],
     }));
     let dir = tempfile::tempdir_in("/dev/shm")
@@ -509,6 +509,11 @@ async fn run_seed(seed: u64, steps: usize) {
     // applied must not take effect twice).
     let copied = rng.random_range(0..n);
     let (copy_at, back_at) = (steps / 2, 2 * steps / 3 + steps / 20);
+    // And one desktop is away from before the restore until after the log is trimmed, as a
+    // desktop away for the whole retention would be: it comes back to an expired reset that
+    // hides the restore from it.
+    let away = rng.random_range(0..n);
+    let (away_from, trim_at) = (2 * steps / 3 - steps / 20, 2 * steps / 3 + steps / 8);
     let copy_path = dir.path().join("copy.db");
     for step in 0..steps {
         net.borrow_mut().step = step;
@@ -556,14 +561,26 @@ async fn run_seed(seed: u64, steps: usize) {
             // others' edits favour the workshops it changed, so that they write to its rows
             // before it resets.
             if let Some((client, workshops)) = net.ledger.busiest_after(backup_step) {
-                net.held = Some((client, step + steps / 25));
+                net.held.push((client, step + steps / 25));
                 net.hot = workshops;
+            }
+        }
+        if step == away_from {
+            net.borrow_mut().held.push((away, trim_at + 1));
+        }
+        if step == trim_at {
+            // All but each row's latest entry (and a note's or membership's tombstone).
+            let trimmed = wp_server::sync::retention::trim(&pool, std::time::Duration::ZERO)
+                .await
+                .unwrap();
+            if std::env::var_os("WP_SIM_TRACE").is_some() {
+                eprintln!("step {step}: log trimmed: {trimmed:?}");
             }
         }
         {
             let mut net = net.borrow_mut();
-            if net.held.is_some_and(|(_, until)| step >= until) {
-                net.held = None;
+            net.held.retain(|&(_, until)| step < until);
+            if net.held.is_empty() {
                 net.hot.clear();
             }
         }
@@ -600,6 +617,7 @@ async fn run_seed(seed: u64, steps: usize) {
                             r.duplicates,
                             r.rejected,
                             r.reset,
+                            r.expired,
                             r.offered_again,
                             r.pending
                         ))

@@ -33,7 +33,7 @@ async fn oracle_after_a_rename(drop_it: bool) -> Verdict {
         applied: HashMap::new(),
         ledger: Ledger::new(vec![user.clone()]),
         step: 0,
-        held: None,
+        held: vec![],
         hot: vec![],
     }));
     let dir = tempfile::tempdir().unwrap();

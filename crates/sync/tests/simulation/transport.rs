@@ -31,9 +31,10 @@ pub struct Net {
     /// What each client committed and what the server applied from it (the oracle).
     pub ledger: Ledger,
     pub step: usize,
-    /// A client kept away from the server until a step, whatever the random partitions do
-    /// (after a restore, so that the others write first to rows it changed).
-    pub held: Option<(usize, usize)>,
+    /// Clients kept away from the server until a step, whatever the random partitions do
+    /// (after a restore, so that the others write first to rows one changed; across the
+    /// restore and a trim, so that one comes back to an expired reset).
+    pub held: Vec<(usize, usize)>,
     /// Workshops the edits favour while a client is held away: those it changed after the
     /// backup.
     pub hot: Vec<String>,
@@ -45,7 +46,8 @@ impl Net {
         self.partitioned[client]
             || self
                 .held
-                .is_some_and(|(c, until)| c == client && self.step < until)
+                .iter()
+                .any(|&(c, until)| c == client && self.step < until)
     }
 }
 
