@@ -94,3 +94,54 @@ async fn a_refusal_whose_answer_was_lost_is_listed_when_sent_again() {
     assert!(refused[0].error.contains("editor"), "{}", refused[0].error);
     assert_eq!(eve.step_output(&id, step).unwrap(), before);
 }
+
+/// A refusal answered again brings the server's values back again. The client sending it
+/// again may hold the refused change once more: a database put back from a copy, or a
+/// renewed client id whose renumbered queue a pull's rebase applies again (simulation seed
+/// 363 at 2,000 steps: the refused value stayed on that desktop for good). So whether the
+/// refusal is answered again to a retry (the same client and id) or to the same uid under
+/// another client id, the server logs the workshop's rows again, as after the first refusal,
+/// and the client's next pull puts its values back. On the code before, only the first
+/// refusal logged them.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refusal_answered_again_logs_the_servers_rows_again() {
+    use wp_domain::mutation::PROTOCOL_VERSION;
+    use wp_domain::protocol::{Outcome, PushMutation, PushRequest};
+
+    let s = server().await;
+    let (_ada, eve, _eve_id, id) = pawpal_shared_with_eve(&s, Role::Viewer).await;
+    let mut output = eve.step_output(&id, "persona").unwrap();
+    output["facilitatorTag"] = "a viewer's edit".into();
+    let edit = PushMutation {
+        id: 1,
+        name: "saveStepOutput".into(),
+        args: serde_json::json!({
+            "workshopId": id, "stepId": "persona", "output": output,
+            "at": "2026-12-07T09:00:00Z",
+        }),
+        base_rev: None,
+        uid: Some("mut_sent_twice".into()),
+    };
+    let logged = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sync_log WHERE workshop_id = $1")
+            .bind(&id)
+            .fetch_one(&s.pool)
+            .await
+            .unwrap()
+    };
+    let push = |client: &str| PushRequest {
+        protocol_version: PROTOCOL_VERSION,
+        client_id: client.into(),
+        mutations: vec![edit.clone()],
+    };
+    let mut counts = vec![logged().await];
+    for client in ["cli_first", "cli_first", "cli_second"] {
+        let answer = eve.api.push(&push(client)).await.unwrap().unwrap();
+        assert_eq!(answer.results[0].outcome, Outcome::Rejected, "{answer:?}");
+        counts.push(logged().await);
+    }
+    assert!(
+        counts.windows(2).all(|w| w[1] > w[0]),
+        "each answer logs the workshop's rows again: {counts:?}"
+    );
+}

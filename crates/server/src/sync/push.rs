@@ -249,14 +249,21 @@ pub async fn push(
             .fetch_optional(&mut *tx)
             .await?
             .map(|e| (e.hash, e.outcome, e.error, e.field));
-            tx.commit().await?;
             if earlier.as_ref().is_some_and(|(h, ..)| *h != fingerprint(m)) {
+                tx.rollback().await?;
                 return Err(batch_error(
                     StatusCode::CONFLICT,
                     codes::CLIENT_RESET,
                     "This client's mutation ids were used by another copy of its database; take a new client id",
                 ));
             }
+            if earlier
+                .as_ref()
+                .is_some_and(|(_, outcome, ..)| outcome == "rejected")
+            {
+                resend_refused(&mut tx, m, &user.id).await?;
+            }
+            tx.commit().await?;
             // No second effect.
             results.push(match earlier {
                 Some((_, outcome, error, field)) => answered_before(m.id, &outcome, error, field),
@@ -280,6 +287,9 @@ pub async fn push(
                     _ => Processed::Applied,
                 };
                 record(&mut tx, client_id, m, processed).await?;
+                if outcome == "rejected" {
+                    resend_refused(&mut tx, m, &user.id).await?;
+                }
                 tx.commit().await?;
                 results.push(answered_before(m.id, &outcome, error, field));
                 last = m.id;
@@ -371,6 +381,22 @@ pub async fn push(
         last_mutation_id: last,
         results,
     }))
+}
+
+/// A refusal answered again (a retry, or the same uid under another client id): the client
+/// may hold the refused change again (a database put back from a copy, a rebase), so the
+/// workshop's rows are logged again as after the first refusal ([`resend`]), and its next
+/// pull puts the server's values back. A mutation this server cannot read has no workshop
+/// to resend.
+async fn resend_refused(
+    tx: &mut sqlx::PgConnection,
+    m: &PushMutation,
+    user_id: &str,
+) -> Result<(), ApiError> {
+    match Mutation::from_wire(&m.name, m.args.clone()) {
+        Ok(mutation) => resend(tx, &mutation, user_id).await,
+        Err(_) => Ok(()),
+    }
 }
 
 /// Logs the workshop's rows again (the workshop, its steps, the caller's notes, its series
