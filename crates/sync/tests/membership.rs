@@ -432,39 +432,6 @@ async fn a_share_made_twice_offline_is_one_membership_everywhere() {
     assert!(eve.store.workshop(&id).is_err(), "Eve's copy goes");
 }
 
-/// A transport whose pulls succeed `pages` times and then fail: a round cut short after
-/// its first pages.
-struct PagesThenFail<'a> {
-    api: &'a wp_sync::Api,
-    pages: std::cell::Cell<usize>,
-}
-
-impl wp_sync::Transport for PagesThenFail<'_> {
-    async fn push(
-        &self,
-        request: &wp_domain::protocol::PushRequest,
-    ) -> Result<Result<wp_domain::protocol::PushResponse, wp_sync::PushRefused>, wp_sync::SyncError>
-    {
-        self.api.push(request).await
-    }
-
-    async fn pull(
-        &self,
-        cursor: &str,
-        seen: &str,
-        limit: u32,
-        client_id: &str,
-    ) -> Result<wp_domain::protocol::PullResponse, wp_sync::SyncError> {
-        if self.pages.get() == 0 {
-            return Err(wp_sync::SyncError::Unreachable(
-                "the test cuts the pull".into(),
-            ));
-        }
-        self.pages.set(self.pages.get() - 1);
-        self.api.pull(cursor, seen, limit, client_id).await
-    }
-}
-
 /// Ada shares PawPal with Eve after a restore. Eve's full pull (the restore rewrote history
 /// she had seen) is cut short after the page that brought the workshop and before the one
 /// with her membership; Ada then removes her. The rest of the pull brings only the
@@ -474,7 +441,7 @@ impl wp_sync::Transport for PagesThenFail<'_> {
 /// 2,000 steps).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_copy_whose_membership_a_cut_short_full_pull_never_brought_goes_with_its_removal() {
-    use common::{backup, restore};
+    use common::{backup, restore, PagesThenFail};
     use wp_sync::{sync_round, RoundOptions};
 
     let s = server().await;
@@ -516,10 +483,7 @@ async fn a_copy_whose_membership_a_cut_short_full_pull_never_brought_goes_with_i
         pull_page: 3,
         ..RoundOptions::default()
     };
-    let cut = PagesThenFail {
-        api: &eve.api,
-        pages: std::cell::Cell::new(2),
-    };
+    let cut = PagesThenFail::new(&eve.api, 2);
     assert!(sync_round(&mut eve.store, &cut, options, &mut |_| {})
         .await
         .is_err());

@@ -38,6 +38,34 @@ async fn write_past(d: &mut Desktop, workshop: &str) {
     }
 }
 
+/// Restores the server to `saved`, and has `writer` write past the other desktops' cursors
+/// on `on`, or on a new workshop of its own.
+async fn restore_and_write_past(
+    s: &Server,
+    saved: (i64, bool),
+    writer: &mut Desktop,
+    on: Option<&str>,
+) {
+    restore(&s.pool, saved).await;
+    let workshop = match on {
+        Some(id) => id.to_string(),
+        None => {
+            let own = writer.store.create_workshop(Some("B's"), "").unwrap();
+            own.workshop.record.id
+        }
+    };
+    write_past(writer, &workshop).await;
+}
+
+/// `d`'s sync after a restore: a reset, with nothing refused by the server or listed here.
+async fn clean_reset(d: &mut Desktop) {
+    let report = d.sync().await;
+    assert!(report.reset, "{report:?}");
+    assert_eq!(report.rejected, 0, "{report:?}");
+    let refused = d.store.rejections().unwrap();
+    assert!(refused.is_empty(), "{refused:?}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lost_step_change_on_a_workshop_trashed_here_is_listed_as_refused() {
     let (s, token, mut a, workshop) = pawpal_at_its_ninth_step().await;
@@ -51,9 +79,7 @@ async fn a_lost_step_change_on_a_workshop_trashed_here_is_listed_as_refused() {
     assert_eq!(a.sync().await.applied, 1);
     // Trashed here while the server is restored and written past A's cursor.
     a.store.delete_workshop(&workshop).unwrap();
-    restore(&s.pool, saved).await;
-    write_past(&mut b, &workshop).await;
-
+    restore_and_write_past(&s, saved, &mut b, Some(&workshop)).await;
     let report: RoundReport = a.sync().await;
     assert!(report.reset, "{report:?}");
     // The advance was two step changes: concept completed, validate started. Newest first.
@@ -103,15 +129,8 @@ async fn a_restore_from_the_trash_the_server_lost_is_offered_again_before_the_st
     a.store.advance_step(&workshop, "concept").unwrap();
     let report = a.sync().await;
     assert_eq!((report.applied, report.rejected), (2, 0), "{report:?}");
-    restore(&s.pool, saved).await;
-    let other = b.store.create_workshop(Some("B's"), "").unwrap();
-    write_past(&mut b, &other.workshop.record.id).await;
-
-    let report = a.sync().await;
-    assert!(report.reset, "{report:?}");
-    assert_eq!(report.rejected, 0, "{report:?}");
-    let refused = a.store.rejections().unwrap();
-    assert!(refused.is_empty(), "{refused:?}");
+    restore_and_write_past(&s, saved, &mut b, None).await;
+    clean_reset(&mut a).await;
     b.sync().await;
     for (who, d) in [("A", &a), ("B", &b)] {
         let detail = d.store.workshop(&workshop).unwrap();
@@ -201,13 +220,8 @@ async fn a_lost_revision_is_offered_again_when_its_step_was_completed_again_unch
     a.store.complete_step(&workshop, "persona").unwrap();
     let report = a.sync().await;
     assert_eq!((report.applied, report.rejected), (2, 0), "{report:?}");
-    restore(&s.pool, saved).await;
-    write_past(&mut b, &workshop).await;
-
-    let report = a.sync().await;
-    assert!(report.reset, "{report:?}");
-    assert_eq!(report.rejected, 0, "{report:?}");
-    assert!(a.store.rejections().unwrap().is_empty());
+    restore_and_write_past(&s, saved, &mut b, Some(&workshop)).await;
+    clean_reset(&mut a).await;
     b.sync().await;
     let statuses = |d: &Desktop| -> Vec<(String, String)> {
         let detail = d.store.workshop(&workshop).unwrap();
@@ -256,15 +270,8 @@ async fn a_lost_trash_is_offered_after_the_changes_made_before_it() {
     a.store.delete_workshop(&workshop).unwrap();
     let report = a.sync().await;
     assert_eq!((report.applied, report.rejected), (2, 0), "{report:?}");
-    restore(&s.pool, saved).await;
-    let other = b.store.create_workshop(Some("B's"), "").unwrap();
-    write_past(&mut b, &other.workshop.record.id).await;
-
-    let report = a.sync().await;
-    assert!(report.reset, "{report:?}");
-    assert_eq!(report.rejected, 0, "{report:?}");
-    let refused = a.store.rejections().unwrap();
-    assert!(refused.is_empty(), "{refused:?}");
+    restore_and_write_past(&s, saved, &mut b, None).await;
+    clean_reset(&mut a).await;
     let (trashed, tag): (bool, Option<String>) = sqlx::query_as(
         "SELECT w.deleted_at IS NOT NULL, s.output->>'facilitatorTag'
          FROM workshops w JOIN workshop_steps s ON s.workshop_id = w.id
@@ -296,9 +303,7 @@ async fn a_change_made_under_a_role_the_restore_took_is_listed_as_refused() {
     eve.store.complete_step(&workshop, "challenge").unwrap();
     assert_eq!(eve.sync().await.applied, 1);
 
-    restore(&s.pool, saved).await;
-    let other = ada.store.create_workshop(Some("Ada's"), "").unwrap();
-    write_past(&mut ada, &other.workshop.record.id).await;
+    restore_and_write_past(&s, saved, &mut ada, None).await;
 
     let report = eve.sync().await;
     assert!(report.reset, "{report:?}");
@@ -333,13 +338,8 @@ async fn a_lost_revision_of_a_step_the_server_holds_in_progress_is_offered_again
     a.store.complete_step(&workshop, "sense-making").unwrap();
     a.store.revise_step(&workshop, "sense-making").unwrap();
     assert_eq!(a.sync().await.rejected, 0);
-    restore(&s.pool, saved).await;
-    write_past(&mut b, &workshop).await;
-
-    let report = a.sync().await;
-    assert!(report.reset, "{report:?}");
-    assert_eq!(report.rejected, 0, "{report:?}");
-    assert!(a.store.rejections().unwrap().is_empty());
+    restore_and_write_past(&s, saved, &mut b, Some(&workshop)).await;
+    clean_reset(&mut a).await;
     b.sync().await;
     let statuses = |d: &Desktop| -> Vec<String> {
         let detail = d.store.workshop(&workshop).unwrap();

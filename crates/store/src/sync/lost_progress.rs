@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
-use wp_domain::{ErrorCode, Mutation, StepStatus};
+use wp_domain::{ErrorCode, Mutation, StepRecord, StepStatus};
 
 use crate::mutate::apply_and_queue;
 use crate::rows::codec::{bad_text, json_column};
@@ -217,28 +217,27 @@ pub(crate) fn offer_lost_steps(
         })?
         .collect::<rusqlite::Result<_>>()?;
     conn.execute("DELETE FROM sync_lost_steps", [])?;
-    let (mut offered, mut changed) = (0, Vec::new());
+    let mut queued = 0;
+    let mut changed = Vec::new();
     for (workshop_id, step_id, mine, diverged) in lost {
-        // The row as it is now: the server's, with the earlier steps' offers applied.
-        let Some((mut theirs, _)) = step_records(conn, &workshop_id, Some(&step_id))?.pop() else {
+        // The row as it is now: the server's, with the earlier offers applied.
+        let now_there = || -> Result<Option<StepRecord>> {
+            Ok(step_records(conn, &workshop_id, Some(&step_id))?
+                .pop()
+                .map(|(row, _)| row))
+        };
+        let Some(mut theirs) = now_there()? else {
             continue;
         };
+        let mut n = 0;
         if mine.0 == StepStatus::NeedsRegeneration && theirs.status != StepStatus::NeedsRegeneration
         {
-            for offer in &regeneration_offers(conn, &workshop_id, &step_id)? {
-                match offer_again(conn, offer, user_id, clock)? {
-                    Offer::Queued => {
-                        offered += 1;
-                        changed.push(workshop_id.clone());
-                    }
-                    Offer::Unchanged => {}
-                    Offer::Refused => break,
-                }
-            }
-            match step_records(conn, &workshop_id, Some(&step_id))?.pop() {
-                Some((now, _)) => theirs = now,
-                None => continue,
-            }
+            let offers = regeneration_offers(conn, &workshop_id, &step_id)?;
+            n += offer_in_order(conn, &offers, user_id, clock)?;
+            let Some(row) = now_there()? else {
+                continue;
+            };
+            theirs = row;
         }
         let offers = step_offers(
             &workshop_id,
@@ -247,19 +246,33 @@ pub(crate) fn offer_lost_steps(
             (theirs.status, theirs.output, theirs.completed_at),
             diverged,
         );
-        for offer in &offers {
-            match offer_again(conn, offer, user_id, clock)? {
-                Offer::Queued => {
-                    offered += 1;
-                    changed.push(workshop_id.clone());
-                }
-                Offer::Unchanged => {}
-                // The step's later offers build on this one: the refusal listed is the step's.
-                Offer::Refused => break,
-            }
+        n += offer_in_order(conn, &offers, user_id, clock)?;
+        queued += n;
+        if n > 0 {
+            changed.push(workshop_id.clone());
         }
     }
-    Ok((offered, changed))
+    Ok((queued, changed))
+}
+
+/// Offers a step's `offers` again in their order ([`offer_again`]), up to the first the
+/// domain refuses: the later ones build on it, and the refusal listed is the step's.
+/// Returns how many were queued.
+fn offer_in_order(
+    conn: &Connection,
+    offers: &[Mutation],
+    user_id: &str,
+    clock: Option<DateTime<Utc>>,
+) -> Result<usize> {
+    let mut queued = 0;
+    for offer in offers {
+        match offer_again(conn, offer, user_id, clock)? {
+            Offer::Queued => queued += 1,
+            Offer::Unchanged => {}
+            Offer::Refused => break,
+        }
+    }
+    Ok(queued)
 }
 
 /// What sends `step_id` back to `needs_regeneration` on the server, where this database had
@@ -288,28 +301,25 @@ fn regeneration_offers(
     let Some(revised) = revised else {
         return Ok(vec![]);
     };
-    let step = |make: fn(String, String, DateTime<Utc>) -> Mutation| {
-        make(workshop_id.to_string(), revised.step_id.clone(), now())
-    };
-    let complete = |workshop_id, step_id, at| Mutation::CompleteStep {
-        workshop_id,
-        step_id,
-        at,
-    };
-    let revise = |workshop_id, step_id, at| Mutation::ReviseStep {
-        workshop_id,
-        step_id,
-        at,
+    let (workshop_id, step_id) = (workshop_id.to_string(), revised.step_id.clone());
+    let complete = || Mutation::CompleteStep {
+        workshop_id: workshop_id.clone(),
+        step_id: step_id.clone(),
+        at: now(),
     };
     let mut offers = vec![];
     match revised.status {
         StepStatus::Complete => {}
-        StepStatus::InProgress if revised.output.is_some() => offers.push(step(complete)),
+        StepStatus::InProgress if revised.output.is_some() => offers.push(complete()),
         _ => return Ok(vec![]),
     }
-    offers.push(step(revise));
+    offers.push(Mutation::ReviseStep {
+        workshop_id: workshop_id.clone(),
+        step_id: step_id.clone(),
+        at: now(),
+    });
     if revised.status == StepStatus::Complete {
-        offers.push(step(complete));
+        offers.push(complete());
     }
     Ok(offers)
 }
@@ -333,17 +343,27 @@ pub(crate) fn offer_lost_completions(
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     conn.execute("DELETE FROM sync_lost_completions", [])?;
-    let mut completed = Vec::new();
-    for workshop_id in lost {
-        let complete = Mutation::CompleteWorkshop {
-            workshop_id: workshop_id.clone(),
-            at: clock.unwrap_or_else(now),
-        };
-        if offer_again(conn, &complete, user_id, clock)? == Offer::Queued {
-            completed.push(workshop_id);
+    let at = clock.unwrap_or_else(now);
+    let offers = lost
+        .into_iter()
+        .map(|workshop_id| Mutation::CompleteWorkshop { workshop_id, at });
+    offer_each(conn, user_id, clock, offers)
+}
+
+/// Offers each of `offers` again ([`offer_again`]); returns the workshops of those queued.
+fn offer_each(
+    conn: &Connection,
+    user_id: &str,
+    clock: Option<DateTime<Utc>>,
+    offers: impl Iterator<Item = Mutation>,
+) -> Result<Vec<String>> {
+    let mut queued = Vec::new();
+    for offer in offers {
+        if offer_again(conn, &offer, user_id, clock)? == Offer::Queued {
+            queued.push(offer.workshop_id().to_string());
         }
     }
-    Ok(completed)
+    Ok(queued)
 }
 
 /// At the end of a reset's full pull, after the lost steps and completions: puts back in
@@ -360,15 +380,8 @@ pub(crate) fn offer_lost_trash(
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     conn.execute("DELETE FROM sync_lost_trash", [])?;
-    let mut trashed = Vec::new();
-    for (workshop_id, at) in lost {
-        let trash = Mutation::DeleteWorkshop {
-            workshop_id: workshop_id.clone(),
-            at,
-        };
-        if offer_again(conn, &trash, user_id, clock)? == Offer::Queued {
-            trashed.push(workshop_id);
-        }
-    }
-    Ok(trashed)
+    let offers = lost
+        .into_iter()
+        .map(|(workshop_id, at)| Mutation::DeleteWorkshop { workshop_id, at });
+    offer_each(conn, user_id, clock, offers)
 }

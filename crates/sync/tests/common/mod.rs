@@ -261,3 +261,42 @@ impl Transport for AnswerLost<'_> {
         self.0.pull(cursor, seen, limit, client_id).await
     }
 }
+
+/// A transport whose pulls succeed `pages` times and then fail: a round cut short after its
+/// first pages. Pushes go through.
+pub struct PagesThenFail<'a> {
+    api: &'a Api,
+    pages: std::cell::Cell<usize>,
+}
+
+impl<'a> PagesThenFail<'a> {
+    pub fn new(api: &'a Api, pages: usize) -> PagesThenFail<'a> {
+        PagesThenFail {
+            api,
+            pages: std::cell::Cell::new(pages),
+        }
+    }
+}
+
+impl Transport for PagesThenFail<'_> {
+    async fn push(
+        &self,
+        request: &PushRequest,
+    ) -> Result<Result<PushResponse, PushRefused>, SyncError> {
+        self.api.push(request).await
+    }
+
+    async fn pull(
+        &self,
+        cursor: &str,
+        seen: &str,
+        limit: u32,
+        client_id: &str,
+    ) -> Result<PullResponse, SyncError> {
+        if self.pages.get() == 0 {
+            return Err(SyncError::Unreachable("the test cuts the pull".into()));
+        }
+        self.pages.set(self.pages.get() - 1);
+        self.api.pull(cursor, seen, limit, client_id).await
+    }
+}
