@@ -441,7 +441,7 @@ async fn a_share_made_twice_offline_is_one_membership_everywhere() {
 /// 2,000 steps).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_copy_whose_membership_a_cut_short_full_pull_never_brought_goes_with_its_removal() {
-    use common::{backup, restore, PagesThenFail};
+    use common::{backup, restore, CutShort};
     use wp_sync::{sync_round, RoundOptions};
 
     let s = server().await;
@@ -483,7 +483,7 @@ async fn a_copy_whose_membership_a_cut_short_full_pull_never_brought_goes_with_i
         pull_page: 3,
         ..RoundOptions::default()
     };
-    let cut = PagesThenFail::new(&eve.api, 2);
+    let cut = CutShort::after_pages(&eve.api, 2);
     assert!(sync_round(&mut eve.store, &cut, options, &mut |_| {})
         .await
         .is_err());

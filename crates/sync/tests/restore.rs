@@ -3,29 +3,16 @@
 //! mutations and progress as intents in order. `scripts/test.sh` starts PostgreSQL and sets
 //! `WP_TEST_DATABASE_URL`.
 
-use std::cell::Cell;
-
-use wp_domain::protocol::{PullResponse, PulledChange, PushRequest, PushResponse};
+use wp_domain::protocol::PulledChange;
 use wp_domain::Change;
 use wp_store::Store;
-use wp_sync::{sync_round, Api, PushRefused, RoundOptions, RoundReport, SyncError, Transport};
+use wp_sync::{sync_round, RoundOptions, RoundReport};
 
 mod common;
 use common::{
-    backup, pawpal_on_two_desktops, quick_api, restore, server, Desktop, PushOnly, Server, PAWPAL,
+    backup, pawpal_on_two_desktops, quick_api, restore_and_write_past, server, CutShort, Desktop,
+    PushOnly, Server, PAWPAL,
 };
-
-/// Restores the server to `saved`, then B writes a note on `workshop` until the log's
-/// positions pass A's cursor, so that A can tell its history was rewritten.
-async fn restore_and_write_past(s: &Server, saved: (i64, bool), b: &mut Desktop, workshop: &str) {
-    restore(&s.pool, saved).await;
-    for i in 0..40 {
-        b.store
-            .set_note(workshop, None, &format!("B's note, version {i}\n"))
-            .unwrap();
-        b.sync().await;
-    }
-}
 
 /// A's first round after the restore: it resets, and nothing it offers again is refused.
 async fn reset(a: &mut Desktop) -> RoundReport {
@@ -220,8 +207,13 @@ async fn a_restored_server_loses_nothing_a_client_holds_and_a_copied_database_fo
             "A's lost workshop is back"
         );
         assert_eq!(
-            d.store.note(&id, None).unwrap().unwrap().record.content,
-            "B's note, version 39\n"
+            d.store
+                .note(&id, Some("challenge"))
+                .unwrap()
+                .unwrap()
+                .record
+                .content,
+            "Written past the others, version 39\n"
         );
     }
 
@@ -481,17 +473,19 @@ async fn cut_short_by_a_second_restore(edit_between: bool) {
         .record
         .id
         .clone();
-    let cut = CutAfterRow {
-        api: &a.api,
-        row: persona_row,
-        brought: Cell::new(false),
-    };
+    // Pulls until a page brings the persona's step row, then fails every pull.
+    let cut = CutShort::after(&a.api, |page| {
+        page.changes.iter().any(|c| {
+            matches!(c, PulledChange::Put(put) if matches!(&put.row, Change::Step(s) if s.id == persona_row))
+        })
+    });
     let small_pages = RoundOptions {
         pull_page: 4,
         ..Default::default()
     };
     let cut_short = sync_round(&mut a.store, &cut, small_pages, &mut |_| {}).await;
-    assert!(cut.brought.get(), "the persona's row came");
+    assert!(cut.came(), "the persona's row came");
+    drop(cut);
     assert!(cut_short.is_err(), "the pull was cut short: {cut_short:?}");
     assert_ne!(
         a.step_output(&workshop, "persona"),
@@ -530,39 +524,6 @@ async fn cut_short_by_a_second_restore(edit_between: bool) {
         );
     }
     assert!(a.store.rejections().unwrap().is_empty());
-}
-
-/// Pulls through `api` until a page brings the step row `row`, then fails every pull.
-struct CutAfterRow<'a> {
-    api: &'a Api,
-    row: String,
-    brought: Cell<bool>,
-}
-
-impl Transport for CutAfterRow<'_> {
-    async fn push(
-        &self,
-        request: &PushRequest,
-    ) -> Result<Result<PushResponse, PushRefused>, SyncError> {
-        self.api.push(request).await
-    }
-
-    async fn pull(
-        &self,
-        cursor: &str,
-        seen: &str,
-        limit: u32,
-        client_id: &str,
-    ) -> Result<PullResponse, SyncError> {
-        if self.brought.get() {
-            return Err(SyncError::Protocol("the test cuts the pull short".into()));
-        }
-        let page = self.api.pull(cursor, seen, limit, client_id).await?;
-        self.brought.set(page.changes.iter().any(|c| {
-            matches!(c, PulledChange::Put(put) if matches!(&put.row, Change::Step(s) if s.id == self.row))
-        }));
-        Ok(page)
-    }
 }
 
 /// A workshop's completion queued, unsent, after the server's restore lost the last step's

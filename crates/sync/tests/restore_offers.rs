@@ -10,22 +10,7 @@ use serde_json::json;
 use wp_domain::{ConflictKind, ConflictRecord};
 
 mod common;
-use common::{backup, pawpal_on_two_desktops, restore, server, Desktop};
-
-/// After a restore: `d` saves a note on `workshop` and syncs until the log's positions pass
-/// the other desktop's cursor, so that it can tell the server's history was rewritten.
-async fn write_past(d: &mut Desktop, workshop: &str) {
-    for i in 0..40 {
-        d.store
-            .set_note(
-                workshop,
-                Some("challenge"),
-                &format!("B's step note, version {i}\n"),
-            )
-            .unwrap();
-        d.sync().await;
-    }
-}
+use common::{backup, pawpal_on_two_desktops, restore, server, write_past, Desktop};
 
 /// Two desktops of Ada's hold PawPal; `before` runs on both (synced), then B makes its
 /// change and syncs, the server is backed up, A makes its own change to the same thing and

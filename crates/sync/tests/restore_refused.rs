@@ -10,8 +10,8 @@ use wp_sync::RoundReport;
 
 mod common;
 use common::{
-    ada_and_eve, backup, pawpal_on_two_desktops, pawpal_shared_with_eve, restore, server, Desktop,
-    Server, PAWPAL,
+    ada_and_eve, backup, pawpal_on_two_desktops, pawpal_shared_with_eve, restore,
+    restore_and_write_past, server, Desktop, Server, PAWPAL,
 };
 
 /// Ada's desktop A with PawPal imported and its first eight steps advanced (not synced yet):
@@ -25,36 +25,6 @@ async fn pawpal_at_its_ninth_step() -> (Server, String, Desktop, String) {
         a.store.advance_step(&workshop, step.id).unwrap();
     }
     (s, token, a, workshop)
-}
-
-/// After a restore: `d` saves a note on `workshop` and syncs until the log's positions pass
-/// the other desktops' cursors, so that they can tell the server's history was rewritten.
-async fn write_past(d: &mut Desktop, workshop: &str) {
-    for i in 0..40 {
-        d.store
-            .set_note(workshop, None, &format!("Note, version {i}\n"))
-            .unwrap();
-        d.sync().await;
-    }
-}
-
-/// Restores the server to `saved`, and has `writer` write past the other desktops' cursors
-/// on `on`, or on a new workshop of its own.
-async fn restore_and_write_past(
-    s: &Server,
-    saved: (i64, bool),
-    writer: &mut Desktop,
-    on: Option<&str>,
-) {
-    restore(&s.pool, saved).await;
-    let workshop = match on {
-        Some(id) => id.to_string(),
-        None => {
-            let own = writer.store.create_workshop(Some("B's"), "").unwrap();
-            own.workshop.record.id
-        }
-    };
-    write_past(writer, &workshop).await;
 }
 
 /// `d`'s sync after a restore: a reset, with nothing refused by the server or listed here.
@@ -79,7 +49,7 @@ async fn a_lost_step_change_on_a_workshop_trashed_here_is_listed_as_refused() {
     assert_eq!(a.sync().await.applied, 1);
     // Trashed here while the server is restored and written past A's cursor.
     a.store.delete_workshop(&workshop).unwrap();
-    restore_and_write_past(&s, saved, &mut b, Some(&workshop)).await;
+    restore_and_write_past(&s, saved, &mut b, &workshop).await;
     let report: RoundReport = a.sync().await;
     assert!(report.reset, "{report:?}");
     // The advance was two step changes: concept completed, validate started. Newest first.
@@ -129,7 +99,8 @@ async fn a_restore_from_the_trash_the_server_lost_is_offered_again_before_the_st
     a.store.advance_step(&workshop, "concept").unwrap();
     let report = a.sync().await;
     assert_eq!((report.applied, report.rejected), (2, 0), "{report:?}");
-    restore_and_write_past(&s, saved, &mut b, None).await;
+    let own = b.store.create_workshop(Some("Written past"), "").unwrap();
+    restore_and_write_past(&s, saved, &mut b, &own.workshop.record.id).await;
     clean_reset(&mut a).await;
     b.sync().await;
     for (who, d) in [("A", &a), ("B", &b)] {
@@ -179,7 +150,7 @@ async fn a_note_on_a_share_the_restore_lost_is_listed_with_its_text() {
     let mut laptop = Desktop::new(&s, &ada_token).await;
     let other = laptop.store.create_workshop(Some("Ada's"), "").unwrap();
     let other = other.workshop.record.id;
-    write_past(&mut laptop, &other).await;
+    common::write_past(&mut laptop, &other).await;
 
     let report = eve.sync().await;
     assert!(report.reset, "{report:?}");
@@ -220,7 +191,7 @@ async fn a_lost_revision_is_offered_again_when_its_step_was_completed_again_unch
     a.store.complete_step(&workshop, "persona").unwrap();
     let report = a.sync().await;
     assert_eq!((report.applied, report.rejected), (2, 0), "{report:?}");
-    restore_and_write_past(&s, saved, &mut b, Some(&workshop)).await;
+    restore_and_write_past(&s, saved, &mut b, &workshop).await;
     clean_reset(&mut a).await;
     b.sync().await;
     let statuses = |d: &Desktop| -> Vec<(String, String)> {
@@ -270,7 +241,8 @@ async fn a_lost_trash_is_offered_after_the_changes_made_before_it() {
     a.store.delete_workshop(&workshop).unwrap();
     let report = a.sync().await;
     assert_eq!((report.applied, report.rejected), (2, 0), "{report:?}");
-    restore_and_write_past(&s, saved, &mut b, None).await;
+    let own = b.store.create_workshop(Some("Written past"), "").unwrap();
+    restore_and_write_past(&s, saved, &mut b, &own.workshop.record.id).await;
     clean_reset(&mut a).await;
     let (trashed, tag): (bool, Option<String>) = sqlx::query_as(
         "SELECT w.deleted_at IS NOT NULL, s.output->>'facilitatorTag'
@@ -303,7 +275,8 @@ async fn a_change_made_under_a_role_the_restore_took_is_listed_as_refused() {
     eve.store.complete_step(&workshop, "challenge").unwrap();
     assert_eq!(eve.sync().await.applied, 1);
 
-    restore_and_write_past(&s, saved, &mut ada, None).await;
+    let own = ada.store.create_workshop(Some("Written past"), "").unwrap();
+    restore_and_write_past(&s, saved, &mut ada, &own.workshop.record.id).await;
 
     let report = eve.sync().await;
     assert!(report.reset, "{report:?}");
@@ -338,7 +311,7 @@ async fn a_lost_revision_of_a_step_the_server_holds_in_progress_is_offered_again
     a.store.complete_step(&workshop, "sense-making").unwrap();
     a.store.revise_step(&workshop, "sense-making").unwrap();
     assert_eq!(a.sync().await.rejected, 0);
-    restore_and_write_past(&s, saved, &mut b, Some(&workshop)).await;
+    restore_and_write_past(&s, saved, &mut b, &workshop).await;
     clean_reset(&mut a).await;
     b.sync().await;
     let statuses = |d: &Desktop| -> Vec<String> {

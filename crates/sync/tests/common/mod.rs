@@ -142,6 +142,34 @@ pub fn quick_api(base: &str, token: &str) -> Api {
     .unwrap()
 }
 
+/// After a restore: `d` saves its note on `workshop`'s challenge step and syncs, 40 times,
+/// until the log's positions pass the other desktops' cursors, so that they can tell the
+/// server's history was rewritten.
+pub async fn write_past(d: &mut Desktop, workshop: &str) {
+    for i in 0..40 {
+        d.store
+            .set_note(
+                workshop,
+                Some("challenge"),
+                &format!("Written past the others, version {i}\n"),
+            )
+            .unwrap();
+        d.sync().await;
+    }
+}
+
+/// Restores the server to `saved`, then `writer` writes past the others on `workshop`
+/// ([`write_past`]).
+pub async fn restore_and_write_past(
+    s: &Server,
+    saved: (i64, bool),
+    writer: &mut Desktop,
+    workshop: &str,
+) {
+    restore(&s.pool, saved).await;
+    write_past(writer, workshop).await;
+}
+
 /// A new, migrated database on the test PostgreSQL, with a pool of `connections`.
 pub async fn new_database(connections: u32) -> sqlx::PgPool {
     wp_server::scratch::database("wp_sync", connections).await
@@ -262,23 +290,40 @@ impl Transport for AnswerLost<'_> {
     }
 }
 
-/// A transport whose pulls succeed `pages` times and then fail: a round cut short after its
-/// first pages. Pushes go through.
-pub struct PagesThenFail<'a> {
+/// A transport whose pulls go through until one brings a page `last` says is the last, and
+/// fail after it: a round cut short mid-pull. Pushes go through.
+pub struct CutShort<'a> {
     api: &'a Api,
-    pages: std::cell::Cell<usize>,
+    last: Box<dyn Fn(&PullResponse) -> bool + 'a>,
+    cut: std::cell::Cell<bool>,
 }
 
-impl<'a> PagesThenFail<'a> {
-    pub fn new(api: &'a Api, pages: usize) -> PagesThenFail<'a> {
-        PagesThenFail {
+impl<'a> CutShort<'a> {
+    /// Cut after the first page for which `last` is true.
+    pub fn after(api: &'a Api, last: impl Fn(&PullResponse) -> bool + 'a) -> CutShort<'a> {
+        CutShort {
             api,
-            pages: std::cell::Cell::new(pages),
+            last: Box::new(last),
+            cut: std::cell::Cell::new(false),
         }
+    }
+
+    /// Whether the page the cut comes after has come.
+    pub fn came(&self) -> bool {
+        self.cut.get()
+    }
+
+    /// Cut after `pages` pages.
+    pub fn after_pages(api: &'a Api, pages: usize) -> CutShort<'a> {
+        let seen = std::cell::Cell::new(0);
+        CutShort::after(api, move |_| {
+            seen.set(seen.get() + 1);
+            seen.get() >= pages
+        })
     }
 }
 
-impl Transport for PagesThenFail<'_> {
+impl Transport for CutShort<'_> {
     async fn push(
         &self,
         request: &PushRequest,
@@ -293,10 +338,11 @@ impl Transport for PagesThenFail<'_> {
         limit: u32,
         client_id: &str,
     ) -> Result<PullResponse, SyncError> {
-        if self.pages.get() == 0 {
-            return Err(SyncError::Unreachable("the test cuts the pull".into()));
+        if self.cut.get() {
+            return Err(SyncError::Protocol("the test cuts the pull short".into()));
         }
-        self.pages.set(self.pages.get() - 1);
-        self.api.pull(cursor, seen, limit, client_id).await
+        let page = self.api.pull(cursor, seen, limit, client_id).await?;
+        self.cut.set((self.last)(&page));
+        Ok(page)
     }
 }
