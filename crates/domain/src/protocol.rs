@@ -36,6 +36,25 @@ pub struct PushMutation {
     /// Absent from clients before protocol 1's uid; those are deduplicated per client id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
+    /// On a value offered again after a restore: the version of the row this client last
+    /// had from the server. The server applies the offer only when its own history lacks
+    /// that version and no newer lost version of the row was offered before; otherwise the
+    /// offer is stale and answered [`Outcome::Duplicate`] with no effect (docs/sync.md,
+    /// "Lost versions").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost: Option<LostVersion>,
+}
+
+/// A row version a client holds and offers again after a restore: the row (its entity and
+/// id, as in [`RowRev`]), its server revision and its version (a UUID the server gave that
+/// write).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LostVersion {
+    pub entity: String,
+    pub id: String,
+    pub rev: i64,
+    pub version: String,
 }
 
 /// What became of one pushed mutation.
@@ -79,16 +98,21 @@ pub struct RowRev {
     pub entity: String,
     pub id: String,
     pub rev: i64,
+    /// The version that write gave the row (workshops, steps, notes and members; absent for
+    /// other rows and from servers before row versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 impl RowRev {
-    /// The revision of a written row.
-    pub fn of(change: &Change, rev: i64) -> RowRev {
+    /// The revision and version of a written row.
+    pub fn of(change: &Change, rev: i64, version: Option<String>) -> RowRev {
         let (entity, id) = change.key();
         RowRev {
             entity: entity.to_string(),
             id: id.to_string(),
             rev,
+            version,
         }
     }
 }
@@ -158,6 +182,9 @@ pub enum PulledChange {
 pub struct PutRow {
     /// The server's revision of the row.
     pub rev: i64,
+    /// The version of the row (see [`RowRev::version`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
     #[serde(flatten)]
     pub row: Change,
 }

@@ -95,6 +95,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0017_lost_roles.sql",
         include_str!("../../../migrations/0017_lost_roles.sql"),
     ),
+    (
+        18,
+        "0018_row_versions.sql",
+        include_str!("../../../migrations/0018_row_versions.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the last migration's number.

@@ -135,4 +135,7 @@ pub struct OutboxEntry {
     /// The mutation's own id (`mut_…`), kept across client id renewals; `None` only for a
     /// row a migration could not give one (none: `0013_mutation_uid.sql` gives every row one).
     pub uid: Option<String>,
+    /// On a value offered again after a server restore: the row version it stands for
+    /// (docs/sync.md, "Lost versions"); the server applies it only if it lost that version.
+    pub lost: Option<wp_domain::protocol::LostVersion>,
 }

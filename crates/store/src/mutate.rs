@@ -222,6 +222,24 @@ pub(crate) fn apply_and_queue(
     Ok((written, queued))
 }
 
+/// [`apply_and_queue`] for a change offered again after a server restore: queued apart
+/// from any other ([`outbox::append_offer`]), naming the row version `lost` it stands for.
+pub(crate) fn apply_and_offer(
+    conn: &Connection,
+    mutation: &Mutation,
+    user_id: &str,
+    clock: Option<DateTime<Utc>>,
+    lost: Option<&wp_domain::protocol::LostVersion>,
+) -> Result<(Vec<Written>, Option<i64>)> {
+    let (written, base_rev, mutation) = apply_local(conn, mutation, user_id, clock)?;
+    let queued = if written.is_empty() {
+        None
+    } else {
+        Some(outbox::append_offer(conn, &mutation, base_rev, lost)?)
+    };
+    Ok((written, queued))
+}
+
 /// Maps the domain's "missing" and "in the trash" to the store's own errors, so callers
 /// see one error per situation whichever layer found it.
 fn store_error(e: DomainError) -> StoreError {

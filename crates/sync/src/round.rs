@@ -98,6 +98,7 @@ fn wire(entry: &OutboxEntry) -> Result<PushMutation, StoreError> {
         args: wire.args,
         base_rev: entry.base_rev,
         uid: entry.uid.clone(),
+        lost: entry.lost.clone(),
     })
 }
 

@@ -121,6 +121,7 @@ async fn a_refusal_answered_again_logs_the_servers_rows_again() {
         }),
         base_rev: None,
         uid: Some("mut_sent_twice".into()),
+        lost: None,
     };
     let logged = || async {
         sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sync_log WHERE workshop_id = $1")

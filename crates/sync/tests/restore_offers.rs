@@ -141,6 +141,7 @@ async fn a_note_the_restore_lost_outlives_a_refused_save_of_it_elsewhere() {
                 }),
                 base_rev: None,
                 uid: None,
+                lost: None,
             }],
         })
         .await

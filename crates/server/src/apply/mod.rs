@@ -115,14 +115,17 @@ async fn load(
     Ok((rows, role))
 }
 
+/// A row a mutation wrote, with its new `rev` and version (`write::write`).
+pub type Written = (Change, i64, Option<String>);
+
 /// Applies `mutation` for `user_id` inside the caller's transaction: the domain's rules
-/// decide, this writes. Returns each written row with its new `rev`. `Ok(Err(_))` is a rule
+/// decide, this writes. Returns each written row with its new `rev` and version. `Ok(Err(_))` is a rule
 /// the mutation broke (nothing written); `Err(_)` is the database failing.
 pub async fn apply_mutation(
     conn: &mut PgConnection,
     mutation: &Mutation,
     user_id: &str,
-) -> Result<Result<Vec<(Change, i64)>, DomainError>, ApiError> {
+) -> Result<Result<Vec<Written>, DomainError>, ApiError> {
     apply_mutation_at(conn, mutation, user_id, Utc::now()).await
 }
 
@@ -132,7 +135,7 @@ pub async fn apply_mutation_at(
     mutation: &Mutation,
     user_id: &str,
     now: DateTime<Utc>,
-) -> Result<Result<Vec<(Change, i64)>, DomainError>, ApiError> {
+) -> Result<Result<Vec<Written>, DomainError>, ApiError> {
     if let Mutation::AddMember {
         user_id: member, ..
     } = mutation
@@ -154,7 +157,7 @@ pub async fn apply_mutation_at(
     let mut written = Vec::with_capacity(changes.len());
     for change in changes {
         match write::write(conn, &change, user_id).await? {
-            Ok(rev) => written.push((change, rev)),
+            Ok((rev, version)) => written.push((change, rev, version)),
             Err(e) => return Ok(Err(e)),
         }
     }

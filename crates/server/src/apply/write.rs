@@ -51,22 +51,24 @@ fn int(value: u32) -> i32 {
 
 /// Writes a changed row whole: insert, or replace the row with the same id (a note: the
 /// caller's note in the same scope), bumping `rev`. `user_id` is the caller, a note's or a
-/// conflict's author. `Ok(Err(_))` when a workshop, step, session or series id is already
-/// another workshop's (or a workshop id another owner's).
+/// conflict's author. Returns the row's new `rev` and, for a workshop, step, note or
+/// membership, the version the write gave it (`migrations/0009_row_versions.sql`).
+/// `Ok(Err(_))` when a workshop, step, session or series id is already another workshop's
+/// (or a workshop id another owner's).
 pub(super) async fn write(
     conn: &mut PgConnection,
     change: &Change,
     user_id: &str,
-) -> Result<Result<i64, DomainError>, ApiError> {
-    let rev = match change {
-        Change::Workshop(w) => sqlx::query_scalar!(
+) -> Result<Result<(i64, Option<String>), DomainError>, ApiError> {
+    let written = match change {
+        Change::Workshop(w) => sqlx::query!(
             "INSERT INTO workshops (id, owner_id, title, original_idea, status, visibility, created_at, updated_at, deleted_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT (id) DO UPDATE SET title = excluded.title, original_idea = excluded.original_idea,
                status = excluded.status, visibility = excluded.visibility, updated_at = excluded.updated_at,
                deleted_at = excluded.deleted_at, rev = workshops.rev + 1
              WHERE workshops.owner_id = excluded.owner_id
-             RETURNING rev",
+             RETURNING rev, version::text AS version",
             w.id,
             w.owner_id,
             w.title,
@@ -79,15 +81,16 @@ pub(super) async fn write(
         )
         .fetch_optional(conn)
         .await?
+        .map(|r| (r.rev, r.version))
         .ok_or("workshopId"),
-        Change::Step(s) => sqlx::query_scalar!(
+        Change::Step(s) => sqlx::query!(
             "INSERT INTO workshop_steps (id, workshop_id, step_id, status, output, summary, started_at, completed_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT (id) DO UPDATE SET status = excluded.status, output = excluded.output,
                summary = excluded.summary, started_at = excluded.started_at, completed_at = excluded.completed_at,
                updated_at = excluded.updated_at, rev = workshop_steps.rev + 1
              WHERE workshop_steps.workshop_id = excluded.workshop_id
-             RETURNING rev",
+             RETURNING rev, version::text AS version",
             s.id,
             s.workshop_id,
             s.step_id,
@@ -100,15 +103,16 @@ pub(super) async fn write(
         )
         .fetch_optional(conn)
         .await?
+        .map(|r| (r.rev, r.version))
         .ok_or("steps.id"),
         Change::Note(n) => {
             let id = free_id(conn, Keyed::Note, &n.id).await?;
-            Ok(sqlx::query_scalar!(
+            Ok(sqlx::query!(
                 "INSERT INTO notes (id, workshop_id, user_id, step_id, content, created_at, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (workshop_id, user_id, step_id) DO UPDATE SET content = excluded.content,
                    updated_at = excluded.updated_at, rev = notes.rev + 1
-                 RETURNING rev",
+                 RETURNING rev, version::text AS version",
                 id,
                 n.workshop_id,
                 user_id,
@@ -119,7 +123,7 @@ pub(super) async fn write(
             )
             .fetch_optional(conn)
             .await?
-            .unwrap_or(0))
+            .map_or((0, None), |r| (r.rev, r.version)))
         }
         Change::Conflict(c) => {
             let id = if c.id.is_empty() {
@@ -152,10 +156,16 @@ pub(super) async fn write(
             )
             .fetch_optional(conn)
             .await?
-            .unwrap_or(0))
+            .map_or((0, None), |rev| (rev, None)))
         }
-        Change::Session(session) => write_session(conn, session).await?.ok_or("sessionId"),
-        Change::Series(series) => write_series(conn, series).await?.ok_or("seriesId"),
+        Change::Session(session) => write_session(conn, session)
+            .await?
+            .map(|rev| (rev, None))
+            .ok_or("sessionId"),
+        Change::Series(series) => write_series(conn, series)
+            .await?
+            .map(|rev| (rev, None))
+            .ok_or("seriesId"),
         // A removed member (`removeMember`): the row goes (the log keeps a tombstone, which
         // the removed user pulls too, so their copies let the workshop go).
         Change::Member(m) if m.removed => Ok(sqlx::query_scalar!(
@@ -165,13 +175,13 @@ pub(super) async fn write(
         )
         .fetch_optional(conn)
         .await?
-        .unwrap_or(0)),
+        .map_or((0, None), |rev| (rev, None))),
         Change::Member(m) => {
             let id = free_id(conn, Keyed::Member, &m.id).await?;
-            Ok(sqlx::query_scalar!(
+            Ok(sqlx::query!(
                 "INSERT INTO workshop_members (id, workshop_id, user_id, role, created_at) VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (workshop_id, user_id) DO UPDATE SET role = excluded.role, rev = workshop_members.rev + 1
-                 RETURNING rev",
+                 RETURNING rev, version::text AS version",
                 id,
                 m.workshop_id,
                 m.user_id,
@@ -180,10 +190,13 @@ pub(super) async fn write(
             )
             .fetch_optional(conn)
             .await?
-            .unwrap_or(0))
+            .map_or((0, None), |r| (r.rev, r.version)))
         }
     };
-    Ok(rev.map_err(|field| DomainError::argument(field, "this id belongs to another workshop")))
+    Ok(
+        written
+            .map_err(|field| DomainError::argument(field, "this id belongs to another workshop")),
+    )
 }
 
 /// Writes a session whole; `None` when its id is another workshop's.

@@ -31,7 +31,7 @@ pub async fn run_in(
     hidden: fn() -> ApiError,
 ) -> Result<Vec<Change>, ApiError> {
     match apply_mutation(conn, mutation, &user.id).await? {
-        Ok(written) => Ok(written.into_iter().map(|(change, _)| change).collect()),
+        Ok(written) => Ok(written.into_iter().map(|(change, ..)| change).collect()),
         Err(
             DomainError::WorkshopNotFound(_)
             | DomainError::InTrash(_)

@@ -62,6 +62,7 @@ pub async fn list(
                 updated_at: r.updated_at,
                 deleted_at: None,
                 rev: r.rev,
+                version: None,
             },
             steps_complete: r.steps_complete,
         })

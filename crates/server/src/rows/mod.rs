@@ -45,6 +45,9 @@ pub struct WorkshopRow {
     #[serde(skip)]
     pub deleted_at: Option<DateTime<Utc>>,
     pub rev: i64,
+    /// The version of the row's last write (`wp_domain::protocol::RowRev::version`).
+    #[serde(skip)]
+    pub version: Option<String>,
 }
 
 impl WorkshopRow {
@@ -86,6 +89,9 @@ pub struct StepRow {
     pub completed_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
     pub rev: i64,
+    /// The version of the row's last write (`wp_domain::protocol::RowRev::version`).
+    #[serde(skip)]
+    pub version: Option<String>,
 }
 
 impl StepRow {
@@ -121,6 +127,8 @@ pub struct NoteRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub rev: i64,
+    /// The version of the row's last write (`wp_domain::protocol::RowRev::version`).
+    pub version: Option<String>,
 }
 
 impl NoteRow {
@@ -146,6 +154,8 @@ pub struct MemberRow {
     pub role: String,
     pub created_at: DateTime<Utc>,
     pub rev: i64,
+    /// The version of the row's last write (`wp_domain::protocol::RowRev::version`).
+    pub version: Option<String>,
     pub user_name: Option<String>,
 }
 

@@ -19,7 +19,7 @@ macro_rules! select_workshops {
         sqlx::query_as!(
             $crate::rows::WorkshopRow,
             "SELECT w.id, w.owner_id, w.title, w.original_idea, w.status, w.visibility,
-                    w.created_at, w.updated_at, w.deleted_at, w.rev
+                    w.created_at, w.updated_at, w.deleted_at, w.rev, w.version::text AS version
              FROM workshops w " + $tail $(+ $more)*,
             $($arg),*
         )
@@ -32,7 +32,7 @@ macro_rules! select_steps {
             $crate::rows::StepRow,
             r#"SELECT s.id, s.workshop_id, s.step_id, d.position AS "order", d.name, s.status,
                     s.output AS "output: sqlx::types::Json<Box<serde_json::value::RawValue>>",
-                    s.summary, s.started_at, s.completed_at, s.updated_at, s.rev
+                    s.summary, s.started_at, s.completed_at, s.updated_at, s.rev, s.version::text AS version
              FROM workshop_steps s JOIN step_definitions d ON d.id = s.step_id "# + $tail $(+ $more)*,
             $($arg),*
         )
@@ -43,7 +43,7 @@ macro_rules! select_notes {
     ($tail:literal $(+ $more:literal)*, $($arg:expr),* $(,)?) => {
         sqlx::query_as!(
             $crate::rows::NoteRow,
-            "SELECT n.id, n.workshop_id, n.step_id, n.content, n.created_at, n.updated_at, n.rev
+            "SELECT n.id, n.workshop_id, n.step_id, n.content, n.created_at, n.updated_at, n.rev, n.version::text AS version
              FROM notes n " + $tail $(+ $more)*,
             $($arg),*
         )
@@ -54,7 +54,7 @@ macro_rules! select_members {
     ($tail:literal $(+ $more:literal)*, $($arg:expr),* $(,)?) => {
         sqlx::query_as!(
             $crate::rows::MemberRow,
-            "SELECT m.id, m.workshop_id, m.user_id, m.role, m.created_at, m.rev,
+            "SELECT m.id, m.workshop_id, m.user_id, m.role, m.created_at, m.rev, m.version::text AS version,
                     (SELECT u.name FROM users u WHERE u.id = m.user_id) AS user_name
              FROM workshop_members m " + $tail $(+ $more)*,
             $($arg),*

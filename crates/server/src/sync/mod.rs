@@ -3,6 +3,7 @@
 //! ([`pull`]), both through the one write path [`crate::apply`]; [`retention`] trims the
 //! change log.
 
+mod lost;
 pub mod pull;
 pub mod push;
 pub mod retention;

@@ -242,44 +242,44 @@ async fn page(
     let current = page
         .workshops
         .into_iter()
-        .map(|w| Ok::<_, ApiError>((w.rev, Change::Workshop(w.record()?))))
+        .map(|w| Ok::<_, ApiError>((w.rev, w.version.clone(), Change::Workshop(w.record()?))))
         .chain(
             page.steps
                 .into_iter()
-                .map(|s| Ok((s.rev, Change::Step(s.record()?)))),
+                .map(|s| Ok((s.rev, s.version.clone(), Change::Step(s.record()?)))),
         )
         .chain(
             page.notes
                 .into_iter()
-                .map(|n| Ok((n.rev, Change::Note(n.record())))),
+                .map(|n| Ok((n.rev, n.version.clone(), Change::Note(n.record())))),
         )
         .chain(
             page.members
                 .into_iter()
-                .map(|m| Ok((m.rev, Change::Member(m.record()?)))),
+                .map(|m| Ok((m.rev, m.version.clone(), Change::Member(m.record()?)))),
         )
         .chain(
             page.conflicts
                 .into_iter()
-                .map(|c| Ok((c.rev, Change::Conflict(c.record()?)))),
+                .map(|c| Ok((c.rev, None, Change::Conflict(c.record()?)))),
         )
         .chain(
             page.series
                 .into_iter()
-                .map(|s| Ok((s.rev, Change::Series(s.record()?)))),
+                .map(|s| Ok((s.rev, None, Change::Series(s.record()?)))),
         )
         .chain(
             page.sessions
                 .into_iter()
-                .map(|s| Ok((s.rev, Change::Session(s.record()?)))),
+                .map(|s| Ok((s.rev, None, Change::Session(s.record()?)))),
         );
     let mut rows: HashMap<(String, String), PutRow> = HashMap::new();
     let mut whole: HashMap<String, Vec<PutRow>> = HashMap::new();
     for item in current {
-        let (rev, row) = item?;
+        let (rev, version, row) = item?;
         let (entity, id) = row.key();
         let key = (entity.to_string(), id.to_string());
-        let put = PutRow { rev, row };
+        let put = PutRow { rev, version, row };
         let workshop_id = put.row.workshop_id();
         if joined.iter().any(|w| w == workshop_id) {
             whole

@@ -331,6 +331,19 @@ pub async fn push(
                 continue;
             }
         };
+        // A value offered again after a restore that the server's history still holds, or
+        // one older than another desktop's offer of the same row: nothing to do, and the
+        // client's next pull brings back what the row holds.
+        if let Some(lost) = &m.lost {
+            if super::lost::stale(&mut tx, lost, mutation.workshop_id()).await? {
+                record(&mut tx, client_id, m, Processed::Applied).await?;
+                resend(&mut tx, &mutation, &user.id).await?;
+                tx.commit().await?;
+                results.push(answered_before(m.id, "applied", None, None));
+                last = m.id;
+                continue;
+            }
+        }
         match apply_mutation(&mut tx, &mutation, &user.id).await? {
             Ok(changes) => {
                 record(&mut tx, client_id, m, Processed::Applied).await?;
@@ -339,7 +352,7 @@ pub async fn push(
                 if changes.is_empty()
                     || changes
                         .iter()
-                        .any(|(c, _)| matches!(c, wp_domain::Change::Conflict(_)))
+                        .any(|(c, ..)| matches!(c, wp_domain::Change::Conflict(_)))
                 {
                     resend(&mut tx, &mutation, &user.id).await?;
                 }
@@ -349,7 +362,10 @@ pub async fn push(
                     outcome: Outcome::Applied,
                     error: None,
                     field: None,
-                    revs: changes.iter().map(|(c, rev)| RowRev::of(c, *rev)).collect(),
+                    revs: changes
+                        .iter()
+                        .map(|(c, rev, version)| RowRev::of(c, *rev, version.clone()))
+                        .collect(),
                 });
             }
             Err(e) => {

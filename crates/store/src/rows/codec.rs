@@ -29,6 +29,12 @@ pub(crate) fn entity_of(change: &Change) -> &'static str {
     change.key().0
 }
 
+/// Whether the server gives rows of `entity` versions (`server_version`: workshops, steps,
+/// notes, members; docs/sync.md, "Lost versions").
+pub(crate) fn versioned(entity: &str) -> bool {
+    matches!(entity, "workshop" | "step" | "note" | "member")
+}
+
 /// The table holding an entity kind of the sync protocol; `None` for a kind this version
 /// does not know.
 pub(crate) fn table_of(entity: &str) -> Option<&'static str> {

@@ -10,9 +10,10 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
+use wp_domain::protocol::LostVersion;
 use wp_domain::{ErrorCode, Mutation, StepRecord, StepStatus};
 
-use crate::mutate::apply_and_queue;
+use crate::mutate::apply_and_offer;
 use crate::rows::codec::{bad_text, json_column};
 use crate::rows::read::step_records;
 use crate::{now, Result, StoreError};
@@ -109,6 +110,13 @@ fn step_offers(
     }
 }
 
+/// The row version stored with lost progress (`LostCopy::stored`), from column `i`.
+fn stored_version(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<LostVersion>> {
+    let text: Option<String> = r.get(i)?;
+    text.map(|t| serde_json::from_str(&t).map_err(|_| bad_text(i, &t)))
+        .transpose()
+}
+
 /// What became of a change offered again.
 #[derive(Debug, PartialEq, Eq)]
 enum Offer {
@@ -120,7 +128,8 @@ enum Offer {
     Refused,
 }
 
-/// Applies `offer` here and queues it, as a user's change is. When the domain refuses it
+/// Applies `offer` here and queues it, as a user's change is, naming the row version
+/// `lost` it stands for (the server drops it if its history holds that version). When the domain refuses it
 /// here, everything stays as it was, and the refused change goes into the list of refusals
 /// with its reason ([`list_refused_offer`]): a change the server lost is never dropped
 /// silently (the workshop in the trash here, a step's rules). A refusal for want of a role
@@ -133,13 +142,10 @@ fn offer_again(
     offer: &Mutation,
     user_id: &str,
     clock: Option<DateTime<Utc>>,
+    lost: Option<&LostVersion>,
 ) -> Result<Offer> {
-    match apply_and_queue(conn, offer, user_id, clock) {
-        Ok((_, Some(id))) => {
-            conn.prepare_cached("UPDATE outbox SET offered_again = 1 WHERE mutation_id = ?1")?
-                .execute([id])?;
-            Ok(Offer::Queued)
-        }
+    match apply_and_offer(conn, offer, user_id, clock, lost) {
+        Ok((_, Some(_))) => Ok(Offer::Queued),
         Ok((_, None)) => Ok(Offer::Unchanged),
         Err(e) if e.is_refusal() => {
             let role_lost_here = || -> Result<bool> {
@@ -196,10 +202,10 @@ pub(crate) fn offer_lost_steps(
     user_id: &str,
     clock: Option<DateTime<Utc>>,
 ) -> Result<(usize, Vec<String>)> {
-    type Lost = (String, String, StepSide, bool);
+    type Lost = (String, String, StepSide, bool, Option<LostVersion>);
     let lost: Vec<Lost> = conn
         .prepare(
-            "SELECT l.workshop_id, l.step_id, l.status, l.output, l.completed_at, l.diverged
+            "SELECT l.workshop_id, l.step_id, l.status, l.output, l.completed_at, l.diverged, l.lost
              FROM sync_lost_steps l
              JOIN workshop_steps s ON s.workshop_id = l.workshop_id AND s.step_id = l.step_id
              JOIN step_definitions d ON d.id = l.step_id
@@ -213,13 +219,15 @@ pub(crate) fn offer_lost_steps(
                 r.get(1)?,
                 (status, json_column(r, 3)?, r.get(4)?),
                 r.get(5)?,
+                stored_version(r, 6)?,
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
     conn.execute("DELETE FROM sync_lost_steps", [])?;
     let mut queued = 0;
     let mut changed = Vec::new();
-    for (workshop_id, step_id, mine, diverged) in lost {
+    for (workshop_id, step_id, mine, diverged, version) in lost {
+        let version = version.as_ref();
         // The row as it is now: the server's, with the earlier offers applied.
         let now_there = || -> Result<Option<StepRecord>> {
             Ok(step_records(conn, &workshop_id, Some(&step_id))?
@@ -233,7 +241,7 @@ pub(crate) fn offer_lost_steps(
         if mine.0 == StepStatus::NeedsRegeneration && theirs.status != StepStatus::NeedsRegeneration
         {
             let offers = regeneration_offers(conn, &workshop_id, &step_id)?;
-            n += offer_in_order(conn, &offers, user_id, clock)?;
+            n += offer_in_order(conn, &offers, user_id, clock, version)?;
             let Some(row) = now_there()? else {
                 continue;
             };
@@ -246,7 +254,7 @@ pub(crate) fn offer_lost_steps(
             (theirs.status, theirs.output, theirs.completed_at),
             diverged,
         );
-        n += offer_in_order(conn, &offers, user_id, clock)?;
+        n += offer_in_order(conn, &offers, user_id, clock, version)?;
         queued += n;
         if n > 0 {
             changed.push(workshop_id.clone());
@@ -256,17 +264,18 @@ pub(crate) fn offer_lost_steps(
 }
 
 /// Offers a step's `offers` again in their order ([`offer_again`]), up to the first the
-/// domain refuses: the later ones build on it, and the refusal listed is the step's.
-/// Returns how many were queued.
+/// domain refuses: the later ones build on it, and the refusal listed is the step's. Each
+/// names the step's version `lost`. Returns how many were queued.
 fn offer_in_order(
     conn: &Connection,
     offers: &[Mutation],
     user_id: &str,
     clock: Option<DateTime<Utc>>,
+    lost: Option<&LostVersion>,
 ) -> Result<usize> {
     let mut queued = 0;
     for offer in offers {
-        match offer_again(conn, offer, user_id, clock)? {
+        match offer_again(conn, offer, user_id, clock, lost)? {
             Offer::Queued => queued += 1,
             Offer::Unchanged => {}
             Offer::Refused => break,
@@ -338,28 +347,29 @@ pub(crate) fn offer_lost_completions(
     user_id: &str,
     clock: Option<DateTime<Utc>>,
 ) -> Result<Vec<String>> {
-    let lost: Vec<String> = conn
-        .prepare("SELECT workshop_id FROM sync_lost_completions ORDER BY workshop_id")?
-        .query_map([], |r| r.get(0))?
+    let lost: Vec<(String, Option<LostVersion>)> = conn
+        .prepare("SELECT workshop_id, lost FROM sync_lost_completions ORDER BY workshop_id")?
+        .query_map([], |r| Ok((r.get(0)?, stored_version(r, 1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     conn.execute("DELETE FROM sync_lost_completions", [])?;
     let at = clock.unwrap_or_else(now);
     let offers = lost
         .into_iter()
-        .map(|workshop_id| Mutation::CompleteWorkshop { workshop_id, at });
+        .map(|(workshop_id, lost)| (Mutation::CompleteWorkshop { workshop_id, at }, lost));
     offer_each(conn, user_id, clock, offers)
 }
 
-/// Offers each of `offers` again ([`offer_again`]); returns the workshops of those queued.
+/// Offers each of `offers` again, with the version it names ([`offer_again`]); returns the
+/// workshops of those queued.
 fn offer_each(
     conn: &Connection,
     user_id: &str,
     clock: Option<DateTime<Utc>>,
-    offers: impl Iterator<Item = Mutation>,
+    offers: impl Iterator<Item = (Mutation, Option<LostVersion>)>,
 ) -> Result<Vec<String>> {
     let mut queued = Vec::new();
-    for offer in offers {
-        if offer_again(conn, &offer, user_id, clock)? == Offer::Queued {
+    for (offer, lost) in offers {
+        if offer_again(conn, &offer, user_id, clock, lost.as_ref())? == Offer::Queued {
             queued.push(offer.workshop_id().to_string());
         }
     }
@@ -375,13 +385,13 @@ pub(crate) fn offer_lost_trash(
     user_id: &str,
     clock: Option<DateTime<Utc>>,
 ) -> Result<Vec<String>> {
-    let lost: Vec<(String, DateTime<Utc>)> = conn
-        .prepare("SELECT workshop_id, deleted_at FROM sync_lost_trash ORDER BY workshop_id")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+    let lost: Vec<(String, DateTime<Utc>, Option<LostVersion>)> = conn
+        .prepare("SELECT workshop_id, deleted_at, lost FROM sync_lost_trash ORDER BY workshop_id")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, stored_version(r, 2)?)))?
         .collect::<rusqlite::Result<_>>()?;
     conn.execute("DELETE FROM sync_lost_trash", [])?;
     let offers = lost
         .into_iter()
-        .map(|(workshop_id, at)| Mutation::DeleteWorkshop { workshop_id, at });
+        .map(|(workshop_id, at, lost)| (Mutation::DeleteWorkshop { workshop_id, at }, lost));
     offer_each(conn, user_id, clock, offers)
 }

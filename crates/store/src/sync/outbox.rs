@@ -4,6 +4,7 @@
 use rusqlite::Connection;
 use wp_domain::ids::{new_id, IdKind};
 use wp_domain::mutation::MutationKind;
+use wp_domain::protocol::LostVersion;
 use wp_domain::Mutation;
 
 use crate::{now, OutboxEntry, Result, Store};
@@ -15,6 +16,26 @@ pub(crate) fn append(conn: &Connection, mutation: &Mutation, base_rev: Option<i6
     if let Some(id) = coalesce(conn, mutation)? {
         return Ok(id);
     }
+    insert(conn, mutation, base_rev)
+}
+
+/// Queues a value offered again after a server restore (`offered_again`), never folded into
+/// a queued change: with `lost`, the row version it stands for, which the server judges it
+/// by (docs/sync.md, "Lost versions"), so a later save is not folded into it either.
+pub(crate) fn append_offer(
+    conn: &Connection,
+    mutation: &Mutation,
+    base_rev: Option<i64>,
+    lost: Option<&LostVersion>,
+) -> Result<i64> {
+    let id = insert(conn, mutation, base_rev)?;
+    let lost = lost.map(serde_json::to_string).transpose()?;
+    conn.prepare_cached("UPDATE outbox SET offered_again = 1, lost = ?2 WHERE mutation_id = ?1")?
+        .execute((id, lost))?;
+    Ok(id)
+}
+
+fn insert(conn: &Connection, mutation: &Mutation, base_rev: Option<i64>) -> Result<i64> {
     let id: i64 = conn.query_row(
         "UPDATE local_profile SET next_mutation_id = next_mutation_id + 1 WHERE id = 1
          RETURNING next_mutation_id - 1",
@@ -110,7 +131,8 @@ const COALESCE_LOOKBACK: u32 = 200;
 /// the same workshop of another kind in between (completing the step, resolving a conflict,
 /// trashing) keeps them apart, so no save moves past a change it could matter to. Only
 /// changes a push never took (`sent_at`, nor under an earlier client id: `sent_before`) are
-/// looked at, so what the server may have applied is never rewritten. Returns the id folded
+/// looked at, so what the server may have applied is never rewritten, nor an offer that
+/// names a lost version (`lost`), which the server may find stale and drop. Returns the id folded
 /// into.
 fn coalesce(conn: &Connection, mutation: &Mutation) -> Result<Option<i64>> {
     let Some(scope) = save_scope(mutation) else {
@@ -118,7 +140,8 @@ fn coalesce(conn: &Connection, mutation: &Mutation) -> Result<Option<i64>> {
     };
     let queued: Vec<(i64, String, String, String, bool)> = conn
         .prepare_cached(
-            "SELECT mutation_id, name, args, workshop_id, sent_at IS NOT NULL OR sent_before
+            "SELECT mutation_id, name, args, workshop_id,
+                    sent_at IS NOT NULL OR sent_before OR lost IS NOT NULL
              FROM outbox ORDER BY mutation_id DESC LIMIT ?1",
         )?
         .query_map([COALESCE_LOOKBACK], |r| {
@@ -298,11 +321,11 @@ pub(crate) fn outbox_rows(
     // use `outbox_by_workshop` and reads every queued mutation, which made a pulled page's
     // rebase (one query per workshop it touched) hold the write lock for milliseconds each.
     let mut stmt = conn.prepare_cached(if workshop_id.is_some() {
-        "SELECT mutation_id, name, args, workshop_id, base_rev, created_at, uid FROM outbox
+        "SELECT mutation_id, name, args, workshop_id, base_rev, created_at, uid, lost FROM outbox
          WHERE workshop_id = ?1 AND (?2 = 0 OR acked_at IS NULL) AND mutation_id > ?3
          ORDER BY mutation_id LIMIT ?4"
     } else {
-        "SELECT mutation_id, name, args, workshop_id, base_rev, created_at, uid FROM outbox
+        "SELECT mutation_id, name, args, workshop_id, base_rev, created_at, uid, lost FROM outbox
          WHERE ?1 IS NULL AND (?2 = 0 OR acked_at IS NULL) AND mutation_id > ?3
          ORDER BY mutation_id LIMIT ?4"
     })?;
@@ -315,12 +338,14 @@ pub(crate) fn outbox_rows(
             r.get::<_, Option<i64>>(4)?,
             r.get(5)?,
             r.get(6)?,
+            r.get::<_, Option<String>>(7)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (mutation_id, name, args, workshop_id, base_rev, created_at, uid) = row?;
+        let (mutation_id, name, args, workshop_id, base_rev, created_at, uid, lost) = row?;
         let mutation = Mutation::from_stored(&name, &args)?;
+        let lost = lost.map(|l| serde_json::from_str(&l)).transpose()?;
         out.push(OutboxEntry {
             mutation_id,
             mutation,
@@ -328,6 +353,7 @@ pub(crate) fn outbox_rows(
             base_rev,
             created_at,
             uid,
+            lost,
         });
     }
     Ok(out)

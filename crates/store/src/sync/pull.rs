@@ -13,7 +13,7 @@ use super::outbox::{outbox_rows, workshops_queued_after};
 use super::recovery::offer_unsynced;
 use super::{lost_progress, mass_delete, recovery};
 use crate::mutate::apply_local;
-use crate::rows::codec::{entity_of, table_of};
+use crate::rows::codec::{entity_of, table_of, versioned};
 use crate::rows::write::write;
 use crate::{now, Result, Store};
 
@@ -148,7 +148,11 @@ impl Store {
                                 if resetting != 0 {
                                     applied.offered_again +=
                                         recovery::offer_lost_value(
-                                            tx, &put.row, put.rev, &user_id,
+                                            tx,
+                                            &put.row,
+                                            put.rev,
+                                            put.version.as_deref(),
+                                            &user_id,
                                         )?;
                                 }
                                 if let Change::Member(m) = &put.row {
@@ -157,10 +161,17 @@ impl Store {
                                 write(tx, &put.row)?;
                                 let (entity, id) = put.row.key();
                                 let table = table_of(entity).unwrap_or("workshops");
-                                tx.prepare_cached(&format!(
-                                    "UPDATE {table} SET server_rev = ?2 WHERE id = ?1"
-                                ))?
-                                .execute((id, put.rev))?;
+                                if versioned(entity) {
+                                    tx.prepare_cached(&format!(
+                                        "UPDATE {table} SET server_rev = ?2, server_version = ?3 WHERE id = ?1"
+                                    ))?
+                                    .execute((id, put.rev, &put.version))?;
+                                } else {
+                                    tx.prepare_cached(&format!(
+                                        "UPDATE {table} SET server_rev = ?2 WHERE id = ?1"
+                                    ))?
+                                    .execute((id, put.rev))?;
+                                }
                                 if resetting != 0 {
                                     tx.prepare_cached(
                                         "INSERT OR IGNORE INTO sync_seen (workshop_id) VALUES (?1)",

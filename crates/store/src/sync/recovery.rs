@@ -9,6 +9,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
 use wp_domain::mutation::{Can, MutationKind};
+use wp_domain::protocol::LostVersion;
 use wp_domain::{Change, Mutation, Role, WorkshopStatus};
 
 use super::outbox::{self, close_gaps};
@@ -50,62 +51,156 @@ pub(crate) fn local_rev(conn: &Connection, table: &str, id: &str) -> Result<Opti
         .flatten())
 }
 
-/// Whether a row a reset's full pull brings at revision `rev`, which this database holds at
-/// server revision `local`, is a copy the server lost: `Some(false)` when the pulled
-/// revision is older; `Some(true)` when it is the same revision written in two histories (a
-/// restore took this database's write, and another write to the row followed before this
-/// reset), which only a difference in value shows, so only where nothing the user queued or
-/// had refused on the workshop here explains one (what this reset offers again does not). The caller offers the local value only where it
-/// differs, and for `Some(true)` against no known base: the value both writes came from is
-/// not here, and the server's rules then make a conflict (or a merge, for a note) instead of
-/// taking one write over the other silently. A pulled revision above this database's is
-/// not taken as lost (docs/sync.md, "Not yet built").
+/// What a reset's full pull finds of a row this database holds: the server may have lost
+/// its value ([`lost_copy`]).
+pub(crate) struct LostCopy {
+    /// The row was written again in the server's history since this database's version
+    /// (or may have been): the value goes against no known base, and the server's rules
+    /// then make a conflict (or a merge, for a note) instead of taking one write over the
+    /// other silently.
+    pub diverged: bool,
+    /// The version held here, which every offer made from this row names, so the server can
+    /// tell whether its history still holds it ([`LostVersion`]); `None` where this
+    /// database has none (rows from before row versions).
+    pub version: Option<LostVersion>,
+}
+
+impl LostCopy {
+    /// The version as stored with lost progress noted for the pull's end.
+    pub(crate) fn stored(&self) -> Result<Option<String>> {
+        Ok(self
+            .version
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()?)
+    }
+}
+
+/// Whether a row (`entity` `id`, held here as `local_id`: a note made on two desktops has
+/// two ids) that a reset's full pull brings at revision
+/// `rev` and version `version` is a copy the server lost, compared with what this database
+/// holds of it: nothing when it holds the same version (or none from the server). The
+/// pulled revision older than this database's: lost. Another version at the same or a later
+/// revision: the restore took this database's write and others wrote the row since, or
+/// this database is merely behind; the server tells them apart by the version the offers
+/// name (docs/sync.md, "Lost versions"), so it is offered, as diverged, where nothing the
+/// user queued or had refused that writes such a row explains the difference (what this
+/// reset offers again does not). Without versions (rows from before them), only the same
+/// revision is taken as diverged, and any queued or refused change on the workshop
+/// explains a difference. The caller offers the local value where it differs.
 pub(crate) fn lost_copy(
     conn: &Connection,
+    entity: &str,
+    local_id: &str,
+    id: &str,
     workshop_id: &str,
-    local: Option<i64>,
     rev: i64,
-) -> Result<Option<bool>> {
-    Ok(match local {
-        Some(local) if local > rev => Some(false),
-        Some(local) if local == rev => {
-            let explained: bool = conn
-                .prepare_cached(
-                    "SELECT EXISTS (SELECT 1 FROM outbox WHERE workshop_id = ?1
-                                   AND acked_at IS NULL AND offered_again = 0)
-                         OR EXISTS (SELECT 1 FROM sync_rejections WHERE workshop_id = ?1)",
-                )?
-                .query_row([workshop_id], |r| r.get(0))?;
-            (!explained).then_some(true)
-        }
-        _ => None,
-    })
+    version: Option<&str>,
+) -> Result<Option<LostCopy>> {
+    let table = crate::rows::codec::table_of(entity).unwrap_or("workshops");
+    let (local, held): (Option<i64>, Option<String>) = conn
+        .prepare_cached(&format!(
+            "SELECT server_rev, server_version FROM {table} WHERE id = ?1"
+        ))?
+        .query_row([local_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or((None, None));
+    if held.is_some() && held.as_deref() == version {
+        return Ok(None);
+    }
+    let Some(local) = local else {
+        return Ok(None);
+    };
+    let lost = |diverged| LostCopy {
+        diverged,
+        version: held.clone().map(|version| LostVersion {
+            entity: entity.to_string(),
+            id: id.to_string(),
+            rev: local,
+            version,
+        }),
+    };
+    if local > rev {
+        return Ok(Some(lost(false)));
+    }
+    let versions = held.is_some() && version.is_some();
+    if local < rev && !versions {
+        return Ok(None);
+    }
+    // What explains a difference here: a change queued (not an offer) or refused that can
+    // write this row. Without versions, any on the workshop.
+    let kinds = match entity {
+        _ if !versions => None,
+        "workshop" => Some(WORKSHOP_ROW_KINDS),
+        "step" => Some(STEP_ROW_KINDS),
+        _ => Some(&[MutationKind::SetNote, MutationKind::ResolveConflict][..]),
+    };
+    let names = kinds.map_or_else(|| "name".to_string(), MutationKind::sql_list);
+    let explained: bool = conn
+        .prepare_cached(&format!(
+            "SELECT EXISTS (SELECT 1 FROM outbox WHERE workshop_id = ?1
+                           AND acked_at IS NULL AND offered_again = 0 AND name IN ({names}))
+                 OR EXISTS (SELECT 1 FROM sync_rejections WHERE workshop_id = ?1 AND name IN ({names}))"
+        ))?
+        .query_row([workshop_id], |r| r.get(0))?;
+    Ok((!explained).then(|| lost(true)))
 }
+
+/// The changes that write a workshop's own row (or, resolving a conflict, may).
+const WORKSHOP_ROW_KINDS: &[MutationKind] = &[
+    MutationKind::RenameWorkshop,
+    MutationKind::UpdateWorkshop,
+    MutationKind::DeleteWorkshop,
+    MutationKind::RestoreWorkshop,
+    MutationKind::CompleteWorkshop,
+    MutationKind::PutWorkshop,
+    MutationKind::ResolveConflict,
+];
+
+/// The changes that write a workshop's step rows (a revision writes the later ones too).
+const STEP_ROW_KINDS: &[MutationKind] = &[
+    MutationKind::SaveStepOutput,
+    MutationKind::StartStep,
+    MutationKind::CompleteStep,
+    MutationKind::AdvanceStep,
+    MutationKind::ReviseStep,
+    MutationKind::PutWorkshop,
+    MutationKind::ResolveConflict,
+];
 
 /// Queues the local value of the row `pulled` replaces, if the server lost it (a step's, and
 /// a workshop's completion, are noted for the pull's end instead). Call before writing the
-/// pulled row, during a reset's full pull; `user_id` is this database's user. Returns how
-/// many mutations it queued.
+/// pulled row, during a reset's full pull, which brings it at revision `rev` and version
+/// `version`; `user_id` is this database's user. Every offer names the version held here
+/// ([`LostCopy::version`]). Returns how many mutations it queued.
 pub(crate) fn offer_lost_value(
     conn: &Connection,
     pulled: &Change,
     rev: i64,
+    version: Option<&str>,
     user_id: &str,
 ) -> Result<usize> {
+    let (entity, id) = pulled.key();
+    let mut copy = match pulled {
+        Change::Workshop(_) | Change::Step(_) => {
+            lost_copy(conn, entity, id, id, pulled.workshop_id(), rev, version)?
+        }
+        _ => None,
+    };
     let mutations = match pulled {
         Change::Workshop(w) => {
-            let local = local_rev(conn, "workshops", &w.id)?;
-            let Some(diverged) = lost_copy(conn, &w.id, local, rev)? else {
+            let Some(found) = &copy else {
                 return Ok(0);
             };
+            let diverged = found.diverged;
             let Some((mine, _)) = workshop_record(conn, &w.id)? else {
                 return Ok(0);
             };
             if mine.status == WorkshopStatus::Completed && w.status != WorkshopStatus::Completed {
                 // Offered at the pull's end, after its steps (`lost_progress::offer_lost_completions`).
                 conn.execute(
-                    "INSERT OR IGNORE INTO sync_lost_completions (workshop_id) VALUES (?1)",
-                    [&w.id],
+                    "INSERT OR IGNORE INTO sync_lost_completions (workshop_id, lost) VALUES (?1, ?2)",
+                    (&w.id, found.stored()?),
                 )?;
             }
             let role = role_on(conn, &w.id, &w.owner_id, user_id)?;
@@ -124,10 +219,10 @@ pub(crate) fn offer_lost_value(
                     }),
                     Some(at) => {
                         conn.prepare_cached(
-                            "INSERT OR REPLACE INTO sync_lost_trash (workshop_id, deleted_at)
-                             VALUES (?1, ?2)",
+                            "INSERT OR REPLACE INTO sync_lost_trash (workshop_id, deleted_at, lost)
+                             VALUES (?1, ?2, ?3)",
                         )?
-                        .execute((&w.id, at))?;
+                        .execute((&w.id, at, found.stored()?))?;
                     }
                 }
             }
@@ -157,30 +252,30 @@ pub(crate) fn offer_lost_value(
                         WHERE id = ?1 AND server_rev >= ?2)",
             )?
             .execute((&s.id, rev))?;
-            let local = local_rev(conn, "workshop_steps", &s.id)?;
-            if let Some(diverged) = lost_copy(conn, &s.workshop_id, local, rev)? {
+            if let Some(found) = &copy {
                 conn.prepare_cached(
                     "INSERT OR IGNORE INTO sync_lost_steps
-                         (workshop_id, step_id, status, output, pulled_rev, completed_at, diverged)
-                     SELECT workshop_id, step_id, status, output, rev + 1, completed_at, ?2
+                         (workshop_id, step_id, status, output, pulled_rev, completed_at, diverged, lost)
+                     SELECT workshop_id, step_id, status, output, rev + 1, completed_at, ?2, ?3
                      FROM workshop_steps WHERE id = ?1",
                 )?
-                .execute((&s.id, diverged))?;
+                .execute((&s.id, found.diverged, found.stored()?))?;
             }
             return Ok(0);
         }
         Change::Note(n) => {
-            let Some((mine, Some(local))) =
-                note_record(conn, &n.workshop_id, n.step_id.as_deref())?
+            let Some((mine, Some(_))) = note_record(conn, &n.workshop_id, n.step_id.as_deref())?
             else {
                 return Ok(0);
             };
-            let Some(diverged) = lost_copy(conn, &n.workshop_id, Some(local), rev)? else {
+            copy = lost_copy(conn, entity, &mine.id, id, &n.workshop_id, rev, version)?;
+            let Some(found) = &copy else {
                 return Ok(0);
             };
             if mine.content == n.content {
                 return Ok(0);
             }
+            let diverged = found.diverged;
             vec![Mutation::SetNote {
                 note_id: n.id.clone(),
                 workshop_id: n.workshop_id.clone(),
@@ -215,10 +310,9 @@ pub(crate) fn offer_lost_value(
         }
         Change::Conflict(_) => return Ok(0),
     };
+    let lost = copy.and_then(|c| c.version);
     for mutation in &mutations {
-        let id = outbox::append(conn, mutation, Some(rev))?;
-        conn.prepare_cached("UPDATE outbox SET offered_again = 1 WHERE mutation_id = ?1")?
-            .execute([id])?;
+        outbox::append_offer(conn, mutation, Some(rev), lost.as_ref())?;
     }
     Ok(mutations.len())
 }

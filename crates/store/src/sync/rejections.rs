@@ -28,7 +28,7 @@ use wp_domain::Mutation;
 
 use super::outbox;
 use super::recovery;
-use crate::rows::codec::table_of;
+use crate::rows::codec::{table_of, versioned};
 use crate::{now, Result, Store, StoreError};
 
 impl Store {
@@ -57,11 +57,26 @@ impl Store {
                         // What the server now holds of this change: its revision, so that a
                         // later restore that loses it can be told from a newer change.
                         for row in &result.revs {
-                            if let Some(table) = table_of(&row.entity) {
-                                tx.execute(
-                                    &format!("UPDATE {table} SET server_rev = max(coalesce(server_rev, 0), ?2) WHERE id = ?1"),
-                                    (&row.id, row.rev),
-                                )?;
+                            match table_of(&row.entity) {
+                                // The version goes with the newest revision (SQLite reads
+                                // the old `server_rev` in both assignments).
+                                Some(table) if versioned(&row.entity) => {
+                                    tx.execute(
+                                        &format!(
+                                            "UPDATE {table} SET server_rev = max(coalesce(server_rev, 0), ?2),
+                                               server_version = CASE WHEN ?2 >= coalesce(server_rev, 0) THEN ?3 ELSE server_version END
+                                             WHERE id = ?1"
+                                        ),
+                                        (&row.id, row.rev, &row.version),
+                                    )?;
+                                }
+                                Some(table) => {
+                                    tx.execute(
+                                        &format!("UPDATE {table} SET server_rev = max(coalesce(server_rev, 0), ?2) WHERE id = ?1"),
+                                        (&row.id, row.rev),
+                                    )?;
+                                }
+                                None => {}
                             }
                         }
                     }

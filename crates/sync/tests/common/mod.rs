@@ -187,6 +187,8 @@ pub const SYNCED: &[&str] = &[
     "sync_clients",
     "sync_mutations",
     "sync_horizon",
+    "sync_lost_versions",
+    "sync_versions",
 ];
 
 /// Copies the synced tables and the log's sequence aside, as a backup would hold them.
