@@ -13,6 +13,7 @@ use rusqlite::Connection;
 use wp_domain::protocol::LostVersion;
 use wp_domain::{ErrorCode, Mutation, StepRecord, StepStatus};
 
+use super::outbox::append_offer;
 use crate::mutate::apply_and_offer;
 use crate::rows::codec::{bad_text, json_column};
 use crate::rows::read::step_records;
@@ -247,6 +248,10 @@ pub(crate) fn offer_lost_steps(
             };
             theirs = row;
         }
+        let registering = (n == 0 && !diverged && theirs.status != StepStatus::Complete)
+            .then(|| theirs.output.clone())
+            .flatten()
+            .filter(|theirs| mine.1.as_ref() == Some(theirs));
         let offers = step_offers(
             &workshop_id,
             &step_id,
@@ -254,7 +259,25 @@ pub(crate) fn offer_lost_steps(
             (theirs.status, theirs.output, theirs.completed_at),
             diverged,
         );
+        let registering = registering.filter(|_| offers.is_empty());
         n += offer_in_order(conn, &offers, user_id, clock, version)?;
+        // Nothing differs, but the restore took this database's version: the same output
+        // goes, against itself as base, to tell the server which version was lost
+        // (`recovery::registers`). Not on a complete step, where the server refuses any save.
+        if let (0, Some(output), Some(lost)) = (n, registering, version) {
+            let save = Mutation::SaveStepOutput {
+                workshop_id: workshop_id.clone(),
+                step_id: step_id.clone(),
+                base: Some(output.clone()),
+                output,
+                at: now(),
+            };
+            let base_rev = step_records(conn, &workshop_id, Some(&step_id))?
+                .pop()
+                .and_then(|(_, rev)| rev);
+            append_offer(conn, &save, base_rev, Some(lost))?;
+            n += 1;
+        }
         queued += n;
         if n > 0 {
             changed.push(workshop_id.clone());

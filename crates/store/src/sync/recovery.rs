@@ -168,6 +168,17 @@ const STEP_ROW_KINDS: &[MutationKind] = &[
     MutationKind::ResolveConflict,
 ];
 
+/// Whether a lost copy whose value equals the server's is offered anyway: the restore took
+/// a version the server no longer knows (this database's revision is above the server's),
+/// and another desktop may hold an older version of the same lost history, different from
+/// the server's value. Offering this one (a change to the same value, against it as base:
+/// nothing changes where the server still holds it) records the newest lost revision, so
+/// the older one is then dropped as stale instead of overwriting it (docs/sync.md, "Lost
+/// versions").
+pub(crate) fn registers(copy: &LostCopy) -> bool {
+    !copy.diverged && copy.version.is_some()
+}
+
 /// Queues the local value of the row `pulled` replaces, if the server lost it (a step's, and
 /// a workshop's completion, are noted for the pull's end instead). Call before writing the
 /// pulled row, during a reset's full pull, which brings it at revision `rev` and version
@@ -226,7 +237,10 @@ pub(crate) fn offer_lost_value(
                     }
                 }
             }
-            if mine.title != w.title {
+            // The title when it differs, and also when it is the same but nothing else is
+            // offered: the offer then only tells the server which version was lost
+            // ([`registers`]).
+            if mine.title != w.title || (offers.is_empty() && registers(found)) {
                 offers.push(Mutation::RenameWorkshop {
                     workshop_id: w.id.clone(),
                     title: mine.title,
@@ -272,7 +286,7 @@ pub(crate) fn offer_lost_value(
             let Some(found) = &copy else {
                 return Ok(0);
             };
-            if mine.content == n.content {
+            if mine.content == n.content && !registers(found) {
                 return Ok(0);
             }
             let diverged = found.diverged;
@@ -507,6 +521,54 @@ pub(crate) fn offer_notes_of_lost_copies(conn: &Connection, user_id: &str) -> Re
         queue_note(conn, id)?;
     }
     Ok(notes.len())
+}
+
+/// Like [`offer_notes_of_lost_copies`], for the step outputs of those copies: each output
+/// this database had from the server (a `server_version`) is queued as a `saveStepOutput`
+/// with no base, naming that version. The server drops it where its history holds the
+/// version (the share was removed; nothing of the user's was lost), and where the restore
+/// took it (the user's edit on a share the restore lost) the server refuses it for want of
+/// access and it is listed with the refusals, its output kept, instead of going with the
+/// copy unseen. Returns how many it queued.
+pub(crate) fn offer_outputs_of_lost_copies(conn: &Connection, user_id: &str) -> Result<usize> {
+    type Held = (String, String, String, String, i64, String, DateTime<Utc>);
+    let held: Vec<Held> = conn
+        .prepare(&format!(
+            "SELECT s.id, s.workshop_id, s.step_id, s.output, s.server_rev, s.server_version, s.updated_at
+             FROM workshop_steps s JOIN workshops w ON w.id = s.workshop_id
+             WHERE {} AND s.output IS NOT NULL AND s.server_version IS NOT NULL
+               AND s.server_rev IS NOT NULL",
+            lost_copy_of("w")
+        ))?
+        .query_map([user_id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, workshop_id, step_id, output, rev, version, at) in &held {
+        let mutation = Mutation::SaveStepOutput {
+            workshop_id: workshop_id.clone(),
+            step_id: step_id.clone(),
+            output: serde_json::from_str(output)?,
+            base: None,
+            at: *at,
+        };
+        let lost = LostVersion {
+            entity: "step".into(),
+            id: id.clone(),
+            rev: *rev,
+            version: version.clone(),
+        };
+        outbox::append_offer(conn, &mutation, Some(*rev), Some(&lost))?;
+    }
+    Ok(held.len())
 }
 
 /// SQL: the workshop row `{w}` is a copy of another user's (`?1`) workshop that a reset's

@@ -26,6 +26,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use serde_json::Value;
+use wp_domain::protocol::RowRev;
 use wp_domain::Mutation;
 
 /// A field the oracle follows: what one change sets.
@@ -79,6 +80,9 @@ struct Entry {
     value: Value,
     /// Applied, then gone from the server with a restore to an earlier backup.
     rewound: bool,
+    /// Applied and wrote the field's row (a status the server left as it was wrote nothing,
+    /// so a restore takes nothing of it).
+    wrote: bool,
 }
 
 /// The changes a client lost, each with its story.
@@ -102,6 +106,9 @@ pub struct Ledger {
     restored_at: Option<usize>,
     /// The field of each conflict a client resolved: a resolution is a change to it.
     conflicts: HashMap<String, Field>,
+    /// Each step row's id, by workshop and step id (learnt from the workshops' creations),
+    /// so that a status counts as applied only where the server wrote its row.
+    step_rows: HashMap<(String, String), String>,
 }
 
 /// The fields a mutation sets when `user` sends it, with the value it carries for each
@@ -213,6 +220,7 @@ impl Ledger {
             applied: vec![],
             restored_at: None,
             conflicts: HashMap::new(),
+            step_rows: HashMap::new(),
         }
     }
 
@@ -230,6 +238,7 @@ impl Ledger {
             field,
             value,
             rewound: false,
+            wrote: false,
         });
     }
 
@@ -270,8 +279,32 @@ impl Ledger {
         self.conflicts.insert(id.to_string(), field);
     }
 
-    /// The server answered Applied to `mutation`, pushed by `client`, at `step`.
-    pub fn applied(&mut self, client: usize, step: usize, mutation: &Mutation) {
+    /// The server answered Applied to `mutation`, pushed by `client`, at `step`, writing
+    /// the rows `revs`. A step's status whose row is not among them was left as it was (an
+    /// advance onto a step already complete): a restore takes nothing of it.
+    pub fn applied(&mut self, client: usize, step: usize, mutation: &Mutation, revs: &[RowRev]) {
+        if let Mutation::CreateWorkshop {
+            workshop_id, steps, ..
+        } = mutation
+        {
+            for s in steps {
+                self.step_rows
+                    .insert((workshop_id.clone(), s.step_id.clone()), s.id.clone());
+            }
+        }
+        if let Mutation::PutWorkshop { steps, .. } = mutation {
+            for s in steps {
+                self.step_rows
+                    .insert((s.workshop_id.clone(), s.step_id.clone()), s.id.clone());
+            }
+        }
+        let written = |field: &Field| match field {
+            Field::Status(w, s) => self
+                .step_rows
+                .get(&(w.clone(), s.clone()))
+                .is_none_or(|id| revs.iter().any(|r| r.entity == "step" && &r.id == id)),
+            _ => true,
+        };
         let mut changed = fields(mutation, &self.users[client]);
         if let Mutation::ResolveConflict { conflict_id, .. } = mutation {
             // The value it leaves is the server's to compute (`Null`: any value matches).
@@ -282,12 +315,14 @@ impl Ledger {
             );
         }
         for (field, value) in changed {
+            let wrote = written(&field);
             self.applied.push(Entry {
                 client,
                 step,
                 field,
                 value,
                 rewound: false,
+                wrote,
             });
         }
     }
@@ -296,7 +331,11 @@ impl Ledger {
     /// applied from then on is gone from it.
     pub fn rewind(&mut self, backup_step: usize, step: usize) {
         self.restored_at = Some(step);
-        for e in self.applied.iter_mut().filter(|e| e.step >= backup_step) {
+        for e in self
+            .applied
+            .iter_mut()
+            .filter(|e| e.step >= backup_step && e.wrote)
+        {
             e.rewound = true;
         }
     }

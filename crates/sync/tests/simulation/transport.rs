@@ -135,7 +135,7 @@ impl SimTransport {
                             self.client, sent.name, sent.args
                         );
                     }
-                    net.ledger.applied(self.client, step, &mutation);
+                    net.ledger.applied(self.client, step, &mutation, &r.revs);
                 }
             }
         }
