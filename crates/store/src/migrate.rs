@@ -100,6 +100,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0018_row_versions.sql",
         include_str!("../../../migrations/0018_row_versions.sql"),
     ),
+    (
+        19,
+        "0019_schedule_versions.sql",
+        include_str!("../../../migrations/0019_schedule_versions.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the last migration's number.

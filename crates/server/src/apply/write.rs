@@ -51,8 +51,8 @@ fn int(value: u32) -> i32 {
 
 /// Writes a changed row whole: insert, or replace the row with the same id (a note: the
 /// caller's note in the same scope), bumping `rev`. `user_id` is the caller, a note's or a
-/// conflict's author. Returns the row's new `rev` and, for a workshop, step, note or
-/// membership, the version the write gave it (`migrations/0009_row_versions.sql`).
+/// conflict's author. Returns the row's new `rev` and, for all but a conflict, the version
+/// the write gave it (`migrations/0009_row_versions.sql`, `0010_schedule_versions.sql`).
 /// `Ok(Err(_))` when a workshop, step, session or series id is already another workshop's
 /// (or a workshop id another owner's).
 pub(super) async fn write(
@@ -158,14 +158,8 @@ pub(super) async fn write(
             .await?
             .map_or((0, None), |rev| (rev, None)))
         }
-        Change::Session(session) => write_session(conn, session)
-            .await?
-            .map(|rev| (rev, None))
-            .ok_or("sessionId"),
-        Change::Series(series) => write_series(conn, series)
-            .await?
-            .map(|rev| (rev, None))
-            .ok_or("seriesId"),
+        Change::Session(session) => write_session(conn, session).await?.ok_or("sessionId"),
+        Change::Series(series) => write_series(conn, series).await?.ok_or("seriesId"),
         // A removed member (`removeMember`): the row goes (the log keeps a tombstone, which
         // the removed user pulls too, so their copies let the workshop go).
         Change::Member(m) if m.removed => Ok(sqlx::query_scalar!(
@@ -199,12 +193,13 @@ pub(super) async fn write(
     )
 }
 
-/// Writes a session whole; `None` when its id is another workshop's.
+/// Writes a session whole: its new `rev` and version; `None` when its id is another
+/// workshop's.
 async fn write_session(
     conn: &mut PgConnection,
     s: &SessionRecord,
-) -> Result<Option<i64>, ApiError> {
-    Ok(sqlx::query_scalar!(
+) -> Result<Option<(i64, Option<String>)>, ApiError> {
+    Ok(sqlx::query!(
         "INSERT INTO sessions (id, workshop_id, series_id, local_date, title, description, scheduled_at, duration_minutes,
            status, is_private, max_capacity, attendee_count, actual_started_at, actual_ended_at, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
@@ -214,7 +209,7 @@ async fn write_session(
            attendee_count = excluded.attendee_count, actual_started_at = excluded.actual_started_at,
            actual_ended_at = excluded.actual_ended_at, updated_at = excluded.updated_at, rev = sessions.rev + 1
          WHERE sessions.workshop_id = excluded.workshop_id
-         RETURNING rev",
+         RETURNING rev, version::text AS version",
         s.id,
         s.workshop_id,
         s.series_id,
@@ -233,12 +228,17 @@ async fn write_session(
         s.updated_at
     )
     .fetch_optional(conn)
-    .await?)
+    .await?
+    .map(|r| (r.rev, r.version)))
 }
 
-/// Writes a series whole; `None` when its id is another workshop's.
-async fn write_series(conn: &mut PgConnection, s: &SeriesRecord) -> Result<Option<i64>, ApiError> {
-    Ok(sqlx::query_scalar!(
+/// Writes a series whole: its new `rev` and version; `None` when its id is another
+/// workshop's.
+async fn write_series(
+    conn: &mut PgConnection,
+    s: &SeriesRecord,
+) -> Result<Option<(i64, Option<String>)>, ApiError> {
+    Ok(sqlx::query!(
         "INSERT INTO series (id, workshop_id, title, description, rule, rrule, start_date, time_of_day, timezone,
            duration_minutes, is_active, is_private, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
@@ -248,7 +248,7 @@ async fn write_series(conn: &mut PgConnection, s: &SeriesRecord) -> Result<Optio
            duration_minutes = excluded.duration_minutes, is_active = excluded.is_active,
            is_private = excluded.is_private, updated_at = excluded.updated_at, rev = series.rev + 1
          WHERE series.workshop_id = excluded.workshop_id
-         RETURNING rev",
+         RETURNING rev, version::text AS version",
         s.id,
         s.workshop_id,
         s.title,
@@ -265,5 +265,6 @@ async fn write_series(conn: &mut PgConnection, s: &SeriesRecord) -> Result<Optio
         s.updated_at
     )
     .fetch_optional(conn)
-    .await?)
+    .await?
+    .map(|r| (r.rev, r.version)))
 }

@@ -153,6 +153,7 @@ pub async fn list(
                 created_at: r.created_at,
                 updated_at: r.updated_at,
                 rev: r.rev,
+                version: None,
             }
             .record()?;
             let description_text = schedule_of(&series)

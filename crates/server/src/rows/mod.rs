@@ -231,6 +231,8 @@ pub struct SessionRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub rev: i64,
+    /// The version of the row's last write (`wp_domain::protocol::RowRev::version`).
+    pub version: Option<String>,
 }
 
 impl SessionRow {
@@ -278,6 +280,8 @@ pub struct SeriesRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub rev: i64,
+    /// The version of the row's last write (`wp_domain::protocol::RowRev::version`).
+    pub version: Option<String>,
 }
 
 impl SeriesRow {

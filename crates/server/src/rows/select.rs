@@ -81,7 +81,7 @@ macro_rules! select_sessions {
             "SELECT o.id, o.workshop_id, o.series_id, o.local_date, o.title, o.description,
                     o.scheduled_at, o.duration_minutes, o.status, o.is_private, o.max_capacity,
                     o.attendee_count, o.actual_started_at, o.actual_ended_at, o.created_at,
-                    o.updated_at, o.rev
+                    o.updated_at, o.rev, o.version::text AS version
              FROM sessions o " + $tail $(+ $more)*,
             $($arg),*
         )
@@ -95,7 +95,8 @@ macro_rules! select_series {
             r#"SELECT r.id, r.workshop_id, r.title, r.description,
                     r.rule AS "rule: sqlx::types::Json<wp_domain::series::RuleForm>",
                     r.rrule, r.start_date, r.time_of_day, r.timezone, r.duration_minutes,
-                    r.is_active, r.is_private, r.created_at, r.updated_at, r.rev
+                    r.is_active, r.is_private, r.created_at, r.updated_at, r.rev,
+                    r.version::text AS version
              FROM series r "# + $tail $(+ $more)*,
             $($arg),*
         )

@@ -1,8 +1,9 @@
 //! Values offered again after a restore, judged by the server's own history (docs/sync.md,
 //! "Lost versions"; issue 26, cases 1 and 4). A desktop that offers a row's value again
 //! names the version of the row it last had from the server ([`LostVersion`]). Every write
-//! of a workshop, step, note or membership gives the row a new version, and the server
-//! keeps each in `sync_versions` (`migrations/0009_row_versions.sql`), so it can tell:
+//! of a workshop, step, note, membership, session or series gives the row a new version,
+//! and the server keeps each in `sync_versions` (`migrations/0009_row_versions.sql`), so
+//! it can tell:
 //!
 //! - the version is there: its history holds it, and whatever the row holds now came after
 //!   it. Nothing was lost; the offer is stale.
@@ -34,6 +35,8 @@ pub(super) async fn stale(
              UNION ALL SELECT rev, workshop_id FROM workshop_steps WHERE $1 = 'step' AND id = $2
              UNION ALL SELECT rev, workshop_id FROM notes WHERE $1 = 'note' AND id = $2
              UNION ALL SELECT rev, workshop_id FROM workshop_members WHERE $1 = 'member' AND id = $2
+             UNION ALL SELECT rev, workshop_id FROM sessions WHERE $1 = 'session' AND id = $2
+             UNION ALL SELECT rev, workshop_id FROM series WHERE $1 = 'series' AND id = $2
            ) r"#,
         lost.entity,
         lost.id
@@ -96,6 +99,22 @@ pub(super) async fn stale(
         .await?;
         sqlx::query!(
             "UPDATE workshop_members SET rev = $3 WHERE $1 = 'member' AND id = $2 AND rev < $3",
+            lost.entity,
+            lost.id,
+            newest
+        )
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query!(
+            "UPDATE sessions SET rev = $3 WHERE $1 = 'session' AND id = $2 AND rev < $3",
+            lost.entity,
+            lost.id,
+            newest
+        )
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query!(
+            "UPDATE series SET rev = $3 WHERE $1 = 'series' AND id = $2 AND rev < $3",
             lost.entity,
             lost.id,
             newest

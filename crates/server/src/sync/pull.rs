@@ -266,12 +266,12 @@ async fn page(
         .chain(
             page.series
                 .into_iter()
-                .map(|s| Ok((s.rev, None, Change::Series(s.record()?)))),
+                .map(|s| Ok((s.rev, s.version.clone(), Change::Series(s.record()?)))),
         )
         .chain(
             page.sessions
                 .into_iter()
-                .map(|s| Ok((s.rev, None, Change::Session(s.record()?)))),
+                .map(|s| Ok((s.rev, s.version.clone(), Change::Session(s.record()?)))),
         );
     let mut rows: HashMap<(String, String), PutRow> = HashMap::new();
     let mut whole: HashMap<String, Vec<PutRow>> = HashMap::new();

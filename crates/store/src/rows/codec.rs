@@ -29,10 +29,13 @@ pub(crate) fn entity_of(change: &Change) -> &'static str {
     change.key().0
 }
 
-/// Whether the server gives rows of `entity` versions (`server_version`: workshops, steps,
-/// notes, members; docs/sync.md, "Lost versions").
+/// Whether the server gives rows of `entity` versions (`server_version`: all but conflicts;
+/// docs/sync.md, "Lost versions").
 pub(crate) fn versioned(entity: &str) -> bool {
-    matches!(entity, "workshop" | "step" | "note" | "member")
+    matches!(
+        entity,
+        "workshop" | "step" | "note" | "member" | "session" | "series"
+    )
 }
 
 /// The table holding an entity kind of the sync protocol; `None` for a kind this version

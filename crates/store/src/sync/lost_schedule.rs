@@ -3,8 +3,10 @@
 //! change (a lost session's creation at its `created_at`, so the domain's 15-minute lead is
 //! checked against the moment it was scheduled, as it was then).
 //!
-//! - During the reset's full pull, a pulled session or series older than this desktop's
-//!   copy ([`lost_changes`]): a session moved here is moved again (`updateSession`), one
+//! - During the reset's full pull, a pulled session or series in another version than this
+//!   desktop's copy, which the restore took or may have (`recovery::lost_copy`; the offers
+//!   name the version, and the server drops them where its history holds it):
+//!   ([`lost_changes`]): a session moved here is moved again (`updateSession`), one
 //!   cancelled here is cancelled again; a series ended here is ended again (`cancelSeries`).
 //! - At the pull's end, the sessions and series the pull did not bring on a workshop it did
 //!   ([`offer_unseen`]): a lost single session is created again (and cancelled again if it
@@ -50,59 +52,51 @@ fn series_form(s: &SeriesRecord) -> SeriesForm {
     }
 }
 
-/// What takes the server's session `theirs` to this desktop's `mine`: cancelled again, or
-/// moved (or edited) again; nothing when they agree on what a user can change.
+/// What takes the server's session `theirs` to this desktop's `mine`: moved (or edited)
+/// again, then cancelled again (a cancelled session keeps the time it was moved to before);
+/// nothing when they agree on what a user can change.
 fn session_changes(mine: &SessionRecord, theirs: &SessionRecord) -> Vec<Mutation> {
     let (session_id, workshop_id) = (mine.id.clone(), mine.workshop_id.clone());
-    match (mine.status, theirs.status) {
-        (SessionStatus::Cancelled, SessionStatus::Scheduled) => vec![Mutation::CancelSession {
+    if theirs.status != SessionStatus::Scheduled {
+        return vec![];
+    }
+    let mut changes = vec![];
+    if session_form(mine) != session_form(theirs) {
+        changes.push(Mutation::UpdateSession {
+            session_id: session_id.clone(),
+            workshop_id: workshop_id.clone(),
+            session: session_form(mine),
+            at: mine.updated_at,
+        });
+    }
+    if mine.status == SessionStatus::Cancelled {
+        changes.push(Mutation::CancelSession {
             session_id,
             workshop_id,
             at: mine.updated_at,
-        }],
-        (SessionStatus::Scheduled, SessionStatus::Scheduled)
-            if session_form(mine) != session_form(theirs) =>
-        {
-            vec![Mutation::UpdateSession {
-                session_id,
-                workshop_id,
-                session: session_form(mine),
-                at: mine.updated_at,
-            }]
-        }
-        _ => vec![],
+        });
     }
+    changes
 }
 
-/// For a session or series row of a reset's full pull at `rev`, below the revision this
-/// desktop last saw of it: the changes that take it back to this desktop's copy.
-pub(crate) fn lost_changes(
-    conn: &Connection,
-    pulled: &wp_domain::Change,
-    rev: i64,
-) -> Result<Vec<Mutation>> {
+/// For a session or series row of a reset's full pull whose copy here the server lost
+/// (`recovery::lost_copy`): the changes that take it back to this desktop's copy.
+pub(crate) fn lost_changes(conn: &Connection, pulled: &wp_domain::Change) -> Result<Vec<Mutation>> {
     use wp_domain::Change;
-    let older = |table: &str, id: &str| -> Result<bool> {
-        Ok(super::recovery::local_rev(conn, table, id)?.is_some_and(|local| local > rev))
-    };
     Ok(match pulled {
-        Change::Session(theirs) if older("sessions", &theirs.id)? => {
-            match session_record(conn, &theirs.id)? {
-                Some(mine) => session_changes(&mine, theirs),
-                None => vec![],
-            }
-        }
-        Change::Series(theirs) if older("series", &theirs.id)? => {
-            match series_record(conn, &theirs.id)? {
-                Some(mine) if !mine.is_active && theirs.is_active => vec![Mutation::CancelSeries {
-                    series_id: mine.id.clone(),
-                    workshop_id: mine.workshop_id.clone(),
-                    from_session_id: None,
-                    at: mine.updated_at,
-                }],
-                _ => vec![],
-            }
-        }
+        Change::Session(theirs) => match session_record(conn, &theirs.id)? {
+            Some(mine) => session_changes(&mine, theirs),
+            None => vec![],
+        },
+        Change::Series(theirs) => match series_record(conn, &theirs.id)? {
+            Some(mine) if !mine.is_active && theirs.is_active => vec![Mutation::CancelSeries {
+                series_id: mine.id.clone(),
+                workshop_id: mine.workshop_id.clone(),
+                from_session_id: None,
+                at: mine.updated_at,
+            }],
+            _ => vec![],
+        },
         _ => vec![],
     })
 }

@@ -133,6 +133,7 @@ pub(crate) fn lost_copy(
         _ if !versions => None,
         "workshop" => Some(WORKSHOP_ROW_KINDS),
         "step" => Some(STEP_ROW_KINDS),
+        "session" | "series" => Some(SCHEDULE_ROW_KINDS),
         _ => Some(&[MutationKind::SetNote, MutationKind::ResolveConflict][..]),
     };
     let names = kinds.map_or_else(|| "name".to_string(), MutationKind::sql_list);
@@ -155,6 +156,18 @@ const WORKSHOP_ROW_KINDS: &[MutationKind] = &[
     MutationKind::CompleteWorkshop,
     MutationKind::PutWorkshop,
     MutationKind::ResolveConflict,
+];
+
+/// The changes that write a workshop's sessions and series.
+const SCHEDULE_ROW_KINDS: &[MutationKind] = &[
+    MutationKind::CreateSession,
+    MutationKind::UpdateSession,
+    MutationKind::CancelSession,
+    MutationKind::CreateSeries,
+    MutationKind::RollSeries,
+    MutationKind::CancelSeries,
+    MutationKind::ReviseSeries,
+    MutationKind::PutWorkshop,
 ];
 
 /// The changes that write a workshop's step rows (a revision writes the later ones too).
@@ -193,7 +206,7 @@ pub(crate) fn offer_lost_value(
 ) -> Result<usize> {
     let (entity, id) = pulled.key();
     let mut copy = match pulled {
-        Change::Workshop(_) | Change::Step(_) => {
+        Change::Workshop(_) | Change::Step(_) | Change::Session(_) | Change::Series(_) => {
             lost_copy(conn, entity, id, id, pulled.workshop_id(), rev, version)?
         }
         _ => None,
@@ -305,7 +318,10 @@ pub(crate) fn offer_lost_value(
         }
         // Moved, cancelled or ended here since the server's copy ([`super::lost_schedule`]).
         Change::Session(_) | Change::Series(_) => {
-            super::lost_schedule::lost_changes(conn, pulled, rev)?
+            if copy.is_none() {
+                return Ok(0);
+            }
+            super::lost_schedule::lost_changes(conn, pulled)?
         }
         // Shares are offered again by `offer_unseen`. This user's own role changed by the
         // restore is noted: what it refuses at the pull's end was made under the lost role

@@ -62,7 +62,7 @@ fn schedule_edit(
     id: &str,
     series: bool,
     rng: &mut StdRng,
-) -> Result<(), wp_store::StoreError> {
+) -> Result<Vec<(Field, Value)>, wp_store::StoreError> {
     use chrono::{Duration, DurationRound, NaiveTime, Utc};
     use wp_domain::mutation::{SeriesForm, SessionForm};
     use wp_domain::series::{End, Frequency, RuleForm};
@@ -82,7 +82,11 @@ fn schedule_edit(
             .collect();
         if !active.is_empty() && rng.random_bool(0.4) {
             let series_id = active[rng.random_range(0..active.len())].to_string();
-            return store.cancel_series(id, &series_id, None).map(|_| ());
+            let field = Field::SeriesActive(id.to_string(), series_id.clone());
+            let before = views::value_of(store, &field);
+            return store
+                .cancel_series(id, &series_id, None)
+                .map(|_| vec![(field, before)]);
         }
         let form = SeriesForm {
             title: format!("Series {}", rng.random_range(0..100)),
@@ -99,7 +103,9 @@ fn schedule_edit(
             duration_minutes: 90,
             is_private: false,
         };
-        return store.create_series(id, form).map(|_| ());
+        return store
+            .create_series(id, form)
+            .map(|made| vec![(Field::SeriesActive(id.to_string(), made.id), Value::Null)]);
     }
     let scheduled: Vec<_> = schedule
         .sessions
@@ -119,11 +125,19 @@ fn schedule_edit(
                 max_capacity: s.max_capacity,
             };
             let session_id = s.id.clone();
-            store.update_session(id, &session_id, form).map(|_| ())
+            let field = Field::SessionTime(id.to_string(), session_id.clone());
+            let before = views::value_of(store, &field);
+            store
+                .update_session(id, &session_id, form)
+                .map(|_| vec![(field, before)])
         }
         1 if !scheduled.is_empty() => {
             let session_id = pick(rng).id.clone();
-            store.cancel_session(id, &session_id).map(|_| ())
+            let field = Field::SessionStatus(id.to_string(), session_id.clone());
+            let before = views::value_of(store, &field);
+            store
+                .cancel_session(id, &session_id)
+                .map(|_| vec![(field, before)])
         }
         _ => {
             let form = SessionForm {
@@ -134,7 +148,15 @@ fn schedule_edit(
                 is_private: false,
                 max_capacity: None,
             };
-            store.create_session(id, form).map(|_| ())
+            store.create_session(id, form).map(|made| {
+                vec![
+                    (
+                        Field::SessionTime(id.to_string(), made.id.clone()),
+                        Value::Null,
+                    ),
+                    (Field::SessionStatus(id.to_string(), made.id), Value::Null),
+                ]
+            })
         }
     }
 }
@@ -226,6 +248,8 @@ pub fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
     let statuses_before = (3..=6).contains(&op).then(|| statuses(store));
     let mut note_moved = None;
     let mut resolved = None;
+    // The scheduling fields an edit changed, each with its value before.
+    let mut scheduled: Vec<(Field, Value)> = vec![];
     let result = match op {
         0 => store
             .rename_workshop(id, &format!("Title {}", rng.random_range(0..6)))
@@ -327,7 +351,9 @@ pub fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
             }
             store.unshare_workshop(id, other_user)
         }
-        14 | 15 => schedule_edit(store, id, op == 15, rng),
+        14 | 15 => schedule_edit(store, id, op == 15, rng).map(|fields| {
+            scheduled = fields;
+        }),
         // The user answers a mass delete the guard holds: keep the workshops, or let them go.
         _ => match store.held_deletes() {
             Ok(Some(held)) if rng.random_bool(0.5) => {
@@ -364,6 +390,18 @@ pub fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
         let mut net = net.borrow_mut();
         let step = net.step;
         net.ledger.commit(me, step, field, value);
+    } else if result.is_ok() && !scheduled.is_empty() {
+        let mut net = net.borrow_mut();
+        let step = net.step;
+        for (field, before) in scheduled {
+            let after = views::value_of(store, &field);
+            if after != before {
+                if trace {
+                    eprintln!("  committed {field:?} = {after}");
+                }
+                net.ledger.commit(me, step, field, after);
+            }
+        }
     } else if result.is_ok() {
         let committed = match (field, before) {
             (Some(field), Some(before)) => {

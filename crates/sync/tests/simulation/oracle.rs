@@ -25,9 +25,9 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use wp_domain::protocol::RowRev;
-use wp_domain::Mutation;
+use wp_domain::{Mutation, SessionStatus};
 
 /// A field the oracle follows: what one change sets.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -43,6 +43,13 @@ pub enum Field {
     /// A user's access to a workshop (a removal takes the user's notes from the server's
     /// view): the workshop and user ids.
     Access(String, String),
+    /// A session's time: the workshop and session ids.
+    SessionTime(String, String),
+    /// A session's status (scheduled, cancelled): the workshop and session ids.
+    SessionStatus(String, String),
+    /// Whether a series is active (made, or cancelled from now on): the workshop and series
+    /// ids.
+    SeriesActive(String, String),
 }
 
 impl Field {
@@ -52,13 +59,24 @@ impl Field {
             | Field::Output(w, _)
             | Field::Status(w, _)
             | Field::Note(w, ..)
-            | Field::Access(w, _) => w,
+            | Field::Access(w, _)
+            | Field::SessionTime(w, _)
+            | Field::SessionStatus(w, _)
+            | Field::SeriesActive(w, _) => w,
         }
     }
 
-    /// Whether the value must match: titles and outputs carry theirs to the server unchanged.
+    /// Whether the value must match: titles, outputs and the scheduling fields carry theirs
+    /// to the server unchanged.
     pub fn exact(&self) -> bool {
-        matches!(self, Field::Title(_) | Field::Output(..))
+        matches!(
+            self,
+            Field::Title(_)
+                | Field::Output(..)
+                | Field::SessionTime(..)
+                | Field::SessionStatus(..)
+                | Field::SeriesActive(..)
+        )
     }
 
     /// Whether an applied change of `later` replaces what this field held: the same field,
@@ -187,6 +205,55 @@ fn fields(m: &Mutation, user: &str) -> Vec<(Field, Value)> {
         } => vec![(
             Field::Access(workshop_id.clone(), user_id.clone()),
             Value::Null,
+        )],
+        Mutation::CreateSession {
+            session_id,
+            workshop_id,
+            session,
+            ..
+        } => vec![
+            (
+                Field::SessionTime(workshop_id.clone(), session_id.clone()),
+                json!(session.scheduled_at),
+            ),
+            (
+                Field::SessionStatus(workshop_id.clone(), session_id.clone()),
+                json!(SessionStatus::Scheduled),
+            ),
+        ],
+        Mutation::UpdateSession {
+            session_id,
+            workshop_id,
+            session,
+            ..
+        } => vec![(
+            Field::SessionTime(workshop_id.clone(), session_id.clone()),
+            json!(session.scheduled_at),
+        )],
+        Mutation::CancelSession {
+            session_id,
+            workshop_id,
+            ..
+        } => vec![(
+            Field::SessionStatus(workshop_id.clone(), session_id.clone()),
+            json!(SessionStatus::Cancelled),
+        )],
+        Mutation::CreateSeries {
+            series_id,
+            workshop_id,
+            ..
+        } => vec![(
+            Field::SeriesActive(workshop_id.clone(), series_id.clone()),
+            json!(true),
+        )],
+        Mutation::CancelSeries {
+            series_id,
+            workshop_id,
+            from_session_id: None,
+            ..
+        } => vec![(
+            Field::SeriesActive(workshop_id.clone(), series_id.clone()),
+            json!(false),
         )],
         Mutation::PutWorkshop {
             workshop, steps, ..

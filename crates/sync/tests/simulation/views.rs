@@ -29,6 +29,19 @@ pub fn value_of(store: &Store, field: &Field) -> Value {
             .flatten()
             .map_or(Value::Null, |n| Value::from(n.record.content)),
         Field::Access(..) => Value::Null,
+        Field::SessionTime(w, id) | Field::SessionStatus(w, id) => store
+            .schedule(w)
+            .ok()
+            .and_then(|s| s.sessions.into_iter().find(|o| &o.id == id))
+            .map_or(Value::Null, |o| match field {
+                Field::SessionTime(..) => json!(o.scheduled_at),
+                _ => json!(o.status),
+            }),
+        Field::SeriesActive(w, id) => store
+            .schedule(w)
+            .ok()
+            .and_then(|s| s.series.into_iter().find(|r| &r.series.id == id))
+            .map_or(Value::Null, |r| json!(r.series.is_active)),
     }
 }
 

@@ -1,0 +1,180 @@
+//! Lost versions (docs/sync.md, "Lost versions"; issue 26, cases 1 and 4): every server write
+//! gives the row a version, a desktop keeps the version it last had, and an offer made after
+//! a restore names it. The server drops an offer whose version its history holds, or one
+//! older than a lost version another desktop offered first. Each test fails on the code
+//! before row versions. `scripts/test.sh` starts PostgreSQL and sets `WP_TEST_DATABASE_URL`.
+
+use serde_json::json;
+use wp_domain::{ConflictKind, Role};
+
+mod common;
+use common::{
+    ada_and_eve, backup, pawpal_on_two_desktops, restore, server, write_past, Desktop, PAWPAL,
+};
+
+fn title(d: &Desktop, workshop: &str) -> String {
+    d.store.workshop(workshop).unwrap().workshop.record.title
+}
+
+/// Case 4 with two writes: after the restore, B renames the workshop twice before A resets,
+/// so the server's revision of the row is above the one A holds for its own lost rename.
+/// A's version is not in the server's history, so A's reset offers its title against no
+/// known base and the server makes a conflict: B's title stays, A's is listed beside it.
+/// On the code before, a higher server revision read as "A is behind" and A's title went
+/// silently.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_writes_after_the_restore_do_not_hide_a_lost_title() {
+    let s = server().await;
+    let (mut a, mut b, workshop, _) = pawpal_on_two_desktops(&s).await;
+    let saved = backup(&s.pool).await;
+    a.store
+        .rename_workshop(&workshop, "PawPal, as A named it")
+        .unwrap();
+    assert_eq!(a.sync().await.applied, 1);
+
+    restore(&s.pool, saved).await;
+    for name in ["PawPal, B's first", "PawPal, B's second"] {
+        b.store.rename_workshop(&workshop, name).unwrap();
+        assert_eq!(b.sync().await.applied, 1);
+    }
+    write_past(&mut b, &workshop).await;
+
+    assert!(a.sync().await.reset);
+    a.sync().await;
+    let open: Vec<_> = a
+        .store
+        .conflicts(true)
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.kind, c.theirs, c.mine))
+        .collect();
+    assert_eq!(
+        open,
+        [(
+            ConflictKind::Title,
+            json!("PawPal, B's second"),
+            json!("PawPal, as A named it")
+        )],
+        "A's lost title is listed beside B's"
+    );
+    assert_eq!(title(&a, &workshop), "PawPal, B's second");
+}
+
+/// Two desktops of Ada's hold two versions of what the restore took: A renamed the workshop,
+/// B pulled that and renamed it again, and A never pulled B's title. B resets first and
+/// offers its title; A's older one, offered after it, is stale and dropped. On the code
+/// before, A's offer made a conflict out of a title B had already replaced.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_older_lost_version_offered_last_is_dropped() {
+    let s = server().await;
+    let (mut a, mut b, workshop, token) = pawpal_on_two_desktops(&s).await;
+    let saved = backup(&s.pool).await;
+    a.store.rename_workshop(&workshop, "PawPal, A").unwrap();
+    a.sync().await;
+    b.sync().await;
+    b.store.rename_workshop(&workshop, "PawPal, B").unwrap();
+    assert_eq!(b.sync().await.applied, 1);
+
+    restore(&s.pool, saved).await;
+    let mut laptop = Desktop::new(&s, &token).await;
+    let other = laptop.store.create_workshop(Some("Other"), "").unwrap();
+    write_past(&mut laptop, &other.workshop.record.id).await;
+
+    assert!(b.sync().await.reset);
+    assert!(a.sync().await.reset);
+    a.sync().await;
+    b.sync().await;
+    assert_eq!(a.store.conflicts(true).unwrap(), [], "nothing to choose");
+    for d in [&a, &b] {
+        assert_eq!(title(d, &workshop), "PawPal, B");
+    }
+}
+
+/// The same, when the newer version equals what the restored server holds: B renamed A's
+/// title back to the original. B's reset finds nothing different, but its version is lost,
+/// so it still offers the title (a change to the same value), which tells the server which
+/// version is newest; A's older title is then dropped. On the code before, B offered
+/// nothing and A's title overwrote B's silently (simulation seed 3 at 2,000 steps).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_version_equal_to_the_restored_value_still_outranks_an_older_one() {
+    let s = server().await;
+    let (mut a, mut b, workshop, token) = pawpal_on_two_desktops(&s).await;
+    let original = title(&a, &workshop);
+    let saved = backup(&s.pool).await;
+    a.store.rename_workshop(&workshop, "PawPal, A").unwrap();
+    a.sync().await;
+    b.sync().await;
+    b.store.rename_workshop(&workshop, &original).unwrap();
+    assert_eq!(b.sync().await.applied, 1);
+
+    restore(&s.pool, saved).await;
+    let mut laptop = Desktop::new(&s, &token).await;
+    let other = laptop.store.create_workshop(Some("Other"), "").unwrap();
+    write_past(&mut laptop, &other.workshop.record.id).await;
+
+    assert!(b.sync().await.reset);
+    assert!(a.sync().await.reset);
+    a.sync().await;
+    b.sync().await;
+    assert_eq!(a.store.conflicts(true).unwrap(), []);
+    for d in [&a, &b] {
+        assert_eq!(title(d, &workshop), original);
+    }
+}
+
+/// Eve saved an output on Ada's workshop, shared with her after the backup: the restore
+/// loses the share and the output. Eve's reset drops her copy (the server no longer shows
+/// it to her), and sends the output again with its version first: refused (no access), it
+/// is listed with the output instead of going with the copy unseen. On the code before,
+/// only her notes were kept that way.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_output_on_a_share_the_restore_lost_is_listed_with_its_value() {
+    let s = server().await;
+    let (ada_token, eve_id, eve_token) = ada_and_eve(&s).await;
+    let mut ada = Desktop::new(&s, &ada_token).await;
+    let workshop = ada
+        .store
+        .import_workshop(PAWPAL)
+        .unwrap()
+        .workshop
+        .record
+        .id;
+    ada.sync().await;
+    let mut eve = Desktop::new(&s, &eve_token).await;
+    eve.sync().await;
+    let saved = backup(&s.pool).await;
+
+    ada.store
+        .share_workshop(&workshop, &eve_id, Role::Editor)
+        .unwrap();
+    ada.sync().await;
+    eve.sync().await;
+    let mut output = eve.step_output(&workshop, "persona").unwrap();
+    output["name"] = json!("Sarah Chen-Ortiz");
+    eve.store
+        .save_step_output(&workshop, "persona", output.clone())
+        .unwrap();
+    assert_eq!(eve.sync().await.rejected, 0);
+
+    restore(&s.pool, saved).await;
+    let mut laptop = Desktop::new(&s, &ada_token).await;
+    let other = laptop.store.create_workshop(Some("Ada's"), "").unwrap();
+    write_past(&mut laptop, &other.workshop.record.id).await;
+
+    assert!(eve.sync().await.reset);
+    assert!(eve.store.workshop(&workshop).is_err(), "Eve's copy goes");
+    let refused = eve.store.rejections().unwrap();
+    let saved_outputs: Vec<_> = refused
+        .iter()
+        .filter(|r| r.name == "saveStepOutput" && r.args["stepId"] == "persona")
+        .collect();
+    assert_eq!(saved_outputs.len(), 1, "{refused:?}");
+    assert_eq!(saved_outputs[0].args["output"], output);
+    // Outputs Eve had from the server that the restore did not take are not listed.
+    assert!(
+        refused
+            .iter()
+            .all(|r| r.name != "saveStepOutput" || r.args["stepId"] == "persona"),
+        "{refused:?}"
+    );
+}
