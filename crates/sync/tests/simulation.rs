@@ -304,7 +304,11 @@ async fn run_seed(seed: u64, steps: usize) {
             .collect();
         let store = client.store();
         let holds = |field: &Field, value: &Value| views::holds(store, field, value);
-        let verdict = net.borrow().ledger.silent_losses(i, &rejected, &holds);
+        let conflicted = views::conflicted(store, net.borrow().ledger.user(i));
+        let verdict = net
+            .borrow()
+            .ledger
+            .silent_losses(i, &rejected, &conflicted, &holds);
         losses.extend(verdict.losses);
         if RESTORE_GAPS_OPEN {
             RESTORE_GAPS.fetch_add(verdict.restore_gaps.len(), Ordering::SeqCst);

@@ -311,10 +311,13 @@ fn offer_in_order(
 /// it there and the restore lost the revision that did it: no intent reaches that status
 /// but an earlier step's revision, and which step was revised is read off the statuses
 /// here (as they are now, with the earlier steps' offers applied): the nearest earlier step
-/// that does not need regenerating itself, every step between them needing it already. It
-/// is completed first if the server does not hold it complete (it needs an output), revised
-/// (its later steps go to `needs_regeneration`, as here), and completed again if it was
-/// complete here. The later steps' own offers follow in step order. Empty when no such step
+/// that does not need regenerating itself and can be revised, every step between them
+/// needing it already or taken back to its status here afterwards. It is completed first
+/// if it is not complete (it needs an output), revised (its later steps go to
+/// `needs_regeneration`, as here), and completed again if it was complete here; then each
+/// step between it and `step_id` is taken back to its status here (a revision made before
+/// those steps were started or completed again: revise the journey map, complete it, start
+/// reframing). The later steps' own offers follow in step order. Empty when no earlier step
 /// can be revised.
 fn regeneration_offers(
     conn: &Connection,
@@ -325,33 +328,43 @@ fn regeneration_offers(
     let Some(at) = steps.iter().position(|(s, _)| s.step_id == step_id) else {
         return Ok(vec![]);
     };
-    let revised = steps[..at]
-        .iter()
+    let revisable = |s: &StepRecord| match s.status {
+        StepStatus::Complete => true,
+        StepStatus::InProgress => s.output.is_some(),
+        _ => false,
+    };
+    let Some(from) = (0..at)
         .rev()
-        .map(|(s, _)| s)
-        .find(|s| s.status != StepStatus::NeedsRegeneration);
-    let Some(revised) = revised else {
+        .find(|&i| steps[i].0.status != StepStatus::NeedsRegeneration && revisable(&steps[i].0))
+    else {
         return Ok(vec![]);
     };
-    let (workshop_id, step_id) = (workshop_id.to_string(), revised.step_id.clone());
-    let complete = || Mutation::CompleteStep {
-        workshop_id: workshop_id.clone(),
-        step_id: step_id.clone(),
+    let revised = &steps[from].0;
+    let (workshop, step) = (workshop_id.to_string(), revised.step_id.clone());
+    let complete = |step: &str| Mutation::CompleteStep {
+        workshop_id: workshop.clone(),
+        step_id: step.to_string(),
         at: now(),
     };
     let mut offers = vec![];
-    match revised.status {
-        StepStatus::Complete => {}
-        StepStatus::InProgress if revised.output.is_some() => offers.push(complete()),
-        _ => return Ok(vec![]),
+    if revised.status != StepStatus::Complete {
+        offers.push(complete(&step));
     }
     offers.push(Mutation::ReviseStep {
-        workshop_id: workshop_id.clone(),
-        step_id: step_id.clone(),
+        workshop_id: workshop.clone(),
+        step_id: step.clone(),
         at: now(),
     });
     if revised.status == StepStatus::Complete {
-        offers.push(complete());
+        offers.push(complete(&step));
+    }
+    for (between, _) in &steps[from + 1..at] {
+        offers.extend(status_offer(
+            between.status,
+            StepStatus::NeedsRegeneration,
+            workshop_id,
+            &between.step_id,
+        ));
     }
     Ok(offers)
 }

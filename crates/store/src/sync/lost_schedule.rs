@@ -111,18 +111,21 @@ fn series_offers(conn: &Connection, series: &SeriesRecord) -> Result<Vec<Mutatio
         series: series_form(series),
         at: series.created_at,
     }];
+    // Moved (or edited) first, then cancelled: a cancelled occurrence keeps the time it was
+    // moved to before.
     for o in occurrences(conn, &series.id)? {
-        if o.status == SessionStatus::Cancelled {
-            offers.push(Mutation::CancelSession {
-                session_id: o.id.clone(),
-                workshop_id: o.workshop_id.clone(),
-                at: o.updated_at,
-            });
-        } else if o.updated_at > o.created_at {
+        if o.updated_at > o.created_at {
             offers.push(Mutation::UpdateSession {
                 session_id: o.id.clone(),
                 workshop_id: o.workshop_id.clone(),
                 session: session_form(&o),
+                at: o.updated_at,
+            });
+        }
+        if o.status == SessionStatus::Cancelled {
+            offers.push(Mutation::CancelSession {
+                session_id: o.id.clone(),
+                workshop_id: o.workshop_id.clone(),
                 at: o.updated_at,
             });
         }

@@ -310,15 +310,7 @@ pub fn edit(client: &mut Client, rng: &mut StdRng, other_user: &str) {
         {
             Some(c) => {
                 let user = net.borrow().ledger.user(me).to_string();
-                let field = match c.kind {
-                    wp_domain::ConflictKind::Title => Field::Title(c.workshop_id.clone()),
-                    wp_domain::ConflictKind::Note => {
-                        Field::Note(c.workshop_id.clone(), c.step_id.clone(), user)
-                    }
-                    wp_domain::ConflictKind::OutputField => {
-                        Field::Output(c.workshop_id.clone(), c.step_id.clone().unwrap_or_default())
-                    }
-                };
+                let field = views::field_of_conflict(c, &user);
                 net.borrow_mut().ledger.conflict(&c.id, field.clone());
                 resolved = Some(field);
                 let resolution = if rng.random_bool(0.5) {

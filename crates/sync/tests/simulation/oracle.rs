@@ -11,7 +11,8 @@
 //! - **superseded here**: the same client committed a later change to the same field (the
 //!   outbox folds unsent saves together; resolving a conflict the change made is a change to
 //!   its field, keeping theirs included), and that one is checked in its place;
-//! - **visible**: the client lists a rejection for the workshop, saying why;
+//! - **visible**: the client lists a rejection for the workshop, saying why, or an open
+//!   conflict on the field;
 //! - **on the server**: a title, an output or a step's status the server holds with that
 //!   very value at the end (a restore to a backup that held the same value took nothing
 //!   from the user).
@@ -348,7 +349,8 @@ impl Ledger {
 
     /// The server answered Applied to `mutation`, pushed by `client`, at `step`, writing
     /// the rows `revs`. A step's status whose row is not among them was left as it was (an
-    /// advance onto a step already complete): a restore takes nothing of it.
+    /// advance onto a step already complete), and a mutation that wrote no row changed
+    /// nothing: a restore takes nothing of either.
     pub fn applied(&mut self, client: usize, step: usize, mutation: &Mutation, revs: &[RowRev]) {
         if let Mutation::CreateWorkshop {
             workshop_id, steps, ..
@@ -382,7 +384,9 @@ impl Ledger {
             );
         }
         for (field, value) in changed {
-            let wrote = written(&field);
+            // Applied without writing a row (a conflict already resolved, a value already
+            // held): nothing of it for a restore to take.
+            let wrote = !revs.is_empty() && written(&field);
             self.applied.push(Entry {
                 client,
                 step,
@@ -408,13 +412,16 @@ impl Ledger {
     }
 
     /// The changes `client` committed that ended in none of the allowed states, each with
-    /// its story. `rejected` holds the workshops the client lists a rejection for; `holds`
+    /// its story. `rejected` holds the workshops the client lists a rejection for,
+    /// `conflicted` the fields it lists an open conflict on (a resolution a restore took
+    /// comes back as its conflict, open again for the user to choose); `holds`
     /// says whether a title, an output or a status has that value on the server at the end
     /// (the client's copy, which equals the server's by then).
     pub fn silent_losses(
         &self,
         client: usize,
         rejected: &HashSet<String>,
+        conflicted: &HashSet<Field>,
         holds: &dyn Fn(&Field, &Value) -> bool,
     ) -> Verdict {
         let mine: Vec<&Entry> = self
@@ -449,7 +456,12 @@ impl Ledger {
             // The server ends with this very value: nothing of it was lost (a restore that
             // took the change back to a backup holding the same value, say).
             let on_server = !change.value.is_null() && holds(&change.field, &change.value);
-            if superseded || applied || on_server || rejected.contains(change.field.workshop()) {
+            if superseded
+                || applied
+                || on_server
+                || rejected.contains(change.field.workshop())
+                || conflicted.contains(&change.field)
+            {
                 continue;
             }
             let lost_in_restore = self.applied.iter().any(|a| {

@@ -73,7 +73,7 @@ async fn oracle_after_a_rename(drop_it: bool) -> Verdict {
     let verdict = net
         .borrow()
         .ledger
-        .silent_losses(0, &HashSet::new(), &holds);
+        .silent_losses(0, &HashSet::new(), &HashSet::new(), &holds);
     pool.close().await;
     verdict
 }

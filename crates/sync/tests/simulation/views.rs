@@ -45,6 +45,30 @@ pub fn value_of(store: &Store, field: &Field) -> Value {
     }
 }
 
+/// The fields of the conflicts the client lists open (`user`: the client's user, whose
+/// notes they are): a change to one of them is visible there, for the user to choose.
+pub fn conflicted(store: &Store, user: &str) -> std::collections::HashSet<Field> {
+    store
+        .conflicts(true)
+        .unwrap()
+        .into_iter()
+        .map(|c| field_of_conflict(&c, user))
+        .collect()
+}
+
+/// The field a conflict is about.
+pub fn field_of_conflict(c: &wp_domain::ConflictRecord, user: &str) -> Field {
+    match c.kind {
+        wp_domain::ConflictKind::Title => Field::Title(c.workshop_id.clone()),
+        wp_domain::ConflictKind::Note => {
+            Field::Note(c.workshop_id.clone(), c.step_id.clone(), user.to_string())
+        }
+        wp_domain::ConflictKind::OutputField => {
+            Field::Output(c.workshop_id.clone(), c.step_id.clone().unwrap_or_default())
+        }
+    }
+}
+
 /// Whether the client holds `value` in `field` ([`value_of`]).
 pub fn holds(store: &Store, field: &Field, value: &Value) -> bool {
     value_of(store, field) == *value
