@@ -10,6 +10,7 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
+use wp_domain::mutation::MutationKind;
 use wp_domain::protocol::LostVersion;
 use wp_domain::{ErrorCode, Mutation, StepRecord, StepStatus};
 
@@ -194,24 +195,34 @@ fn list_refused_offer(conn: &Connection, offer: &Mutation, refusal: &StoreError)
 /// lost ([`super::recovery::offer_lost_value`] noted them), a workshop's steps in their order, each against
 /// this database's row as it is by then: the server's, with the earlier steps' offers
 /// applied, so a revision's cascade is accounted for (revise the persona, then start
-/// journey mapping: the second goes as a start, not a revision). A step changed here since
-/// its pulled row was written (a queued change re-applied, or the user's) is left as it is:
-/// that change is newer than the lost one. Returns how many changes it queued, and the
-/// workshop of each (the caller drops repeats).
+/// journey mapping: the second goes as a start, not a revision). A step whose output a
+/// queued save changed since its pulled row was written is left as it is: that change is
+/// newer than the lost one; one a queued progress change moved keeps its new status, and
+/// only its lost output is offered (revised, saved and completed again on a complete step).
+/// Returns how many changes it queued, and the workshop of each (the caller drops repeats).
 pub(crate) fn offer_lost_steps(
     conn: &Connection,
     user_id: &str,
     clock: Option<DateTime<Utc>>,
 ) -> Result<(usize, Vec<String>)> {
-    type Lost = (String, String, StepSide, bool, Option<LostVersion>);
+    type Lost = (String, String, StepSide, bool, Option<LostVersion>, bool);
+    // A step changed here since the pull wrote it by a queued progress change (completed,
+    // say) keeps that newer status, and its lost output is still offered; one whose output
+    // a queued save changed is left as it is.
     let lost: Vec<Lost> = conn
-        .prepare(
-            "SELECT l.workshop_id, l.step_id, l.status, l.output, l.completed_at, l.diverged, l.lost
+        .prepare(&format!(
+            "SELECT l.workshop_id, l.step_id, l.status, l.output, l.completed_at, l.diverged, l.lost,
+                    s.rev = l.pulled_rev
              FROM sync_lost_steps l
              JOIN workshop_steps s ON s.workshop_id = l.workshop_id AND s.step_id = l.step_id
              JOIN step_definitions d ON d.id = l.step_id
-             WHERE s.rev = l.pulled_rev ORDER BY l.workshop_id, d.position",
-        )?
+             WHERE s.rev = l.pulled_rev
+                OR NOT EXISTS (SELECT 1 FROM outbox o WHERE o.workshop_id = l.workshop_id
+                                 AND o.acked_at IS NULL AND o.name IN ({})
+                                 AND json_extract(o.args, '$.stepId') = l.step_id)
+             ORDER BY l.workshop_id, d.position",
+            MutationKind::sql_list(&[MutationKind::SaveStepOutput, MutationKind::ResolveConflict])
+        ))?
         .query_map([], |r| {
             let status: String = r.get(2)?;
             let status = StepStatus::parse(&status).ok_or_else(|| bad_text(2, &status))?;
@@ -221,13 +232,14 @@ pub(crate) fn offer_lost_steps(
                 (status, json_column(r, 3)?, r.get(4)?),
                 r.get(5)?,
                 stored_version(r, 6)?,
+                r.get(7)?,
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
     conn.execute("DELETE FROM sync_lost_steps", [])?;
     let mut queued = 0;
     let mut changed = Vec::new();
-    for (workshop_id, step_id, mine, diverged, version) in lost {
+    for (workshop_id, step_id, mut mine, diverged, version, untouched) in lost {
         let version = version.as_ref();
         // The row as it is now: the server's, with the earlier offers applied.
         let now_there = || -> Result<Option<StepRecord>> {
@@ -238,6 +250,9 @@ pub(crate) fn offer_lost_steps(
         let Some(mut theirs) = now_there()? else {
             continue;
         };
+        if !untouched {
+            (mine.0, mine.2) = (theirs.status, theirs.completed_at);
+        }
         let mut n = 0;
         if mine.0 == StepStatus::NeedsRegeneration && theirs.status != StepStatus::NeedsRegeneration
         {

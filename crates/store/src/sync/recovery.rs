@@ -105,11 +105,6 @@ pub(crate) fn lost_copy(
         .query_row([local_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?
         .unwrap_or((None, None));
-    if std::env::var("WP_DEBUG_LOST").is_ok_and(|v| v == id || v == workshop_id) {
-        eprintln!(
-            "lost_copy {entity} {id}: local {local:?} held {held:?} pulled {rev} {version:?}"
-        );
-    }
     if held.is_some() && held.as_deref() == version {
         return Ok(None);
     }
