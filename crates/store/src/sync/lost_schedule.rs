@@ -12,8 +12,10 @@
 //!   ([`offer_unseen`]): a lost single session is created again (and cancelled again if it
 //!   was); a lost series is created again, which makes its occurrences with the same ids
 //!   (`occurrence_id`), and its occurrences moved or cancelled here are moved or cancelled
-//!   again. Occurrences a series the server still has made after the backup are left to
-//!   the rolling job, which makes them again with the same ids.
+//!   again. Occurrences a series the server still has made after the backup, and moved or
+//!   cancelled here, are made again by rolling the series, then moved or cancelled again
+//!   ([`offer_unseen_occurrences`]); the others are left to the rolling job, which makes
+//!   them again with the same ids.
 //!
 //! What the server refuses (a workshop in the trash, a role) is listed with the refusals.
 
@@ -218,7 +220,63 @@ pub(crate) fn offer_unseen(conn: &Connection) -> Result<usize> {
             [],
         )?;
     }
-    queue(conn, &series, &sessions)
+    let mut queued = queue(conn, &series, &sessions)?;
+    queued += offer_unseen_occurrences(conn)?;
+    Ok(queued)
+}
+
+/// At the end of a reset's full pull: occurrences moved or cancelled here that the pull did
+/// not bring, of a series it did bring (the series' rolling made them after the backup, and
+/// the restore took them): the series is rolled again (`rollSeries`, which makes them
+/// again with the same ids), then each is moved, and cancelled, again. Returns how many
+/// mutations it queued.
+fn offer_unseen_occurrences(conn: &Connection) -> Result<usize> {
+    let changed: Vec<String> = conn
+        .prepare(
+            "SELECT o.id FROM sessions o
+             WHERE o.series_id IS NOT NULL
+               AND (o.updated_at > o.created_at OR o.status = 'cancelled')
+               AND NOT EXISTS (SELECT 1 FROM sync_seen_rows s WHERE s.entity = 'session' AND s.id = o.id)
+               AND EXISTS (SELECT 1 FROM sync_seen_rows s WHERE s.entity = 'series' AND s.id = o.series_id)
+             ORDER BY o.series_id, o.scheduled_at, o.id",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut offers = Vec::new();
+    let mut rolled: Vec<String> = Vec::new();
+    for id in &changed {
+        let Some(o) = session_record(conn, id)? else {
+            continue;
+        };
+        let Some(series_id) = o.series_id.clone() else {
+            continue;
+        };
+        if !rolled.contains(&series_id) {
+            offers.push(Mutation::RollSeries {
+                series_id: series_id.clone(),
+                workshop_id: o.workshop_id.clone(),
+                at: crate::now(),
+            });
+            rolled.push(series_id);
+        }
+        offers.push(Mutation::UpdateSession {
+            session_id: o.id.clone(),
+            workshop_id: o.workshop_id.clone(),
+            session: session_form(&o),
+            at: o.updated_at,
+        });
+        if o.status == SessionStatus::Cancelled {
+            offers.push(Mutation::CancelSession {
+                session_id: o.id.clone(),
+                workshop_id: o.workshop_id.clone(),
+                at: o.updated_at,
+            });
+        }
+    }
+    for mutation in &offers {
+        outbox::append(conn, mutation, None)?;
+    }
+    Ok(offers.len())
 }
 
 /// For a workshop offered again whole (`putWorkshop`, whose snapshot replaced every queued
@@ -242,4 +300,56 @@ pub(crate) fn offer_workshop(conn: &Connection, workshop_id: &str) -> Result<usi
         )?;
     }
     queue(conn, &series, &sessions)
+}
+
+/// For a copy of another user's workshop that a reset's full pull drops
+/// (`recovery::offer_outputs_of_lost_copies` does its outputs): its single sessions and
+/// series this database had from the server, offered again as the mutations that make them,
+/// each naming the version held here. The server drops each where its history holds that
+/// version (the share was removed: nothing was lost), and refuses the rest for want of
+/// access (the restore took the share with them), which lists them for the user instead of
+/// letting them go with the copy unseen. Returns how many it queued.
+pub(crate) fn offer_lost_copy(conn: &Connection, workshop_id: &str) -> Result<usize> {
+    let held = |table: &str, also: &str| -> Result<Vec<(String, i64, String)>> {
+        Ok(conn
+            .prepare(&format!(
+                "SELECT id, server_rev, server_version FROM {table}
+                 WHERE workshop_id = ?1 AND server_version IS NOT NULL AND server_rev IS NOT NULL {also}
+                 ORDER BY created_at, id"
+            ))?
+            .query_map([workshop_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    };
+    let mut queued = 0;
+    for (entity, (id, rev, version)) in held("series", "")?
+        .into_iter()
+        .map(|h| ("series", h))
+        .chain(
+            held("sessions", "AND series_id IS NULL")?
+                .into_iter()
+                .map(|h| ("session", h)),
+        )
+    {
+        let offers = match entity {
+            "series" => match series_record(conn, &id)? {
+                Some(series) => series_offers(conn, &series)?,
+                None => continue,
+            },
+            _ => match session_record(conn, &id)? {
+                Some(session) => session_offers(&session),
+                None => continue,
+            },
+        };
+        let lost = wp_domain::protocol::LostVersion {
+            entity: entity.into(),
+            id,
+            rev,
+            version,
+        };
+        for offer in &offers {
+            outbox::append_offer(conn, offer, None, Some(&lost))?;
+            queued += 1;
+        }
+    }
+    Ok(queued)
 }

@@ -539,7 +539,8 @@ pub(crate) fn offer_notes_of_lost_copies(conn: &Connection, user_id: &str) -> Re
     Ok(notes.len())
 }
 
-/// Like [`offer_notes_of_lost_copies`], for the step outputs of those copies: each output
+/// Like [`offer_notes_of_lost_copies`], for the step outputs of those copies (and their
+/// sessions and series: `lost_schedule::offer_lost_copy`): each output
 /// this database had from the server (a `server_version`) is queued as a `saveStepOutput`
 /// with no base, naming that version. The server drops it where its history holds the
 /// version (the share was removed; nothing of the user's was lost), and where the restore
@@ -584,7 +585,18 @@ pub(crate) fn offer_outputs_of_lost_copies(conn: &Connection, user_id: &str) -> 
         };
         outbox::append_offer(conn, &mutation, Some(*rev), Some(&lost))?;
     }
-    Ok(held.len())
+    let mut queued = held.len();
+    let copies: Vec<String> = conn
+        .prepare(&format!(
+            "SELECT id FROM workshops w WHERE {}",
+            lost_copy_of("w")
+        ))?
+        .query_map([user_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for workshop_id in &copies {
+        queued += super::lost_schedule::offer_lost_copy(conn, workshop_id)?;
+    }
+    Ok(queued)
 }
 
 /// SQL: the workshop row `{w}` is a copy of another user's (`?1`) workshop that a reset's

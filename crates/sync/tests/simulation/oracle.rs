@@ -80,11 +80,13 @@ impl Field {
         )
     }
 
-    /// Whether an applied change of `later` replaces what this field held: the same field,
-    /// or, for a note, its user's access to the workshop removed.
+    /// Whether an applied change of `later` replaces what this field held: the same field;
+    /// for a note, its user's access to the workshop removed; for a session's time, the
+    /// session cancelled (a cancelled session cannot be moved any more).
     fn replaced_by(&self, later: &Field) -> bool {
         match (self, later) {
             (Field::Note(w, _, user), Field::Access(w2, user2)) => w == w2 && user == user2,
+            (Field::SessionTime(w, id), Field::SessionStatus(w2, id2)) => w == w2 && id == id2,
             _ => self == later,
         }
     }
