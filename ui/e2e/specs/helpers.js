@@ -47,6 +47,20 @@ export async function fill(selector, value) {
   );
 }
 
+/** Clicks the element, finding it again if the UI re-rendered it between the lookup and the
+ * click (WebKitWebDriver then reports a stale element). */
+export async function clickFresh(testId, tries = 5) {
+  for (let i = 1; ; i++) {
+    try {
+      await byTestId(testId).click();
+      return;
+    } catch (e) {
+      if (i >= tries || !String(e).includes('tale element')) throw e;
+      await browser.pause(100);
+    }
+  }
+}
+
 /** The sync status line in the footer. */
 export const footer = () => byTestId('sync-status');
 

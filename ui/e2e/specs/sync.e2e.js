@@ -2,7 +2,7 @@
 // gnome-keyring (scripts/test.sh runs the window tests under dbus-run-session). Runs after
 // workshop.e2e.js, on its data directory: the PawPal workshop made there is adopted at
 // sign-in. The CLI plays another desktop of the same user.
-import { byTestId, fill, openWorkshop, pending, restartApp, shot, textOf, waitForState, waitForText } from './helpers.js';
+import { byTestId, clickFresh, fill, openWorkshop, pending, restartApp, shot, textOf, waitForState, waitForText } from './helpers.js';
 import { CliClient, keyringToken, SyncServer } from '../sync-server.js';
 
 let server;
@@ -28,7 +28,7 @@ describe('Sync in the window', () => {
     await byTestId('sign-in').click();
     await byTestId('settings-done').waitForDisplayed({ timeout: 20000 });
     await waitForText('settings-done', 'kept in the system keyring');
-    await byTestId('settings-close').click();
+    await clickFresh('settings-close');
     await waitForState('idle', async () => (await pending()) === 0);
     await waitForText('sync-text', `Synced with 127.0.0.1:${server.port}`);
     await shot('21-synced');
