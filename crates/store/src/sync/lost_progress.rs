@@ -195,33 +195,64 @@ fn list_refused_offer(conn: &Connection, offer: &Mutation, refusal: &StoreError)
 /// lost ([`super::recovery::offer_lost_value`] noted them), a workshop's steps in their order, each against
 /// this database's row as it is by then: the server's, with the earlier steps' offers
 /// applied, so a revision's cascade is accounted for (revise the persona, then start
-/// journey mapping: the second goes as a start, not a revision). A step whose output a
-/// queued save changed since its pulled row was written is left as it is: that change is
-/// newer than the lost one; one a queued progress change moved keeps its new status, and
-/// only its lost output is offered (revised, saved and completed again on a complete step).
+/// journey mapping: the second goes as a start, not a revision). A step changed here since
+/// its pulled row was written keeps what the newer change set: its output where a queued
+/// save of it did, its status where a queued progress change in the workshop may have; the
+/// rest of what the restore took is offered (a lost output of a step completed since is
+/// revised, saved and completed again).
 /// Returns how many changes it queued, and the workshop of each (the caller drops repeats).
 pub(crate) fn offer_lost_steps(
     conn: &Connection,
     user_id: &str,
     clock: Option<DateTime<Utc>>,
 ) -> Result<(usize, Vec<String>)> {
-    type Lost = (String, String, StepSide, bool, Option<LostVersion>, bool);
-    // A step changed here since the pull wrote it by a queued progress change (completed,
-    // say) keeps that newer status, and its lost output is still offered; one whose output
-    // a queued save changed is left as it is.
+    type Lost = (
+        String,
+        String,
+        StepSide,
+        bool,
+        Option<LostVersion>,
+        bool,
+        bool,
+        bool,
+    );
+    // A step changed here since the pull wrote it (a queued change re-applied, or the
+    // user's) keeps what that newer change set: its output where a queued save of the step
+    // set it, its status where a queued progress change in the workshop may have (a
+    // revision moves the later steps too); the rest of what the restore took is offered.
+    let queued = |kinds: &[MutationKind], this_step: bool| {
+        format!(
+            "EXISTS (SELECT 1 FROM outbox o WHERE o.workshop_id = l.workshop_id
+                       AND o.acked_at IS NULL AND o.offered_again = 0 AND o.name IN ({}) {})",
+            MutationKind::sql_list(kinds),
+            if this_step {
+                "AND json_extract(o.args, '$.stepId') = l.step_id"
+            } else {
+                ""
+            }
+        )
+    };
     let lost: Vec<Lost> = conn
         .prepare(&format!(
             "SELECT l.workshop_id, l.step_id, l.status, l.output, l.completed_at, l.diverged, l.lost,
-                    s.rev = l.pulled_rev
+                    s.rev = l.pulled_rev, {}, {}
              FROM sync_lost_steps l
              JOIN workshop_steps s ON s.workshop_id = l.workshop_id AND s.step_id = l.step_id
              JOIN step_definitions d ON d.id = l.step_id
-             WHERE s.rev = l.pulled_rev
-                OR NOT EXISTS (SELECT 1 FROM outbox o WHERE o.workshop_id = l.workshop_id
-                                 AND o.acked_at IS NULL AND o.name IN ({})
-                                 AND json_extract(o.args, '$.stepId') = l.step_id)
              ORDER BY l.workshop_id, d.position",
-            MutationKind::sql_list(&[MutationKind::SaveStepOutput, MutationKind::ResolveConflict])
+            queued(
+                &[MutationKind::SaveStepOutput, MutationKind::ResolveConflict],
+                true
+            ),
+            queued(
+                &[
+                    MutationKind::StartStep,
+                    MutationKind::CompleteStep,
+                    MutationKind::AdvanceStep,
+                    MutationKind::ReviseStep,
+                ],
+                false
+            ),
         ))?
         .query_map([], |r| {
             let status: String = r.get(2)?;
@@ -233,13 +264,15 @@ pub(crate) fn offer_lost_steps(
                 r.get(5)?,
                 stored_version(r, 6)?,
                 r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
     conn.execute("DELETE FROM sync_lost_steps", [])?;
     let mut queued = 0;
     let mut changed = Vec::new();
-    for (workshop_id, step_id, mut mine, diverged, version, untouched) in lost {
+    for (workshop_id, step_id, mut mine, diverged, version, untouched, saved, progressed) in lost {
         let version = version.as_ref();
         // The row as it is now: the server's, with the earlier offers applied.
         let now_there = || -> Result<Option<StepRecord>> {
@@ -250,7 +283,10 @@ pub(crate) fn offer_lost_steps(
         let Some(mut theirs) = now_there()? else {
             continue;
         };
-        if !untouched {
+        if !untouched && saved {
+            mine.1 = theirs.output.clone();
+        }
+        if !untouched && progressed {
             (mine.0, mine.2) = (theirs.status, theirs.completed_at);
         }
         let mut n = 0;
