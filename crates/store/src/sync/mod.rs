@@ -1,7 +1,8 @@
 //! Sync's local side (docs/sync.md), together: the account this database is bound to
 //! (`account`), the outbox of mutations to push (`outbox`), what the server said of them
 //! (`rejections`, `conflicts`), pulled pages and their rebase (`pull`), what a restored
-//! server lost offered again (`recovery`; its open conflicts, `lost_conflicts`; a workshop's
+//! server lost offered again (`recovery`; its open conflicts, `lost_conflicts`; a member's
+//! changes on a copy the reset drops, `lost_copies`; a workshop's
 //! progress, `lost_progress`; its sessions and series,
 //! `lost_schedule`), and the mass-delete guard (`mass_delete`). The
 //! network lives in `wp-sync`; the store stays the only writer of the database file.
@@ -12,6 +13,7 @@
 pub(crate) mod account;
 pub(crate) mod conflicts;
 pub(crate) mod lost_conflicts;
+pub(crate) mod lost_copies;
 pub(crate) mod lost_progress;
 pub(crate) mod lost_schedule;
 pub(crate) mod mass_delete;

@@ -287,9 +287,9 @@ impl Store {
                         }
                         if resetting != 0 {
                             applied.offered_again +=
-                                recovery::offer_notes_of_lost_copies(tx, &user_id)?;
+                                super::lost_copies::offer_notes_of_lost_copies(tx, &user_id)?;
                             applied.offered_again +=
-                                recovery::offer_outputs_of_lost_copies(tx, &user_id)?;
+                                super::lost_copies::offer_outputs_of_lost_copies(tx, &user_id)?;
                             applied.offered_again += offer_unsynced(tx, true)?;
                             applied.offered_again +=
                                 recovery::offer_unseen(tx, &user_id)?;
