@@ -60,43 +60,11 @@ async fn two_writes_after_the_restore_do_not_hide_a_lost_title() {
     assert_eq!(title(&a, &workshop), "PawPal, B's second");
 }
 
-/// Two desktops of Ada's hold two versions of what the restore took: A renamed the workshop,
-/// B pulled that and renamed it again, and A never pulled B's title. B resets first and
-/// offers its title; A's older one, offered after it, is stale and dropped. On the code
-/// before, A's offer made a conflict out of a title B had already replaced.
-#[tokio::test(flavor = "multi_thread")]
-async fn an_older_lost_version_offered_last_is_dropped() {
-    let s = server().await;
-    let (mut a, mut b, workshop, token) = pawpal_on_two_desktops(&s).await;
-    let saved = backup(&s.pool).await;
-    a.store.rename_workshop(&workshop, "PawPal, A").unwrap();
-    a.sync().await;
-    b.sync().await;
-    b.store.rename_workshop(&workshop, "PawPal, B").unwrap();
-    assert_eq!(b.sync().await.applied, 1);
-
-    restore(&s.pool, saved).await;
-    let mut laptop = Desktop::new(&s, &token).await;
-    let other = laptop.store.create_workshop(Some("Other"), "").unwrap();
-    write_past(&mut laptop, &other.workshop.record.id).await;
-
-    assert!(b.sync().await.reset);
-    assert!(a.sync().await.reset);
-    a.sync().await;
-    b.sync().await;
-    assert_eq!(a.store.conflicts(true).unwrap(), [], "nothing to choose");
-    for d in [&a, &b] {
-        assert_eq!(title(d, &workshop), "PawPal, B");
-    }
-}
-
-/// The same, when the newer version equals what the restored server holds: B renamed A's
-/// title back to the original. B's reset finds nothing different, but its version is lost,
-/// so it still offers the title (a change to the same value), which tells the server which
-/// version is newest; A's older title is then dropped. On the code before, B offered
-/// nothing and A's title overwrote B's silently (simulation seed 3 at 2,000 steps).
-#[tokio::test(flavor = "multi_thread")]
-async fn a_lost_version_equal_to_the_restored_value_still_outranks_an_older_one() {
+/// Two desktops of Ada's that hold two versions of what a restore took: A renames the
+/// workshop, B pulls that and renames it to `b_title`, A never pulls B's title, and the
+/// server is restored to before both. B resets first, then A; each syncs once more.
+/// Returns both desktops, the workshop and its title before the renames.
+async fn two_versions_lost(b_title: Option<&str>) -> (Desktop, Desktop, String, String) {
     let s = server().await;
     let (mut a, mut b, workshop, token) = pawpal_on_two_desktops(&s).await;
     let original = title(&a, &workshop);
@@ -104,7 +72,9 @@ async fn a_lost_version_equal_to_the_restored_value_still_outranks_an_older_one(
     a.store.rename_workshop(&workshop, "PawPal, A").unwrap();
     a.sync().await;
     b.sync().await;
-    b.store.rename_workshop(&workshop, &original).unwrap();
+    b.store
+        .rename_workshop(&workshop, b_title.unwrap_or(&original))
+        .unwrap();
     assert_eq!(b.sync().await.applied, 1);
 
     restore(&s.pool, saved).await;
@@ -116,6 +86,29 @@ async fn a_lost_version_equal_to_the_restored_value_still_outranks_an_older_one(
     assert!(a.sync().await.reset);
     a.sync().await;
     b.sync().await;
+    (a, b, workshop, original)
+}
+
+/// B resets first and offers its title; A's older one, offered after it, is stale and
+/// dropped. On the code before, A's offer made a conflict out of a title B had already
+/// replaced.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_older_lost_version_offered_last_is_dropped() {
+    let (a, b, workshop, _) = two_versions_lost(Some("PawPal, B")).await;
+    assert_eq!(a.store.conflicts(true).unwrap(), [], "nothing to choose");
+    for d in [&a, &b] {
+        assert_eq!(title(d, &workshop), "PawPal, B");
+    }
+}
+
+/// The same, when B renamed the workshop back to its original title, the value the
+/// restored server holds. B's reset finds nothing different, but its version is lost, so it
+/// still offers the title (a change to the same value), which tells the server which version
+/// is newest; A's older title is then dropped. On the code before, B offered nothing and A's
+/// title overwrote B's silently (simulation seed 3 at 2,000 steps).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_version_equal_to_the_restored_value_still_outranks_an_older_one() {
+    let (a, b, workshop, original) = two_versions_lost(None).await;
     assert_eq!(a.store.conflicts(true).unwrap(), []);
     for d in [&a, &b] {
         assert_eq!(title(d, &workshop), original);

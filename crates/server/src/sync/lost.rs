@@ -74,52 +74,18 @@ pub(super) async fn stale(
     // in a later restore, reads as newer than this one.
     if row.rev < newest {
         sqlx::query!(
-            "UPDATE workshops SET rev = $3 WHERE $1 = 'workshop' AND id = $2 AND rev < $3",
+            "WITH w AS (UPDATE workshops SET rev = $3 WHERE $1 = 'workshop' AND id = $2 AND rev < $3),
+                  s AS (UPDATE workshop_steps SET rev = $3 WHERE $1 = 'step' AND id = $2 AND rev < $3),
+                  n AS (UPDATE notes SET rev = $3 WHERE $1 = 'note' AND id = $2 AND rev < $3),
+                  m AS (UPDATE workshop_members SET rev = $3 WHERE $1 = 'member' AND id = $2 AND rev < $3),
+                  o AS (UPDATE sessions SET rev = $3 WHERE $1 = 'session' AND id = $2 AND rev < $3),
+                  r AS (UPDATE series SET rev = $3 WHERE $1 = 'series' AND id = $2 AND rev < $3)
+             SELECT 1 AS one",
             lost.entity,
             lost.id,
             newest
         )
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query!(
-            "UPDATE workshop_steps SET rev = $3 WHERE $1 = 'step' AND id = $2 AND rev < $3",
-            lost.entity,
-            lost.id,
-            newest
-        )
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query!(
-            "UPDATE notes SET rev = $3 WHERE $1 = 'note' AND id = $2 AND rev < $3",
-            lost.entity,
-            lost.id,
-            newest
-        )
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query!(
-            "UPDATE workshop_members SET rev = $3 WHERE $1 = 'member' AND id = $2 AND rev < $3",
-            lost.entity,
-            lost.id,
-            newest
-        )
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query!(
-            "UPDATE sessions SET rev = $3 WHERE $1 = 'session' AND id = $2 AND rev < $3",
-            lost.entity,
-            lost.id,
-            newest
-        )
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query!(
-            "UPDATE series SET rev = $3 WHERE $1 = 'series' AND id = $2 AND rev < $3",
-            lost.entity,
-            lost.id,
-            newest
-        )
-        .execute(&mut *conn)
+        .fetch_one(&mut *conn)
         .await?;
     }
     Ok(false)

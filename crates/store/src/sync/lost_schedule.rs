@@ -54,16 +54,13 @@ fn series_form(s: &SeriesRecord) -> SeriesForm {
     }
 }
 
-/// What takes the server's session `theirs` to this desktop's `mine`: moved (or edited)
-/// again, then cancelled again (a cancelled session keeps the time it was moved to before);
-/// nothing when they agree on what a user can change.
-fn session_changes(mine: &SessionRecord, theirs: &SessionRecord) -> Vec<Mutation> {
+/// What takes a scheduled session to this desktop's `mine`: moved (or edited) again where
+/// `moved`, then cancelled again if it is cancelled here (a cancelled session keeps the time
+/// it was moved to before).
+fn moved_and_cancelled(mine: &SessionRecord, moved: bool) -> Vec<Mutation> {
     let (session_id, workshop_id) = (mine.id.clone(), mine.workshop_id.clone());
-    if theirs.status != SessionStatus::Scheduled {
-        return vec![];
-    }
     let mut changes = vec![];
-    if session_form(mine) != session_form(theirs) {
+    if moved {
         changes.push(Mutation::UpdateSession {
             session_id: session_id.clone(),
             workshop_id: workshop_id.clone(),
@@ -79,6 +76,16 @@ fn session_changes(mine: &SessionRecord, theirs: &SessionRecord) -> Vec<Mutation
         });
     }
     changes
+}
+
+/// What takes the server's session `theirs` to this desktop's `mine`
+/// ([`moved_and_cancelled`]); nothing when they agree on what a user can change, or the
+/// server's is cancelled already.
+fn session_changes(mine: &SessionRecord, theirs: &SessionRecord) -> Vec<Mutation> {
+    if theirs.status != SessionStatus::Scheduled {
+        return vec![];
+    }
+    moved_and_cancelled(mine, session_form(mine) != session_form(theirs))
 }
 
 /// For a session or series row of a reset's full pull whose copy here the server lost
@@ -113,24 +120,8 @@ fn series_offers(conn: &Connection, series: &SeriesRecord) -> Result<Vec<Mutatio
         series: series_form(series),
         at: series.created_at,
     }];
-    // Moved (or edited) first, then cancelled: a cancelled occurrence keeps the time it was
-    // moved to before.
     for o in occurrences(conn, &series.id)? {
-        if o.updated_at > o.created_at {
-            offers.push(Mutation::UpdateSession {
-                session_id: o.id.clone(),
-                workshop_id: o.workshop_id.clone(),
-                session: session_form(&o),
-                at: o.updated_at,
-            });
-        }
-        if o.status == SessionStatus::Cancelled {
-            offers.push(Mutation::CancelSession {
-                session_id: o.id.clone(),
-                workshop_id: o.workshop_id.clone(),
-                at: o.updated_at,
-            });
-        }
+        offers.extend(moved_and_cancelled(&o, o.updated_at > o.created_at));
     }
     if !series.is_active {
         offers.push(Mutation::CancelSeries {
@@ -259,19 +250,7 @@ fn offer_unseen_occurrences(conn: &Connection) -> Result<usize> {
             });
             rolled.push(series_id);
         }
-        offers.push(Mutation::UpdateSession {
-            session_id: o.id.clone(),
-            workshop_id: o.workshop_id.clone(),
-            session: session_form(&o),
-            at: o.updated_at,
-        });
-        if o.status == SessionStatus::Cancelled {
-            offers.push(Mutation::CancelSession {
-                session_id: o.id.clone(),
-                workshop_id: o.workshop_id.clone(),
-                at: o.updated_at,
-            });
-        }
+        offers.extend(moved_and_cancelled(&o, true));
     }
     for mutation in &offers {
         outbox::append(conn, mutation, None)?;
