@@ -35,9 +35,11 @@ fn put_back(d: &mut Desktop, copy: &PathBuf) {
     d.store = Store::open(&path).unwrap();
 }
 
-/// How many times the server's log holds a change to the workshop's row.
+/// The server's revision of the workshop's row: how many times it was written. (The log may
+/// hold the row again without a write: a mutation answered again logs its workshop's rows
+/// for the client's next pull.)
 async fn workshop_changes(pool: &sqlx::PgPool, workshop: &str) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM sync_log WHERE entity = 'workshop' AND entity_id = $1")
+    sqlx::query_scalar("SELECT rev FROM workshops WHERE id = $1")
         .bind(workshop)
         .fetch_one(pool)
         .await

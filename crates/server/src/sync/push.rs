@@ -261,7 +261,7 @@ pub async fn push(
                 .as_ref()
                 .is_some_and(|(_, outcome, ..)| outcome == "rejected")
             {
-                resend_refused(&mut tx, m, &user.id).await?;
+                resend_answered(&mut tx, m, &user.id).await?;
             }
             tx.commit().await?;
             // No second effect.
@@ -287,9 +287,10 @@ pub async fn push(
                     _ => Processed::Applied,
                 };
                 record(&mut tx, client_id, m, processed).await?;
-                if outcome == "rejected" {
-                    resend_refused(&mut tx, m, &user.id).await?;
-                }
+                // The client renumbered its queue, and may have applied this change again
+                // over newer rows (a database put back from a copy): applied or refused, the
+                // rows it touched come back with its next pull.
+                resend_answered(&mut tx, m, &user.id).await?;
                 tx.commit().await?;
                 results.push(answered_before(m.id, &outcome, error, field));
                 last = m.id;
@@ -399,12 +400,12 @@ pub async fn push(
     }))
 }
 
-/// A refusal answered again (a retry, or the same uid under another client id): the client
-/// may hold the refused change again (a database put back from a copy, a rebase), so the
-/// workshop's rows are logged again as after the first refusal ([`resend`]), and its next
-/// pull puts the server's values back. A mutation this server cannot read has no workshop
-/// to resend.
-async fn resend_refused(
+/// A mutation answered again: a refusal retried, or a uid sent before under another client
+/// id (applied or refused). The client may hold the change again over newer rows (a
+/// database put back from a copy, a rebase), so the workshop's rows are logged again
+/// ([`resend`]), and its next pull puts the server's values back. A mutation this server
+/// cannot read has no workshop to resend.
+async fn resend_answered(
     tx: &mut sqlx::PgConnection,
     m: &PushMutation,
     user_id: &str,
