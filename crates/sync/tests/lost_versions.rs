@@ -5,12 +5,10 @@
 //! before row versions. `scripts/test.sh` starts PostgreSQL and sets `WP_TEST_DATABASE_URL`.
 
 use serde_json::json;
-use wp_domain::{ConflictKind, Role};
+use wp_domain::ConflictKind;
 
 mod common;
-use common::{
-    ada_and_eve, backup, pawpal_on_two_desktops, restore, server, write_past, Desktop, PAWPAL,
-};
+use common::{backup, pawpal_on_two_desktops, restore, server, write_past, Desktop};
 
 fn title(d: &Desktop, workshop: &str) -> String {
     d.store.workshop(workshop).unwrap().workshop.record.title
@@ -61,10 +59,14 @@ async fn two_writes_after_the_restore_do_not_hide_a_lost_title() {
 }
 
 /// Two desktops of Ada's that hold two versions of what a restore took: A renames the
-/// workshop, B pulls that and renames it to `b_title`, A never pulls B's title, and the
-/// server is restored to before both. B resets first, then A; each syncs once more.
-/// Returns both desktops, the workshop and its title before the renames.
-async fn two_versions_lost(b_title: Option<&str>) -> (Desktop, Desktop, String, String) {
+/// workshop, B pulls that and renames it to `b_title` (`None`: back to the original), A
+/// never pulls B's title, and the server is restored to before both. B resets first, then
+/// A (or A first, with `a_first`); each syncs once more. Returns both desktops, the
+/// workshop and its title before the renames.
+async fn two_versions_lost(
+    b_title: Option<&str>,
+    a_first: bool,
+) -> (Desktop, Desktop, String, String) {
     let s = server().await;
     let (mut a, mut b, workshop, token) = pawpal_on_two_desktops(&s).await;
     let original = title(&a, &workshop);
@@ -77,15 +79,17 @@ async fn two_versions_lost(b_title: Option<&str>) -> (Desktop, Desktop, String, 
         .unwrap();
     assert_eq!(b.sync().await.applied, 1);
 
-    restore(&s.pool, saved).await;
-    let mut laptop = Desktop::new(&s, &token).await;
-    let other = laptop.store.create_workshop(Some("Other"), "").unwrap();
-    write_past(&mut laptop, &other.workshop.record.id).await;
+    common::restore_and_write_past_elsewhere(&s, saved, &token).await;
 
-    assert!(b.sync().await.reset);
-    assert!(a.sync().await.reset);
-    a.sync().await;
-    b.sync().await;
+    let (first, second) = if a_first {
+        (&mut a, &mut b)
+    } else {
+        (&mut b, &mut a)
+    };
+    assert!(first.sync().await.reset);
+    assert!(second.sync().await.reset);
+    first.sync().await;
+    second.sync().await;
     (a, b, workshop, original)
 }
 
@@ -94,7 +98,7 @@ async fn two_versions_lost(b_title: Option<&str>) -> (Desktop, Desktop, String, 
 /// replaced.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_older_lost_version_offered_last_is_dropped() {
-    let (a, b, workshop, _) = two_versions_lost(Some("PawPal, B")).await;
+    let (a, b, workshop, _) = two_versions_lost(Some("PawPal, B"), false).await;
     assert_eq!(a.store.conflicts(true).unwrap(), [], "nothing to choose");
     for d in [&a, &b] {
         assert_eq!(title(d, &workshop), "PawPal, B");
@@ -108,11 +112,32 @@ async fn an_older_lost_version_offered_last_is_dropped() {
 /// title overwrote B's silently (simulation seed 3 at 2,000 steps).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lost_version_equal_to_the_restored_value_still_outranks_an_older_one() {
-    let (a, b, workshop, original) = two_versions_lost(None).await;
+    let (a, b, workshop, original) = two_versions_lost(None, false).await;
     assert_eq!(a.store.conflicts(true).unwrap(), []);
     for d in [&a, &b] {
         assert_eq!(title(d, &workshop), original);
     }
+}
+
+/// The other order: A resets first, and its older title is applied (the server cannot know
+/// of B's yet). B's newer title, offered after it, still comes: the revisions now match, so
+/// it goes against no known base and the server makes a conflict of the two, for the user
+/// to choose; neither is lost silently.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_newer_lost_version_offered_last_makes_a_conflict() {
+    let (a, b, workshop, _) = two_versions_lost(Some("PawPal, B"), true).await;
+    let open: Vec<_> = b
+        .store
+        .conflicts(true)
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.kind, c.theirs, c.mine))
+        .collect();
+    assert_eq!(
+        open,
+        [(ConflictKind::Title, json!("PawPal, A"), json!("PawPal, B"))]
+    );
+    assert_eq!(title(&a, &workshop), title(&b, &workshop));
 }
 
 /// Eve saved an output on Ada's workshop, shared with her after the backup: the restore
@@ -123,25 +148,8 @@ async fn a_lost_version_equal_to_the_restored_value_still_outranks_an_older_one(
 #[tokio::test(flavor = "multi_thread")]
 async fn an_output_on_a_share_the_restore_lost_is_listed_with_its_value() {
     let s = server().await;
-    let (ada_token, eve_id, eve_token) = ada_and_eve(&s).await;
-    let mut ada = Desktop::new(&s, &ada_token).await;
-    let workshop = ada
-        .store
-        .import_workshop(PAWPAL)
-        .unwrap()
-        .workshop
-        .record
-        .id;
-    ada.sync().await;
-    let mut eve = Desktop::new(&s, &eve_token).await;
-    eve.sync().await;
-    let saved = backup(&s.pool).await;
-
-    ada.store
-        .share_workshop(&workshop, &eve_id, Role::Editor)
-        .unwrap();
-    ada.sync().await;
-    eve.sync().await;
+    let (_ada, mut eve, ada_token, workshop, saved) =
+        common::pawpal_shared_with_eve_after_backup(&s).await;
     let mut output = eve.step_output(&workshop, "persona").unwrap();
     output["name"] = json!("Sarah Chen-Ortiz");
     eve.store
@@ -149,10 +157,7 @@ async fn an_output_on_a_share_the_restore_lost_is_listed_with_its_value() {
         .unwrap();
     assert_eq!(eve.sync().await.rejected, 0);
 
-    restore(&s.pool, saved).await;
-    let mut laptop = Desktop::new(&s, &ada_token).await;
-    let other = laptop.store.create_workshop(Some("Ada's"), "").unwrap();
-    write_past(&mut laptop, &other.workshop.record.id).await;
+    common::restore_and_write_past_elsewhere(&s, saved, &ada_token).await;
 
     assert!(eve.sync().await.reset);
     assert!(eve.store.workshop(&workshop).is_err(), "Eve's copy goes");

@@ -10,8 +10,8 @@ use wp_sync::RoundReport;
 
 mod common;
 use common::{
-    ada_and_eve, backup, pawpal_on_two_desktops, pawpal_shared_with_eve, restore,
-    restore_and_write_past, server, Desktop, Server, PAWPAL,
+    backup, pawpal_on_two_desktops, pawpal_shared_with_eve, restore_and_write_past, server,
+    Desktop, Server, PAWPAL,
 };
 
 /// Ada's desktop A with PawPal imported and its first eight steps advanced (not synced yet):
@@ -122,35 +122,14 @@ async fn a_restore_from_the_trash_the_server_lost_is_offered_again_before_the_st
 #[tokio::test(flavor = "multi_thread")]
 async fn a_note_on_a_share_the_restore_lost_is_listed_with_its_text() {
     let s = server().await;
-    let (ada_token, eve_id, eve_token) = ada_and_eve(&s).await;
-    let mut ada = Desktop::new(&s, &ada_token).await;
-    let workshop = ada
-        .store
-        .import_workshop(PAWPAL)
-        .unwrap()
-        .workshop
-        .record
-        .id;
-    ada.sync().await;
-    let mut eve = Desktop::new(&s, &eve_token).await;
-    eve.sync().await;
-    let saved = backup(&s.pool).await;
-
-    ada.store
-        .share_workshop(&workshop, &eve_id, Role::Editor)
-        .unwrap();
-    ada.sync().await;
-    eve.sync().await;
+    let (mut ada, mut eve, ada_token, workshop, saved) =
+        common::pawpal_shared_with_eve_after_backup(&s).await;
     let text = "Eve's note: the persona needs a second pet\n";
     eve.store.set_note(&workshop, None, text).unwrap();
     assert_eq!(eve.sync().await.applied, 1);
 
-    restore(&s.pool, saved).await;
     // Ada's second desktop writes past Eve's cursor; her first one has not synced since.
-    let mut laptop = Desktop::new(&s, &ada_token).await;
-    let other = laptop.store.create_workshop(Some("Ada's"), "").unwrap();
-    let other = other.workshop.record.id;
-    common::write_past(&mut laptop, &other).await;
+    common::restore_and_write_past_elsewhere(&s, saved, &ada_token).await;
 
     let report = eve.sync().await;
     assert!(report.reset, "{report:?}");

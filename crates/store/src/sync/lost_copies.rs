@@ -39,15 +39,15 @@ pub(crate) fn offer_notes_of_lost_copies(conn: &Connection, user_id: &str) -> Re
     Ok(notes.len())
 }
 
-/// Like [`offer_notes_of_lost_copies`], for the step outputs of those copies (and their
-/// sessions and series: `lost_schedule::offer_lost_copy`): each output
-/// this database had from the server (a `server_version`) is queued as a `saveStepOutput`
-/// with no base, naming that version. The server drops it where its history holds the
+/// Like [`offer_notes_of_lost_copies`], for the other changes on those copies: each step
+/// output this database had from the server (a `server_version`) is queued as a
+/// `saveStepOutput` with no base, naming that version, and so are their sessions and series
+/// (`lost_schedule::offer_lost_copy`). The server drops it where its history holds the
 /// version (the share was removed; nothing of the user's was lost), and where the restore
 /// took it (the user's edit on a share the restore lost) the server refuses it for want of
 /// access and it is listed with the refusals, its output kept, instead of going with the
 /// copy unseen. Returns how many it queued.
-pub(crate) fn offer_outputs_of_lost_copies(conn: &Connection, user_id: &str) -> Result<usize> {
+pub(crate) fn offer_changes_of_lost_copies(conn: &Connection, user_id: &str) -> Result<usize> {
     type Held = (String, String, String, String, i64, String, DateTime<Utc>);
     let held: Vec<Held> = conn
         .prepare(&format!(

@@ -282,7 +282,7 @@ pub(crate) fn offer_workshop(conn: &Connection, workshop_id: &str) -> Result<usi
 }
 
 /// For a copy of another user's workshop that a reset's full pull drops
-/// (`lost_copies::offer_outputs_of_lost_copies` does its outputs): its single sessions and
+/// (`lost_copies::offer_changes_of_lost_copies` does its outputs): its single sessions and
 /// series this database had from the server, offered again as the mutations that make them,
 /// each naming the version held here. The server drops each where its history holds that
 /// version (the share was removed: nothing was lost), and refuses the rest for want of

@@ -289,7 +289,7 @@ impl Store {
                             applied.offered_again +=
                                 super::lost_copies::offer_notes_of_lost_copies(tx, &user_id)?;
                             applied.offered_again +=
-                                super::lost_copies::offer_outputs_of_lost_copies(tx, &user_id)?;
+                                super::lost_copies::offer_changes_of_lost_copies(tx, &user_id)?;
                             applied.offered_again += offer_unsynced(tx, true)?;
                             applied.offered_again +=
                                 recovery::offer_unseen(tx, &user_id)?;

@@ -170,6 +170,43 @@ pub async fn restore_and_write_past(
     write_past(writer, workshop).await;
 }
 
+/// Restores the server to `saved`, then a new desktop of the user `token` writes past the
+/// others' cursors on a workshop of its own ([`write_past`]), so that they can tell the
+/// server's history was rewritten while their own desktops have not synced since.
+pub async fn restore_and_write_past_elsewhere(s: &Server, saved: (i64, bool), token: &str) {
+    restore(&s.pool, saved).await;
+    let mut laptop = Desktop::new(s, token).await;
+    let other = laptop.store.create_workshop(Some("Elsewhere"), "").unwrap();
+    write_past(&mut laptop, &other.workshop.record.id).await;
+}
+
+/// Ada's desktop with PawPal imported and Eve's, both synced; the server backed up; then
+/// PawPal shared with Eve as editor and both synced again, so the backup lacks the share:
+/// `(ada, eve, Ada's token, the workshop's id, the backup)`.
+pub async fn pawpal_shared_with_eve_after_backup(
+    s: &Server,
+) -> (Desktop, Desktop, String, String, (i64, bool)) {
+    let (ada_token, eve_id, eve_token) = ada_and_eve(s).await;
+    let mut ada = Desktop::new(s, &ada_token).await;
+    let workshop = ada
+        .store
+        .import_workshop(PAWPAL)
+        .unwrap()
+        .workshop
+        .record
+        .id;
+    ada.sync().await;
+    let mut eve = Desktop::new(s, &eve_token).await;
+    eve.sync().await;
+    let saved = backup(&s.pool).await;
+    ada.store
+        .share_workshop(&workshop, &eve_id, wp_domain::Role::Editor)
+        .unwrap();
+    ada.sync().await;
+    eve.sync().await;
+    (ada, eve, ada_token, workshop, saved)
+}
+
 /// A new, migrated database on the test PostgreSQL, with a pool of `connections`.
 pub async fn new_database(connections: u32) -> sqlx::PgPool {
     wp_server::scratch::database("wp_sync", connections).await
