@@ -171,16 +171,25 @@ fn load(
     Ok((rows, role, base_rev))
 }
 
-/// Loads what `mutation` reads, applies it and writes the changed rows, without queuing it;
-/// returns what was written, the mutation's `baseRev`, and the mutation with its base value
-/// (what it was made from) filled in. `clock` is the store's fixed "now", if set
-/// ([`Store::set_clock`]). Call inside a transaction.
+/// What [`apply_local`] did: the rows it wrote, the mutation's `baseRev`, the mutation with
+/// its base value (what it was made from) filled in, and how many conflicts the domain
+/// met, which it leaves for the server to record.
+pub(crate) struct Applied {
+    pub written: Vec<Written>,
+    pub base_rev: Option<i64>,
+    pub mutation: Mutation,
+    pub conflicts: usize,
+}
+
+/// Loads what `mutation` reads, applies it and writes the changed rows, without queuing it
+/// ([`Applied`]). `clock` is the store's fixed "now", if set ([`Store::set_clock`]). Call
+/// inside a transaction.
 pub(crate) fn apply_local(
     conn: &Connection,
     mutation: &Mutation,
     user_id: &str,
     clock: Option<DateTime<Utc>>,
-) -> Result<(Vec<Written>, Option<i64>, Mutation)> {
+) -> Result<Applied> {
     let (rows, role, base_rev) = load(conn, mutation, user_id)?;
     let ctx = Context {
         now: clock.unwrap_or_else(now),
@@ -190,16 +199,23 @@ pub(crate) fn apply_local(
     let mutation = with_base(mutation.clone(), &rows);
     let changes = apply(&rows, &mutation, &ctx).map_err(store_error)?;
     let mut written = Vec::with_capacity(changes.len());
+    let mut conflicts = 0;
     for change in changes {
         // Conflicts are the server's to record (re-applying a queued change over pulled
         // rows may meet one); they arrive with a pull.
         if matches!(&change, Change::Conflict(c) if c.id.is_empty()) {
+            conflicts += 1;
             continue;
         }
         let rev = write(conn, &change)?;
         written.push(Written { change, rev });
     }
-    Ok((written, base_rev, mutation))
+    Ok(Applied {
+        written,
+        base_rev,
+        mutation,
+        conflicts,
+    })
 }
 
 /// Applies `mutation` here ([`apply_local`]) and, when it changed anything, appends it to
@@ -213,7 +229,12 @@ pub(crate) fn apply_and_queue(
     user_id: &str,
     clock: Option<DateTime<Utc>>,
 ) -> Result<(Vec<Written>, Option<i64>)> {
-    let (written, base_rev, mutation) = apply_local(conn, mutation, user_id, clock)?;
+    let Applied {
+        written,
+        base_rev,
+        mutation,
+        ..
+    } = apply_local(conn, mutation, user_id, clock)?;
     let queued = if written.is_empty() {
         None
     } else {
@@ -231,8 +252,16 @@ pub(crate) fn apply_and_offer(
     clock: Option<DateTime<Utc>>,
     lost: Option<&wp_domain::protocol::LostVersion>,
 ) -> Result<(Vec<Written>, Option<i64>)> {
-    let (written, base_rev, mutation) = apply_local(conn, mutation, user_id, clock)?;
-    let queued = if written.is_empty() {
+    let Applied {
+        written,
+        base_rev,
+        mutation,
+        conflicts,
+    } = apply_local(conn, mutation, user_id, clock)?;
+    // One that changes nothing here but meets conflicts (a lost output offered against no
+    // base, each field set differently on the server) is queued too: the server records
+    // the conflicts, and the user sees both values, instead of the lost one going unseen.
+    let queued = if written.is_empty() && conflicts == 0 {
         None
     } else {
         Some(outbox::append_offer(conn, &mutation, base_rev, lost)?)

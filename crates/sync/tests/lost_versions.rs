@@ -176,3 +176,47 @@ async fn an_output_on_a_share_the_restore_lost_is_listed_with_its_value() {
         "{refused:?}"
     );
 }
+
+/// A's challenge output, saved and lost in the restore, while B, holding the step as the
+/// backup has it, completed it: the server's row is at the revision A holds, in another
+/// version. A's reset revises the step and offers its output against no known base; the
+/// local merge meets only a conflict (the field A changed differs from the server's), which
+/// leaves the row here as it is. The offer still goes, and the server lists A's value beside
+/// its own. On the code before, an offer that changed no row here was dropped as a no-op,
+/// and A's output went unseen (simulation seed 320 at 2,000 steps).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_output_that_only_conflicts_here_is_still_offered() {
+    let s = server().await;
+    let (mut a, mut b, workshop, _) = pawpal_on_two_desktops(&s).await;
+    let saved = backup(&s.pool).await;
+    let mut output = a.step_output(&workshop, "challenge").unwrap();
+    output["problemStatement"] = json!("What A wrote before the restore");
+    a.store
+        .save_step_output(&workshop, "challenge", output.clone())
+        .unwrap();
+    assert_eq!(a.sync().await.applied, 1);
+
+    restore(&s.pool, saved).await;
+    b.store.complete_step(&workshop, "challenge").unwrap();
+    assert_eq!(b.sync().await.applied, 1);
+    write_past(&mut b, &workshop).await;
+
+    assert!(a.sync().await.reset);
+    a.sync().await;
+    let open: Vec<_> = a
+        .store
+        .conflicts(true)
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.kind, c.field, c.mine))
+        .collect();
+    assert_eq!(
+        open,
+        [(
+            ConflictKind::OutputField,
+            Some("problemStatement".to_string()),
+            json!("What A wrote before the restore")
+        )],
+        "A's lost output is listed"
+    );
+}

@@ -225,14 +225,19 @@ pub enum Mutation {
         at: DateTime<Utc>,
     },
     /// Saves a step's output whole, validated against the step's schema. `base` is the
-    /// output the change was made from (`null` for none): where the live output has moved
-    /// on, the two merge field by field and clashing fields become conflicts.
+    /// output the change was made from (`null` for none, which is not the same as no
+    /// `base`): where the live output has moved on, the two merge field by field and
+    /// clashing fields become conflicts. Without a base the output is set as it is.
     #[serde(rename_all = "camelCase")]
     SaveStepOutput {
         workshop_id: String,
         step_id: String,
         output: Value,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "present"
+        )]
         base: Option<Value>,
         at: DateTime<Utc>,
     },
@@ -489,6 +494,13 @@ impl Mutation {
             })
             .collect()
     }
+}
+
+/// A field that may be absent (`None`) or present, `null` included (`Some(Value::Null)`):
+/// serde reads a present `null` as `None` for an `Option`, which would take a base of
+/// "no output yet" for no base at all.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
 }
 
 /// A client's time for a user's action, kept unless it is out of bounds: later than `now`

@@ -145,6 +145,31 @@ mod tests {
         );
     }
 
+    /// A save made when the step had no output carries `base: null`, which is not the
+    /// same as no base: read back as no base, the server set the output over a concurrent
+    /// first save instead of merging the two (and the desktop, which merged, disagreed).
+    #[test]
+    fn an_output_saved_over_no_output_keeps_its_null_base() {
+        let save = |base| Mutation::SaveStepOutput {
+            workshop_id: "ws_1".into(),
+            step_id: "challenge".into(),
+            output: serde_json::json!({"problemStatement": "Busy pet owners"}),
+            base,
+            at: Utc::now(),
+        };
+        for m in [save(Some(serde_json::Value::Null)), save(None)] {
+            let wire = m.to_wire().unwrap();
+            assert_eq!(
+                Mutation::from_wire(wire.name, wire.args.clone()).unwrap(),
+                m
+            );
+            assert_eq!(
+                Mutation::from_stored(wire.name, &wire.args.to_string()).unwrap(),
+                m
+            );
+        }
+    }
+
     #[test]
     fn a_kind_has_its_mutations_wire_name() {
         let m = Mutation::CompleteWorkshop {

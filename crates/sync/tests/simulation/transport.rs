@@ -217,8 +217,10 @@ impl Transport for SimTransport {
             return Err(lost());
         }
         if std::env::var_os("WP_SIM_TRACE").is_some() {
+            let row = std::env::var("WP_SIM_TRACE_ROW").ok();
             for c in body["changes"].as_array().into_iter().flatten() {
-                if c["put"]["entity"] == "conflict"
+                if row.as_deref().is_some_and(|id| c.to_string().contains(id))
+                    || c["put"]["entity"] == "conflict"
                     || c["delete"]["entity"] == "conflict"
                     || c["put"]["entity"] == "member"
                     || c["delete"]["entity"] == "member"
