@@ -117,7 +117,13 @@ ensure_node() {
 # What the desktop app needs to build, test and run on Debian/Ubuntu.
 ensure_app_deps() {
     ensure_apt build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev \
-        librsvg2-dev xvfb xauth webkit2gtk-driver
+        librsvg2-dev xvfb xauth webkit2gtk-driver locales
+    # The window tests run in en-GB (24-hour clock) and en-US (12-hour, zones.e2e.js): WebKit
+    # takes its locale from the C library's, which must be generated to be found.
+    local l
+    for l in en_GB en_US; do
+        locale -a | grep -qix "$l\.utf-\?8" || localedef -i "$l" -f UTF-8 "$l.UTF-8"
+    done
     ensure_node
     # npm ci installs exactly what ui/package-lock.json says, and never rewrites it. Again
     # when the lock file is newer than the last install, or the install was made by another

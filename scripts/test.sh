@@ -77,6 +77,9 @@ if [ "$quick" = 0 ]; then
         step "the window with no keyring (the session bus points at nothing), and a first sync of 1,500 workshops"
         DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/bus \
             xvfb-run -a -s "-screen 0 1400x900x24" npm --prefix ui run e2e -- --spec e2e/specs/no-keyring.e2e.js
+        step "the window in Asia/Tokyo with a 12-hour clock (en-US): a New York series' times"
+        TZ=Asia/Tokyo WP_E2E_LANG=en_US.UTF-8 \
+            xvfb-run -a -s "-screen 0 1400x900x24" npm --prefix ui run e2e -- --spec e2e/specs/zones.e2e.js
     } 2>&1 | tee "$logs/window.txt"
     lap "window tests"
 fi

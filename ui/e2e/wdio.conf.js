@@ -30,6 +30,10 @@ process.env.WORKSHOPPILOT_SYNC_IDLE_SECS ??= '2';
 // Xvfb; later sessions work), so the window tests keep WebKit's default renderer. The start-up
 // benchmark (wp-bench app) launches the app as shipped.
 process.env.WEBKIT_DISABLE_DMABUF_RENDERER ??= '0';
+// The window's locale, which sets its date and clock formats: en-GB (24-hour) unless a run
+// asks for another (scripts/test.sh runs zones.e2e.js in en-US, 12-hour, in Asia/Tokyo).
+process.env.LANG = process.env.WP_E2E_LANG ?? 'en_GB.UTF-8';
+process.env.LC_ALL = process.env.LANG;
 
 let driver;
 

@@ -100,9 +100,19 @@ describe('Schedule', () => {
     await expect($('[data-testid="series-row"] [data-testid="series-row-description"]')).toHaveText(
       expect.stringContaining('every week on Tuesday at 19:00 (New York time)'),
     );
+    // A series' session shows in the series' zone first, with the zone, and the user's time
+    // beside it with the day it falls on (this run's machine is in UTC, in en-GB's 24-hour clock).
+    const first = (await rows('scheduled'))[0];
+    await expect(first.$('[data-testid="session-day"]')).toHaveText(expect.stringMatching(/^Tue\b/));
+    await expect(first.$('[data-testid="session-time-range"]')).toHaveText(expect.stringMatching(/^19:00–20:30 (EST|GMT-5)$/));
+    await expect(first.$('[data-testid="session-zone-time"]')).toHaveText('Wed 00:00 your time (+1 day)');
+    await expect($('[data-testid="series-row-next"]')).toHaveText(expect.stringMatching(/Next: Tue.*19:00 (EST|GMT-5) \(Wed 00:00 your time \(\+1 day\)\)/));
     await shot('32-schedule-tab');
     const second = (await rows('scheduled'))[1];
     const id = await second.getAttribute('data-session-id');
+    // The row's actions are in its "⋯" menu, not spread along every row.
+    expect(await second.$('[data-testid="cancel-session"]').isExisting()).toBe(false);
+    await second.$('[data-testid="session-actions"]').click();
     await second.$('[data-testid="cancel-session"]').click();
     await byTestId('confirm-cancel').click();
     await $(`[data-testid="session-row"][data-session-id="${id}"][data-status="cancelled"]`).waitForExist();
@@ -113,6 +123,7 @@ describe('Schedule', () => {
   it('moves one session of the series by an hour, the others staying', async () => {
     const first = (await rows('scheduled'))[0];
     const id = await first.getAttribute('data-session-id');
+    await first.$('[data-testid="session-actions"]').click();
     await first.$('[data-testid="edit-session"]').click();
     await byTestId('session-dialog').waitForDisplayed();
     await expect(byTestId('session-occurrence-note')).toBeDisplayed();
@@ -125,6 +136,9 @@ describe('Schedule', () => {
       timeoutMsg: 'the moved session did not show its new time',
     });
     expect((await rows('scheduled')).length).toBe(5);
+    // Moved on its own: marked, with the series' time it had.
+    await expect(moved.$('[data-testid="session-moved"]')).toHaveText('Moved · was 19:00');
+    await expect(moved.$('[data-testid="session-time-range"]')).toHaveText(expect.stringMatching(/^20:00–21:30 /));
     await shot('33b-one-moved');
   });
 
@@ -149,12 +163,16 @@ describe('Schedule', () => {
     await browser.waitUntil(async () => (await $$('[data-testid="agenda-row"]')).length === 5, {
       timeoutMsg: 'the Agenda did not list five sessions',
     });
-    const zone = await $$('[data-testid="agenda-zone-time"]');
-    if (zone.length > 0) {
-      // Only when the machine's zone is not New York's.
-      expect(await zone[0].getProperty('textContent')).toContain('New York');
-    }
+    // The series' time first, the user's beside it; the switch puts the user's first.
+    const first = () => $('[data-testid="agenda-row"] [data-testid="agenda-time"]');
+    const other = () => $('[data-testid="agenda-row"] [data-testid="agenda-zone-time"]');
+    await expect(first()).toHaveText(expect.stringMatching(/^20:00–21:30 (EST|GMT-5)$/));
+    await expect(other()).toHaveText('Wed 01:00 your time (+1 day)');
     await shot('34-agenda');
+    await byTestId('agenda-first-mine').click();
+    await expect(first()).toHaveText(expect.stringMatching(/^01:00–02:30 (UTC|GMT)$/));
+    await expect(other()).toHaveText('Tue 20:00 New York time (−1 day)');
+    await byTestId('agenda-first-series').click();
     await byTestId('agenda-back').click();
     await byTestId('workshop-list').waitForDisplayed();
   });

@@ -15,10 +15,9 @@ export const WORKSHOP_STATUS_LABEL: Record<WorkshopStatus, string> = {
   completed: 'Completed',
 };
 
-/** "3 Nov 2026, 14:05" in the user's locale. */
+/** "3 Nov 2026, 14:05" (or "2:05 PM") in the user's locale and clock format. */
 export function when(iso: string): string {
-  const d = new Date(iso);
-  return d.toLocaleString(undefined, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+  return format(undefined, { day: 'numeric', month: 'short', year: 'numeric', ...CLOCK }).format(new Date(iso));
 }
 
 /** 50000 → "50,000". */
@@ -85,10 +84,78 @@ export function dateIn(at: string | Date | number, zone?: string): string {
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
 
-/** "19:00": the instant's time of day in `zone` (the user's when absent), 24-hour like the
- * core's series descriptions. */
+/** How every time of day is shown: the locale's own clock, 24-hour ("19:00") or 12-hour
+ * ("7:00 PM") as the system sets it. */
+const twelveHour = ['h11', 'h12'].includes(new Intl.DateTimeFormat(undefined, { hour: 'numeric' }).resolvedOptions().hourCycle ?? '');
+/** "7:05 PM" on a 12-hour clock; "19:05" and "00:05" (two digits) on a 24-hour one. */
+const CLOCK: Intl.DateTimeFormatOptions = { hour: twelveHour ? 'numeric' : '2-digit', minute: '2-digit' };
+
+/** "19:00" or "7:00 PM": the instant's time of day in `zone` (the user's when absent), in
+ * the user's clock format. */
 export function clock(at: string | Date | number, zone?: string): string {
-  return format(zone, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(instant(at));
+  return format(zone, CLOCK).format(instant(at));
+}
+
+/** "19:00", always 24-hour: a time field's value (`<input>` and the core take "HH:MM"). */
+export function timeValue(at: string | Date | number, zone?: string): string {
+  return format(zone, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }, 'en-GB').format(instant(at));
+}
+
+/** "EST", "CET", or "GMT+9" where the locale has no name for it: the zone at that instant
+ * (so New York reads "EDT" in July and "EST" in December). */
+export function zoneAbbr(at: string | Date | number, zone?: string): string {
+  const parts = format(zone, { hour: 'numeric', timeZoneName: 'short' }).formatToParts(instant(at));
+  return parts.find((p) => p.type === 'timeZoneName')?.value ?? zoneLabel(zone ?? userZone());
+}
+
+/** Whether this engine knows the IANA zone `zone`. */
+export function knownZone(zone: string): boolean {
+  try {
+    format(zone, { hour: 'numeric' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A session's time as shown: its `day` ("Tue 15 Dec") and `time` with the zone
+ * ("19:00–20:30 EST") in the zone shown first, and the same start in the other zone when
+ * its wall clock differs (`other`: "Wed 09:00 your time (+1 day)"). The series' zone comes
+ * first unless `first` is `'mine'`; a single session, or a zone this engine does not know,
+ * shows the user's zone alone. */
+export interface SessionTime {
+  day: string;
+  time: string;
+  other: string | null;
+}
+
+export function sessionTime(
+  at: string,
+  durationMinutes: number,
+  seriesZone?: string | null,
+  first: 'series' | 'mine' = 'series',
+  seriesLabel?: string | null,
+): SessionTime {
+  const mine = userZone();
+  const theirs = seriesZone && knownZone(seriesZone) ? seriesZone : mine;
+  const [shown, second] = first === 'series' ? [theirs, mine] : [mine, theirs];
+  const start = instant(at);
+  const end = new Date(start.getTime() + durationMinutes * 60_000);
+  const time = `${clock(start, shown)}–${clock(end, shown)} ${zoneAbbr(start, shown)}`;
+  let other: string | null = null;
+  if (`${dateIn(start, shown)} ${clock(start, shown)}` !== `${dateIn(start, second)} ${clock(start, second)}`) {
+    const shift = dayNumber(dateIn(start, second)) - dayNumber(dateIn(start, shown));
+    const label = second === mine ? 'your time' : `${seriesLabel ?? zoneLabel(second)} time`;
+    const days = shift === 0 ? '' : ` (${shift > 0 ? '+' : '−'}${Math.abs(shift)} day${Math.abs(shift) === 1 ? '' : 's'})`;
+    other = `${format(second, { weekday: 'short' }).format(start)} ${clock(start, second)} ${label}${days}`;
+  }
+  return { day: sessionDay(start, shown), time, other };
+}
+
+/** Days since 1970-01-01 of a "YYYY-MM-DD" day. */
+function dayNumber(day: string): number {
+  const [y, m, d] = day.split('-').map(Number);
+  return Math.round(Date.UTC(y, m - 1, d) / 86_400_000);
 }
 
 /** "Mon 3 Nov" (with the year when it is not this year) in `zone`. */
@@ -98,30 +165,20 @@ export function sessionDay(at: string | Date | number, zone?: string): string {
   return format(zone, { weekday: 'short', day: 'numeric', month: 'short', ...(thisYear ? {} : { year: 'numeric' }) }).format(d);
 }
 
-/** "Mon 3 Nov, 19:00" in `zone` (the user's when absent). */
+/** "Mon 3 Nov, 19:00 EST" in `zone` (the user's when absent), with the zone. */
 export function sessionWhen(at: string | Date | number, zone?: string): string {
-  return `${sessionDay(at, zone)}, ${clock(at, zone)}`;
-}
-
-/** "19:00–20:30": a session's start and end in the user's zone. */
-export function timeRange(at: string, durationMinutes: number): string {
-  const start = new Date(at);
-  return `${clock(start)}–${clock(new Date(start.getTime() + durationMinutes * 60_000))}`;
+  return `${sessionDay(at, zone)}, ${clock(at, zone)} ${zoneAbbr(at, zone)}`;
 }
 
 /** The instant as a series' zone sees it, when that differs from the user's wall clock:
  * "19:00 New York time", "Mon 19:00 New York time" when the day differs too; else null. */
 export function zoneTime(at: string, zone: string | null, label?: string | null): string | null {
-  if (!zone) return null;
-  try {
-    const mine = `${dateIn(at)} ${clock(at)}`;
-    const theirs = `${dateIn(at, zone)} ${clock(at, zone)}`;
-    if (mine === theirs) return null;
-    const day = dateIn(at) === dateIn(at, zone) ? '' : `${format(zone, { weekday: 'short' }).format(new Date(at))} `;
-    return `${day}${clock(at, zone)} ${label ?? zoneLabel(zone)} time`;
-  } catch {
-    return null; // A zone this engine does not know: show the user's time only.
-  }
+  if (!zone || !knownZone(zone)) return null; // A zone this engine does not know: the user's time only.
+  const mine = `${dateIn(at)} ${clock(at)}`;
+  const theirs = `${dateIn(at, zone)} ${clock(at, zone)}`;
+  if (mine === theirs) return null;
+  const day = dateIn(at) === dateIn(at, zone) ? '' : `${format(zone, { weekday: 'short' }).format(new Date(at))} `;
+  return `${day}${clock(at, zone)} ${label ?? zoneLabel(zone)} time`;
 }
 
 /** "Today", "Tomorrow", or "Monday 3 November" (with the year when not this year) for a
