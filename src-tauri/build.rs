@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "list_workshops",
     "create_workshop",
     "import_workshop",
+    "open_sample",
     "get_workshop",
     "rename_workshop",
     "delete_workshop",

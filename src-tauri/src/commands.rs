@@ -26,6 +26,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         list_workshops,
         create_workshop,
         import_workshop,
+        open_sample,
         get_workshop,
         rename_workshop,
         delete_workshop,
@@ -125,6 +126,16 @@ pub async fn import_workshop(
         )
     })?;
     state.change(|s| s.import_workshop(&text)).map(Some)
+}
+
+/// The sample workshop a first run offers: PawPal, a real ten-step workshop
+/// (`tests/fixtures/pawpal.workshop.json`, built into the app).
+const SAMPLE_WORKSHOP: &str = include_str!("../../tests/fixtures/pawpal.workshop.json");
+
+/// Imports a copy of the sample workshop ([`SAMPLE_WORKSHOP`]), to look around in.
+#[tauri::command]
+pub async fn open_sample(state: State<'_, AppState>) -> Result<WorkshopDetail> {
+    state.change(|s| s.import_workshop(SAMPLE_WORKSHOP))
 }
 
 #[tauri::command]

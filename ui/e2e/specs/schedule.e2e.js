@@ -166,6 +166,7 @@ describe('Schedule', () => {
     // The series' time first, the user's beside it; the switch puts the user's first.
     const first = () => $('[data-testid="agenda-row"] [data-testid="agenda-time"]');
     const other = () => $('[data-testid="agenda-row"] [data-testid="agenda-zone-time"]');
+    await byTestId('agenda-first-series').click();
     await expect(first()).toHaveText(expect.stringMatching(/^20:00–21:30 (EST|GMT-5)$/));
     await expect(other()).toHaveText('Wed 01:00 your time (+1 day)');
     await shot('34-agenda');

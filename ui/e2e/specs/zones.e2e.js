@@ -1,9 +1,9 @@
-// Times that cannot be misread, in the real window on a machine in another zone and locale.
+// A first run and times that cannot be misread, in the real window on a machine in another zone and locale.
 // scripts/test.sh runs this spec on its own, with a fresh data directory, the machine in
 // Asia/Tokyo (TZ) and an en-US locale (12-hour clock): a weekly series at 19:00 in New York
 // shows in New York's time first, with its zone, and in Tokyo's beside it, a day later. The
 // main run (schedule.e2e.js) checks the same in UTC with a 24-hour clock.
-import { byTestId, fill, openWorkshop, shot } from './helpers.js';
+import { byTestId, fill, shot } from './helpers.js';
 
 /** YYYY-MM-DD of the first Tuesday at least a week from today (as New York's calendar has it). */
 function tuesdayAWeekOn() {
@@ -22,10 +22,17 @@ describe('Times in another zone (Asia/Tokyo, en-US)', () => {
     expect(clock).toBe('h12');
   });
 
+  it('starts from the empty list: the sample workshop opens in one click', async () => {
+    await byTestId('first-run').waitForDisplayed();
+    await expect(byTestId('first-new')).toBeDisplayed();
+    await expect(byTestId('first-import')).toBeDisplayed();
+    await shot('49-first-run');
+    await byTestId('open-sample').click();
+    await byTestId('step-editor').waitForDisplayed();
+    expect((await byTestId('workshop-title').getProperty('textContent')).trim()).toBe('PawPal');
+  });
+
   it("shows a New York series in New York's time first, and Tokyo's beside it a day later", async () => {
-    await byTestId('import').click();
-    await $('[data-testid="workshop-row"][data-title="PawPal"]').waitForDisplayed();
-    await openWorkshop('PawPal');
     await byTestId('tab-schedule').click();
     await byTestId('new-series').click();
     await byTestId('series-dialog').waitForDisplayed();
@@ -53,6 +60,8 @@ describe('Times in another zone (Asia/Tokyo, en-US)', () => {
     await byTestId('agenda').waitForDisplayed();
     const first = () => $('[data-testid="agenda-row"] [data-testid="agenda-time"]');
     const other = () => $('[data-testid="agenda-row"] [data-testid="agenda-zone-time"]');
+    // The switch is kept across runs (the webview's storage): start from the series' time.
+    await byTestId('agenda-first-series').click();
     await expect(first()).toHaveText(expect.stringMatching(/^7:00\sPM–8:30\sPM E[SD]T$/));
     await byTestId('agenda-first-mine').click();
     await expect(first()).toHaveText(expect.stringMatching(/^(9|8):00\sAM–(10|9):30\sAM GMT\+9$/));

@@ -56,6 +56,7 @@ export const api = {
   listWorkshops: (trash: boolean, search: string | null) => call<WorkshopSummary[]>('list_workshops', { trash, search }),
   createWorkshop: (title: string | null) => call<WorkshopDetail>('create_workshop', { title }),
   importWorkshop: () => call<WorkshopDetail | null>('import_workshop'),
+  openSample: () => call<WorkshopDetail>('open_sample'),
   getWorkshop: (id: string) => call<WorkshopDetail>('get_workshop', { id }),
   renameWorkshop: (id: string, title: string) => call<Workshop>('rename_workshop', { id, title }),
   deleteWorkshop: (id: string) => call<Workshop>('delete_workshop', { id }),
