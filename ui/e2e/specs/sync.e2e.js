@@ -122,6 +122,8 @@ describe('Sync in the window', () => {
     expect(r.status).toBe(7); // the CLI's change lost: a conflict
     await byTestId('sync-conflicts').waitForDisplayed({ timeout: 20000 });
     await waitForText('sync-conflicts', '1 conflict');
+    // The dot takes the worst current state: a conflict waiting outranks "Synced".
+    expect(await byTestId('sync-status').getAttribute('data-health')).toBe('attention');
     await shot('25-conflict-in-status');
     await byTestId('sync-conflicts').click();
     const conflict = await $('[data-testid="conflict"][data-kind="note"]');

@@ -58,17 +58,24 @@ describe('WorkshopPilot desktop', () => {
   it('shows a validation error beside the field and keeps the saved output', async () => {
     await openWorkshop('PawPal');
     await selectStep('persona');
+    // No key pressed and no button: the output saves itself after a pause, and is refused.
     await $('[data-testid="step-editor"] input[data-path="age"]').setValue('12');
-    await byTestId('save').click();
     const error = await $('[data-path="age"] [data-testid="field-error"]');
     await error.waitForDisplayed();
     await expect(error).toHaveText('must be a whole number from 18 to 100, got 12');
-    await expect(byTestId('error')).toHaveText(expect.stringContaining('invalid output for step "persona"'));
+    await expect(byTestId('save-status')).toHaveText('Not saved: fix the marked field');
+    // One message beside the field, one summary naming it; no banner repeating the core's words.
+    await expect($$('[data-testid="field-error"]')).toBeElementsArrayOfSize(1);
+    expect(await byTestId('error').isExisting()).toBe(false);
+    await expect(byTestId('field-error-link')).toHaveText('Age');
     await shot('06-field-error');
+    await byTestId('field-error-link').click();
+    expect(await browser.execute(() => document.activeElement?.getAttribute('data-path'))).toBe('age');
     await $('[data-testid="step-editor"] input[data-path="age"]').setValue('33');
-    await byTestId('save').click();
     await expect(byTestId('save-status')).toHaveText(expect.stringContaining('Saved'));
     await expect($('[data-path="age"] [data-testid="field-error"]')).not.toBeExisting();
+    // The first edit started the step.
+    await expect(byTestId('step-status')).toHaveText('In progress');
     await byTestId('json-view').click();
     await expect(byTestId('raw-json')).toHaveValue(expect.stringContaining('"age": 33'));
     await byTestId('form-view').click();
@@ -136,7 +143,6 @@ describe('WorkshopPilot desktop', () => {
     await $('[data-testid="step-editor"] textarea[data-path="bio"]').setValue(
       '<img src="x" onerror="window.__pwned = \'img\'"> and [click me](javascript:window.__pwned=1)',
     );
-    await byTestId('save').click();
     await expect(byTestId('save-status')).toHaveText(expect.stringContaining('Saved'));
     await byTestId('tab-pack').click();
     const preview = await byTestId('pack-preview');
