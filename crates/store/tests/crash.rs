@@ -1,31 +1,39 @@
-//! Durability under SIGKILL: a child process saves notes as fast as it can and reports each
-//! save after the store returned; it is killed at a random moment. Every save it reported
-//! must be in the database afterwards, and the database must pass `integrity_check`.
+//! Durability under SIGKILL: a child process saves notes (or step outputs, which save
+//! themselves as the user types, like notes) as fast as it can and reports each save after
+//! the store returned; it is killed at a random moment. Every save it reported must be in
+//! the database afterwards, and the database must pass `integrity_check`.
 
 mod common;
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use serde_json::json;
 use wp_store::Store;
 
 const DB_ENV: &str = "WP_CRASH_CHILD_DB";
 const WORKSHOP_ENV: &str = "WP_CRASH_CHILD_WORKSHOP";
+
+/// The child's store, workshop and first save number, from the environment its parent set.
+fn child() -> (Store, String, u64) {
+    let (Ok(db), Ok(workshop)) = (std::env::var(DB_ENV), std::env::var(WORKSHOP_ENV)) else {
+        panic!("run by a committed_…_survive_sigkill test only");
+    };
+    let start = std::env::var("WP_CRASH_CHILD_START")
+        .unwrap()
+        .parse()
+        .unwrap();
+    (Store::open(db).unwrap(), workshop, start)
+}
 
 /// The child: saves notes in a loop and prints `committed N` after each save returns.
 /// Run only by `committed_note_saves_survive_sigkill`, which sets the environment.
 #[test]
 #[ignore = "the child process of committed_note_saves_survive_sigkill"]
 fn crash_child_saves_notes() {
-    let (Ok(db), Ok(workshop)) = (std::env::var(DB_ENV), std::env::var(WORKSHOP_ENV)) else {
-        panic!("run by committed_note_saves_survive_sigkill only");
-    };
-    let mut store = Store::open(db).unwrap();
-    let start: u64 = std::env::var("WP_CRASH_CHILD_START")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let (mut store, workshop, start) = child();
     for i in start.. {
         let step = ["persona", "concept", "validate"][(i % 3) as usize];
         let padding = "lorem ipsum ".repeat((i % 7 * 400) as usize);
@@ -34,6 +42,34 @@ fn crash_child_saves_notes() {
             .unwrap();
         println!("committed {i}");
     }
+}
+
+/// The child: saves the challenge step's output in a loop, its problem statement naming the
+/// save, and prints `committed N` after each save returns. Run only by
+/// `committed_output_saves_survive_sigkill`.
+#[test]
+#[ignore = "the child process of committed_output_saves_survive_sigkill"]
+fn crash_child_saves_outputs() {
+    let (mut store, workshop, start) = child();
+    for i in start.. {
+        let padding = "lorem ipsum ".repeat((i % 7 * 40) as usize);
+        let output = json!({
+            "problemStatement": format!("save {i}\n{padding}"),
+            "targetUser": "Busy urban professionals who own one or more pets",
+            "desiredOutcome": "Fewer missed vet appointments",
+            "hmwStatement": format!("How might we keep save {i}?"),
+            "altitude": "balanced",
+        });
+        store
+            .save_step_output(&workshop, "challenge", output)
+            .unwrap();
+        println!("committed {i}");
+    }
+}
+
+/// The save number `text` ("save N\n…") names.
+fn save_number(text: &str) -> Option<u64> {
+    text.strip_prefix("save ")?.split('\n').next()?.parse().ok()
 }
 
 fn pseudo_random(seed: u64, range: std::ops::Range<u64>) -> u64 {
@@ -45,30 +81,28 @@ fn pseudo_random(seed: u64, range: std::ops::Range<u64>) -> u64 {
     range.start + x % (range.end - range.start)
 }
 
-#[test]
-fn committed_note_saves_survive_sigkill() {
-    let (dir, mut store) = common::store();
-    let workshop = store
-        .create_workshop(Some("Crash"), "")
-        .unwrap()
-        .workshop
-        .record
-        .id;
-    drop(store);
-    let db = dir.path().join("test.db");
+/// Six rounds of the child test `child_test` saving into `workshop` of the database `db`,
+/// each killed at a random moment once it is saving; after each, `check(store, round,
+/// reported)` looks at what survived and returns the number the next round starts from.
+fn kill_rounds(
+    db: &Path,
+    workshop: &str,
+    child_test: &str,
+    mut check: impl FnMut(&Store, u64, &[u64]) -> u64,
+) {
     let mut next = 0u64;
     let mut total_reported = 0;
     for round in 0..6 {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
-                "crash_child_saves_notes",
+                child_test,
                 "--ignored",
                 "--nocapture",
                 "--test-threads=1",
             ])
-            .env(DB_ENV, &db)
-            .env(WORKSHOP_ENV, &workshop)
+            .env(DB_ENV, db)
+            .env(WORKSHOP_ENV, workshop)
             .env("WP_CRASH_CHILD_START", next.to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -100,56 +134,118 @@ fn committed_note_saves_survive_sigkill() {
         child.wait().unwrap();
         let reported: Vec<u64> = std::iter::once(first).chain(rx.iter()).collect();
 
-        let store = Store::open(&db).unwrap();
+        let store = Store::open(db).unwrap();
         assert_eq!(store.integrity_check().unwrap(), "ok", "round {round}");
-        let saved: Vec<u64> = store
-            .outbox(0, u32::MAX)
-            .unwrap()
-            .into_iter()
-            .filter_map(|e| match e.mutation {
-                wp_domain::Mutation::SetNote { content, .. } => Some(content),
-                _ => None,
-            })
-            .filter_map(|content| {
-                content
-                    .strip_prefix("save ")?
-                    .split('\n')
-                    .next()?
-                    .parse()
-                    .ok()
-            })
-            .collect();
-        // Saves of one note fold into its unsent queued change (coalescing): each committed
-        // save is queued, or a later save of the same note (the child rotates over three)
-        // is, which carries it.
-        for i in &reported {
-            assert!(
-                saved.iter().any(|j| j >= i && j % 3 == i % 3),
-                "round {round}: save {i} was reported committed but is missing"
-            );
-        }
-        let last = *reported.last().unwrap();
-        let step = ["persona", "concept", "validate"][(last % 3) as usize];
-        let note = store.note(&workshop, Some(step)).unwrap().unwrap();
-        let in_note: u64 = note
-            .record
-            .content
-            .strip_prefix("save ")
-            .unwrap()
-            .split('\n')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert!(
-            in_note >= last,
-            "round {round}: the note holds save {in_note}, older than the reported {last}"
-        );
+        next = check(&store, round, &reported);
         total_reported += reported.len();
-        next = saved.iter().max().unwrap() + 1;
     }
     assert!(
         total_reported > 20,
         "too few saves to mean anything: {total_reported}"
+    );
+}
+
+#[test]
+fn committed_output_saves_survive_sigkill() {
+    let (dir, mut store) = common::store();
+    let workshop = store
+        .create_workshop(Some("Crash"), "")
+        .unwrap()
+        .workshop
+        .record
+        .id;
+    drop(store);
+    let db = dir.path().join("test.db");
+    kill_rounds(
+        &db,
+        &workshop,
+        "crash_child_saves_outputs",
+        |store, round, reported| {
+            let last = *reported.last().unwrap();
+            let output = store
+                .workshop(&workshop)
+                .unwrap()
+                .steps
+                .into_iter()
+                .find(|s| s.record.step_id == "challenge")
+                .and_then(|s| s.record.output)
+                .unwrap();
+            let held = save_number(output["problemStatement"].as_str().unwrap()).unwrap();
+            assert!(
+                held >= last,
+                "round {round}: the output holds save {held}, older than the reported {last}"
+            );
+            // The output is whole: both fields written by the same save.
+            assert_eq!(
+                output["hmwStatement"],
+                format!("How might we keep save {held}?")
+            );
+            // Queued for the server: saves of one output fold into its unsent change, which
+            // carries the newest.
+            let queued = store
+                .outbox(0, u32::MAX)
+                .unwrap()
+                .into_iter()
+                .filter_map(|e| match e.mutation {
+                    wp_domain::Mutation::SaveStepOutput { output, .. } => {
+                        save_number(output["problemStatement"].as_str()?)
+                    }
+                    _ => None,
+                })
+                .max()
+                .unwrap();
+            assert_eq!(
+                queued, held,
+                "round {round}: the queue carries the output held"
+            );
+            held + 1
+        },
+    );
+}
+
+#[test]
+fn committed_note_saves_survive_sigkill() {
+    let (dir, mut store) = common::store();
+    let workshop = store
+        .create_workshop(Some("Crash"), "")
+        .unwrap()
+        .workshop
+        .record
+        .id;
+    drop(store);
+    let db = dir.path().join("test.db");
+    kill_rounds(
+        &db,
+        &workshop,
+        "crash_child_saves_notes",
+        |store, round, reported| {
+            let saved: Vec<u64> = store
+                .outbox(0, u32::MAX)
+                .unwrap()
+                .into_iter()
+                .filter_map(|e| match e.mutation {
+                    wp_domain::Mutation::SetNote { content, .. } => save_number(&content),
+                    _ => None,
+                })
+                .collect();
+            // Saves of one note fold into its unsent queued change (coalescing): each committed
+            // save is queued, or a later save of the same note (the child rotates over three)
+            // is, which carries it.
+            for i in reported {
+                assert!(
+                    saved.iter().any(|j| j >= i && j % 3 == i % 3),
+                    "round {round}: save {i} was reported committed but is missing"
+                );
+            }
+            let last = *reported.last().unwrap();
+            let step = ["persona", "concept", "validate"][(last % 3) as usize];
+            let note = store.note(&workshop, Some(step)).unwrap().unwrap();
+            let in_note = save_number(&note.record.content).unwrap();
+            assert!(
+                in_note >= last,
+                "round {round}: the note holds save {in_note}, older than the reported {last}"
+            );
+            saved.iter().max().unwrap() + 1
+        },
     );
 }
