@@ -247,19 +247,14 @@ describe('Sync in the window', () => {
     await shot('34-resend-refused');
     expect(server.sql(`SELECT count(*) ${inWorkshop}`)).toBe('0');
 
-    // The other device restores it; once it is back here, the edited note goes through.
-    server.sql(`UPDATE workshops SET deleted_at = NULL WHERE title = '${title}'`);
-    await byTestId('issues-back').click();
-    await $(`[data-testid="workshop-row"][data-title="${title}"]`).waitForDisplayed({ timeout: 20000 });
-    await byTestId('sync-rejections').click();
-    const again = await $('[data-testid="rejection"]');
-    await again.$('[data-testid="edit-rejection"]').click();
-    await fill('[data-testid="resend-text"]', 'Edited after the refusal');
-    await again.$('[data-testid="resend"]').click();
+    // No dead end: one click restores the workshop and sends the edited note after it.
+    await refused.$('[data-testid="restore-resend"]').click();
     await byTestId('no-issues').waitForDisplayed({ timeout: 15000 });
     await waitForState('idle', async () => (await pending()) === 0);
     expect(server.sql(`SELECT content ${inWorkshop}`)).toBe('Edited after the refusal');
+    expect(server.sql(`SELECT deleted_at IS NULL FROM workshops WHERE title = '${title}'`)).toBe('t');
     await byTestId('issues-back').click();
+    await $(`[data-testid="workshop-row"][data-title="${title}"]`).waitForDisplayed({ timeout: 20000 });
   });
 
   it('signs out: the keyring entry is gone and the workshops stay', async () => {
