@@ -52,6 +52,10 @@ describe('WorkshopPilot desktop', () => {
     await expect($('[data-testid="step-editor"] input[data-path="targetUser"]')).toHaveValue('Busy urban professionals with two or more pets');
     await byTestId('back').click();
     expect(await listProgress('PawPal')).toBe(1);
+    // The row says where the workshop stands and when it was last edited, not a date that
+    // reads like a session's.
+    const meta = await $('[data-testid="workshop-row"][data-title="PawPal"] .meta').getProperty('textContent');
+    expect(meta.replace(/\s+/g, ' ')).toMatch(/Step 2 of 10: Stakeholder Mapping · edited (just now|\d+ min ago)/);
     await shot('05-list-progress');
   });
 
