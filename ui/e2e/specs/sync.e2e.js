@@ -198,6 +198,8 @@ describe('Sync in the window', () => {
     // Disabled through its fieldset (WebKitWebDriver's isEnabled does not look at fieldsets).
     expect(await browser.execute(() => document.querySelector('[data-testid="step-editor"] input[data-path="targetUser"]').matches(':disabled'))).toBe(true);
     expect(await byTestId('trash').isExisting()).toBe(false);
+    // A viewer sees no way to commit a step.
+    for (const id of ['advance', 'complete-step', 'revise', 'confirm-menu']) expect(await byTestId(id).isExisting()).toBe(false);
     await shot('30-read-only');
     await byTestId('back').click();
 

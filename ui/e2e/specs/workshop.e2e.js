@@ -20,6 +20,19 @@ async function openWorkshopNotes() {
   return note;
 }
 
+/** Sets a <select> the way choosing an option does. */
+async function choose(testId, value) {
+  await browser.execute(
+    (sel, v) => {
+      const el = document.querySelector(sel);
+      el.value = v;
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    },
+    `[data-testid="${testId}"]`,
+    value,
+  );
+}
+
 describe('WorkshopPilot desktop', () => {
   it('starts with an empty list', async () => {
     await expect(byTestId('workshop-list')).toExist();
@@ -57,6 +70,11 @@ describe('WorkshopPilot desktop', () => {
     const meta = await $('[data-testid="workshop-row"][data-title="PawPal"] .meta').getProperty('textContent');
     expect(meta.replace(/\s+/g, ' ')).toMatch(/Step 2 of 10: Stakeholder Mapping · edited (just now|\d+ min ago)/);
     await shot('05-list-progress');
+    // A status filter and an order, kept across visits.
+    await choose('list-status', 'completed');
+    await byTestId('list-filtered-out').waitForDisplayed();
+    await choose('list-status', 'all');
+    await $('[data-testid="workshop-row"][data-title="PawPal"]').waitForDisplayed();
   });
 
   it('shows a validation error beside the field and keeps the saved output', async () => {
@@ -124,6 +142,9 @@ describe('WorkshopPilot desktop', () => {
   it('exports the build pack as Markdown and HTML', async () => {
     await byTestId('tab-pack').click();
     await byTestId('pack-preview').waitForDisplayed();
+    // One step of ten confirmed: the pack says it is a draft and which steps are not.
+    await expect(byTestId('pack-draft')).toHaveText(expect.stringContaining('1 of 10 steps confirmed'));
+    await expect(byTestId('pack-draft')).toHaveText(expect.stringContaining('Persona Development'));
     await shot('09-build-pack');
     await byTestId('export-md').click();
     await expect(byTestId('export-result')).toHaveText(expect.stringContaining('pawpal-build-pack.md'));
