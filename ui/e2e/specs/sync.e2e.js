@@ -259,6 +259,35 @@ describe('Sync in the window', () => {
     await $(`[data-testid="workshop-row"][data-title="${title}"]`).waitForDisplayed({ timeout: 20000 });
   });
 
+  it('undoes a move to the trash from the toast and with Ctrl+Z, and the other desktop follows both ways', async () => {
+    const title = 'Made while offline';
+    const trashIt = async () => {
+      await openWorkshop(title);
+      await byTestId('more-actions').click();
+      await byTestId('trash').click();
+      await byTestId('confirm-trash').click();
+      await byTestId('undo-toast').waitForDisplayed();
+      await waitForText('undo-toast', `Moved “${title}” to the trash.`);
+      await $(`[data-testid="workshop-row"][data-title="${title}"]`).waitForExist({ reverse: true });
+    };
+    await trashIt();
+    await waitForState('idle', async () => (await pending()) === 0);
+    cli.sync();
+    expect(cli.ok(['list']).stdout).not.toContain(title);
+    await shot('35-undo-toast');
+    await byTestId('undo').click();
+    await $(`[data-testid="workshop-row"][data-title="${title}"]`).waitForDisplayed();
+    await waitForState('idle', async () => (await pending()) === 0);
+    cli.sync();
+    expect(cli.ok(['list']).stdout).toContain(title);
+    // Again, undone with Ctrl+Z this time.
+    await trashIt();
+    await browser.keys(['Control', 'z']);
+    await $(`[data-testid="workshop-row"][data-title="${title}"]`).waitForDisplayed();
+    await waitForState('idle', async () => (await pending()) === 0);
+    expect(server.sql(`SELECT deleted_at IS NULL FROM workshops WHERE title = '${title}'`)).toBe('t');
+  });
+
   it('signs out: the keyring entry is gone and the workshops stay', async () => {
     await byTestId('open-settings').click();
     await byTestId('signed-in-as').waitForDisplayed();
