@@ -44,6 +44,7 @@ const COMMANDS: &[&str] = &[
     "create_session",
     "update_session",
     "cancel_session",
+    "restore_session",
     "create_series",
     "cancel_series",
     "revise_series",

@@ -62,6 +62,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         crate::schedule::create_session,
         crate::schedule::update_session,
         crate::schedule::cancel_session,
+        crate::schedule::restore_session,
         crate::schedule::create_series,
         crate::schedule::cancel_series,
         crate::schedule::revise_series,

@@ -94,6 +94,19 @@ pub async fn cancel_session(
     })
 }
 
+/// Takes back a session's cancellation (the undo of `cancel_session`).
+#[tauri::command]
+pub async fn restore_session(
+    state: State<'_, AppState>,
+    id: String,
+    session_id: String,
+) -> Result<WorkshopSchedule> {
+    state.change(|s| {
+        s.restore_session(&id, &session_id)?;
+        s.schedule(&id)
+    })
+}
+
 #[tauri::command]
 pub async fn create_series(
     state: State<'_, AppState>,

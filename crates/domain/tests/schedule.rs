@@ -326,6 +326,29 @@ fn cancelling_one_keeps_the_row_and_this_and_following_cuts_the_rule() {
     .unwrap();
     assert_eq!(db.of(SER)[1].status, SessionStatus::Cancelled);
     assert_eq!(db.of(SER).len(), 10, "a cancelled occurrence is kept");
+    // Undone: scheduled again at its time; restoring a scheduled one changes nothing.
+    let restore = Mutation::RestoreSession {
+        session_id: ids[1].clone(),
+        workshop_id: WS.into(),
+        at: now,
+    };
+    let before = db.of(SER)[1].scheduled_at;
+    assert_eq!(db.run(restore.clone(), now).unwrap().len(), 1);
+    assert_eq!(db.of(SER)[1].status, SessionStatus::Scheduled);
+    assert_eq!(db.of(SER)[1].scheduled_at, before);
+    assert!(
+        db.run(restore, now).unwrap().is_empty(),
+        "not cancelled: nothing to undo"
+    );
+    db.run(
+        Mutation::CancelSession {
+            session_id: ids[1].clone(),
+            workshop_id: WS.into(),
+            at: now,
+        },
+        now,
+    )
+    .unwrap();
 
     // This one (the 5th, 25 March 19:00 EDT = 23:00Z) and all that follow.
     db.run(

@@ -144,6 +144,20 @@ impl Store {
         self.session(session_id)
     }
 
+    /// Takes back a session's cancellation (undo): scheduled again at its time.
+    pub fn restore_session(
+        &mut self,
+        workshop_id: &str,
+        session_id: &str,
+    ) -> Result<SessionRecord> {
+        self.mutate(Mutation::RestoreSession {
+            session_id: session_id.to_string(),
+            workshop_id: workshop_id.to_string(),
+            at: self.now(),
+        })?;
+        self.session(session_id)
+    }
+
     /// Creates a series and its occurrences for the next 90 days.
     pub fn create_series(&mut self, workshop_id: &str, form: SeriesForm) -> Result<SeriesRecord> {
         let id = new_id(IdKind::Series);

@@ -118,6 +118,17 @@ describe('Schedule', () => {
     await $(`[data-testid="session-row"][data-session-id="${id}"][data-status="cancelled"]`).waitForExist();
     expect((await rows('scheduled')).length).toBe(5);
     await shot('33-one-cancelled');
+    // Undo brings it back; cancelled again, it stays cancelled for the tests that follow.
+    await byTestId('undo').click();
+    await $(`[data-testid="session-row"][data-session-id="${id}"][data-status="scheduled"]`).waitForExist();
+    expect((await rows('scheduled')).length).toBe(6);
+    const again = $(`[data-testid="session-row"][data-session-id="${id}"]`);
+    await again.$('[data-testid="session-actions"]').click();
+    await again.$('[data-testid="cancel-session"]').click();
+    await byTestId('confirm-cancel').click();
+    await $(`[data-testid="session-row"][data-session-id="${id}"][data-status="cancelled"]`).waitForExist();
+    await byTestId('undo-toast').waitForDisplayed();
+    await byTestId('undo-toast').$('button[aria-label="Dismiss"]').click();
   });
 
   it('moves one session of the series by an hour, the others staying', async () => {

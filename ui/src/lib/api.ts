@@ -97,6 +97,7 @@ export const api = {
   createSession: (id: string, form: SessionForm) => call<WorkshopSchedule>('create_session', { id, form }),
   updateSession: (id: string, sessionId: string, form: SessionForm) => call<WorkshopSchedule>('update_session', { id, sessionId, form }),
   cancelSession: (id: string, sessionId: string) => call<WorkshopSchedule>('cancel_session', { id, sessionId }),
+  restoreSession: (id: string, sessionId: string) => call<WorkshopSchedule>('restore_session', { id, sessionId }),
   createSeries: (id: string, form: SeriesForm) => call<WorkshopSchedule>('create_series', { id, form }),
   /** "This one and all that follow" from `fromSessionId`; the whole series from now on when null. */
   cancelSeries: (id: string, seriesId: string, fromSessionId: string | null) =>

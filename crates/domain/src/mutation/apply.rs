@@ -316,6 +316,7 @@ pub fn apply(rows: &Rows, mutation: &Mutation, ctx: &Context) -> Result<Vec<Chan
         Mutation::CreateSession { .. }
         | Mutation::UpdateSession { .. }
         | Mutation::CancelSession { .. }
+        | Mutation::RestoreSession { .. }
         | Mutation::CreateSeries { .. }
         | Mutation::RollSeries { .. }
         | Mutation::CancelSeries { .. }

@@ -348,6 +348,15 @@ pub enum Mutation {
         workshop_id: String,
         at: DateTime<Utc>,
     },
+    /// Takes back a session's cancellation (the undo of [`Mutation::CancelSession`]): a
+    /// cancelled session is scheduled again at its time; one not cancelled is left as it
+    /// is. An occurrence is again part of its series' calendar.
+    #[serde(rename_all = "camelCase")]
+    RestoreSession {
+        session_id: String,
+        workshop_id: String,
+        at: DateTime<Utc>,
+    },
     /// Creates a series and its occurrences for the next 90 days; its first occurrence is
     /// at least 15 minutes after `at`.
     #[serde(rename_all = "camelCase")]
@@ -413,6 +422,7 @@ impl Mutation {
             | Mutation::CreateSession { workshop_id, .. }
             | Mutation::UpdateSession { workshop_id, .. }
             | Mutation::CancelSession { workshop_id, .. }
+            | Mutation::RestoreSession { workshop_id, .. }
             | Mutation::CreateSeries { workshop_id, .. }
             | Mutation::RollSeries { workshop_id, .. }
             | Mutation::CancelSeries { workshop_id, .. }
@@ -437,6 +447,7 @@ impl Mutation {
             Mutation::CreateSession { .. }
             | Mutation::UpdateSession { .. }
             | Mutation::CancelSession { .. }
+            | Mutation::RestoreSession { .. }
             | Mutation::CreateSeries { .. }
             | Mutation::RollSeries { .. }
             | Mutation::CancelSeries { .. }
@@ -477,7 +488,8 @@ impl Mutation {
         match self {
             Mutation::CreateSession { session_id, .. }
             | Mutation::UpdateSession { session_id, .. }
-            | Mutation::CancelSession { session_id, .. } => Some(session_id),
+            | Mutation::CancelSession { session_id, .. }
+            | Mutation::RestoreSession { session_id, .. } => Some(session_id),
             _ => None,
         }
     }

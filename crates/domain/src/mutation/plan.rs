@@ -143,7 +143,8 @@ impl<'a> ReadPlan<'a> {
             }
             Mutation::CreateSession { session_id, .. }
             | Mutation::UpdateSession { session_id, .. }
-            | Mutation::CancelSession { session_id, .. } => {
+            | Mutation::CancelSession { session_id, .. }
+            | Mutation::RestoreSession { session_id, .. } => {
                 plan.session = Some(locked(session_id));
                 plan.base = BaseRow::None;
             }

@@ -120,6 +120,19 @@ pub(super) fn apply(
             let current = session_row(rows, session_id)?;
             Ok(cancel(&current, at(t))?.into_iter().collect())
         }
+        Mutation::RestoreSession {
+            session_id, at: t, ..
+        } => {
+            let current = session_row(rows, session_id)?;
+            if current.status != SessionStatus::Cancelled {
+                return Ok(vec![]);
+            }
+            Ok(vec![Change::Session(SessionRecord {
+                status: SessionStatus::Scheduled,
+                updated_at: at(t),
+                ..current
+            })])
+        }
         Mutation::CreateSeries {
             series_id,
             series,

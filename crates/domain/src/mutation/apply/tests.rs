@@ -480,6 +480,11 @@ fn every_name_is_listed_once_and_serializes_as_itself() {
             workshop_id: ws.clone(),
             at,
         },
+        Mutation::RestoreSession {
+            session_id: "ses_1".into(),
+            workshop_id: ws.clone(),
+            at,
+        },
         Mutation::CreateSeries {
             series_id: "ser_1".into(),
             workshop_id: ws.clone(),
