@@ -91,6 +91,16 @@ async fn a_series_made_offline_reaches_the_other_desktop_and_cancels_travel_back
     assert!(after.series[0].series.rrule.contains("UNTIL="));
     assert_eq!(after.series[0].series, b.store.series(&series.id).unwrap());
 
+    // A undoes B's single cancel (restoreSession); B sees it scheduled again.
+    a.store.restore_session(&ws, &occurrences[1].id).unwrap();
+    let report = a.sync().await;
+    assert_eq!((report.applied, report.rejected), (1, 0), "{report:?}");
+    b.sync().await;
+    assert_eq!(
+        b.store.session(&occurrences[1].id).unwrap().status,
+        SessionStatus::Scheduled
+    );
+
     // The server's job and the app's roll, 70 days on, agree row for row.
     let later = Utc::now() + Duration::days(70);
     let fresh = a.store.create_series(&ws, weekly(3)).unwrap();
