@@ -27,6 +27,16 @@ describe('Times in another zone (Asia/Tokyo, en-US)', () => {
     await expect(byTestId('first-new')).toBeDisplayed();
     await expect(byTestId('first-import')).toBeDisplayed();
     await shot('49-first-run');
+    // The app menu's keyboard shortcuts, also on Ctrl+/.
+    await byTestId('app-menu').click();
+    await byTestId('menu-shortcuts').click();
+    await byTestId('shortcuts-dialog').waitForDisplayed();
+    await expect(byTestId('shortcuts-dialog')).toHaveText(expect.stringContaining('Undo a move to the trash'));
+    await byTestId('shortcuts-close').click();
+    await byTestId('shortcuts-dialog').waitForExist({ reverse: true });
+    await browser.keys(['Control', '/']);
+    await byTestId('shortcuts-dialog').waitForDisplayed();
+    await byTestId('shortcuts-close').click();
     await byTestId('open-sample').click();
     await byTestId('step-editor').waitForDisplayed();
     expect((await byTestId('workshop-title').getProperty('textContent')).trim()).toBe('PawPal');
