@@ -124,6 +124,8 @@ describe('Sync in the window', () => {
     await waitForText('sync-conflicts', '1 conflict');
     // The dot takes the worst current state: a conflict waiting outranks "Synced".
     expect(await byTestId('sync-status').getAttribute('data-health')).toBe('attention');
+    // The workshop it is on says so in the list.
+    await $('[data-testid="workshop-row"] [data-testid="row-sync-issue"]').waitForDisplayed();
     await shot('25-conflict-in-status');
     await byTestId('sync-conflicts').click();
     const conflict = await $('[data-testid="conflict"][data-kind="note"]');
@@ -176,6 +178,12 @@ describe('Sync in the window', () => {
     await byTestId('share-role').selectByAttribute('value', 'viewer');
     await byTestId('share-submit').click();
     await byTestId('share-done').waitForDisplayed();
+    await $(`[data-testid="member"][data-user="${bob.id}"][data-role="viewer"]`).waitForDisplayed();
+    // A role changes from its dropdown, and back.
+    const role = $(`[data-testid="member"][data-user="${bob.id}"] [data-testid="member-role"]`);
+    await role.selectByAttribute('value', 'editor');
+    await $(`[data-testid="member"][data-user="${bob.id}"][data-role="editor"]`).waitForDisplayed();
+    await $(`[data-testid="member"][data-user="${bob.id}"] [data-testid="member-role"]`).selectByAttribute('value', 'viewer');
     await $(`[data-testid="member"][data-user="${bob.id}"][data-role="viewer"]`).waitForDisplayed();
     await shot('29-share-dialog');
     await byTestId('share-close').click();
