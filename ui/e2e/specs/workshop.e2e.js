@@ -57,6 +57,12 @@ describe('WorkshopPilot desktop', () => {
     await byTestId('advance').click();
     await $('[data-testid="rail-step"][data-step="challenge"][data-status="complete"]').waitForExist();
     await expect(byTestId('workshop-progress')).toHaveAttribute('aria-valuenow', '1');
+    // The header: progress and what is left (its tooltip), no disabled "Complete workshop"
+    // before all ten steps are, and no red Trash beside it (it is in the ⋯ menu).
+    expect(await byTestId('complete-workshop').isExisting()).toBe(false);
+    await expect(byTestId('complete-reason')).toHaveAttribute('title', expect.stringContaining('Still to complete: Stakeholder Mapping'));
+    expect(await byTestId('trash').isExisting()).toBe(false);
+    await expect(byTestId('more-actions')).toBeDisplayed();
     await $('[data-testid="step-editor"][data-step="stakeholder-mapping"]').waitForDisplayed();
     await shot('04-after-advance');
     // Keyboard: Alt+Up goes back to the previous step, whose saved output kept the edit.
