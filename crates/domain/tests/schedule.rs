@@ -315,15 +315,12 @@ fn cancelling_one_keeps_the_row_and_this_and_following_cuts_the_rule() {
     .unwrap();
     let ids: Vec<String> = db.of(SER).iter().map(|s| s.id.clone()).collect();
     assert_eq!(ids.len(), 10);
-    db.run(
-        Mutation::CancelSession {
-            session_id: ids[1].clone(),
-            workshop_id: WS.into(),
-            at: now,
-        },
-        now,
-    )
-    .unwrap();
+    let cancel = Mutation::CancelSession {
+        session_id: ids[1].clone(),
+        workshop_id: WS.into(),
+        at: now,
+    };
+    db.run(cancel.clone(), now).unwrap();
     assert_eq!(db.of(SER)[1].status, SessionStatus::Cancelled);
     assert_eq!(db.of(SER).len(), 10, "a cancelled occurrence is kept");
     // Undone: scheduled again at its time; restoring a scheduled one changes nothing.
@@ -340,15 +337,7 @@ fn cancelling_one_keeps_the_row_and_this_and_following_cuts_the_rule() {
         db.run(restore, now).unwrap().is_empty(),
         "not cancelled: nothing to undo"
     );
-    db.run(
-        Mutation::CancelSession {
-            session_id: ids[1].clone(),
-            workshop_id: WS.into(),
-            at: now,
-        },
-        now,
-    )
-    .unwrap();
+    db.run(cancel, now).unwrap();
 
     // This one (the 5th, 25 March 19:00 EDT = 23:00Z) and all that follow.
     db.run(

@@ -6,7 +6,6 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -81,15 +80,20 @@ fn pseudo_random(seed: u64, range: std::ops::Range<u64>) -> u64 {
     range.start + x % (range.end - range.start)
 }
 
-/// Six rounds of the child test `child_test` saving into `workshop` of the database `db`,
-/// each killed at a random moment once it is saving; after each, `check(store, round,
-/// reported)` looks at what survived and returns the number the next round starts from.
-fn kill_rounds(
-    db: &Path,
-    workshop: &str,
-    child_test: &str,
-    mut check: impl FnMut(&Store, u64, &[u64]) -> u64,
-) {
+/// Six rounds of the child test `child_test` saving into a new workshop of a new database,
+/// each killed at a random moment once it is saving; after each, `check(store, workshop,
+/// round, reported)` looks at what survived and returns the number the next round starts
+/// from.
+fn kill_rounds(child_test: &str, mut check: impl FnMut(&Store, &str, u64, &[u64]) -> u64) {
+    let (dir, mut store) = common::store();
+    let workshop = store
+        .create_workshop(Some("Crash"), "")
+        .unwrap()
+        .workshop
+        .record
+        .id;
+    drop(store);
+    let db = dir.path().join("test.db");
     let mut next = 0u64;
     let mut total_reported = 0;
     for round in 0..6 {
@@ -101,8 +105,8 @@ fn kill_rounds(
                 "--nocapture",
                 "--test-threads=1",
             ])
-            .env(DB_ENV, db)
-            .env(WORKSHOP_ENV, workshop)
+            .env(DB_ENV, &db)
+            .env(WORKSHOP_ENV, &workshop)
             .env("WP_CRASH_CHILD_START", next.to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -134,9 +138,9 @@ fn kill_rounds(
         child.wait().unwrap();
         let reported: Vec<u64> = std::iter::once(first).chain(rx.iter()).collect();
 
-        let store = Store::open(db).unwrap();
+        let store = Store::open(&db).unwrap();
         assert_eq!(store.integrity_check().unwrap(), "ok", "round {round}");
-        next = check(&store, round, &reported);
+        next = check(&store, &workshop, round, &reported);
         total_reported += reported.len();
     }
     assert!(
@@ -147,23 +151,12 @@ fn kill_rounds(
 
 #[test]
 fn committed_output_saves_survive_sigkill() {
-    let (dir, mut store) = common::store();
-    let workshop = store
-        .create_workshop(Some("Crash"), "")
-        .unwrap()
-        .workshop
-        .record
-        .id;
-    drop(store);
-    let db = dir.path().join("test.db");
     kill_rounds(
-        &db,
-        &workshop,
         "crash_child_saves_outputs",
-        |store, round, reported| {
+        |store, workshop, round, reported| {
             let last = *reported.last().unwrap();
             let output = store
-                .workshop(&workshop)
+                .workshop(workshop)
                 .unwrap()
                 .steps
                 .into_iter()
@@ -205,20 +198,9 @@ fn committed_output_saves_survive_sigkill() {
 
 #[test]
 fn committed_note_saves_survive_sigkill() {
-    let (dir, mut store) = common::store();
-    let workshop = store
-        .create_workshop(Some("Crash"), "")
-        .unwrap()
-        .workshop
-        .record
-        .id;
-    drop(store);
-    let db = dir.path().join("test.db");
     kill_rounds(
-        &db,
-        &workshop,
         "crash_child_saves_notes",
-        |store, round, reported| {
+        |store, workshop, round, reported| {
             let saved: Vec<u64> = store
                 .outbox(0, u32::MAX)
                 .unwrap()
@@ -239,7 +221,7 @@ fn committed_note_saves_survive_sigkill() {
             }
             let last = *reported.last().unwrap();
             let step = ["persona", "concept", "validate"][(last % 3) as usize];
-            let note = store.note(&workshop, Some(step)).unwrap().unwrap();
+            let note = store.note(workshop, Some(step)).unwrap().unwrap();
             let in_note = save_number(&note.record.content).unwrap();
             assert!(
                 in_note >= last,

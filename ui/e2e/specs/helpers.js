@@ -33,6 +33,19 @@ export async function restartApp() {
   await byTestId('workshop-list').waitForExist();
 }
 
+/** Sets a <select> the way choosing an option does. */
+export async function choose(testId, value) {
+  await browser.execute(
+    (sel, v) => {
+      const el = document.querySelector(sel);
+      el.value = v;
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    },
+    `[data-testid="${testId}"]`,
+    value,
+  );
+}
+
 /** Replaces a text field's value the way typing does (value, then an input event). */
 export async function fill(selector, value) {
   await browser.execute(

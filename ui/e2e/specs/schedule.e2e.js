@@ -3,7 +3,7 @@
 // and the calendar file exported through the save dialog.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { byTestId, fill, openWorkshop, shot } from './helpers.js';
+import { byTestId, choose, fill, openWorkshop, shot } from './helpers.js';
 
 const exportDir = () => process.env.WORKSHOPPILOT_E2E_SAVE_DIR;
 
@@ -29,19 +29,6 @@ async function onlyDays(days) {
     const pressed = (await chip.getAttribute('aria-pressed')) === 'true';
     if (pressed !== days.includes(d)) await chip.click();
   }
-}
-
-/** Sets a <select> the way choosing an option does. */
-async function choose(testId, value) {
-  await browser.execute(
-    (sel, v) => {
-      const el = document.querySelector(sel);
-      el.value = v;
-      el.dispatchEvent(new Event('change', { bubbles: true }));
-    },
-    `[data-testid="${testId}"]`,
-    value,
-  );
 }
 
 const rows = (status) =>

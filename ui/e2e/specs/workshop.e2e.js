@@ -2,7 +2,7 @@
 // across restarts, the note limit, exports, and hostile Markdown.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { byTestId, fill, openWorkshop, restartApp, selectStep, shot } from './helpers.js';
+import { byTestId, choose, fill, openWorkshop, restartApp, selectStep, shot } from './helpers.js';
 
 const exportDir = () => process.env.WORKSHOPPILOT_E2E_SAVE_DIR;
 const noteSelector = '[data-testid="note-editor"][data-scope="workshop"] textarea';
@@ -18,19 +18,6 @@ async function openWorkshopNotes() {
   const note = await $(noteSelector);
   await note.waitForEnabled();
   return note;
-}
-
-/** Sets a <select> the way choosing an option does. */
-async function choose(testId, value) {
-  await browser.execute(
-    (sel, v) => {
-      const el = document.querySelector(sel);
-      el.value = v;
-      el.dispatchEvent(new Event('change', { bubbles: true }));
-    },
-    `[data-testid="${testId}"]`,
-    value,
-  );
 }
 
 describe('WorkshopPilot desktop', () => {
