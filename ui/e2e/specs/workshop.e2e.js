@@ -94,6 +94,18 @@ describe('WorkshopPilot desktop', () => {
     await byTestId('json-view').click();
     await expect(byTestId('raw-json')).toHaveValue(expect.stringContaining('"age": 33'));
     await byTestId('form-view').click();
+    // A refusal with no field on the form shows as the banner: the rule in words, the
+    // core's own message under Details.
+    await byTestId('workshop-title').click();
+    await byTestId('title-input').setValue('P'.repeat(120));
+    await $('form.rename button[type="submit"]').click();
+    const banner = byTestId('error');
+    await banner.waitForDisplayed();
+    await expect(byTestId('error-detail')).toHaveText(expect.stringMatching(/^invalid_input: /));
+    expect(await byTestId('error-detail').isDisplayed()).toBe(false); // folded under Details
+    await shot('06b-error-banner');
+    await banner.$('button.link').click();
+    await $('form.rename button[type="button"]').click();
   });
 
   it('keeps a note across a restart', async () => {

@@ -120,6 +120,25 @@ export function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** What a failed command says to a person: a `summary` in the user's words (by the error's
+ * code), and the core's own message as `detail`, for a "Details" disclosure (null when
+ * the summary already is it). A plain string is its own summary. */
+export function explain(e: unknown): { summary: string; detail: string | null } {
+  if (!(e instanceof CommandError)) return { summary: messageOf(e), detail: null };
+  const detail = `${e.code}: ${e.message}`;
+  const said: Partial<Record<ErrorCode, string>> = {
+    not_found: 'This is no longer here: it was removed, perhaps on another device.',
+    forbidden: 'Your role on this workshop does not allow that.',
+    storage: 'The change could not be written to this computer’s database; nothing else was changed.',
+    conflict: 'Someone changed this at the same time; your copy now shows theirs.',
+  };
+  const summary =
+    said[e.code] ??
+    // The domain's message, without the technical prefix that names the step by its id.
+    e.message.replace(/^invalid output for step "[^"]+": /, '').replace(/^./, (c) => c.toUpperCase());
+  return { summary, detail };
+}
+
 /** The field an `invalid_input` error names and its rule, from the error's `fields` (the
  * domain gives each broken rule with its field as data; the message is only for people). */
 export function fieldOf(e: unknown): { field: string; text: string } | null {
