@@ -28,6 +28,9 @@ describe('Sync without a keyring', () => {
     await byTestId('sign-in').click();
     await byTestId('no-keyring').waitForDisplayed({ timeout: 20000 });
     await waitForText('no-keyring', 'no keyring to keep the token');
+    // One primary button, the choice offered; the system's error is folded under Details.
+    expect(await $$('[data-testid="settings"] button.primary').length).toBe(1);
+    expect(await byTestId('no-keyring-detail').isDisplayed()).toBe(false);
     await shot('40-no-keyring');
     // No token is held, so sync has not started. (The database is bound to the account
     // already: a second try, in memory, changes nothing there.)
