@@ -27,6 +27,7 @@ const COMMANDS: &[&str] = &[
     "list_members",
     "share_workshop",
     "unshare_workshop",
+    "find_people",
     "sync_status",
     "sync_now",
     "sign_in",

@@ -45,6 +45,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         list_members,
         share_workshop,
         unshare_workshop,
+        crate::sync::find_people,
         crate::sync::sync_status,
         crate::sync::sync_now,
         crate::sync::sign_in,

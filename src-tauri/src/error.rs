@@ -52,7 +52,10 @@ impl From<SyncError> for AppError {
             // A store error inside keeps its own code (another account is a conflict).
             SyncError::Store(store) => return store.into(),
             SyncError::NotSignedIn | SyncError::Unauthorized => ErrorCode::SignIn,
-            SyncError::BadUrl { .. } => ErrorCode::InvalidInput,
+            // A request the server refused as asked (a search too short, or too many).
+            SyncError::BadUrl { .. } | SyncError::Server { status: 400 | 429, .. } => {
+                ErrorCode::InvalidInput
+            }
             SyncError::Unreachable(_) | SyncError::Server { .. } | SyncError::Protocol(_) => {
                 ErrorCode::Unreachable
             }

@@ -97,6 +97,34 @@ pub fn sign_out(state: State<'_, AppState>) -> Result<SignedOut> {
     })
 }
 
+/// Someone on the server, found by name.
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Person {
+    /// `usr_…`
+    pub id: String,
+    pub name: String,
+}
+
+/// People on the account's server whose name contains `query` (3 to 100 characters), at
+/// most 20, names starting with it first: whom to share a workshop with. Errors: `sign_in`
+/// (not signed in), `invalid_input` (too short, or searched too often: the server's
+/// message), `unreachable`, `keyring`.
+#[tauri::command]
+pub async fn find_people(state: State<'_, AppState>, query: String) -> Result<Vec<Person>> {
+    let account = state
+        .with_store(|s| s.sync_state())?
+        .ok_or_else(|| AppError::from(wp_sync::SyncError::NotSignedIn))?;
+    let people = wp_sync::find_people(&account, state.sync()?.memory_token(), &query).await?;
+    Ok(people
+        .into_iter()
+        .map(|u| Person {
+            id: u.id,
+            name: u.name,
+        })
+        .collect())
+}
+
 /// An open conflict with its workshop's title.
 #[derive(Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

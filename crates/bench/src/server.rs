@@ -103,7 +103,7 @@ async fn run_async(admin_url: String, requests: usize) {
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     // The real router, and beside it the floor's one route.
-    let app = router(AppState { pool: pool.clone() }).merge(
+    let app = router(AppState::new(pool.clone())).merge(
         axum::Router::new()
             .route("/floor/workshops/{id}", axum::routing::get(floor_get))
             .with_state(pool.clone()),

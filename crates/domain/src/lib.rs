@@ -21,7 +21,7 @@ pub mod steps;
 pub use error::{DomainError, ErrorCode, FieldError};
 pub use mutation::Mutation;
 pub use records::{
-    Change, ConflictKind, ConflictRecord, MemberRecord, NoteRecord, Rows, SeriesRecord,
+    Change, ChangedBy, ConflictKind, ConflictRecord, MemberRecord, NoteRecord, Rows, SeriesRecord,
     SessionRecord, StepRecord, WorkshopRecord,
 };
 pub use status::{Role, SessionStatus, StepStatus, Visibility, WorkshopStatus};

@@ -137,3 +137,32 @@ mod tests {
         );
     }
 }
+
+/// Finding people by name (`GET /api/users?q=`): at least 3 characters after trimming, at
+/// most 100 (a user's name is 1 to 100 characters), and at most 20 people answered: the
+/// live-workshops API's invitation search (issue 28, "Finding users to invite").
+pub const PEOPLE_QUERY_CHARS: std::ops::RangeInclusive<usize> = 3..=100;
+/// At most this many people answer one search by name.
+pub const PEOPLE_RESULTS_MAX: usize = 20;
+/// Searches by name one user may make per minute before the server answers 429: enough
+/// for typing with a debounce, too few to list a server's users by brute force.
+pub const PEOPLE_SEARCHES_PER_MINUTE: u32 = 30;
+
+/// Trims a search by name and checks its length (`PEOPLE_QUERY_CHARS`). Errors name `q`.
+pub fn people_query(raw: &str) -> Result<String, DomainError> {
+    let q = raw.trim();
+    let len = q.chars().count();
+    if len < *PEOPLE_QUERY_CHARS.start() {
+        return Err(DomainError::argument(
+            "q",
+            format!("type at least {} characters of a name", PEOPLE_QUERY_CHARS.start()),
+        ));
+    }
+    if len > *PEOPLE_QUERY_CHARS.end() {
+        return Err(DomainError::argument(
+            "q",
+            format!("a name is at most {} characters (got {len})", PEOPLE_QUERY_CHARS.end()),
+        ));
+    }
+    Ok(q.to_string())
+}

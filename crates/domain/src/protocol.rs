@@ -17,6 +17,11 @@ pub struct PushRequest {
     pub client_id: String,
     /// In id order, ids consecutive.
     pub mutations: Vec<PushMutation>,
+    /// The name of the machine the client runs on (its host name), kept by the server to
+    /// say where a value came from when it conflicts ("Ada on ada-laptop"). At most 100
+    /// characters are kept. Absent from older clients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
 }
 
 /// One queued mutation as it travels: its per-client id (1, 2, 3... no gaps), its name and
@@ -163,6 +168,11 @@ pub struct PullResponse {
     /// server that no longer holds it went back in time, and answers `reset`. Opaque.
     #[serde(default)]
     pub seen: String,
+    /// On a full pull's pages (no cursor sent): how many workshops the caller may see in
+    /// this answer's snapshot, trash included, so that a first sync can count its progress
+    /// in workshops. Absent on later pulls and from older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workshops: Option<i64>,
 }
 
 /// A row to keep, with its server revision, or a row to remove.
@@ -213,6 +223,13 @@ pub struct MeUser {
     /// `usr_...`
     pub id: String,
     pub name: String,
+}
+
+/// `GET /api/users?q=`: people found by name, to share a workshop with. At most
+/// [`crate::limits::PEOPLE_RESULTS_MAX`], names starting with the query first, then by name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct People {
+    pub users: Vec<MeUser>,
 }
 
 /// Every error answer's fixed part, `{"error", "field"?, "code"?}` (`reference/server-api.md`:

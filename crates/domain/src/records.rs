@@ -214,6 +214,28 @@ pub struct ConflictRecord {
     pub mine: Value,
     pub created_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
+    /// Who made the live value (`theirs`) and when, as the server recorded it when it made
+    /// the conflict (`crates/server/migrations/0011_conflict_authors.sql`). Absent where the
+    /// server did not know (a value written before it recorded authors); the domain never
+    /// sets it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub theirs_by: Option<ChangedBy>,
+}
+
+/// Who changed a value, from which device, and when (server time).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ChangedBy {
+    /// `usr_…`; absent when that user was deleted.
+    pub user_id: Option<String>,
+    /// Their name on the server.
+    pub name: Option<String>,
+    /// The device (host) name their sync client reported; absent for a change made through
+    /// the REST API or by a client before devices were reported.
+    pub device: Option<String>,
+    pub at: DateTime<Utc>,
 }
 
 /// What a mutation reads: the workshop it names, its steps in order, and the caller's note

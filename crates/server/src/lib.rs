@@ -18,7 +18,11 @@ pub mod rows;
 pub mod scratch;
 pub mod sync;
 
+use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use axum::http::{header, HeaderValue};
 use axum::Router;
@@ -35,6 +39,21 @@ pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
+    /// Searches for people by name, per caller's user id
+    /// ([`wp_domain::limits::PEOPLE_SEARCHES_PER_MINUTE`]).
+    pub people_searches: Arc<DefaultKeyedRateLimiter<String>>,
+}
+
+impl AppState {
+    /// The state over `pool`, with fresh rate limits.
+    pub fn new(pool: PgPool) -> AppState {
+        let per_minute = NonZeroU32::new(wp_domain::limits::PEOPLE_SEARCHES_PER_MINUTE)
+            .unwrap_or(NonZeroU32::MIN);
+        AppState {
+            pool,
+            people_searches: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+        }
+    }
 }
 
 /// The whole API as an axum router.

@@ -181,7 +181,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map(std::time::Duration::from_secs)
                 .unwrap_or(wp_server::sync::retention::DEFAULT_INTERVAL);
             let trim_job = wp_server::sync::retention::spawn(pool.clone(), trim_interval);
-            axum::serve(listener, router(AppState { pool: pool.clone() }))
+            axum::serve(listener, router(AppState::new(pool.clone())))
                 .with_graceful_shutdown(shutdown_signal())
                 .await
                 .map_err(|e| format!("server error: {e}"))?;

@@ -13,7 +13,7 @@ use sqlx::PgPool;
 use wp_domain::series::rolling::not_due_from;
 use wp_domain::Mutation;
 
-use crate::apply::apply_mutation_at;
+use crate::apply::{apply_mutation_at, Writer};
 use crate::ApiError;
 
 /// How often the job runs by default: every hour (`WP_ROLL_INTERVAL_SECS` overrides).
@@ -42,7 +42,15 @@ pub async fn run_once(pool: &PgPool, now: DateTime<Utc>) -> Result<usize, ApiErr
             at: now,
         };
         let mut tx = pool.begin().await?;
-        match apply_mutation_at(&mut tx, &mutation, &owner_id, now).await? {
+        match apply_mutation_at(
+            &mut tx,
+            &mutation,
+            Writer {
+                user_id: &owner_id,
+                client_id: None,
+            },
+            now,
+        ).await? {
             Ok(written) => {
                 tx.commit().await?;
                 made += written.len();

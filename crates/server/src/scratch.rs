@@ -57,7 +57,7 @@ pub async fn database(prefix: &str, connections: u32) -> PgPool {
 pub async fn serve(pool: PgPool) -> std::io::Result<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let app = router(AppState { pool });
+    let app = router(AppState::new(pool));
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!("scratch server stopped: {e}");

@@ -205,7 +205,7 @@ async fn session() -> Vec<Value> {
     let (eve_id, eve) = wp_server::auth::add_user(&pool, "Eve").await.unwrap();
     let (_, ada) = wp_server::auth::add_user(&pool, "Ada").await.unwrap();
     let mut s = Session {
-        router: wp_server::router(wp_server::AppState { pool: pool.clone() }),
+        router: wp_server::router(wp_server::AppState::new(pool.clone())),
         normalizer: Normalizer {
             ids: HashMap::new(),
             counts: HashMap::new(),

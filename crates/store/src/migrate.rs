@@ -105,6 +105,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0019_schedule_versions.sql",
         include_str!("../../../migrations/0019_schedule_versions.sql"),
     ),
+    (
+        20,
+        "0020_conflict_authors.sql",
+        include_str!("../../../migrations/0020_conflict_authors.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the last migration's number.

@@ -30,6 +30,12 @@ pub struct WorkshopSummary {
     pub current_step: Option<String>,
     /// The latest change to the workshop or any of its steps.
     pub last_activity_at: DateTime<Utc>,
+    /// When its next scheduled session starts (the first not cancelled, ended or live
+    /// whose start is not past, on the store's clock); `None` when none is.
+    pub next_session_at: Option<DateTime<Utc>>,
+    /// That session's series' IANA zone, for showing it as the series does; `None` for a
+    /// one-off session (shown in the user's zone) or when there is no next session.
+    pub next_session_zone: Option<String>,
 }
 
 /// One of a workshop's ten steps: the domain's record, its definition's name and text, and

@@ -65,8 +65,14 @@ impl Store {
                 (SELECT count(*) FROM workshop_steps s WHERE s.workshop_id = w.id AND s.status = 'complete'),
                 (SELECT d.name FROM workshop_steps s JOIN step_definitions d ON d.id = s.step_id
                    WHERE s.workshop_id = w.id AND s.status != 'complete' ORDER BY d.position LIMIT 1),
-                max(w.updated_at, coalesce((SELECT max(s.updated_at) FROM workshop_steps s WHERE s.workshop_id = w.id), ''))
+                max(w.updated_at, coalesce((SELECT max(s.updated_at) FROM workshop_steps s WHERE s.workshop_id = w.id), '')),
+                n.scheduled_at, n.timezone
              FROM workshops w
+             LEFT JOIN (SELECT s.workshop_id, s.scheduled_at, r.timezone,
+                          row_number() OVER (PARTITION BY s.workshop_id ORDER BY s.scheduled_at, s.id) AS k
+                        FROM sessions s LEFT JOIN series r ON r.id = s.series_id
+                        WHERE s.status = 'scheduled' AND datetime(s.scheduled_at) >= datetime(?2)) n
+               ON n.workshop_id = w.id AND n.k = 1
              WHERE w.deleted_at {trash} AND (?1 IS NULL OR instr(lower(w.title), lower(?1)) > 0)
              ORDER BY 14 DESC, w.id"
         );
@@ -76,12 +82,14 @@ impl Store {
             .map(str::trim)
             .filter(|s| !s.is_empty());
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map([search], |r| {
+        let rows = stmt.query_map(rusqlite::params![search, self.now()], |r| {
             Ok(WorkshopSummary {
                 workshop: workshop_model(r)?,
                 steps_complete: r.get(11)?,
                 current_step: r.get(12)?,
                 last_activity_at: r.get(13)?,
+                next_session_at: r.get(14)?,
+                next_session_zone: r.get(15)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -82,12 +82,26 @@ fn a_series_made_offline_is_one_queued_mutation_and_rolls_forward() {
     assert_eq!(agenda[0].series_zone_label.as_deref(), Some("London"));
     assert_eq!(agenda[0].workshop_title, "PawPal");
 
+    // The list names the next session, in its series' zone; a cancelled one is skipped.
+    let next = |store: &Store| {
+        let list = store.list_workshops(&Default::default()).unwrap();
+        (list[0].next_session_at, list[0].next_session_zone.clone())
+    };
+    assert_eq!(
+        next(&store),
+        (
+            Some(agenda[0].session.scheduled_at),
+            Some("Europe/London".to_string())
+        )
+    );
+
     // Cancel one; then this one and all that follow.
     let first = agenda[0].session.id.clone();
     let cancelled = store
         .cancel_session(&workshop.workshop.record.id, &first)
         .unwrap();
     assert_eq!(cancelled.status, SessionStatus::Cancelled);
+    assert_eq!(next(&store).0, Some(agenda[1].session.scheduled_at));
     assert!(store
         .agenda(50)
         .unwrap()
@@ -104,6 +118,10 @@ fn a_series_made_offline_is_one_queued_mutation_and_rolls_forward() {
         1,
         "only the second of May's occurrences stays"
     );
+    assert_eq!(next(&store).0, Some(upcoming[0].session.scheduled_at));
+    // Past its start, a session is no longer "next".
+    store.set_clock(Some(upcoming[0].session.scheduled_at + Duration::minutes(1)));
+    assert_eq!(next(&store), (None, None));
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::time::Duration;
 use backon::{ExponentialBuilder, Retryable};
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
-use wp_domain::protocol::{PullResponse, PushRequest, PushResponse};
+use wp_domain::protocol::{People, PullResponse, PushRequest, PushResponse};
 
 use crate::SyncError;
 
@@ -249,6 +249,18 @@ impl Api {
     /// `GET /api/me`: checks the token and names its user.
     pub async fn me(&self) -> Result<Me, SyncError> {
         self.send(|| self.http.get(self.url("/api/me")))
+            .await
+            .map_err(|(e, _)| e)
+    }
+
+    /// `GET /api/users?q=`: people whose name contains `query`, at most 20
+    /// ([`wp_domain::protocol::People`]). Errors: the server's 400 naming `q` (fewer than 3
+    /// characters), 429 when searched too often, and the network's.
+    pub async fn people(&self, query: &str) -> Result<People, SyncError> {
+        let mut url = url::Url::parse(&self.url("/api/users"))
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        url.query_pairs_mut().append_pair("q", query);
+        self.send(|| self.http.get(url.clone()))
             .await
             .map_err(|(e, _)| e)
     }

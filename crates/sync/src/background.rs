@@ -181,6 +181,9 @@ enum Command {
 pub struct SyncHandle {
     commands: mpsc::UnboundedSender<Command>,
     status: Arc<Mutex<SyncStatus>>,
+    /// The token kept in memory for this run, for requests besides rounds
+    /// ([`crate::find_people`]).
+    memory_token: Arc<Mutex<Option<String>>>,
 }
 
 impl SyncHandle {
@@ -197,12 +200,23 @@ impl SyncHandle {
     /// The database was bound to an account ([`crate::bind_account`]). `token` is `Some` when
     /// it is kept in memory for this run only; otherwise rounds read it from the keyring.
     pub fn signed_in(&self, token: Option<String>, user_name: String) {
+        *self.memory_token.lock().unwrap_or_else(|p| p.into_inner()) = token.clone();
         let _ = self.commands.send(Command::SignedIn { token, user_name });
     }
 
     /// The token was deleted: no more rounds until the next sign-in.
     pub fn signed_out(&self) {
+        *self.memory_token.lock().unwrap_or_else(|p| p.into_inner()) = None;
         let _ = self.commands.send(Command::SignedOut);
+    }
+
+    /// The token kept in memory for this run, when the user chose that at sign-in (no
+    /// keyring); `None` when it lives in the keyring.
+    pub fn memory_token(&self) -> Option<String> {
+        self.memory_token
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The latest status.
@@ -228,6 +242,7 @@ pub fn start(
     let handle = SyncHandle {
         commands,
         status: status.clone(),
+        memory_token: Arc::default(),
     };
     let worker = Worker {
         db_path,

@@ -97,3 +97,26 @@ pub fn api_for(store: &Store, retry: RetryPolicy) -> Result<Api, SyncError> {
     let token = token::load(&state.server_url)?;
     Api::new(&state.server_url, token, retry)
 }
+
+/// People on the account's server whose name contains `query`, at most 20, to share a
+/// workshop with (`GET /api/users?q=`). `memory_token` is the token kept in memory for this
+/// run ([`SyncHandle::memory_token`]); without it the token comes from
+/// `$WORKSHOPPILOT_TOKEN` or the keyring. No retries: the user is typing. Errors:
+/// [`SyncError::NotSignedIn`], the server's 400 naming `q` (fewer than 3 characters), its 429
+/// when searched too often, the keyring's and the network's.
+pub async fn find_people(
+    account: &SyncState,
+    memory_token: Option<String>,
+    query: &str,
+) -> Result<Vec<wp_domain::protocol::MeUser>, SyncError> {
+    let token = match memory_token {
+        Some(token) => token,
+        None => token::load(&account.server_url)?,
+    };
+    let retry = RetryPolicy {
+        retries: 0,
+        ..RetryPolicy::default()
+    };
+    let api = Api::new(&account.server_url, token, retry)?;
+    Ok(api.people(query).await?.users)
+}

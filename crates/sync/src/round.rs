@@ -13,6 +13,14 @@ pub const PUSH_BATCH: u32 = 200;
 /// Rows per pull page: 2,000 (the server's most).
 pub const PULL_PAGE: u32 = 2_000;
 
+/// This machine's host name, sent with each push so that a conflict can say which device a
+/// value came from; `None` when the system gives none.
+fn device_name() -> Option<String> {
+    let name = gethostname::gethostname().into_string().ok()?;
+    let name = name.trim();
+    (!name.is_empty()).then(|| name.to_string())
+}
+
 /// Where a round stands, for progress on stderr or in a status bar.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -23,10 +31,18 @@ pub enum Progress {
     /// `pages` pulled so far, `rows` written or deleted; `remaining`: about how many
     /// changes the server's log holds after this page (an estimate: one change may bring
     /// a whole workshop, several may be one row).
+    ///
+    /// On a full pull (a first sync, or a rebuild), the server counts the workshops the
+    /// user may see (`workshops_total`); `workshops_received` is how many of them this
+    /// round's pages have brought so far, so progress can read "120 of 10,000 workshops".
     Pulling {
         pages: usize,
         rows: usize,
         remaining: Option<i64>,
+        #[serde(rename = "workshopsReceived")]
+        workshops_received: usize,
+        #[serde(rename = "workshopsTotal")]
+        workshops_total: Option<usize>,
     },
     /// The server could not serve the cursor: a full pull is under way. `expired`: the
     /// cursor was older than the tombstones the server keeps (90 days); otherwise the
@@ -120,6 +136,7 @@ async fn push_all(
             protocol_version: PROTOCOL_VERSION,
             client_id: state.client_id,
             mutations: pending.iter().map(wire).collect::<Result<_, _>>()?,
+            device: device_name(),
         };
         match api.push(&request).await? {
             Ok(response) if store.server_forgot(response.last_mutation_id)? => {
@@ -191,6 +208,8 @@ async fn pull_all(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(), SyncError> {
     let mut resets = 0;
+    // The count the first page of a full pull gives: kept for the pages after it.
+    let mut workshops_total = None;
     loop {
         let state = store.sync_state()?.ok_or(SyncError::NotSignedIn)?;
         let page = api
@@ -227,6 +246,9 @@ async fn pull_all(
             }
             continue;
         }
+        if let Some(total) = page.workshops {
+            workshops_total = usize::try_from(total).ok();
+        }
         let applied = store.apply_pull_page(&page, options.allow_mass_delete)?;
         if !page.has_more {
             report.held_deletes = applied.held_deletes.clone();
@@ -249,6 +271,9 @@ async fn pull_all(
             pages: report.pages,
             rows: report.rows_written + report.rows_deleted,
             remaining: if page.has_more { remaining } else { Some(0) },
+            workshops_received: workshops_total
+                .map_or(report.workshops.len(), |t| report.workshops.len().min(t)),
+            workshops_total,
         });
         if !page.has_more {
             return Ok(());

@@ -104,7 +104,7 @@ async fn sends_on_its_own_survives_a_server_outage_and_brings_in_other_clients_c
         .unwrap();
     let server_pool = pool.clone();
     tokio::spawn(async move {
-        axum::serve(listener, router(AppState { pool: server_pool }))
+        axum::serve(listener, router(AppState::new(server_pool)))
             .await
             .unwrap()
     });
@@ -161,7 +161,7 @@ async fn a_revoked_token_reads_as_sign_in_expired() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
-        axum::serve(listener, router(AppState { pool }))
+        axum::serve(listener, router(AppState::new(pool)))
             .await
             .unwrap()
     });

@@ -256,6 +256,17 @@ async fn concurrent_edits_merge_or_show_as_conflicts_and_resolve_everywhere() {
             "the losing values are kept, on both desktops"
         );
         assert_eq!(d.store.sync_state().unwrap().unwrap().conflicts, 2);
+        // Each names who made the live value, from which device, and when: A's push.
+        for c in &open {
+            let by = c.theirs_by.as_ref().expect("the server names the live value's author");
+            assert_eq!(by.name.as_deref(), Some("Ada"));
+            assert_eq!(
+                by.device,
+                gethostname::gethostname().into_string().ok(),
+                "the device A pushed from"
+            );
+            assert!(by.at <= c.created_at + chrono::Duration::seconds(5));
+        }
     }
 
     // B keeps its title; A takes the live field value. After syncing, neither lists any.

@@ -134,6 +134,7 @@ async fn a_refusal_answered_again_logs_the_servers_rows_again() {
         protocol_version: PROTOCOL_VERSION,
         client_id: client.into(),
         mutations: vec![edit.clone()],
+        device: None,
     };
     let mut counts = vec![logged().await];
     for client in ["cli_first", "cli_first", "cli_second"] {

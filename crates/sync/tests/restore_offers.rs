@@ -130,6 +130,7 @@ async fn a_note_the_restore_lost_outlives_a_refused_save_of_it_elsewhere() {
         .push(&PushRequest {
             protocol_version: PROTOCOL_VERSION,
             client_id: "cl_another_copy".into(),
+            device: None,
             mutations: vec![PushMutation {
                 id: 1,
                 name: "setNote".into(),

@@ -80,7 +80,7 @@ async fn run_seed(seed: u64, steps: usize) {
     let pool = new_database(4).await;
     // Ids made on this thread (the clients' and, in process, the server's) follow the seed.
     wp_domain::ids::seed_this_thread(Some(seed));
-    let router = wp_server::router(wp_server::AppState { pool: pool.clone() });
+    let router = wp_server::router(wp_server::AppState::new(pool.clone()));
     let mut rng = StdRng::seed_from_u64(seed);
     let n = rng.random_range(3..=5);
     let users = [

@@ -229,6 +229,7 @@ mod tests {
             mine: serde_json::Value::Null,
             created_at: Utc::now(),
             resolved_at: None,
+            theirs_by: None,
         };
         let note = record(ConflictKind::Note, Some("persona"));
         let second = ReadPlan::for_conflict("ws_1", &note).unwrap();

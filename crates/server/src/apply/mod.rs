@@ -9,6 +9,8 @@
 
 mod write;
 
+pub use write::Writer;
+
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use wp_domain::mutation::plan::{Author, StepRead};
@@ -118,24 +120,25 @@ async fn load(
 /// A row a mutation wrote, with its new `rev` and version (`write::write`).
 pub type Written = (Change, i64, Option<String>);
 
-/// Applies `mutation` for `user_id` inside the caller's transaction: the domain's rules
+/// Applies `mutation` for the writer's user inside the caller's transaction: the domain's rules
 /// decide, this writes. Returns each written row with its new `rev` and version. `Ok(Err(_))` is a rule
 /// the mutation broke (nothing written); `Err(_)` is the database failing.
 pub async fn apply_mutation(
     conn: &mut PgConnection,
     mutation: &Mutation,
-    user_id: &str,
+    writer: Writer<'_>,
 ) -> Result<Result<Vec<Written>, DomainError>, ApiError> {
-    apply_mutation_at(conn, mutation, user_id, Utc::now()).await
+    apply_mutation_at(conn, mutation, writer, Utc::now()).await
 }
 
 /// [`apply_mutation`] on a given clock: the rolling job's injected "now".
 pub async fn apply_mutation_at(
     conn: &mut PgConnection,
     mutation: &Mutation,
-    user_id: &str,
+    writer: Writer<'_>,
     now: DateTime<Utc>,
 ) -> Result<Result<Vec<Written>, DomainError>, ApiError> {
+    let user_id = writer.user_id;
     if let Mutation::AddMember {
         user_id: member, ..
     } = mutation
@@ -154,9 +157,17 @@ pub async fn apply_mutation_at(
         Ok(changes) => changes,
         Err(e) => return Ok(Err(e)),
     };
+    // A new conflict names who made the live value: read before this mutation writes it.
+    let mut authors = Vec::with_capacity(changes.len());
+    for change in &changes {
+        authors.push(match change {
+            Change::Conflict(c) if c.resolved_at.is_none() => write::theirs(conn, c).await?,
+            _ => None,
+        });
+    }
     let mut written = Vec::with_capacity(changes.len());
-    for change in changes {
-        match write::write(conn, &change, user_id).await? {
+    for (change, theirs) in changes.into_iter().zip(authors) {
+        match write::write(conn, &change, writer, theirs.as_ref()).await? {
             Ok((rev, version)) => written.push((change, rev, version)),
             Err(e) => return Ok(Err(e)),
         }

@@ -4,7 +4,7 @@
 use sqlx::types::Json;
 use sqlx::PgConnection;
 use wp_domain::ids::{new_id, IdKind};
-use wp_domain::{Change, DomainError, SeriesRecord, SessionRecord};
+use wp_domain::{Change, ConflictKind, ConflictRecord, DomainError, SeriesRecord, SessionRecord};
 
 use crate::ApiError;
 
@@ -43,6 +43,66 @@ async fn free_id(conn: &mut PgConnection, table: Keyed, id: &str) -> Result<Stri
     Ok(if taken { new_id(kind) } else { id.to_string() })
 }
 
+/// Who writes: the caller, and the sync client that pushed the change (`None` for a REST
+/// route or the rolling job). Rows a conflict can be about keep both as their author.
+#[derive(Clone, Copy)]
+pub struct Writer<'a> {
+    pub user_id: &'a str,
+    pub client_id: Option<&'a str>,
+}
+
+/// Who made the live value a new conflict is about: its row's author, device and time.
+pub(super) struct Theirs {
+    user_id: Option<String>,
+    device: Option<String>,
+    at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The author of the live value `conflict` is about, read before the mutation writes
+/// anything (its own write of the row would name the caller). `None` where the row has no
+/// recorded author (written before `0011_conflict_authors.sql`).
+pub(super) async fn theirs(
+    conn: &mut PgConnection,
+    conflict: &ConflictRecord,
+) -> Result<Option<Theirs>, ApiError> {
+    let row = match conflict.kind {
+        ConflictKind::Title => sqlx::query!(
+            "SELECT w.changed_by, c.device, w.changed_at AS \"at?\" FROM workshops w
+             LEFT JOIN sync_clients c ON c.id = w.changed_client WHERE w.id = $1",
+            conflict.entity_id
+        )
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| (r.changed_by, r.device, r.at)),
+        ConflictKind::OutputField => sqlx::query!(
+            "SELECT s.changed_by, c.device, s.changed_at AS \"at?\" FROM workshop_steps s
+             LEFT JOIN sync_clients c ON c.id = s.changed_client WHERE s.id = $1",
+            conflict.entity_id
+        )
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| (r.changed_by, r.device, r.at)),
+        ConflictKind::Note => sqlx::query!(
+            "SELECT n.user_id AS \"changed_by?\", c.device, n.changed_at AS \"at?\" FROM notes n
+             LEFT JOIN sync_clients c ON c.id = n.changed_client
+             WHERE n.workshop_id = $1 AND n.user_id = $2 AND n.step_id IS NOT DISTINCT FROM $3",
+            conflict.workshop_id,
+            conflict.user_id,
+            conflict.step_id
+        )
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| (r.changed_by, r.device, r.at)),
+    };
+    Ok(row.and_then(|(user_id, device, at)| {
+        at.map(|at| Theirs {
+            user_id,
+            device,
+            at,
+        })
+    }))
+}
+
 /// A count the domain holds unsigned, into its `integer` column (saturating: the domain's
 /// limits keep it far below).
 fn int(value: u32) -> i32 {
@@ -58,15 +118,21 @@ fn int(value: u32) -> i32 {
 pub(super) async fn write(
     conn: &mut PgConnection,
     change: &Change,
-    user_id: &str,
+    writer: Writer<'_>,
+    theirs: Option<&Theirs>,
 ) -> Result<Result<(i64, Option<String>), DomainError>, ApiError> {
+    let Writer { user_id, client_id } = writer;
     let written = match change {
         Change::Workshop(w) => sqlx::query!(
-            "INSERT INTO workshops (id, owner_id, title, original_idea, status, visibility, created_at, updated_at, deleted_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            "INSERT INTO workshops (id, owner_id, title, original_idea, status, visibility, created_at, updated_at, deleted_at,
+               changed_by, changed_client, changed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
              ON CONFLICT (id) DO UPDATE SET title = excluded.title, original_idea = excluded.original_idea,
                status = excluded.status, visibility = excluded.visibility, updated_at = excluded.updated_at,
-               deleted_at = excluded.deleted_at, rev = workshops.rev + 1
+               deleted_at = excluded.deleted_at, rev = workshops.rev + 1,
+               changed_by = CASE WHEN workshops.title <> excluded.title THEN excluded.changed_by ELSE workshops.changed_by END,
+               changed_client = CASE WHEN workshops.title <> excluded.title THEN excluded.changed_client ELSE workshops.changed_client END,
+               changed_at = CASE WHEN workshops.title <> excluded.title THEN excluded.changed_at ELSE workshops.changed_at END
              WHERE workshops.owner_id = excluded.owner_id
              RETURNING rev, version::text AS version",
             w.id,
@@ -77,18 +143,27 @@ pub(super) async fn write(
             w.visibility.as_str(),
             w.created_at,
             w.updated_at,
-            w.deleted_at
+            w.deleted_at,
+            user_id,
+            client_id
         )
         .fetch_optional(conn)
         .await?
         .map(|r| (r.rev, r.version))
         .ok_or("workshopId"),
         Change::Step(s) => sqlx::query!(
-            "INSERT INTO workshop_steps (id, workshop_id, step_id, status, output, summary, started_at, completed_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            "INSERT INTO workshop_steps (id, workshop_id, step_id, status, output, summary, started_at, completed_at, updated_at,
+               changed_by, changed_client, changed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
              ON CONFLICT (id) DO UPDATE SET status = excluded.status, output = excluded.output,
                summary = excluded.summary, started_at = excluded.started_at, completed_at = excluded.completed_at,
-               updated_at = excluded.updated_at, rev = workshop_steps.rev + 1
+               updated_at = excluded.updated_at, rev = workshop_steps.rev + 1,
+               changed_by = CASE WHEN workshop_steps.output IS DISTINCT FROM excluded.output
+                 THEN excluded.changed_by ELSE workshop_steps.changed_by END,
+               changed_client = CASE WHEN workshop_steps.output IS DISTINCT FROM excluded.output
+                 THEN excluded.changed_client ELSE workshop_steps.changed_client END,
+               changed_at = CASE WHEN workshop_steps.output IS DISTINCT FROM excluded.output
+                 THEN excluded.changed_at ELSE workshop_steps.changed_at END
              WHERE workshop_steps.workshop_id = excluded.workshop_id
              RETURNING rev, version::text AS version",
             s.id,
@@ -99,7 +174,9 @@ pub(super) async fn write(
             s.summary,
             s.started_at,
             s.completed_at,
-            s.updated_at
+            s.updated_at,
+            user_id,
+            client_id
         )
         .fetch_optional(conn)
         .await?
@@ -108,10 +185,11 @@ pub(super) async fn write(
         Change::Note(n) => {
             let id = free_id(conn, Keyed::Note, &n.id).await?;
             Ok(sqlx::query!(
-                "INSERT INTO notes (id, workshop_id, user_id, step_id, content, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                "INSERT INTO notes (id, workshop_id, user_id, step_id, content, created_at, updated_at, changed_client, changed_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
                  ON CONFLICT (workshop_id, user_id, step_id) DO UPDATE SET content = excluded.content,
-                   updated_at = excluded.updated_at, rev = notes.rev + 1
+                   updated_at = excluded.updated_at, rev = notes.rev + 1,
+                   changed_client = excluded.changed_client, changed_at = excluded.changed_at
                  RETURNING rev, version::text AS version",
                 id,
                 n.workshop_id,
@@ -119,7 +197,8 @@ pub(super) async fn write(
                 n.step_id,
                 n.content,
                 n.created_at,
-                n.updated_at
+                n.updated_at,
+                client_id
             )
             .fetch_optional(conn)
             .await?
@@ -136,8 +215,9 @@ pub(super) async fn write(
                 .as_str()
                 .ok_or_else(|| ApiError::internal("a conflict kind is not a name"))?;
             Ok(sqlx::query_scalar!(
-                "INSERT INTO conflicts (id, workshop_id, user_id, kind, entity_id, step_id, field, base, theirs, mine, created_at, resolved_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                "INSERT INTO conflicts (id, workshop_id, user_id, kind, entity_id, step_id, field, base, theirs, mine, created_at, resolved_at,
+                   theirs_by, theirs_device, theirs_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
                  ON CONFLICT (id) DO UPDATE SET resolved_at = excluded.resolved_at, rev = conflicts.rev + 1
                  WHERE conflicts.user_id = excluded.user_id
                  RETURNING rev",
@@ -152,7 +232,10 @@ pub(super) async fn write(
                 &c.theirs,
                 &c.mine,
                 c.created_at,
-                c.resolved_at
+                c.resolved_at,
+                theirs.and_then(|t| t.user_id.as_deref()),
+                theirs.and_then(|t| t.device.as_deref()),
+                theirs.map(|t| t.at)
             )
             .fetch_optional(conn)
             .await?

@@ -9,6 +9,7 @@ mod mutate;
 mod notes;
 mod series;
 mod steps;
+mod users;
 mod workshops;
 
 use axum::http::StatusCode;
@@ -72,6 +73,7 @@ pub fn router() -> Router<AppState> {
             post(series::cancel_session),
         )
         .route("/api/me", get(me::me))
+        .route("/api/users", get(users::search))
         .route("/api/sync/push", post(crate::sync::push::push))
         .route("/api/sync/pull", get(crate::sync::pull::pull))
         .fallback(|| async { ApiError::not_found("Not found") })

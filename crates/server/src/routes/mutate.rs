@@ -4,7 +4,7 @@
 
 use wp_domain::{Change, DomainError, Mutation};
 
-use crate::apply::apply_mutation;
+use crate::apply::{apply_mutation, Writer};
 use crate::auth::User;
 use crate::{ApiError, AppState};
 
@@ -30,7 +30,14 @@ pub async fn run_in(
     mutation: &Mutation,
     hidden: fn() -> ApiError,
 ) -> Result<Vec<Change>, ApiError> {
-    match apply_mutation(conn, mutation, &user.id).await? {
+    match apply_mutation(
+        conn,
+        mutation,
+        Writer {
+            user_id: &user.id,
+            client_id: None,
+        },
+    ).await? {
         Ok(written) => Ok(written.into_iter().map(|(change, ..)| change).collect()),
         Err(
             DomainError::WorkshopNotFound(_)

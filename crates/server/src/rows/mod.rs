@@ -14,7 +14,7 @@ use serde_json::Value;
 use sqlx::types::Json;
 use wp_domain::series::RuleForm;
 use wp_domain::{
-    ConflictRecord, MemberRecord, NoteRecord, Role, SeriesRecord, SessionRecord, SessionStatus,
+    ChangedBy, ConflictRecord, MemberRecord, NoteRecord, Role, SeriesRecord, SessionRecord, SessionStatus,
     StepRecord, StepStatus, Visibility, WorkshopRecord, WorkshopStatus,
 };
 
@@ -189,6 +189,11 @@ pub struct ConflictRow {
     pub created_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub rev: i64,
+    /// Who made the live value (`0011_conflict_authors.sql`), their name now, their device.
+    pub theirs_by: Option<String>,
+    pub theirs_name: Option<String>,
+    pub theirs_device: Option<String>,
+    pub theirs_at: Option<DateTime<Utc>>,
 }
 
 impl ConflictRow {
@@ -207,6 +212,12 @@ impl ConflictRow {
             mine: self.mine,
             created_at: self.created_at,
             resolved_at: self.resolved_at,
+            theirs_by: self.theirs_at.map(|at| ChangedBy {
+                user_id: self.theirs_by,
+                name: self.theirs_name,
+                device: self.theirs_device,
+                at,
+            }),
         })
     }
 }

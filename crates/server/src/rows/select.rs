@@ -67,7 +67,9 @@ macro_rules! select_conflicts {
         sqlx::query_as!(
             $crate::rows::ConflictRow,
             "SELECT c.id, c.workshop_id, c.user_id, c.kind, c.entity_id, c.step_id, c.field,
-                    c.base, c.theirs, c.mine, c.created_at, c.resolved_at, c.rev
+                    c.base, c.theirs, c.mine, c.created_at, c.resolved_at, c.rev,
+                    c.theirs_by, (SELECT u.name FROM users u WHERE u.id = c.theirs_by) AS theirs_name,
+                    c.theirs_device, c.theirs_at
              FROM conflicts c " + $tail $(+ $more)*,
             $($arg),*
         )

@@ -99,6 +99,7 @@ pub async fn pull(
             last_mutation_id,
             changes: vec![],
             seen: String::new(),
+            workshops: None,
         })
     };
     // Both the cursor and `seen` must name changes this log still holds, at their positions.
@@ -185,6 +186,17 @@ pub async fn pull(
             }),
     };
     let changes = page(&mut tx, entries, &user.id).await?;
+    let workshops = if from == 0 {
+        sqlx::query_scalar!(
+            r#"SELECT count(*) AS "count!" FROM workshop_roles WHERE user_id = $1"#,
+            user.id
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map(Some)?
+    } else {
+        None
+    };
     tx.commit().await?;
     Ok(Json(PullResponse {
         seen: end
@@ -202,6 +214,7 @@ pub async fn pull(
         has_more,
         last_mutation_id,
         changes,
+        workshops,
     }))
 }
 

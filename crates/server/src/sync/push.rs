@@ -10,7 +10,7 @@ use wp_domain::protocol::{
 };
 use wp_domain::Mutation;
 
-use crate::apply::apply_mutation;
+use crate::apply::{apply_mutation, Writer};
 use crate::auth::User;
 use crate::body::JsonBody;
 use crate::{ApiError, AppState};
@@ -55,6 +55,13 @@ fn batch_error(status: StatusCode, code: &'static str, message: &str) -> ApiErro
         code: Some(code),
         ..ApiError::new(status, message)
     }
+}
+
+/// The device name a push reports, trimmed and cut to 100 characters; `None` when blank.
+fn device_name(raw: Option<&str>) -> Option<String> {
+    let name: String = raw?.trim().chars().take(100).collect();
+    let name = name.trim_end().to_string();
+    (!name.is_empty()).then_some(name)
 }
 
 /// Locks the client's row (`FOR UPDATE`), creating it for `user_id` on first sight, so two
@@ -231,6 +238,15 @@ pub async fn push(
     let mut last = {
         let mut tx = state.pool.begin().await?;
         let last = lock_client(&mut tx, client_id, &user.id).await?;
+        if let Some(device) = device_name(body.device.as_deref()) {
+            sqlx::query!(
+                "UPDATE sync_clients SET device = $2 WHERE id = $1 AND device IS DISTINCT FROM $2",
+                client_id,
+                device
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         last
     };
@@ -345,7 +361,14 @@ pub async fn push(
                 continue;
             }
         }
-        match apply_mutation(&mut tx, &mutation, &user.id).await? {
+        match apply_mutation(
+            &mut tx,
+            &mutation,
+            Writer {
+                user_id: &user.id,
+                client_id: Some(client_id),
+            },
+        ).await? {
             Ok(changes) => {
                 record(&mut tx, client_id, m, Processed::Applied).await?;
                 // The client applied its own value locally; where the server kept another

@@ -34,7 +34,7 @@ pub async fn server() -> TestServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let app = router(AppState { pool: pool.clone() });
+    let app = router(AppState::new(pool.clone()));
     let handle = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
@@ -123,7 +123,7 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move {
-            axum::serve(listener, router(AppState { pool }))
+            axum::serve(listener, router(AppState::new(pool)))
                 .await
                 .unwrap();
         });

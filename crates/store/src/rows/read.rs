@@ -285,7 +285,7 @@ pub(crate) fn role_on(
 }
 
 /// A conflict row's columns, in the order [`conflict_from_row`] reads them.
-pub(crate) const CONFLICT_COLUMNS: &str = "id, workshop_id, user_id, kind, entity_id, step_id, field, base, theirs, mine, created_at, resolved_at";
+pub(crate) const CONFLICT_COLUMNS: &str = "id, workshop_id, user_id, kind, entity_id, step_id, field, base, theirs, mine, created_at, resolved_at, theirs_by";
 
 pub(crate) fn conflict_from_row(r: &Row<'_>) -> rusqlite::Result<ConflictRecord> {
     let kind: String = r.get(3)?;
@@ -305,6 +305,10 @@ pub(crate) fn conflict_from_row(r: &Row<'_>) -> rusqlite::Result<ConflictRecord>
         mine: json(9)?,
         created_at: r.get(10)?,
         resolved_at: r.get(11)?,
+        theirs_by: json_column(r, 12)?
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|_| bad_text(12, "theirs_by"))?,
     })
 }
 

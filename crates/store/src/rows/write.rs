@@ -82,9 +82,10 @@ pub(crate) fn write(conn: &Connection, change: &Change) -> Result<i64> {
             let json = |v: &Value| v.to_string();
             let kind = serde_json::to_value(c.kind)?;
             conn.prepare_cached(&format!(
-                "INSERT INTO conflicts ({CONFLICT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                "INSERT INTO conflicts ({CONFLICT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
                  ON CONFLICT (id) DO UPDATE SET theirs = excluded.theirs, mine = excluded.mine,
-                   resolved_at = excluded.resolved_at, rev = rev + 1 RETURNING rev"
+                   resolved_at = excluded.resolved_at, theirs_by = coalesce(excluded.theirs_by, theirs_by),
+                   rev = rev + 1 RETURNING rev"
             ))?
             .query_row(
                 rusqlite::params![
@@ -100,6 +101,7 @@ pub(crate) fn write(conn: &Connection, change: &Change) -> Result<i64> {
                     json(&c.mine),
                     c.created_at,
                     c.resolved_at,
+                    c.theirs_by.as_ref().map(serde_json::to_string).transpose()?,
                 ],
                 |r| r.get(0),
             )

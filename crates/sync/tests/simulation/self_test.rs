@@ -23,7 +23,7 @@ use crate::PAWPAL;
 /// server. With the drop the oracle names the rename; without it, it finds nothing.
 async fn oracle_after_a_rename(drop_it: bool) -> Verdict {
     let pool = new_database(2).await;
-    let router = wp_server::router(wp_server::AppState { pool: pool.clone() });
+    let router = wp_server::router(wp_server::AppState::new(pool.clone()));
     let (user, token) = wp_server::auth::add_user(&pool, "Ada").await.unwrap();
     let net = Rc::new(RefCell::new(Net {
         rng: StdRng::seed_from_u64(1),

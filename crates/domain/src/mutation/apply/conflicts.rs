@@ -24,6 +24,7 @@ pub(super) fn conflict(
         mine,
         created_at: at,
         resolved_at: None,
+        theirs_by: None,
     })
 }
 
