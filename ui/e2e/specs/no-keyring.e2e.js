@@ -40,7 +40,7 @@ describe('Sync without a keyring', () => {
     await byTestId('settings-close').click();
   });
 
-  it('shows the first sync\'s pages, rows and time left while the list fills, then synced', async function () {
+  it('counts the first sync in workshops, with a bar and the time left, while the list fills, then synced', async function () {
     this.timeout(360000);
     // The list fills while the sync runs: the first pages hold workshops only (the server
     // logged them before their steps), which say their steps are still on the way.
@@ -60,12 +60,23 @@ describe('Sync without a keyring', () => {
     } catch {
       throw new Error(`no workshops listed during the first sync (state, rows, steps arriving): "${seen}"`);
     }
+    // Counted in workshops, the unit a facilitator knows, with a bar and the time left.
     let line = '';
-    await browser.waitUntil(async () => /^First sync with .*about \d+ (s|min) left$/.test((line = await textOf('sync-text'))), {
-      timeout: 60000,
-      timeoutMsg: `no first-sync estimate; last: "${line}"`,
-    });
-    expect(line).toMatch(/[\d,]+ pages?, [\d,]+ rows/);
+    let barMax = null;
+    await browser.waitUntil(
+      async () => {
+        [line, barMax] = await browser.execute(() => [
+          document.querySelector('[data-testid="sync-text"]')?.textContent ?? '',
+          document.querySelector('[data-testid="sync-bar"]')?.getAttribute('max') ?? null,
+        ]);
+        return /^First sync with .*about \d+ (s|min) left$/.test(line);
+      },
+      { timeout: 60000, timeoutMsg: `no first-sync estimate; last: "${line}"` },
+    );
+    expect(line).toMatch(/: [1-9][\d,]* of 1,500 workshops, about/);
+    const received = Number(line.match(/: ([\d,]+) of/)[1].replace(/,/g, ''));
+    expect(received).toBeLessThanOrEqual(SEEDED);
+    expect(barMax).toBe(String(SEEDED));
     await shot('41-first-sync-progress');
     await waitForState('idle', () => true, 240000);
     await waitForText('sync-text', `Synced with 127.0.0.1:${server.port}`);

@@ -175,4 +175,43 @@ describe('Schedule', () => {
     await byTestId('agenda-back').click();
     await byTestId('workshop-list').waitForDisplayed();
   });
+
+  it('names the next session in the list, sorts by it, and follows the clock and density chosen in Preferences', async () => {
+    const pawpal = '[data-testid="workshop-row"][data-title="PawPal"]';
+    const next = () => $(`${pawpal} [data-testid="row-next-session"]`);
+    // The moved session is the next one: in its series' zone, with the zone.
+    await expect(next()).toHaveText(expect.stringMatching(/^next session \w{3} \d{1,2} \w{3}(,? \d{4})?, 20:00 (EST|GMT-5)$/));
+    await byTestId('list-order').selectByAttribute('value', 'next');
+    expect(await $('[data-testid="workshop-row"]').getAttribute('data-title')).toBe('PawPal');
+
+    await byTestId('app-menu').click();
+    await byTestId('menu-preferences').click();
+    await byTestId('preferences').waitForDisplayed();
+    await byTestId('pref-clock-12').click();
+    await expect(byTestId('pref-clock-sample')).toHaveText(expect.stringMatching(/^7:30\s?(PM|pm)$/));
+    await byTestId('pref-density-compact').click();
+    await byTestId('pref-theme-dark').click();
+    expect(await browser.execute(() => [document.documentElement.dataset.theme, document.documentElement.dataset.density])).toEqual(['dark', 'compact']);
+    // The page's own colours follow: the dark panel, whatever the system says.
+    expect(await browser.execute(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(17, 20, 27)');
+    await shot('36-preferences');
+    await byTestId('preferences-close').click();
+    await expect(next()).toHaveText(expect.stringMatching(/, 8:00\s?(PM|pm) (EST|GMT-5)$/));
+    // Compact: a row is one line.
+    const height = await browser.execute((sel) => document.querySelector(sel).getBoundingClientRect().height, pawpal);
+    expect(height).toBeLessThan(56);
+    await shot('37-list-compact-dark');
+    // Kept across a reload of the window, then put back for the specs that follow.
+    await browser.refresh();
+    await byTestId('workshop-list').waitForDisplayed();
+    expect(await browser.execute(() => document.documentElement.dataset.theme)).toBe('dark');
+    await byTestId('app-menu').click();
+    await byTestId('menu-preferences').click();
+    await byTestId('pref-clock-system').click();
+    await byTestId('pref-density-comfortable').click();
+    await byTestId('pref-theme-system').click();
+    await byTestId('preferences-close').click();
+    await byTestId('list-order').selectByAttribute('value', 'recent');
+    await expect(next()).toHaveText(expect.stringMatching(/, 20:00 (EST|GMT-5)$/));
+  });
 });

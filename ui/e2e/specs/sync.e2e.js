@@ -132,6 +132,8 @@ describe('Sync in the window', () => {
     await conflict.waitForDisplayed();
     await expect(conflict).toHaveText(expect.stringContaining('Wednesday'));
     await expect(conflict).toHaveText(expect.stringContaining('Tuesday'));
+    // It names who made the live value, from which device, and when: the app's own push.
+    await expect(conflict.$('[data-testid="conflict-by"]')).toHaveText(expect.stringMatching(/^Changed by Ada on \S+, (just now|\d+ min ago)$/));
     await shot('26-conflicts-view');
     await conflict.$('[data-testid="keep-mine"]').click();
     await byTestId('no-issues').waitForDisplayed({ timeout: 15000 });
@@ -168,13 +170,24 @@ describe('Sync in the window', () => {
 
   it('shares a workshop with another user and takes it back, and shows one shared with it read-only', async () => {
     const bob = server.addUser('Bob');
+    server.addUser('Roberta Bobson');
     const bobCli = new CliClient(server, bob.token);
     bobCli.login();
-    // The owner shares from the window, by the user id Bob's Account dialog shows him.
+    // The owner finds Bob by name: the server's search, from 3 characters on.
     await openWorkshop('Made while offline');
     await byTestId('share').click();
     await byTestId('share-dialog').waitForDisplayed();
-    await byTestId('share-user').setValue(bob.id);
+    await byTestId('share-user').setValue('bo');
+    await waitForText('people-note', 'Type 1 more character');
+    expect(await byTestId('share-submit').isEnabled()).toBe(false);
+    await byTestId('share-user').setValue('bob');
+    await byTestId('people-found').waitForDisplayed({ timeout: 10000 });
+    // Names that start with it first; the owner is not offered.
+    const found = await browser.execute(() => [...document.querySelectorAll('[data-testid="person"]')].map((p) => p.textContent.trim().split(/\s+/)[0]));
+    expect(found).toEqual(['Bob', 'Roberta']);
+    await shot('29a-share-find-people');
+    await browser.keys(['Enter']); // the first, highlighted
+    await waitForText('share-chosen', 'Sharing with Bob');
     await byTestId('share-role').selectByAttribute('value', 'viewer');
     await byTestId('share-submit').click();
     await byTestId('share-done').waitForDisplayed();

@@ -7,6 +7,7 @@ import type { ErrorCode } from './bindings/ErrorCode';
 import type { Exported } from './bindings/Exported';
 import type { FieldError } from './bindings/FieldError';
 import type { Member } from './bindings/Member';
+import type { Person } from './bindings/Person';
 import type { Note } from './bindings/Note';
 import type { StepSchema } from './bindings/StepSchema';
 import type { Workshop } from './bindings/Workshop';
@@ -77,6 +78,8 @@ export const api = {
   shareWorkshop: (id: string, userId: string, role: 'editor' | 'viewer') =>
     call<Member[]>('share_workshop', { id, userId, role }),
   unshareWorkshop: (id: string, userId: string) => call<Member[]>('unshare_workshop', { id, userId }),
+  /** People on the server whose name contains `query` (3+ characters), at most 20. */
+  findPeople: (query: string) => call<Person[]>('find_people', { query }),
   syncStatus: () => call<SyncStatus>('sync_status'),
   syncNow: () => call<void>('sync_now'),
   signIn: (serverUrl: string, token: string, keepInMemory: boolean) =>

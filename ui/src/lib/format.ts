@@ -1,3 +1,4 @@
+import { preferences } from './preferences.svelte';
 import type { StepStatus } from './bindings/StepStatus';
 import type { WorkshopStatus } from './bindings/WorkshopStatus';
 
@@ -17,7 +18,7 @@ export const WORKSHOP_STATUS_LABEL: Record<WorkshopStatus, string> = {
 
 /** "3 Nov 2026, 14:05" (or "2:05 PM") in the user's locale and clock format. */
 export function when(iso: string): string {
-  return format(undefined, { day: 'numeric', month: 'short', year: 'numeric', ...CLOCK }).format(new Date(iso));
+  return format(undefined, { day: 'numeric', month: 'short', year: 'numeric', ...clockOptions() }).format(new Date(iso));
 }
 
 /** 50000 → "50,000". */
@@ -85,15 +86,19 @@ export function dateIn(at: string | Date | number, zone?: string): string {
 }
 
 /** How every time of day is shown: the locale's own clock, 24-hour ("19:00") or 12-hour
- * ("7:00 PM") as the system sets it. */
-const twelveHour = ['h11', 'h12'].includes(new Intl.DateTimeFormat(undefined, { hour: 'numeric' }).resolvedOptions().hourCycle ?? '');
-/** "7:05 PM" on a 12-hour clock; "19:05" and "00:05" (two digits) on a 24-hour one. */
-const CLOCK: Intl.DateTimeFormatOptions = { hour: twelveHour ? 'numeric' : '2-digit', minute: '2-digit' };
+ * ("7:00 PM") as the system sets it, unless Preferences chose one. */
+const localeTwelveHour = ['h11', 'h12'].includes(new Intl.DateTimeFormat(undefined, { hour: 'numeric' }).resolvedOptions().hourCycle ?? '');
+/** "7:05 PM" on a 12-hour clock; "19:05" and "00:05" (two digits) on a 24-hour one. Read
+ * from the preference on each call, so a view that formats a time follows a change. */
+function clockOptions(): Intl.DateTimeFormatOptions {
+  const twelve = preferences.clock === 'system' ? localeTwelveHour : preferences.clock === '12';
+  return twelve ? { hour: 'numeric', minute: '2-digit', hourCycle: 'h12' } : { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+}
 
 /** "19:00" or "7:00 PM": the instant's time of day in `zone` (the user's when absent), in
  * the user's clock format. */
 export function clock(at: string | Date | number, zone?: string): string {
-  return format(zone, CLOCK).format(instant(at));
+  return format(zone, clockOptions()).format(instant(at));
 }
 
 /** "19:00", always 24-hour: a time field's value (`<input>` and the core take "HH:MM"). */

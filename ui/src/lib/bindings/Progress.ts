@@ -3,4 +3,4 @@
 /**
  * Where a round stands, for progress on stderr or in a status bar.
  */
-export type Progress = { "phase": "pushing", sent: number, } | { "phase": "pulling", pages: number, rows: number, remaining: number | null, } | { "phase": "resetting", expired: boolean, };
+export type Progress = { "phase": "pushing", sent: number, } | { "phase": "pulling", pages: number, rows: number, remaining: number | null, workshopsReceived: number, workshopsTotal: number | null, } | { "phase": "resetting", expired: boolean, };

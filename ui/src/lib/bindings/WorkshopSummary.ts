@@ -20,6 +20,16 @@ currentStep: string | null,
  */
 lastActivityAt: string, 
 /**
+ * When its next scheduled session starts (the first not cancelled, ended or live
+ * whose start is not past, on the store's clock); `None` when none is.
+ */
+nextSessionAt: string | null, 
+/**
+ * That session's series' IANA zone, for showing it as the series does; `None` for a
+ * one-off session (shown in the user's zone) or when there is no next session.
+ */
+nextSessionZone: string | null, 
+/**
  * Local revision, bumped by every change to this row.
  */
 rev: number, 
