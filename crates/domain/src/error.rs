@@ -11,6 +11,18 @@ pub struct FieldError {
     pub path: String,
     /// The rule, phrased to follow the path: "is required", "must have 1 to 8 items (has 9)".
     pub rule: String,
+    /// The same rule for people, in the field's own words, to show beside the field:
+    /// "Age must be between 18 and 100", "Pain points needs 1 to 8 items (has 9)".
+    pub message: String,
+}
+
+/// `text` with its first letter in upper case: a rule that leads a sentence.
+pub(crate) fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 impl fmt::Display for FieldError {
@@ -132,11 +144,13 @@ impl DomainError {
             DomainError::InvalidArgument { field, message } => vec![FieldError {
                 path: field.clone(),
                 rule: message.clone(),
+                message: sentence(message),
             }],
             other => match other.field() {
                 Some(field) => vec![FieldError {
                     path: field.to_string(),
                     rule: other.to_string(),
+                    message: sentence(&other.to_string()),
                 }],
                 None => Vec::new(),
             },
@@ -173,7 +187,8 @@ mod tests {
             e.field_errors(),
             [FieldError {
                 path: "count".into(),
-                rule: "Maximum 52 instances allowed".into()
+                rule: "Maximum 52 instances allowed".into(),
+                message: "Maximum 52 instances allowed".into()
             }]
         );
         let e = DomainError::InvalidTitle { len: 0, max: 100 };

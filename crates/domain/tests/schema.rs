@@ -184,3 +184,31 @@ fn every_step_has_a_schema() {
         assert!(!schema::fields(def.id).unwrap().is_empty(), "{}", def.id);
     }
 }
+
+/// Each broken rule also reads in the field's own words, for the form beside the field.
+#[test]
+fn each_broken_rule_has_a_message_in_the_fields_words() {
+    let mut p = artifact("persona");
+    p["age"] = json!(12);
+    p["goals"] = json!(["", "Sleep more"]);
+    let messages: Vec<String> = errors("persona", &p).into_iter().map(|e| e.message).collect();
+    assert_eq!(
+        messages,
+        [
+            "Age must be a whole number between 18 and 100",
+            "Goals, item 1 cannot be blank"
+        ]
+    );
+    p["goals"] = json!([]);
+    p["age"] = json!(30);
+    assert_eq!(
+        errors("persona", &p)[0].message,
+        "Goals needs 1 to 5 items (has 0)"
+    );
+    let mut c = artifact("concept");
+    c["concepts"][0]["feasibility"]["technical"] = json!(7);
+    assert_eq!(
+        errors("concept", &c)[0].message,
+        "Technical feasibility (1-5) must be a whole number between 1 and 5"
+    );
+}

@@ -91,9 +91,9 @@ describe('Schedule', () => {
     // beside it with the day it falls on (this run's machine is in UTC, in en-GB's 24-hour clock).
     const first = (await rows('scheduled'))[0];
     await expect(first.$('[data-testid="session-day"]')).toHaveText(expect.stringMatching(/^Tue\b/));
-    await expect(first.$('[data-testid="session-time-range"]')).toHaveText(expect.stringMatching(/^19:00–20:30 (EST|GMT-5)$/));
+    await expect(first.$('[data-testid="session-time-range"]')).toHaveText(expect.stringMatching(/^19:00–20:30 EST$/));
     await expect(first.$('[data-testid="session-zone-time"]')).toHaveText('Wed 00:00 your time (+1 day)');
-    await expect($('[data-testid="series-row-next"]')).toHaveText(expect.stringMatching(/Next: Tue.*19:00 (EST|GMT-5) \(Wed 00:00 your time \(\+1 day\)\)/));
+    await expect($('[data-testid="series-row-next"]')).toHaveText(expect.stringMatching(/Next: Tue.*19:00 EST \(Wed 00:00 your time \(\+1 day\)\)/));
     await shot('32-schedule-tab');
     const second = (await rows('scheduled'))[1];
     const id = await second.getAttribute('data-session-id');
@@ -165,7 +165,7 @@ describe('Schedule', () => {
     const first = () => $('[data-testid="agenda-row"] [data-testid="agenda-time"]');
     const other = () => $('[data-testid="agenda-row"] [data-testid="agenda-zone-time"]');
     await byTestId('agenda-first-series').click();
-    await expect(first()).toHaveText(expect.stringMatching(/^20:00–21:30 (EST|GMT-5)$/));
+    await expect(first()).toHaveText(expect.stringMatching(/^20:00–21:30 EST$/));
     await expect(other()).toHaveText('Wed 01:00 your time (+1 day)');
     await shot('34-agenda');
     await byTestId('agenda-first-mine').click();
@@ -180,7 +180,7 @@ describe('Schedule', () => {
     const pawpal = '[data-testid="workshop-row"][data-title="PawPal"]';
     const next = () => $(`${pawpal} [data-testid="row-next-session"]`);
     // The moved session is the next one: in its series' zone, with the zone.
-    await expect(next()).toHaveText(expect.stringMatching(/^next session \w{3} \d{1,2} \w{3}(,? \d{4})?, 20:00 (EST|GMT-5)$/));
+    await expect(next()).toHaveText(expect.stringMatching(/^next session \w{3},? \d{1,2} \w{3}(,? \d{4})?, 20:00 EST$/));
     await byTestId('list-order').selectByAttribute('value', 'next');
     expect(await $('[data-testid="workshop-row"]').getAttribute('data-title')).toBe('PawPal');
 
@@ -196,7 +196,7 @@ describe('Schedule', () => {
     expect(await browser.execute(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(17, 20, 27)');
     await shot('36-preferences');
     await byTestId('preferences-close').click();
-    await expect(next()).toHaveText(expect.stringMatching(/, 8:00\s?(PM|pm) (EST|GMT-5)$/));
+    await expect(next()).toHaveText(expect.stringMatching(/, 8:00\s?(PM|pm) EST$/));
     // Compact: a row is one line.
     const height = await browser.execute((sel) => document.querySelector(sel).getBoundingClientRect().height, pawpal);
     expect(height).toBeLessThan(56);
@@ -212,6 +212,6 @@ describe('Schedule', () => {
     await byTestId('pref-theme-system').click();
     await byTestId('preferences-close').click();
     await byTestId('list-order').selectByAttribute('value', 'recent');
-    await expect(next()).toHaveText(expect.stringMatching(/, 20:00 (EST|GMT-5)$/));
+    await expect(next()).toHaveText(expect.stringMatching(/, 20:00 EST$/));
   });
 });

@@ -77,7 +77,7 @@ describe('WorkshopPilot desktop', () => {
     await $('[data-testid="step-editor"] input[data-path="age"]').setValue('12');
     const error = await $('[data-path="age"] [data-testid="field-error"]');
     await error.waitForDisplayed();
-    await expect(error).toHaveText('must be a whole number from 18 to 100, got 12');
+    await expect(error).toHaveText('Age must be a whole number between 18 and 100');
     await expect(byTestId('save-status')).toHaveText('Not saved: fix the marked field');
     // One message beside the field, one summary naming it; no banner repeating the core's words.
     await expect($$('[data-testid="field-error"]')).toBeElementsArrayOfSize(1);

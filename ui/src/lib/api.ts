@@ -137,8 +137,8 @@ export function explain(e: unknown): { summary: string; detail: string | null } 
   };
   const summary =
     said[e.code] ??
-    // The domain's message, without the technical prefix that names the step by its id.
-    e.message.replace(/^invalid output for step "[^"]+": /, '').replace(/^./, (c) => c.toUpperCase());
+    // Each broken rule in its field's words, as the domain phrases them for people.
+    (e.fields.length > 0 ? e.fields.map((f) => f.message).join('. ') : e.message.replace(/^./, (c) => c.toUpperCase()));
   return { summary, detail };
 }
 
@@ -147,5 +147,5 @@ export function explain(e: unknown): { summary: string; detail: string | null } 
 export function fieldOf(e: unknown): { field: string; text: string } | null {
   if (!(e instanceof CommandError) || e.code !== 'invalid_input') return null;
   const first = e.fields[0];
-  return first ? { field: first.path, text: first.rule } : null;
+  return first ? { field: first.path, text: first.message } : null;
 }

@@ -106,11 +106,23 @@ export function timeValue(at: string | Date | number, zone?: string): string {
   return format(zone, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }, 'en-GB').format(instant(at));
 }
 
-/** "EST", "CET", or "GMT+9" where the locale has no name for it: the zone at that instant
- * (so New York reads "EDT" in July and "EST" in December). */
+/** "EST", "CET", or "GMT+9" where no locale has a name for it: the zone at that instant
+ * (so New York reads "EDT" in July and "EST" in December). The user's locale names the
+ * zones of its own country only (British English gives New York as "GMT-5"), so where it
+ * gives an offset, the names American and British English know are tried before it. */
 export function zoneAbbr(at: string | Date | number, zone?: string): string {
-  const parts = format(zone, { hour: 'numeric', timeZoneName: 'short' }).formatToParts(instant(at));
-  return parts.find((p) => p.type === 'timeZoneName')?.value ?? zoneLabel(zone ?? userZone());
+  const name = (locale?: string) =>
+    format(zone, { hour: 'numeric', timeZoneName: 'short' }, locale)
+      .formatToParts(instant(at))
+      .find((p) => p.type === 'timeZoneName')?.value;
+  const offset = /^(GMT|UTC)[+−-]/;
+  const own = name();
+  if (own && !offset.test(own)) return own;
+  for (const locale of ['en-US', 'en-GB']) {
+    const known = name(locale);
+    if (known && !offset.test(known)) return known;
+  }
+  return own ?? zoneLabel(zone ?? userZone());
 }
 
 /** Whether this engine knows the IANA zone `zone`. */

@@ -93,6 +93,7 @@ pub fn validate(step_id: &str, output: &Value) -> Result<(), DomainError> {
         None => errors.push(FieldError {
             path: String::new(),
             rule: format!("must be a JSON object, got {}", type_name(output)),
+            message: "The output must be a set of fields (a JSON object)".into(),
         }),
     }
     if errors.is_empty() {
@@ -121,9 +122,16 @@ fn check_object(
             None | Some(Value::Null) if field.required => errors.push(FieldError {
                 path,
                 rule: "is required".into(),
+                message: format!("{} is required", field.label),
             }),
             None | Some(Value::Null) => {}
-            Some(value) => check_value(field.kind, field.required, value, &path, errors),
+            Some(value) => check_value(
+                field.kind,
+                field.required,
+                value,
+                (&path, field.label),
+                errors,
+            ),
         }
     }
 }
@@ -138,92 +146,125 @@ fn range_text(min: usize, max: Option<usize>) -> String {
 
 fn check_count(
     len: usize,
-    min: usize,
-    max: Option<usize>,
-    path: &str,
+    (min, max): (usize, Option<usize>),
+    (path, label): (&str, &str),
     errors: &mut Vec<FieldError>,
 ) {
     if len < min || max.is_some_and(|max| len > max) {
+        let range = range_text(min, max);
         errors.push(FieldError {
             path: path.to_string(),
-            rule: format!("must have {} items, has {len}", range_text(min, max)),
+            rule: format!("must have {range} items, has {len}"),
+            message: format!("{label} needs {range} items (has {len})"),
         });
     }
 }
 
+/// `label`'s item `i` (0-based), as people count: "Pain points, item 2".
+fn item_label(label: &str, i: usize) -> String {
+    format!("{label}, item {}", i + 1)
+}
+
+/// Checks one value against its kind. `at` is its path and its label, for the rule (which
+/// follows the path) and the message (which leads with the label).
 fn check_value(
     kind: Kind,
     required: bool,
     value: &Value,
-    path: &str,
+    at: (&str, &str),
     errors: &mut Vec<FieldError>,
 ) {
-    let mut fail = |rule: String| {
+    let (path, label) = at;
+    let mut fail = |rule: String, message: String| {
         errors.push(FieldError {
             path: path.to_string(),
             rule,
+            message: format!("{label} {message}"),
         })
     };
     match kind {
         Kind::Text | Kind::LongText => match value.as_str() {
-            None => fail(format!("must be text, got {}", type_name(value))),
-            Some(text) if required && text.trim().is_empty() => fail("must not be blank".into()),
+            None => fail(
+                format!("must be text, got {}", type_name(value)),
+                "must be text".into(),
+            ),
+            Some(text) if required && text.trim().is_empty() => {
+                fail("must not be blank".into(), "cannot be blank".into())
+            }
             Some(_) => {}
         },
         Kind::Choice { options } => match value.as_str() {
             Some(text) if options.contains(&text) => {}
-            _ => fail(format!(
-                "must be one of {}, got {value}",
-                options.join(", ")
-            )),
+            _ => fail(
+                format!("must be one of {}, got {value}", options.join(", ")),
+                format!("must be one of {}", options.join(", ")),
+            ),
         },
         Kind::Integer { min, max } => match value.as_i64() {
             Some(n) if (min..=max).contains(&n) => {}
-            _ => fail(format!(
-                "must be a whole number from {min} to {max}, got {value}"
-            )),
+            _ => fail(
+                format!("must be a whole number from {min} to {max}, got {value}"),
+                format!("must be a whole number between {min} and {max}"),
+            ),
         },
         Kind::Number { min, max } => match value.as_f64() {
             Some(n) if n >= min && n <= max => {}
-            _ => fail(format!("must be a number from {min} to {max}, got {value}")),
+            _ => fail(
+                format!("must be a number from {min} to {max}, got {value}"),
+                format!("must be between {min} and {max}"),
+            ),
         },
         Kind::Boolean => {
             if !value.is_boolean() {
-                fail(format!("must be true or false, got {value}"));
+                fail(
+                    format!("must be true or false, got {value}"),
+                    "must be yes or no".into(),
+                );
             }
         }
         Kind::TextList { min, max } => match value.as_array() {
-            None => fail(format!("must be a list of text, got {}", type_name(value))),
+            None => fail(
+                format!("must be a list of text, got {}", type_name(value)),
+                "must be a list".into(),
+            ),
             Some(items) => {
-                check_count(items.len(), min, max, path, errors);
+                check_count(items.len(), (min, max), at, errors);
                 for (i, item) in items.iter().enumerate() {
-                    check_value(Kind::Text, true, item, &format!("{path}[{i}]"), errors);
+                    let (item_path, item_name) = (format!("{path}[{i}]"), item_label(label, i));
+                    check_value(Kind::Text, true, item, (&item_path, &item_name), errors);
                 }
             }
         },
         Kind::IntegerList { item_min, item_max } => match value.as_array() {
-            None => fail(format!(
-                "must be a list of whole numbers, got {}",
-                type_name(value)
-            )),
+            None => fail(
+                format!("must be a list of whole numbers, got {}", type_name(value)),
+                "must be a list of whole numbers".into(),
+            ),
             Some(items) => {
                 for (i, item) in items.iter().enumerate() {
                     let kind = Kind::Integer {
                         min: item_min,
                         max: item_max,
                     };
-                    check_value(kind, true, item, &format!("{path}[{i}]"), errors);
+                    let (item_path, item_name) = (format!("{path}[{i}]"), item_label(label, i));
+                    check_value(kind, true, item, (&item_path, &item_name), errors);
                 }
             }
         },
         Kind::Object { fields } => match value.as_object() {
-            None => fail(format!("must be an object, got {}", type_name(value))),
+            None => fail(
+                format!("must be an object, got {}", type_name(value)),
+                "must be a set of fields".into(),
+            ),
             Some(object) => check_object(fields, object, path, errors),
         },
         Kind::ObjectList { min, max, fields } => match value.as_array() {
-            None => fail(format!("must be a list, got {}", type_name(value))),
+            None => fail(
+                format!("must be a list, got {}", type_name(value)),
+                "must be a list".into(),
+            ),
             Some(items) => {
-                check_count(items.len(), min, max, path, errors);
+                check_count(items.len(), (min, max), at, errors);
                 for (i, item) in items.iter().enumerate() {
                     let item_path = format!("{path}[{i}]");
                     match item.as_object() {
@@ -231,6 +272,7 @@ fn check_value(
                         None => errors.push(FieldError {
                             path: item_path,
                             rule: format!("must be an object, got {}", type_name(item)),
+                            message: format!("{} must be a set of fields", item_label(label, i)),
                         }),
                     }
                 }

@@ -12,4 +12,9 @@ path: string,
 /**
  * The rule, phrased to follow the path: "is required", "must have 1 to 8 items (has 9)".
  */
-rule: string, };
+rule: string, 
+/**
+ * The same rule for people, in the field's own words, to show beside the field:
+ * "Age must be between 18 and 100", "Pain points needs 1 to 8 items (has 9)".
+ */
+message: string, };
