@@ -13,6 +13,23 @@ pub const PUSH_BATCH: u32 = 200;
 /// Rows per pull page: 2,000 (the server's most).
 pub const PULL_PAGE: u32 = 2_000;
 
+/// About how many of a full pull's `total` workshops have arrived whole: `total` times the
+/// share of the log read (`rows` applied, about `remaining` changes left), at most the
+/// `seen` workshops pages have touched. Without a total, the workshops seen.
+fn workshops_received(
+    total: Option<usize>,
+    rows: usize,
+    remaining: Option<i64>,
+    seen: usize,
+) -> usize {
+    let (Some(total), Some(left)) = (total, remaining) else {
+        return total.map_or(seen, |t| seen.min(t));
+    };
+    let all = rows + usize::try_from(left).unwrap_or(0);
+    let share = if all == 0 { total } else { total * rows / all };
+    share.min(seen).min(total)
+}
+
 /// This machine's host name, sent with each push so that a conflict can say which device a
 /// value came from; `None` when the system gives none.
 fn device_name() -> Option<String> {
@@ -33,8 +50,10 @@ pub enum Progress {
     /// a whole workshop, several may be one row).
     ///
     /// On a full pull (a first sync, or a rebuild), the server counts the workshops the
-    /// user may see (`workshops_total`); `workshops_received` is how many of them this
-    /// round's pages have brought so far, so progress can read "120 of 10,000 workshops".
+    /// user may see (`workshops_total`); `workshops_received` is about how many of them
+    /// have arrived whole, so progress can read "120 of 10,000 workshops": the total times
+    /// the share of the change log read (a workshop's row comes before its steps, so its
+    /// row alone does not count it), never more than the workshops seen so far.
     Pulling {
         pages: usize,
         rows: usize,
@@ -271,8 +290,12 @@ async fn pull_all(
             pages: report.pages,
             rows: report.rows_written + report.rows_deleted,
             remaining: if page.has_more { remaining } else { Some(0) },
-            workshops_received: workshops_total
-                .map_or(report.workshops.len(), |t| report.workshops.len().min(t)),
+            workshops_received: workshops_received(
+                workshops_total,
+                report.rows_written + report.rows_deleted,
+                if page.has_more { remaining } else { Some(0) },
+                report.workshops.len(),
+            ),
             workshops_total,
         });
         if !page.has_more {
@@ -309,4 +332,24 @@ pub async fn sync_round(
     }
     report.pending = store.sync_state()?.map(|s| s.pending).unwrap_or(0);
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::workshops_received;
+
+    #[test]
+    fn a_full_pull_counts_workshops_by_the_share_of_the_log_read() {
+        // 1,500 workshop rows came first: their steps (13,500 changes) are still to come.
+        assert_eq!(workshops_received(Some(1_500), 1_500, Some(13_500), 1_500), 150);
+        assert_eq!(workshops_received(Some(1_500), 7_500, Some(7_500), 1_500), 750);
+        // The last page: all of them.
+        assert_eq!(workshops_received(Some(1_500), 15_000, Some(0), 1_500), 1_500);
+        // Never more than the workshops seen, nor than the total.
+        assert_eq!(workshops_received(Some(1_500), 900, Some(100), 10), 10);
+        assert_eq!(workshops_received(Some(3), 10, Some(0), 5), 3);
+        // No total (an incremental pull, an older server): the workshops seen.
+        assert_eq!(workshops_received(None, 10, Some(5), 4), 4);
+        assert_eq!(workshops_received(Some(9), 10, None, 4), 4);
+    }
 }
