@@ -45,6 +45,8 @@ pub enum SessionCommand {
     List { workshop: Option<String> },
     /// Cancel one session; it is kept, cancelled.
     Cancel { workshop: String, session: String },
+    /// Take a session's cancellation back (undo): scheduled again at its time.
+    Restore { workshop: String, session: String },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -261,6 +263,16 @@ pub fn session(store: &mut Store, command: SessionCommand, json: bool) -> Result
             }
             print!("Cancelled  ");
             session_line(&cancelled);
+        }
+        SessionCommand::Restore { workshop, session } => {
+            let id = workshop_id(store, &workshop)?;
+            let restored = store.restore_session(&id, &session)?;
+            if json {
+                json_out(&restored);
+                return Ok(());
+            }
+            print!("Restored  ");
+            session_line(&restored);
         }
     }
     Ok(())

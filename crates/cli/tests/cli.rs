@@ -369,6 +369,9 @@ fn sessions_and_series_are_scheduled_listed_and_cancelled() {
     let cancelled: Value =
         serde_json::from_str(&cli.ok(&["session", "cancel", "PawPal", id, "--json"])).unwrap();
     assert_eq!(cancelled["status"], "cancelled");
+    let restored: Value =
+        serde_json::from_str(&cli.ok(&["session", "restore", "PawPal", id, "--json"])).unwrap();
+    assert_eq!(restored["status"], "scheduled", "the undo of a cancel");
     let out = cli.run(&[
         "session",
         "create",

@@ -309,6 +309,38 @@ describe('Sync in the window', () => {
     expect(server.sql(`SELECT deleted_at IS NULL FROM workshops WHERE title = '${title}'`)).toBe('t');
   });
 
+  it('undoes a session\'s cancellation, and the other desktop follows both ways', async () => {
+    const title = 'PawPal (renamed on the laptop)';
+    await openWorkshop(title);
+    await byTestId('tab-schedule').click();
+    await $('[data-testid="session-row"][data-status="scheduled"]').waitForDisplayed();
+    const id = await $('[data-testid="session-row"][data-status="scheduled"]').getAttribute('data-session-id');
+    const row = () => $(`[data-testid="session-row"][data-session-id="${id}"]`);
+    const status = () => JSON.parse(cli.ok(['session', 'list', title, '--json']).stdout).find((s) => s.id === id)?.status;
+    await row().$('[data-testid="session-actions"]').click();
+    await row().$('[data-testid="cancel-session"]').click();
+    await byTestId('confirm-cancel').click();
+    await $(`[data-testid="session-row"][data-session-id="${id}"][data-status="cancelled"]`).waitForExist();
+    await waitForState('idle', async () => (await pending()) === 0);
+    cli.sync();
+    expect(status()).toBe('cancelled');
+    await byTestId('undo').click();
+    await $(`[data-testid="session-row"][data-session-id="${id}"][data-status="scheduled"]`).waitForExist();
+    await waitForState('idle', async () => (await pending()) === 0);
+    cli.sync();
+    expect(status()).toBe('scheduled');
+    // And back: the other desktop cancels it, and this one shows it.
+    cli.ok(['session', 'cancel', title, id]);
+    cli.sync();
+    await byTestId('sync-now').click();
+    await $(`[data-testid="session-row"][data-session-id="${id}"][data-status="cancelled"]`).waitForExist({ timeout: 20000 });
+    cli.ok(['session', 'restore', title, id]);
+    cli.sync();
+    await byTestId('sync-now').click();
+    await $(`[data-testid="session-row"][data-session-id="${id}"][data-status="scheduled"]`).waitForExist({ timeout: 20000 });
+    await byTestId('back').click();
+  });
+
   it('signs out: the keyring entry is gone and the workshops stay', async () => {
     await byTestId('open-settings').click();
     await byTestId('signed-in-as').waitForDisplayed();
