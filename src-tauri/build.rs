@@ -34,6 +34,7 @@ const COMMANDS: &[&str] = &[
     "sign_out",
     "list_conflicts",
     "resolve_conflict",
+    "reopen_conflict",
     "list_rejections",
     "dismiss_rejection",
     "resend_rejection",

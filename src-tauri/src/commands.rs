@@ -52,6 +52,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         crate::sync::sign_out,
         crate::sync::list_conflicts,
         crate::sync::resolve_conflict,
+        crate::sync::reopen_conflict,
         crate::sync::list_rejections,
         crate::sync::dismiss_rejection,
         crate::sync::resend_rejection,

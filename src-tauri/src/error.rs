@@ -53,9 +53,10 @@ impl From<SyncError> for AppError {
             SyncError::Store(store) => return store.into(),
             SyncError::NotSignedIn | SyncError::Unauthorized => ErrorCode::SignIn,
             // A request the server refused as asked (a search too short, or too many).
-            SyncError::BadUrl { .. } | SyncError::Server { status: 400 | 429, .. } => {
-                ErrorCode::InvalidInput
-            }
+            SyncError::BadUrl { .. }
+            | SyncError::Server {
+                status: 400 | 429, ..
+            } => ErrorCode::InvalidInput,
             SyncError::Unreachable(_) | SyncError::Server { .. } | SyncError::Protocol(_) => {
                 ErrorCode::Unreachable
             }

@@ -163,6 +163,13 @@ pub async fn resolve_conflict(
         .map(drop)
 }
 
+/// Takes a conflict's resolution back (undo): open again, the value back to the live one it
+/// recorded; a mutation, so it reopens on every desktop of the user.
+#[tauri::command]
+pub async fn reopen_conflict(state: State<'_, AppState>, id: String) -> Result<()> {
+    state.change(|s| s.reopen_conflict(&id)).map(drop)
+}
+
 /// Changes the server refused, newest first, with its reasons.
 #[tauri::command]
 pub async fn list_rejections(state: State<'_, AppState>) -> Result<Vec<Rejection>> {

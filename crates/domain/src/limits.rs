@@ -155,13 +155,19 @@ pub fn people_query(raw: &str) -> Result<String, DomainError> {
     if len < *PEOPLE_QUERY_CHARS.start() {
         return Err(DomainError::argument(
             "q",
-            format!("type at least {} characters of a name", PEOPLE_QUERY_CHARS.start()),
+            format!(
+                "type at least {} characters of a name",
+                PEOPLE_QUERY_CHARS.start()
+            ),
         ));
     }
     if len > *PEOPLE_QUERY_CHARS.end() {
         return Err(DomainError::argument(
             "q",
-            format!("a name is at most {} characters (got {len})", PEOPLE_QUERY_CHARS.end()),
+            format!(
+                "a name is at most {} characters (got {len})",
+                PEOPLE_QUERY_CHARS.end()
+            ),
         ));
     }
     Ok(q.to_string())

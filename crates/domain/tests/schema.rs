@@ -191,7 +191,10 @@ fn each_broken_rule_has_a_message_in_the_fields_words() {
     let mut p = artifact("persona");
     p["age"] = json!(12);
     p["goals"] = json!(["", "Sleep more"]);
-    let messages: Vec<String> = errors("persona", &p).into_iter().map(|e| e.message).collect();
+    let messages: Vec<String> = errors("persona", &p)
+        .into_iter()
+        .map(|e| e.message)
+        .collect();
     assert_eq!(
         messages,
         [

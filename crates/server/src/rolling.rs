@@ -50,7 +50,9 @@ pub async fn run_once(pool: &PgPool, now: DateTime<Utc>) -> Result<usize, ApiErr
                 client_id: None,
             },
             now,
-        ).await? {
+        )
+        .await?
+        {
             Ok(written) => {
                 tx.commit().await?;
                 made += written.len();

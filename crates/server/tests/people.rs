@@ -43,7 +43,9 @@ async fn people_are_found_by_part_of_their_name_prefix_first_without_the_caller(
         assert_eq!(r.body["field"], "q");
         assert_eq!(r.body["error"], "type at least 3 characters of a name");
     }
-    let r = s.get(&format!("/api/users?q={}", "a".repeat(101)), &ada).await;
+    let r = s
+        .get(&format!("/api/users?q={}", "a".repeat(101)), &ada)
+        .await;
     assert_eq!(
         (r.status, r.body["error"].as_str()),
         (

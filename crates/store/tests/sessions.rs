@@ -120,7 +120,9 @@ fn a_series_made_offline_is_one_queued_mutation_and_rolls_forward() {
     );
     assert_eq!(next(&store).0, Some(upcoming[0].session.scheduled_at));
     // Past its start, a session is no longer "next".
-    store.set_clock(Some(upcoming[0].session.scheduled_at + Duration::minutes(1)));
+    store.set_clock(Some(
+        upcoming[0].session.scheduled_at + Duration::minutes(1),
+    ));
     assert_eq!(next(&store), (None, None));
 }
 

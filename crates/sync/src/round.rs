@@ -341,10 +341,19 @@ mod tests {
     #[test]
     fn a_full_pull_counts_workshops_by_the_share_of_the_log_read() {
         // 1,500 workshop rows came first: their steps (13,500 changes) are still to come.
-        assert_eq!(workshops_received(Some(1_500), 1_500, Some(13_500), 1_500), 150);
-        assert_eq!(workshops_received(Some(1_500), 7_500, Some(7_500), 1_500), 750);
+        assert_eq!(
+            workshops_received(Some(1_500), 1_500, Some(13_500), 1_500),
+            150
+        );
+        assert_eq!(
+            workshops_received(Some(1_500), 7_500, Some(7_500), 1_500),
+            750
+        );
         // The last page: all of them.
-        assert_eq!(workshops_received(Some(1_500), 15_000, Some(0), 1_500), 1_500);
+        assert_eq!(
+            workshops_received(Some(1_500), 15_000, Some(0), 1_500),
+            1_500
+        );
         // Never more than the workshops seen, nor than the total.
         assert_eq!(workshops_received(Some(1_500), 900, Some(100), 10), 10);
         assert_eq!(workshops_received(Some(3), 10, Some(0), 5), 3);

@@ -258,7 +258,10 @@ async fn concurrent_edits_merge_or_show_as_conflicts_and_resolve_everywhere() {
         assert_eq!(d.store.sync_state().unwrap().unwrap().conflicts, 2);
         // Each names who made the live value, from which device, and when: A's push.
         for c in &open {
-            let by = c.theirs_by.as_ref().expect("the server names the live value's author");
+            let by = c
+                .theirs_by
+                .as_ref()
+                .expect("the server names the live value's author");
             assert_eq!(by.name.as_deref(), Some("Ada"));
             assert_eq!(
                 by.device,
@@ -305,6 +308,40 @@ async fn concurrent_edits_merge_or_show_as_conflicts_and_resolve_everywhere() {
         );
         assert_eq!(challenge(d)["targetUser"], "Busy professionals (A)");
     }
+
+    // Undo on A of B's "keep mine": the title goes back to the live value the conflict
+    // recorded, and the conflict is open again, on both desktops once synced.
+    a.store.reopen_conflict(&title.id).unwrap();
+    assert_eq!(
+        a.store.workshop(&id).unwrap().workshop.record.title,
+        "PawPal (A)"
+    );
+    // Undo of "take theirs" only reopens: the value already is theirs.
+    a.store.reopen_conflict(&field.id).unwrap();
+    assert_eq!(challenge(&a)["targetUser"], "Busy professionals (A)");
+    a.sync().await;
+    b.sync().await;
+    for d in [&a, &b] {
+        let mut open: Vec<_> = d
+            .store
+            .conflicts(true)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        open.sort();
+        let mut expected = vec![title.id.clone(), field.id.clone()];
+        expected.sort();
+        assert_eq!(open, expected, "both open again");
+        assert_eq!(
+            d.store.workshop(&id).unwrap().workshop.record.title,
+            "PawPal (A)"
+        );
+    }
+    // Reopening an open conflict changes nothing and queues nothing.
+    let queued = a.store.outbox_len().unwrap();
+    a.store.reopen_conflict(&title.id).unwrap();
+    assert_eq!(a.store.outbox_len().unwrap(), queued);
 }
 
 /// Another desktop trashes 20 workshops: this one's pull holds the deletions and asks;

@@ -137,6 +137,14 @@ describe('Sync in the window', () => {
     await shot('26-conflicts-view');
     await conflict.$('[data-testid="keep-mine"]').click();
     await byTestId('no-issues').waitForDisplayed({ timeout: 15000 });
+    // A resolution can be taken back: the conflict is open again, then kept for good.
+    await waitForText('undo-toast', 'Kept your version of workshop note.');
+    await byTestId('undo').click();
+    await $('[data-testid="conflict"][data-kind="note"]').waitForDisplayed({ timeout: 15000 });
+    await waitForState('idle', async () => (await pending()) === 0);
+    expect(server.sql("SELECT count(*) FROM conflicts WHERE resolved_at IS NULL")).toBe('1');
+    await $('[data-testid="conflict"][data-kind="note"] [data-testid="keep-mine"]').click();
+    await byTestId('no-issues').waitForDisplayed({ timeout: 15000 });
     await waitForState('idle', async () => (await pending()) === 0);
     cli.sync();
     const listed = cli.ok(['conflicts', 'list']).stdout;

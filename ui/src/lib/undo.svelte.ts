@@ -1,7 +1,7 @@
-// Undo for the changes a user may regret at once: moving a workshop to the trash, removing a
-// member. The toast offers it for a while; Ctrl+Z (outside a text field, where it undoes
+// Undo for the changes a user may regret at once: moving a workshop to the trash, cancelling
+// a session, removing a member, resolving a conflict. The toast offers it for a while; Ctrl+Z (outside a text field, where it undoes
 // typing) does the same. An undo is a change like any other (restore the workshop, share
-// again with the same role): applied and queued by the core, so it syncs.
+// again with the same role, reopen the conflict): applied and queued by the core, so it syncs.
 
 /** How long the toast offers the undo: 20 s. */
 const OFFERED_MS = 20_000;

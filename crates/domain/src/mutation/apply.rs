@@ -31,7 +31,7 @@ pub struct Context {
 mod conflicts;
 mod create;
 
-use conflicts::{conflict, resolve};
+use conflicts::{conflict, reopen, resolve};
 use create::{create, put};
 
 type Progress = fn(&mut [StepState], &str, DateTime<Utc>) -> Result<Vec<usize>, DomainError>;
@@ -261,6 +261,9 @@ pub fn apply(rows: &Rows, mutation: &Mutation, ctx: &Context) -> Result<Vec<Chan
             at: t,
             ..
         } => resolve(rows, ctx, workshop_id, resolution, at(t)),
+        Mutation::ReopenConflict {
+            workshop_id, at: t, ..
+        } => reopen(rows, ctx, workshop_id, at(t)),
         Mutation::DeleteWorkshop { at: t, .. } | Mutation::RestoreWorkshop { at: t, .. } => {
             let mut workshop = visible(rows, mutation, ctx)?;
             let delete = matches!(mutation, Mutation::DeleteWorkshop { .. });

@@ -296,6 +296,15 @@ pub enum Mutation {
         resolution: Resolution,
         at: DateTime<Utc>,
     },
+    /// Takes one of the caller's conflict resolutions back (undo): the conflict is open
+    /// again, and the value it is about goes back to the live value it recorded (`theirs`),
+    /// if the resolution kept another. Reopening an open conflict changes nothing.
+    #[serde(rename_all = "camelCase")]
+    ReopenConflict {
+        conflict_id: String,
+        workshop_id: String,
+        at: DateTime<Utc>,
+    },
     /// Moves a workshop to the trash.
     #[serde(rename_all = "camelCase")]
     DeleteWorkshop {
@@ -419,6 +428,7 @@ impl Mutation {
             | Mutation::AddMember { workshop_id, .. }
             | Mutation::RemoveMember { workshop_id, .. }
             | Mutation::ResolveConflict { workshop_id, .. }
+            | Mutation::ReopenConflict { workshop_id, .. }
             | Mutation::CreateSession { workshop_id, .. }
             | Mutation::UpdateSession { workshop_id, .. }
             | Mutation::CancelSession { workshop_id, .. }
@@ -438,7 +448,9 @@ impl Mutation {
     pub fn access(&self) -> Option<Role> {
         match self {
             Mutation::CreateWorkshop { .. } | Mutation::PutWorkshop { .. } => None,
-            Mutation::SetNote { .. } | Mutation::ResolveConflict { .. } => Some(Can::OWN_NOTES),
+            Mutation::SetNote { .. }
+            | Mutation::ResolveConflict { .. }
+            | Mutation::ReopenConflict { .. } => Some(Can::OWN_NOTES),
             Mutation::SaveStepOutput { .. }
             | Mutation::StartStep { .. }
             | Mutation::CompleteStep { .. }

@@ -134,7 +134,8 @@ impl<'a> ReadPlan<'a> {
             Mutation::AddMember { user_id, .. } | Mutation::RemoveMember { user_id, .. } => {
                 plan.member = Some(user_id);
             }
-            Mutation::ResolveConflict { conflict_id, .. } => {
+            Mutation::ResolveConflict { conflict_id, .. }
+            | Mutation::ReopenConflict { conflict_id, .. } => {
                 plan.conflict = Some(RowRead {
                     id: conflict_id,
                     lock: Lock::Update,

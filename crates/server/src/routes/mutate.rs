@@ -37,7 +37,9 @@ pub async fn run_in(
             user_id: &user.id,
             client_id: None,
         },
-    ).await? {
+    )
+    .await?
+    {
         Ok(written) => Ok(written.into_iter().map(|(change, ..)| change).collect()),
         Err(
             DomainError::WorkshopNotFound(_)

@@ -14,8 +14,8 @@ use serde_json::Value;
 use sqlx::types::Json;
 use wp_domain::series::RuleForm;
 use wp_domain::{
-    ChangedBy, ConflictRecord, MemberRecord, NoteRecord, Role, SeriesRecord, SessionRecord, SessionStatus,
-    StepRecord, StepStatus, Visibility, WorkshopRecord, WorkshopStatus,
+    ChangedBy, ConflictRecord, MemberRecord, NoteRecord, Role, SeriesRecord, SessionRecord,
+    SessionStatus, StepRecord, StepStatus, Visibility, WorkshopRecord, WorkshopStatus,
 };
 
 use crate::ApiError;

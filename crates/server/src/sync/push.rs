@@ -368,7 +368,9 @@ pub async fn push(
                 user_id: &user.id,
                 client_id: Some(client_id),
             },
-        ).await? {
+        )
+        .await?
+        {
             Ok(changes) => {
                 record(&mut tx, client_id, m, Processed::Applied).await?;
                 // The client applied its own value locally; where the server kept another
@@ -486,7 +488,9 @@ async fn resend(
         .execute(&mut *tx)
         .await?;
     }
-    if let Mutation::ResolveConflict { conflict_id, .. } = mutation {
+    if let Mutation::ResolveConflict { conflict_id, .. }
+    | Mutation::ReopenConflict { conflict_id, .. } = mutation
+    {
         // The conflict as the server holds it (still open), or gone (a restore lost it).
         sqlx::query!(
             "INSERT INTO sync_log (position, entity, entity_id, workshop_id, user_id, deleted)

@@ -19,18 +19,35 @@ impl Store {
     /// changes the note, field or title here at once, is queued, and clears the conflict on
     /// every client of the user once synced.
     pub fn resolve_conflict(&mut self, id: &str, resolution: Resolution) -> Result<Vec<Written>> {
-        let conflict = conflict_records(&self.conn, false)?
-            .into_iter()
-            .find(|c| c.id == id)
-            .ok_or_else(|| StoreError::NotFound {
-                entity: "conflict",
-                id: id.to_string(),
-            })?;
+        let conflict = self.conflict(id)?;
         self.mutate(Mutation::ResolveConflict {
             conflict_id: id.to_string(),
             workshop_id: conflict.workshop_id,
             resolution,
             at: now(),
         })
+    }
+
+    /// Takes a conflict's resolution back (undo): the conflict is open again here and, once
+    /// synced, on every client of the user; the note, field or title goes back to the live
+    /// value it recorded. A mutation like the resolution.
+    pub fn reopen_conflict(&mut self, id: &str) -> Result<Vec<Written>> {
+        let conflict = self.conflict(id)?;
+        self.mutate(Mutation::ReopenConflict {
+            conflict_id: id.to_string(),
+            workshop_id: conflict.workshop_id,
+            at: now(),
+        })
+    }
+
+    /// One of this database's conflicts, open or resolved. Errors: not found.
+    fn conflict(&self, id: &str) -> Result<ConflictRecord> {
+        conflict_records(&self.conn, false)?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "conflict",
+                id: id.to_string(),
+            })
     }
 }

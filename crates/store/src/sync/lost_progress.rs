@@ -241,7 +241,11 @@ pub(crate) fn offer_lost_steps(
              JOIN step_definitions d ON d.id = l.step_id
              ORDER BY l.workshop_id, d.position",
             queued(
-                &[MutationKind::SaveStepOutput, MutationKind::ResolveConflict],
+                &[
+                    MutationKind::SaveStepOutput,
+                    MutationKind::ResolveConflict,
+                    MutationKind::ReopenConflict,
+                ],
                 true
             ),
             queued(

@@ -133,7 +133,13 @@ pub(crate) fn lost_copy(
         "workshop" => Some(WORKSHOP_ROW_KINDS),
         "step" => Some(STEP_ROW_KINDS),
         "session" | "series" => Some(SCHEDULE_ROW_KINDS),
-        _ => Some(&[MutationKind::SetNote, MutationKind::ResolveConflict][..]),
+        _ => Some(
+            &[
+                MutationKind::SetNote,
+                MutationKind::ResolveConflict,
+                MutationKind::ReopenConflict,
+            ][..],
+        ),
     };
     let names = kinds.map_or_else(|| "name".to_string(), MutationKind::sql_list);
     let explained: bool = conn
@@ -155,6 +161,7 @@ const WORKSHOP_ROW_KINDS: &[MutationKind] = &[
     MutationKind::CompleteWorkshop,
     MutationKind::PutWorkshop,
     MutationKind::ResolveConflict,
+    MutationKind::ReopenConflict,
 ];
 
 /// The changes that write a workshop's sessions and series.
@@ -162,6 +169,7 @@ const SCHEDULE_ROW_KINDS: &[MutationKind] = &[
     MutationKind::CreateSession,
     MutationKind::UpdateSession,
     MutationKind::CancelSession,
+    MutationKind::RestoreSession,
     MutationKind::CreateSeries,
     MutationKind::RollSeries,
     MutationKind::CancelSeries,
@@ -178,6 +186,7 @@ const STEP_ROW_KINDS: &[MutationKind] = &[
     MutationKind::ReviseStep,
     MutationKind::PutWorkshop,
     MutationKind::ResolveConflict,
+    MutationKind::ReopenConflict,
 ];
 
 /// Whether a lost copy whose value equals the server's is offered anyway: the restore took

@@ -52,57 +52,98 @@ pub(super) fn resolve(
         Resolution::Mine => Some(record.mine.clone()),
         Resolution::Merged { value } => Some(value.clone()),
     };
-    let mut changes = Vec::new();
-    if let Some(value) = value {
-        let text = |v: &Value, field: &str| {
-            v.as_str()
-                .map(str::to_string)
-                .ok_or_else(|| DomainError::argument(field, "must be text"))
-        };
-        let inner = match record.kind {
-            ConflictKind::Note => Mutation::SetNote {
-                note_id: record.entity_id.clone(),
-                workshop_id: workshop_id.to_string(),
-                step_id: record.step_id.clone(),
-                content: text(&value, "resolution.value")?,
-                base: None,
-                at,
-            },
-            ConflictKind::Title => Mutation::RenameWorkshop {
-                workshop_id: workshop_id.to_string(),
-                title: text(&value, "resolution.value")?,
-                base: None,
-                at,
-            },
-            ConflictKind::OutputField => {
-                let step_id = record.step_id.clone().unwrap_or_default();
-                let output = match &record.field {
-                    // One field: the live output with that field set.
-                    Some(field) => {
-                        let mut live = step_row(rows, &step_id)?
-                            .output
-                            .unwrap_or_else(|| Value::Object(Default::default()));
-                        if let Value::Object(map) = &mut live {
-                            map.insert(field.clone(), value);
-                        }
-                        live
-                    }
-                    None => value,
-                };
-                Mutation::SaveStepOutput {
-                    workshop_id: workshop_id.to_string(),
-                    step_id,
-                    output,
-                    base: None,
-                    at,
-                }
-            }
-        };
-        changes = apply(rows, &inner, ctx)?;
-    }
+    let mut changes = match value {
+        Some(value) => keep(rows, ctx, workshop_id, record, value, at)?,
+        None => Vec::new(),
+    };
     changes.push(Change::Conflict(ConflictRecord {
         resolved_at: Some(at),
         ..record.clone()
     }));
     Ok(changes)
+}
+
+/// Takes the caller's resolution of a conflict back (undo): the value goes back to the
+/// live value the conflict recorded (`theirs`) where the resolution kept another, with no
+/// base, as a resolution writes; then the conflict is open again. Reopening an open
+/// conflict changes nothing.
+pub(super) fn reopen(
+    rows: &Rows,
+    ctx: &Context,
+    workshop_id: &str,
+    at: DateTime<Utc>,
+) -> Result<Vec<Change>, DomainError> {
+    let Some(record) = rows.conflict.as_ref().filter(|c| c.user_id == ctx.actor) else {
+        return Err(DomainError::argument(
+            "conflictId",
+            "no such conflict of yours",
+        ));
+    };
+    if record.resolved_at.is_none() {
+        return Ok(vec![]);
+    }
+    let mut changes = keep(rows, ctx, workshop_id, record, record.theirs.clone(), at)?;
+    changes.push(Change::Conflict(ConflictRecord {
+        resolved_at: None,
+        ..record.clone()
+    }));
+    Ok(changes)
+}
+
+/// The change that makes `value` the conflict's note, title or output field: the change it
+/// stands for (with that change's rights and rules), with no base, so it simply wins. No
+/// change where the value is already that.
+fn keep(
+    rows: &Rows,
+    ctx: &Context,
+    workshop_id: &str,
+    record: &ConflictRecord,
+    value: Value,
+    at: DateTime<Utc>,
+) -> Result<Vec<Change>, DomainError> {
+    let text = |v: &Value, field: &str| {
+        v.as_str()
+            .map(str::to_string)
+            .ok_or_else(|| DomainError::argument(field, "must be text"))
+    };
+    let inner = match record.kind {
+        ConflictKind::Note => Mutation::SetNote {
+            note_id: record.entity_id.clone(),
+            workshop_id: workshop_id.to_string(),
+            step_id: record.step_id.clone(),
+            content: text(&value, "resolution.value")?,
+            base: None,
+            at,
+        },
+        ConflictKind::Title => Mutation::RenameWorkshop {
+            workshop_id: workshop_id.to_string(),
+            title: text(&value, "resolution.value")?,
+            base: None,
+            at,
+        },
+        ConflictKind::OutputField => {
+            let step_id = record.step_id.clone().unwrap_or_default();
+            let output = match &record.field {
+                // One field: the live output with that field set.
+                Some(field) => {
+                    let mut live = step_row(rows, &step_id)?
+                        .output
+                        .unwrap_or_else(|| Value::Object(Default::default()));
+                    if let Value::Object(map) = &mut live {
+                        map.insert(field.clone(), value);
+                    }
+                    live
+                }
+                None => value,
+            };
+            Mutation::SaveStepOutput {
+                workshop_id: workshop_id.to_string(),
+                step_id,
+                output,
+                base: None,
+                at,
+            }
+        }
+    };
+    apply(rows, &inner, ctx)
 }

@@ -463,6 +463,11 @@ fn every_name_is_listed_once_and_serializes_as_itself() {
             resolution: Resolution::Mine,
             at,
         },
+        Mutation::ReopenConflict {
+            conflict_id: "cf_1".into(),
+            workshop_id: ws.clone(),
+            at,
+        },
         Mutation::CreateSession {
             session_id: "ses_1".into(),
             workshop_id: ws.clone(),
