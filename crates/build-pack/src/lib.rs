@@ -41,6 +41,9 @@ pub struct SourceStep {
     pub name: String,
     pub output: Option<Value>,
     pub summary: Option<String>,
+    /// The facilitator confirmed the step (it is complete). What a pack draws from an
+    /// unconfirmed step's output may still change: its sections say "Draft" and name it.
+    pub confirmed: bool,
 }
 
 /// A facilitator note: `label` is "Workshop" or the step's name; `content` is Markdown.
@@ -51,6 +54,17 @@ pub struct SourceNote {
 }
 
 impl Source {
+    /// The names of the steps among `step_ids` that have an output and are not confirmed,
+    /// in step order: what makes a section drawn from them a draft.
+    pub(crate) fn drafts(&self, step_ids: &[&str]) -> Vec<String> {
+        self.steps
+            .iter()
+            .filter(|s| step_ids.contains(&s.step_id.as_str()))
+            .filter(|s| s.output.is_some() && !s.confirmed)
+            .map(|s| s.name.clone())
+            .collect()
+    }
+
     fn output(&self, step_id: &str) -> Option<&Value> {
         self.steps
             .iter()
@@ -195,7 +209,7 @@ pub fn generate(source: &Source, options: &Options) -> BuildPack {
         documents.push(Document {
             kind: Kind::ValidationPlan,
             title: validation_plan::TITLE.to_string(),
-            markdown: validation_plan::markdown(&plans),
+            markdown: validation_plan::markdown(&plans, &source.drafts(&["validate"])),
             content: validation_plan::json(&plans),
         });
     }

@@ -16,6 +16,9 @@ pub(crate) struct Summary {
     pub steps: Vec<StepLine>,
     pub confidence_assessment: Option<Confidence>,
     pub recommended_next_steps: Vec<String>,
+    /// Per section, the unconfirmed steps it is drawn from (the Markdown marks them Draft).
+    #[serde(skip)]
+    pub drafts: Vec<(&'static str, Vec<String>)>,
 }
 
 #[derive(Debug, Serialize)]
@@ -29,6 +32,18 @@ pub(crate) struct StepLine {
 impl Summary {
     pub(crate) fn from_source(source: &Source) -> Summary {
         let validate: Validate = views::read(source.output("validate")).unwrap_or_default();
+        // Step by step comes from the validate step's summaries, or each step's own.
+        let all_steps: Vec<&str> = source.steps.iter().map(|s| s.step_id.as_str()).collect();
+        let by_step = if validate.step_summaries.is_empty() {
+            source.drafts(&all_steps)
+        } else {
+            source.drafts(&["validate"])
+        };
+        let drafts = vec![
+            ("Step by Step", by_step),
+            ("Confidence Assessment", source.drafts(&["validate"])),
+            ("Recommended Next Steps", source.drafts(&["validate"])),
+        ];
         let steps = if validate.step_summaries.is_empty() {
             source
                 .steps
@@ -70,11 +85,12 @@ impl Summary {
             steps,
             confidence_assessment: validate.confidence_assessment,
             recommended_next_steps: validate.recommended_next_steps,
+            drafts,
         }
     }
 
     pub(crate) fn markdown(&self) -> String {
-        let mut doc = MarkdownDoc::new(&self.title);
+        let mut doc = MarkdownDoc::new(&self.title).drafts(self.drafts.clone());
         if let Some(intro) = &self.narrative_intro {
             doc.push(&paragraphs(intro));
         }

@@ -121,6 +121,8 @@ pub(crate) fn capitalize(text: &str) -> String {
 pub(crate) struct MarkdownDoc {
     out: String,
     sections: usize,
+    /// Per section heading, the unconfirmed steps it is drawn from ([`MarkdownDoc::drafts`]).
+    drafts: Vec<(&'static str, Vec<String>)>,
 }
 
 impl MarkdownDoc {
@@ -128,14 +130,39 @@ impl MarkdownDoc {
         MarkdownDoc {
             out: format!("# {}\n", inline(title)),
             sections: 0,
+            drafts: Vec::new(),
         }
+    }
+
+    /// Marks the sections drawn from unconfirmed steps: each `(heading, step names)` with
+    /// names gets a "Draft" line under its heading that names them.
+    pub(crate) fn drafts(mut self, drafts: Vec<(&'static str, Vec<String>)>) -> MarkdownDoc {
+        self.drafts = drafts;
+        self
     }
 
     /// Adds a numbered section; `body` is Markdown.
     pub(crate) fn section(&mut self, heading: &str, body: String) {
         self.sections += 1;
+        let draft = self
+            .drafts
+            .iter()
+            .find(|(h, names)| *h == heading && !names.is_empty())
+            .map(|(_, names)| {
+                let names: Vec<String> = names.iter().map(|n| inline(n)).collect();
+                format!(
+                    "> **Draft:** from {} {}, not confirmed yet; it may still change.\n\n",
+                    if names.len() == 1 {
+                        "the step"
+                    } else {
+                        "the steps"
+                    },
+                    names.join(", ")
+                )
+            })
+            .unwrap_or_default();
         self.out.push_str(&format!(
-            "\n## {}. {}\n\n{}\n",
+            "\n## {}. {}\n\n{draft}{}\n",
             self.sections,
             heading,
             body.trim_end()

@@ -92,8 +92,18 @@ fn result_text(result: &PlanResult) -> String {
 }
 
 /// The plan in Markdown.
-pub(crate) fn markdown(plans: &[ValidationPlan]) -> String {
+pub(crate) fn markdown(plans: &[ValidationPlan], drafts: &[String]) -> String {
     let mut out = format!("# {TITLE}\n\n{INTRO}\n\n{DISCLAIMER}\n");
+    if !drafts.is_empty() {
+        out.push_str(&format!(
+            "\n> **Draft:** from the step {}, not confirmed yet; it may still change.\n",
+            drafts
+                .iter()
+                .map(|d| inline(d))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     for plan in plans {
         let types: Vec<String> = if plan.output_types.is_empty() {
             vec![output_type_label(&plan.output_type)]

@@ -22,6 +22,7 @@ fn source_from(file: &Value) -> Source {
                 name: def.name.into(),
                 output: file["steps"][def.id].get("artifact").cloned(),
                 summary: file["steps"][def.id]["summary"].as_str().map(String::from),
+                confirmed: true,
             })
             .collect(),
         notes: vec![SourceNote {
@@ -96,6 +97,42 @@ fn the_same_outputs_give_the_same_pack() {
         3 * 3,
         "pack, PRD and summary (PawPal has no validation plans) in three formats"
     );
+}
+
+#[test]
+fn sections_drawn_from_unconfirmed_steps_say_draft_and_name_them() {
+    let mut source = source_from(&pawpal());
+    assert!(
+        !markdown(Kind::Prd, &source).contains("Draft"),
+        "all ten confirmed: no draft"
+    );
+    for s in source.steps.iter_mut() {
+        s.confirmed = !matches!(s.step_id.as_str(), "persona" | "validate");
+    }
+    let md = markdown(Kind::Prd, &source);
+    let section = |md: &str, heading: &str| -> String {
+        let start = md.find(&format!(". {heading}\n")).unwrap();
+        let rest = &md[start..];
+        rest[..rest[3..].find("\n## ").map_or(rest.len(), |i| i + 3)].to_string()
+    };
+    assert!(section(&md, "Target Users").contains(
+        "> **Draft:** from the step Persona Development, not confirmed yet; it may still change."
+    ));
+    assert!(section(&md, "Success Metrics").contains("from the step Validate,"));
+    assert!(section(&md, "Assumptions & Risks").contains("from the step Validate,"));
+    for confirmed in ["Stakeholder Analysis", "User Journey", "Solution Overview"] {
+        assert!(!section(&md, confirmed).contains("Draft"), "{confirmed}");
+    }
+    // The JSON names them too; the summary marks what it draws from Validate.
+    let pack = generate(&source, &Options::default());
+    let prd = &pack.render(Kind::Pack, Format::Json).unwrap().content;
+    let json: Value = serde_json::from_str(prd).unwrap();
+    assert_eq!(
+        json["documents"][0]["content"]["drafts"][0],
+        json!({"section": "Target Users", "steps": ["Persona Development"]})
+    );
+    let summary = markdown(Kind::WorkshopSummary, &source);
+    assert!(section(&summary, "Recommended Next Steps").contains("from the step Validate,"));
 }
 
 #[test]

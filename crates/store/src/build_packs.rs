@@ -63,6 +63,7 @@ impl Store {
                     step_id: s.record.step_id,
                     order: s.order,
                     name: s.name,
+                    confirmed: s.record.status == wp_domain::StepStatus::Complete,
                     output: s.record.output,
                     summary: s.record.summary,
                 })

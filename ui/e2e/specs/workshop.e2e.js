@@ -150,6 +150,12 @@ describe('WorkshopPilot desktop', () => {
     // One step of ten confirmed: the pack says it is a draft and which steps are not.
     await expect(byTestId('pack-draft')).toHaveText(expect.stringContaining('1 of 10 steps confirmed'));
     await expect(byTestId('pack-draft')).toHaveText(expect.stringContaining('Persona Development'));
+    // Each section drawn from an unconfirmed step says so under its heading, naming the step.
+    const targetUsers = await browser.execute(() => {
+      const h = [...document.querySelectorAll('[data-testid="pack-preview"] h2')].find((e) => e.textContent.includes('Target Users'));
+      return h?.nextElementSibling?.textContent ?? '';
+    });
+    expect(targetUsers).toContain('Draft: from the step Persona Development, not confirmed yet');
     await shot('09-build-pack');
     await byTestId('export-md').click();
     await expect(byTestId('export-result')).toHaveText(expect.stringContaining('pawpal-build-pack.md'));

@@ -7,7 +7,12 @@ impl Prd {
     /// The document in Markdown: `# {concept} — Product Requirements Document`, then the
     /// numbered sections that have a source.
     pub(crate) fn markdown(&self) -> String {
-        let mut doc = MarkdownDoc::new(&self.title);
+        let mut doc = MarkdownDoc::new(&self.title).drafts(
+            self.drafts
+                .iter()
+                .map(|d| (d.section, d.steps.clone()))
+                .collect(),
+        );
         if let Some(summary) = &self.executive_summary {
             doc.section("Executive Summary", paragraphs(summary));
         }

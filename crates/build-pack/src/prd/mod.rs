@@ -37,7 +37,42 @@ pub(crate) struct Prd {
     pub risks: Vec<String>,
     pub implementation_roadmap: Vec<RoadmapPhase>,
     pub next_steps: Vec<String>,
+    /// The sections drawn from steps not confirmed yet, with those steps' names; absent when
+    /// every step the document draws on is confirmed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub drafts: Vec<DraftSection>,
 }
+
+/// A section drawn from unconfirmed steps: what may still change.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DraftSection {
+    pub section: &'static str,
+    pub steps: Vec<String>,
+}
+
+/// Each section of the PRD and the steps it is drawn from (what `from_source` reads for it).
+pub(crate) const SECTION_STEPS: &[(&str, &[&str])] = &[
+    ("Executive Summary", &["challenge", "concept"]),
+    (
+        "Problem Statement",
+        &["challenge", "sense-making", "reframe"],
+    ),
+    ("Target Users", &["persona"]),
+    ("Stakeholder Analysis", &["stakeholder-mapping"]),
+    ("User Research Insights", &["user-research", "sense-making"]),
+    ("User Journey", &["journey-mapping"]),
+    ("Core Problem (How Might We)", &["reframe", "challenge"]),
+    ("Solution Overview", &["concept"]),
+    (
+        "Feature Requirements by Release Phase",
+        &["ideation", "concept"],
+    ),
+    ("Success Metrics", &["validate", "challenge"]),
+    ("Assumptions & Risks", &["challenge", "validate", "concept"]),
+    ("Implementation Roadmap", &["validate"]),
+    ("Recommended Next Steps", &["validate"]),
+];
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -429,6 +464,14 @@ impl Prd {
             risks,
             implementation_roadmap,
             next_steps,
+            drafts: SECTION_STEPS
+                .iter()
+                .map(|(section, steps)| DraftSection {
+                    section,
+                    steps: source.drafts(steps),
+                })
+                .filter(|d| !d.steps.is_empty())
+                .collect(),
         }
     }
 }
