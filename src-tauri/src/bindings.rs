@@ -27,6 +27,7 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     crate::sync::SignedOut::export_all(&config)?;
     crate::sync::ConflictItem::export_all(&config)?;
     crate::sync::Person::export_all(&config)?;
+    crate::commands::StartedFrom::export_all(&config)?;
     wp_store::Rejection::export_all(&config)?;
     wp_domain::mutation::Resolution::export_all(&config)?;
     wp_store::WorkshopSchedule::export_all(&config)?;

@@ -1,7 +1,7 @@
 //! The Tauri commands: each one calls the store and returns its result. Errors arrive in
 //! the UI as [`AppError`] `{code, message, fields}`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tauri::{AppHandle, State};
 use ts_rs::TS;
@@ -201,14 +201,27 @@ pub async fn revise_step(
     state.change(|s| s.revise_step(&id, &step))
 }
 
+/// What an editor's change was made from: the output it showed when the user began
+/// (`null`: the step had no output yet).
+#[derive(Debug, Deserialize, TS)]
+pub struct StartedFrom {
+    pub output: Option<Value>,
+}
+
+/// Saves a step's output. With `started_from`, a partner's change that arrived while the
+/// form was open is merged by field, not overwritten ([`wp_store::Store::save_step_output_from`]).
 #[tauri::command]
 pub async fn save_step_output(
     state: State<'_, AppState>,
     id: String,
     step: String,
     output: Value,
+    started_from: Option<StartedFrom>,
 ) -> Result<WorkshopStep> {
-    state.change(|s| s.save_step_output(&id, &step, output))
+    state.change(|s| match started_from {
+        Some(from) => s.save_step_output_from(&id, &step, output, from.output),
+        None => s.save_step_output(&id, &step, output),
+    })
 }
 
 #[tauri::command]

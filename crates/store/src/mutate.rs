@@ -233,9 +233,12 @@ pub(crate) fn apply_and_queue(
         written,
         base_rev,
         mutation,
-        ..
+        conflicts,
     } = apply_local(conn, mutation, user_id, clock)?;
-    let queued = if written.is_empty() {
+    // A change that writes nothing here but meets conflicts (a save made from an output a
+    // partner changed since, every field it changes changed by them too) is queued all the
+    // same: the server records the conflicts, so the user's values are kept, not dropped.
+    let queued = if written.is_empty() && conflicts == 0 {
         None
     } else {
         Some(outbox::append(conn, &mutation, base_rev)?)

@@ -66,12 +66,42 @@ impl Store {
         step_id: &str,
         output: Value,
     ) -> Result<WorkshopStep> {
+        self.save_output(workshop_id, step_id, output, None)
+    }
+
+    /// [`Store::save_step_output`] from an editor: `started_from` is the output the editor
+    /// showed when the user began (`None`: the step had no output yet). A change that
+    /// arrived meanwhile (a partner's, pulled while the form was open) is merged by field
+    /// with this one, as the server merges (docs/sync.md, "Conflicts"): fields only the
+    /// user changed are theirs, fields only the partner changed stay the partner's, and a
+    /// field both changed keeps the partner's value here while the server records the
+    /// user's as a conflict. Without it, the base would be the local row at save time, and
+    /// the save would silently put back every field the partner had changed.
+    pub fn save_step_output_from(
+        &mut self,
+        workshop_id: &str,
+        step_id: &str,
+        output: Value,
+        started_from: Option<Value>,
+    ) -> Result<WorkshopStep> {
+        let base = Some(started_from.unwrap_or(Value::Null));
+        self.save_output(workshop_id, step_id, output, base)
+    }
+
+    /// Saves an output made from `base` (`None`: the local row's output when it is saved).
+    fn save_output(
+        &mut self,
+        workshop_id: &str,
+        step_id: &str,
+        output: Value,
+        base: Option<Value>,
+    ) -> Result<WorkshopStep> {
         steps::find(step_id)?;
         let written = self.mutate(Mutation::SaveStepOutput {
             workshop_id: workshop_id.to_string(),
             step_id: step_id.to_string(),
             output,
-            base: None,
+            base,
             at: now(),
         })?;
         if let Some(Written {

@@ -456,3 +456,72 @@ async fn a_workshop_update_reaches_the_server_and_the_other_desktop() {
     assert_eq!(err.field_errors()[0].path, "status", "{err}");
     assert_eq!(a.store.sync_state().unwrap().unwrap().pending, pending);
 }
+
+/// A form opened before a partner's change arrived: its save is made from what the form
+/// showed, so the partner's fields are merged in, not put back; a field both changed keeps
+/// the partner's value and records the user's as a conflict (issue 27, "a lost update").
+#[tokio::test(flavor = "multi_thread")]
+async fn a_save_from_a_form_opened_before_a_partners_change_keeps_that_change() {
+    let s = server().await;
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(&s, &token).await;
+    let id = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
+    a.sync().await;
+    let mut b = Desktop::new(&s, &token).await;
+    b.sync().await;
+    let challenge = |d: &Desktop| d.step_output(&id, "challenge").unwrap();
+
+    // A's form opens on the output as it is; B changes another field and syncs; A pulls.
+    let opened = challenge(&a);
+    let mut partner = challenge(&b);
+    partner["desiredOutcome"] = "Fewer missed vet visits (B)".into();
+    b.store.save_step_output(&id, "challenge", partner).unwrap();
+    b.sync().await;
+    a.sync().await;
+    assert_eq!(
+        challenge(&a)["desiredOutcome"],
+        "Fewer missed vet visits (B)"
+    );
+
+    // A saves the form, which still shows the old desired outcome, with one field changed.
+    let mut form = opened.clone();
+    form["targetUser"] = "Busy professionals (A)".into();
+    let saved = a
+        .store
+        .save_step_output_from(&id, "challenge", form.clone(), Some(opened.clone()))
+        .unwrap();
+    let merged = saved.record.output.unwrap();
+    assert_eq!(merged["targetUser"], "Busy professionals (A)");
+    assert_eq!(
+        merged["desiredOutcome"], "Fewer missed vet visits (B)",
+        "the partner's field is not put back"
+    );
+    a.sync().await;
+    b.sync().await;
+    for d in [&a, &b] {
+        assert_eq!(challenge(d), merged);
+        assert!(d.store.conflicts(true).unwrap().is_empty());
+    }
+
+    // Both change the same field: the first to reach the server keeps it, and the other's
+    // save, though it changes nothing here, still reaches the server as a conflict.
+    let opened = challenge(&a);
+    let mut partner = challenge(&b);
+    partner["targetUser"] = "Vets (B)".into();
+    b.store.save_step_output(&id, "challenge", partner).unwrap();
+    b.sync().await;
+    a.sync().await;
+    let mut form = opened.clone();
+    form["targetUser"] = "Pet sitters (A)".into();
+    let saved = a
+        .store
+        .save_step_output_from(&id, "challenge", form, Some(opened))
+        .unwrap();
+    assert_eq!(saved.record.output.unwrap()["targetUser"], "Vets (B)");
+    assert_eq!(a.store.outbox_len().unwrap(), 1, "queued all the same");
+    a.sync().await;
+    let open = a.store.conflicts(true).unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].mine, "Pet sitters (A)");
+    assert_eq!(open[0].theirs, "Vets (B)");
+}

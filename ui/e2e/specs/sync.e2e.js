@@ -2,7 +2,10 @@
 // gnome-keyring (scripts/test.sh runs the window tests under dbus-run-session). Runs after
 // workshop.e2e.js, on its data directory: the PawPal workshop made there is adopted at
 // sign-in. The CLI plays another desktop of the same user.
-import { byTestId, clickFresh, fill, openWorkshop, pending, restartApp, shot, textOf, waitForState, waitForText } from './helpers.js';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { byTestId, clickFresh, fill, openWorkshop, pending, restartApp, selectStep, shot, textOf, waitForState, waitForText } from './helpers.js';
 import { CliClient, keyringToken, SyncServer } from '../sync-server.js';
 
 let server;
@@ -96,6 +99,45 @@ describe('Sync in the window', () => {
     cli.sync();
     const shown = cli.ok(['note', 'show', 'PawPal (renamed on the laptop)']).stdout;
     expect(shown).toContain(before + typed);
+    await byTestId('back').click();
+  });
+
+  it('merges a field another device changed while the step form was open, instead of putting it back', async () => {
+    const title = 'PawPal (renamed on the laptop)';
+    await openWorkshop(title);
+    await selectStep('persona');
+    const field = (name) => $(`[data-testid="step-editor"] :is(input, textarea)[data-path="${name}"]`);
+    await field('quote').waitForDisplayed();
+    const quoteBefore = await field('quote').getValue();
+    // The other device changes the quote while this form is open, and this one pulls it.
+    cli.sync();
+    const output = JSON.parse(cli.ok(['step', 'output', title, 'persona']).stdout);
+    output.quote = 'Changed on the laptop';
+    const file = path.join(os.tmpdir(), `persona-${Date.now()}.json`);
+    writeFileSync(file, JSON.stringify(output));
+    cli.ok(['step', 'set-output', title, 'persona', file]);
+    cli.sync();
+    // Nothing unsaved here: the form shows it at once.
+    await byTestId('sync-now').click();
+    await expect(field('quote')).toHaveValue('Changed on the laptop');
+    expect(quoteBefore).not.toBe('Changed on the laptop');
+    // Again, while the role is being typed here: the form keeps what is typed, and the save,
+    // made from what the form showed, merges the laptop's quote in instead of putting the
+    // old one back.
+    output.quote = 'Changed again on the laptop';
+    writeFileSync(file, JSON.stringify(output));
+    cli.ok(['step', 'set-output', title, 'persona', file]);
+    cli.sync();
+    await field('role').setValue('Product lead');
+    await byTestId('sync-now').click().catch(() => {}); // may be mid-round already
+    await expect(byTestId('save-status')).toHaveText(expect.stringContaining('Saved'));
+    await waitForState('idle', async () => (await pending()) === 0);
+    await expect(field('role')).toHaveValue('Product lead');
+    await expect(field('quote')).toHaveValue('Changed again on the laptop');
+    await waitForState('idle', async () => (await pending()) === 0);
+    cli.sync();
+    const merged = JSON.parse(cli.ok(['step', 'output', title, 'persona']).stdout);
+    expect([merged.role, merged.quote]).toEqual(['Product lead', 'Changed again on the laptop']);
     await byTestId('back').click();
   });
 

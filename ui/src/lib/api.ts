@@ -66,7 +66,10 @@ export const api = {
   completeStep: (id: string, step: string) => call<WorkshopDetail>('complete_step', { id, step }),
   advanceStep: (id: string, step: string) => call<WorkshopDetail>('advance_step', { id, step }),
   reviseStep: (id: string, step: string) => call<WorkshopDetail>('revise_step', { id, step }),
-  saveStepOutput: (id: string, step: string, output: JsonValue) => call<WorkshopStep>('save_step_output', { id, step, output }),
+  /** `startedFrom`: the output the editor showed when the user began (null: none yet), so a
+   * partner's change that arrived meanwhile is merged, not overwritten. */
+  saveStepOutput: (id: string, step: string, output: JsonValue, startedFrom?: JsonValue | null) =>
+    call<WorkshopStep>('save_step_output', { id, step, output, startedFrom: startedFrom === undefined ? null : { output: startedFrom } }),
   completeWorkshop: (id: string) => call<Workshop>('complete_workshop', { id }),
   getNote: (id: string, step: string | null) => call<Note | null>('get_note', { id, step }),
   saveNote: (id: string, step: string | null, content: string) => call<Note>('save_note', { id, step, content }),
