@@ -245,8 +245,12 @@ pub async fn save_note(
     id: String,
     step: Option<String>,
     content: String,
+    started_from: Option<String>,
 ) -> Result<Note> {
-    state.change(|s| s.set_note(&id, step.as_deref(), &content))
+    state.change(|s| match &started_from {
+        Some(from) => s.set_note_from(&id, step.as_deref(), &content, from),
+        None => s.set_note(&id, step.as_deref(), &content),
+    })
 }
 
 /// Everyone with access to a workshop, the owner first.

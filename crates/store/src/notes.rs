@@ -19,12 +19,42 @@ impl Store {
         step_id: Option<&str>,
         content: &str,
     ) -> Result<Note> {
+        self.save_note(workshop_id, step_id, content, None)
+    }
+
+    /// [`Store::set_note`] from an editor: `started_from` is the text the editor showed when
+    /// the user began ("" for no note yet). A change that arrived meanwhile (from another
+    /// device) is merged by line with this one, as the server merges, instead of being put
+    /// back by a save made from the newer text.
+    pub fn set_note_from(
+        &mut self,
+        workshop_id: &str,
+        step_id: Option<&str>,
+        content: &str,
+        started_from: &str,
+    ) -> Result<Note> {
+        self.save_note(
+            workshop_id,
+            step_id,
+            content,
+            Some(started_from.to_string()),
+        )
+    }
+
+    /// Saves a note made from `base` (`None`: the local note when it is saved).
+    fn save_note(
+        &mut self,
+        workshop_id: &str,
+        step_id: Option<&str>,
+        content: &str,
+        base: Option<String>,
+    ) -> Result<Note> {
         let written = self.mutate(Mutation::SetNote {
             note_id: new_id(IdKind::Note),
             workshop_id: workshop_id.to_string(),
             step_id: step_id.map(str::to_string),
             content: content.to_string(),
-            base: None,
+            base,
             at: now(),
         })?;
         if let Some(Written {

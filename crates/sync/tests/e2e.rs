@@ -525,3 +525,37 @@ async fn a_save_from_a_form_opened_before_a_partners_change_keeps_that_change() 
     assert_eq!(open[0].mine, "Pet sitters (A)");
     assert_eq!(open[0].theirs, "Vets (B)");
 }
+
+/// A note editor opened before another device's change to the note arrived: its save is
+/// made from the text it showed, so the other device's lines are merged in, not put back.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_note_saved_from_an_older_text_merges_the_other_devices_lines() {
+    let s = server().await;
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(&s, &token).await;
+    let id = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
+    let opened = "Mochi\nfeeds at 7\nwalks at 6\n";
+    a.store.set_note(&id, None, opened).unwrap();
+    a.sync().await;
+    let mut b = Desktop::new(&s, &token).await;
+    b.sync().await;
+    b.store
+        .set_note(&id, None, "Mochi\nfeeds at 7\nwalks at 6:30\n")
+        .unwrap();
+    b.sync().await;
+    a.sync().await; // the editor on A still shows `opened`
+    let saved = a
+        .store
+        .set_note_from(&id, None, "Mochi the cat\nfeeds at 7\nwalks at 6\n", opened)
+        .unwrap();
+    let merged = "Mochi the cat\nfeeds at 7\nwalks at 6:30\n";
+    assert_eq!(saved.record.content, merged, "B's line is not put back");
+    a.sync().await;
+    b.sync().await;
+    for d in [&a, &b] {
+        assert_eq!(
+            d.store.note(&id, None).unwrap().unwrap().record.content,
+            merged
+        );
+    }
+}

@@ -72,7 +72,10 @@ export const api = {
     call<WorkshopStep>('save_step_output', { id, step, output, startedFrom: startedFrom === undefined ? null : { output: startedFrom } }),
   completeWorkshop: (id: string) => call<Workshop>('complete_workshop', { id }),
   getNote: (id: string, step: string | null) => call<Note | null>('get_note', { id, step }),
-  saveNote: (id: string, step: string | null, content: string) => call<Note>('save_note', { id, step, content }),
+  /** `startedFrom`: the text the editor showed when the user began, so another device's
+   * change that arrived meanwhile is merged by line, not put back. */
+  saveNote: (id: string, step: string | null, content: string, startedFrom?: string) =>
+    call<Note>('save_note', { id, step, content, startedFrom: startedFrom ?? null }),
   buildPackPreview: (id: string) => call<BuildPackPreview>('build_pack_preview', { id }),
   exportBuildPack: (id: string, format: 'md' | 'html' | 'json', kind: string, includeNotes: boolean) =>
     call<Exported | null>('export_build_pack', { id, format, kind, includeNotes }),
