@@ -117,9 +117,11 @@ describe('Sync in the window', () => {
     writeFileSync(file, JSON.stringify(output));
     cli.ok(['step', 'set-output', title, 'persona', file]);
     cli.sync();
-    // Nothing unsaved here: the form shows it at once.
+    // Nothing unsaved here: the form shows it at once, marked.
     await byTestId('sync-now').click();
     await expect(field('quote')).toHaveValue('Changed on the laptop');
+    await expect($('[data-testid="step-editor"] .field[data-path="quote"] [data-testid="field-changed"]')).toHaveText('Changed on another device');
+    await shot('24b-changed-on-another-device');
     expect(quoteBefore).not.toBe('Changed on the laptop');
     // Again, while the role is being typed here: the form keeps what is typed, and the save,
     // made from what the form showed, merges the laptop's quote in instead of putting the
