@@ -22,7 +22,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use axum::http::{header, HeaderValue};
 use axum::Router;
@@ -42,16 +42,31 @@ pub struct AppState {
     /// Searches for people by name, per caller's user id
     /// ([`wp_domain::limits::PEOPLE_SEARCHES_PER_MINUTE`]).
     pub people_searches: Arc<DefaultKeyedRateLimiter<String>>,
+    /// The users with an open event stream, poked when something they may see changes.
+    pub pokes: Arc<sync::pokes::Pokes>,
+    /// New event streams a second, for the whole process ([`STREAM_STARTS_PER_SECOND`]).
+    pub stream_starts: Arc<DefaultDirectRateLimiter>,
+    /// Set when the server shuts down: event streams end, so a graceful shutdown does not
+    /// wait for them.
+    pub closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
+
+/// New event streams one process accepts a second before it answers 503 with `Retry-After`:
+/// every client reconnecting at once after a restart is spread out, not let in together.
+pub const STREAM_STARTS_PER_SECOND: u32 = 100;
 
 impl AppState {
     /// The state over `pool`, with fresh rate limits.
     pub fn new(pool: PgPool) -> AppState {
         let per_minute = NonZeroU32::new(wp_domain::limits::PEOPLE_SEARCHES_PER_MINUTE)
             .unwrap_or(NonZeroU32::MIN);
+        let streams = NonZeroU32::new(STREAM_STARTS_PER_SECOND).unwrap_or(NonZeroU32::MIN);
         AppState {
             pool,
             people_searches: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            pokes: Arc::default(),
+            stream_starts: Arc::new(RateLimiter::direct(Quota::per_second(streams))),
+            closing: Arc::new(tokio::sync::watch::channel(false).0),
         }
     }
 }

@@ -181,8 +181,15 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map(std::time::Duration::from_secs)
                 .unwrap_or(wp_server::sync::retention::DEFAULT_INTERVAL);
             let trim_job = wp_server::sync::retention::spawn(pool.clone(), trim_interval);
-            axum::serve(listener, router(AppState::new(pool.clone())))
-                .with_graceful_shutdown(shutdown_signal())
+            let state = AppState::new(pool.clone());
+            let closing = state.closing.clone();
+            axum::serve(listener, router(state))
+                .with_graceful_shutdown(async move {
+                    shutdown_signal().await;
+                    // Event streams never finish on their own: they end now, and their
+                    // clients connect again to whichever server comes up.
+                    closing.send_replace(true);
+                })
                 .await
                 .map_err(|e| format!("server error: {e}"))?;
             job.abort();

@@ -19,6 +19,8 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use wp_store::{HeldDeletes, Store};
 
+use backon::BackoffBuilder;
+
 use crate::{token, Api, Progress, RetryPolicy, RoundOptions, SyncError};
 
 /// When rounds run.
@@ -137,6 +139,9 @@ pub struct SyncStatus {
     pub held_deletes: Option<HeldDeletes>,
     /// The token is held in memory for this run only (there was no keyring to keep it).
     pub token_in_memory: bool,
+    /// The server's event stream is open: another device's change is pulled as soon as the
+    /// server pokes, not at the next timed round ("Live" rather than "Checking every 30 s").
+    pub live: bool,
 }
 
 impl SyncStatus {
@@ -152,6 +157,7 @@ impl SyncStatus {
             rejections: 0,
             held_deletes: None,
             token_in_memory: false,
+            live: false,
         }
     }
 }
@@ -173,6 +179,10 @@ enum Command {
         user_name: String,
     },
     SignedOut,
+    /// The server poked (at this instant): something this user may see changed.
+    Poke(Instant),
+    /// The event stream opened (`true`) or was lost (`false`).
+    Live(bool),
 }
 
 /// The app's side of background sync. Cheap to clone; the thread stops when every handle is
@@ -238,6 +248,7 @@ pub fn start(
     emit: impl Fn(SyncEvent) + Send + Sync + 'static,
 ) -> SyncHandle {
     let (commands, receiver) = mpsc::unbounded_channel();
+    let own = commands.downgrade();
     let status = Arc::new(Mutex::new(SyncStatus::signed_out()));
     let handle = SyncHandle {
         commands,
@@ -253,6 +264,8 @@ pub fn start(
         waits_for_user: false,
         status,
         emit: Arc::new(emit),
+        own,
+        stream: None,
     };
     let spawned = std::thread::Builder::new()
         .name("wp-sync".into())
@@ -288,6 +301,11 @@ struct Worker {
     waits_for_user: bool,
     status: Arc<Mutex<SyncStatus>>,
     emit: Emit,
+    /// This worker's own command channel, weakly held (the thread stops when the handles go),
+    /// for the event stream's task to poke it.
+    own: mpsc::WeakUnboundedSender<Command>,
+    /// The task following the server's event stream, once a round succeeded.
+    stream: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Requests in the background retry little: the next round is the retry, and the status
@@ -304,6 +322,7 @@ impl Worker {
         self.publish(|_| {});
         let mut due = Some(Instant::now());
         let mut first_nudge: Option<Instant> = None;
+        let mut last_pull: Option<Instant> = None;
         loop {
             let wake = due.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
             tokio::select! {
@@ -323,6 +342,7 @@ impl Worker {
                         due = Some(Instant::now());
                     }
                     Some(Command::SignedIn { token, user_name }) => {
+                        self.stop_stream();
                         // The sign-in changed the profile's user: read it again.
                         self.store = None;
                         self.open_store();
@@ -332,16 +352,31 @@ impl Worker {
                         due = Some(Instant::now());
                     }
                     Some(Command::SignedOut) => {
+                        self.stop_stream();
                         self.token = None;
                         self.waits_for_user = false;
                         self.user_name = None;
                         self.publish(|s| s.phase = Phase::SignedOut);
                         due = None;
                     }
+                    Some(Command::Poke(at)) => {
+                        // A poke that came before the last pull began is in it already: many
+                        // pokes during a round are one more pull, not many.
+                        let seen = last_pull.is_some_and(|started| at < started);
+                        if !seen && !self.waits_for_user && self.stream.is_some() {
+                            last_pull = Some(Instant::now());
+                            if let Some(next) = self.round(true).await {
+                                // A failed pull retries as a failed round would.
+                                due = Some(due.map_or(Instant::now() + next, |d| d.min(Instant::now() + next)));
+                            }
+                        }
+                    }
+                    Some(Command::Live(live)) => self.publish(|s| s.live = live),
                 },
                 _ = tokio::time::sleep_until(wake) => {
                     first_nudge = None;
-                    due = self.round().await.map(|wait| Instant::now() + wait);
+                    last_pull = Some(Instant::now());
+                    due = self.round(false).await.map(|wait| Instant::now() + wait);
                 }
             }
         }
@@ -386,8 +421,10 @@ impl Worker {
         (self.emit)(SyncEvent::Status(status));
     }
 
-    /// One round; returns how long until the next (`None`: wait for a sign-in).
-    async fn round(&mut self) -> Option<Duration> {
+    /// One round (`pull_only`: a poke's, which leaves the queue to its debounce); returns
+    /// how long until the next (`None`: wait for a sign-in). A round that succeeds starts
+    /// following the server's event stream, if it is not yet.
+    async fn round(&mut self, pull_only: bool) -> Option<Duration> {
         self.open_store();
         let Some(store) = self.store.as_mut() else {
             return Some(self.timing.idle);
@@ -411,7 +448,7 @@ impl Worker {
                 Err(e) => return self.failed(e),
             },
         };
-        let api = match Api::new(&state.server_url, token, BACKGROUND_RETRY) {
+        let api = match Api::new(&state.server_url, token.clone(), BACKGROUND_RETRY) {
             Ok(api) => api,
             Err(e) => return self.failed(e),
         };
@@ -446,6 +483,7 @@ impl Worker {
         };
         let options = RoundOptions {
             pull_page: APP_PULL_PAGE,
+            pull_only,
             ..RoundOptions::default()
         };
         let result = crate::sync_round(store, &api, options, &mut on_progress).await;
@@ -457,10 +495,68 @@ impl Worker {
                     });
                 }
                 self.publish(|s| s.phase = Phase::Idle);
+                self.follow_stream(&state.server_url, &token);
                 Some(self.timing.idle)
             }
             Err(e) => self.failed(e),
         }
+    }
+
+    /// Starts following the server's event stream, unless it is followed already: each poke
+    /// becomes a [`Command::Poke`], and the stream's state the status's `live`. A lost stream
+    /// is opened again after a jittered backoff (1 s doubling to 30 s; timed rounds go on
+    /// meanwhile); a refused token ends it until the next sign-in.
+    fn follow_stream(&mut self, server_url: &str, token: &str) {
+        if self.stream.as_ref().is_some_and(|s| !s.is_finished()) {
+            return;
+        }
+        let own = self.own.clone();
+        let (url, token) = (server_url.to_string(), token.to_string());
+        self.stream = Some(tokio::spawn(async move {
+            let send = |command: Command| own.upgrade().is_some_and(|tx| tx.send(command).is_ok());
+            let backoff = || {
+                backon::ExponentialBuilder::default()
+                    .with_min_delay(Duration::from_secs(1))
+                    .with_max_delay(Duration::from_secs(30))
+                    .with_jitter()
+                    .without_max_times()
+                    .build()
+            };
+            let mut delays = backoff();
+            loop {
+                let mut opened = false;
+                // Every event is a reason to pull: a poke, or the log's end when the stream
+                // opens (something may have changed while it was down).
+                let result = crate::events::follow(&url, &token, |_event| {
+                    if !opened {
+                        opened = true;
+                        send(Command::Live(true));
+                    }
+                    send(Command::Poke(Instant::now()));
+                })
+                .await;
+                if !send(Command::Live(false)) {
+                    return;
+                }
+                if opened {
+                    delays = backoff();
+                }
+                if matches!(result, Err(SyncError::Unauthorized)) {
+                    return;
+                }
+                if let Err(e) = &result {
+                    tracing::info!(error = %e, "the server's event stream was lost; opening it again");
+                }
+                tokio::time::sleep(delays.next().unwrap_or(Duration::from_secs(30))).await;
+            }
+        }));
+    }
+
+    fn stop_stream(&mut self) {
+        if let Some(stream) = self.stream.take() {
+            stream.abort();
+        }
+        self.publish(|s| s.live = false);
     }
 
     fn failed(&mut self, error: SyncError) -> Option<Duration> {

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod background;
 mod error;
+pub mod events;
 mod round;
 pub mod token;
 

@@ -78,6 +78,10 @@ pub struct RoundOptions {
     /// Background sync in the app asks for fewer ([`crate::background::APP_PULL_PAGE`]), so
     /// that a save on the app's other connection never waits long for a page's write.
     pub pull_page: u32,
+    /// Pull without pushing the queue first: a poke's round, which leaves queued changes to
+    /// their debounce so that typing still goes out in one push. (A reset or a change
+    /// offered again is still pushed, as in any round.)
+    pub pull_only: bool,
 }
 
 impl Default for RoundOptions {
@@ -85,6 +89,7 @@ impl Default for RoundOptions {
         RoundOptions {
             allow_mass_delete: false,
             pull_page: PULL_PAGE,
+            pull_only: false,
         }
     }
 }
@@ -320,7 +325,7 @@ pub async fn sync_round(
 ) -> Result<RoundReport, SyncError> {
     let mut report = RoundReport::default();
     let resuming_reset = store.sync_state()?.is_some_and(|s| s.resetting);
-    if !resuming_reset {
+    if !resuming_reset && !options.pull_only {
         push_all(store, api, &mut report, progress).await?;
     }
     pull_all(store, api, options, &mut report, progress).await?;

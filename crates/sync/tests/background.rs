@@ -197,3 +197,101 @@ async fn a_revoked_token_reads_as_sign_in_expired() {
         "a refused token is not kept"
     );
 }
+
+/// Pokes: with timed rounds an hour apart, another desktop's change still arrives within
+/// seconds, because the server's event stream pokes this one; the status says it is live.
+/// Another user's private note pokes no one else.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_poke_brings_another_desktops_change_in_without_waiting_for_a_timed_round() {
+    let pool = new_database(10).await;
+    let (user_id, token) = wp_server::auth::add_user(&pool, "Ada").await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server_pool = pool.clone();
+    tokio::spawn(async move {
+        axum::serve(listener, router(AppState::new(server_pool)))
+            .await
+            .unwrap()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desktop.db");
+    let mut app = Store::open(&db).unwrap();
+    app.bind_account(&base, &user_id).unwrap();
+    let id = app
+        .create_workshop(Some("Live sprint"), "")
+        .unwrap()
+        .workshop
+        .record
+        .id;
+    let timing = Timing {
+        idle: Duration::from_secs(3600),
+        ..TIMING
+    };
+    let (tx, events) = mpsc::channel();
+    let handle = start_background(db.clone(), timing, move |e| {
+        let _ = tx.send(e);
+    });
+    handle.signed_in(Some(token.clone()), "Ada".into());
+    wait_for(&events, "synced and live", |e| {
+        status(e).is_some_and(|s| s.phase == Phase::Idle && s.pending == 0 && s.live)
+    });
+
+    let other_dir = tempfile::tempdir().unwrap();
+    let mut other = Store::open(other_dir.path().join("other.db")).unwrap();
+    wp_sync::sign_in(&mut other, &base, &token, wp_sync::KeepToken::Nowhere)
+        .await
+        .unwrap();
+    let api = Api::new(&base, token.clone(), RetryPolicy::default()).unwrap();
+    sync_round(&mut other, &api, RoundOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
+    other.rename_workshop(&id, "Live sprint (renamed)").unwrap();
+    let sent = Instant::now();
+    sync_round(&mut other, &api, RoundOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
+    wait_for(
+        &events,
+        "the rename pulled",
+        |e| matches!(e, SyncEvent::Pulled { workshops } if workshops.contains(&id)),
+    );
+    assert!(
+        sent.elapsed() < Duration::from_secs(10),
+        "poked, not waiting for an hour's round"
+    );
+    let mut here = Store::open(&db).unwrap();
+    assert_eq!(
+        here.workshop(&id).unwrap().workshop.record.title,
+        "Live sprint (renamed)"
+    );
+
+    // Another user's private note on their own workshop: no poke here, so no pull.
+    let (_, eve_token) = wp_server::auth::add_user(&pool, "Eve").await.unwrap();
+    let eve_dir = tempfile::tempdir().unwrap();
+    let mut eve = Store::open(eve_dir.path().join("eve.db")).unwrap();
+    wp_sync::sign_in(&mut eve, &base, &eve_token, wp_sync::KeepToken::Nowhere)
+        .await
+        .unwrap();
+    let eve_api = Api::new(&base, eve_token, RetryPolicy::default()).unwrap();
+    let eves = eve
+        .create_workshop(Some("Eve's"), "")
+        .unwrap()
+        .workshop
+        .record
+        .id;
+    eve.set_note(&eves, None, "mine").unwrap();
+    sync_round(&mut eve, &eve_api, RoundOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
+    let quiet = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < quiet {
+        if let Ok(e) = events.recv_timeout(Duration::from_millis(100)) {
+            assert!(
+                !matches!(e, SyncEvent::Status(ref s) if matches!(s.phase, Phase::Syncing { .. })),
+                "a round ran for another user's change: {e:?}"
+            );
+        }
+    }
+    here.set_note(&id, None, "").ok();
+    drop(handle);
+}

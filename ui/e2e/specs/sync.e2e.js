@@ -34,6 +34,8 @@ describe('Sync in the window', () => {
     await clickFresh('settings-close');
     await waitForState('idle', async () => (await pending()) === 0);
     await waitForText('sync-text', `Synced with 127.0.0.1:${server.port}`);
+    // The server's event stream is open: another device's change comes at once.
+    await waitForText('sync-text', '· Live');
     await shot('21-synced');
     expect(keyringToken(server.url)).toBe(server.token);
     // PawPal, made before signing in, is on the server now, as Ada's.

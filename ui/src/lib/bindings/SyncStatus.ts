@@ -37,4 +37,9 @@ heldDeletes: HeldDeletes | null,
 /**
  * The token is held in memory for this run only (there was no keyring to keep it).
  */
-tokenInMemory: boolean, };
+tokenInMemory: boolean, 
+/**
+ * The server's event stream is open: another device's change is pulled as soon as the
+ * server pokes, not at the next timed round ("Live" rather than "Checking every 30 s").
+ */
+live: boolean, };
