@@ -28,6 +28,14 @@ pub(super) fn conflict(
     })
 }
 
+/// The conflict the mutation names, if it is the caller's; else an error naming `conflictId`.
+fn yours<'a>(rows: &'a Rows, ctx: &Context) -> Result<&'a ConflictRecord, DomainError> {
+    rows.conflict
+        .as_ref()
+        .filter(|c| c.user_id == ctx.actor)
+        .ok_or_else(|| DomainError::argument("conflictId", "no such conflict of yours"))
+}
+
 /// Resolves the caller's conflict: the value kept goes through the change it stands for
 /// (with that change's rights and rules), with no base, so it simply wins; then the
 /// conflict is marked resolved. Resolving a resolved conflict changes nothing.
@@ -38,12 +46,7 @@ pub(super) fn resolve(
     resolution: &Resolution,
     at: DateTime<Utc>,
 ) -> Result<Vec<Change>, DomainError> {
-    let Some(record) = rows.conflict.as_ref().filter(|c| c.user_id == ctx.actor) else {
-        return Err(DomainError::argument(
-            "conflictId",
-            "no such conflict of yours",
-        ));
-    };
+    let record = yours(rows, ctx)?;
     if record.resolved_at.is_some() {
         return Ok(vec![]);
     }
@@ -73,12 +76,7 @@ pub(super) fn reopen(
     workshop_id: &str,
     at: DateTime<Utc>,
 ) -> Result<Vec<Change>, DomainError> {
-    let Some(record) = rows.conflict.as_ref().filter(|c| c.user_id == ctx.actor) else {
-        return Err(DomainError::argument(
-            "conflictId",
-            "no such conflict of yours",
-        ));
-    };
+    let record = yours(rows, ctx)?;
     if record.resolved_at.is_none() {
         return Ok(vec![]);
     }
