@@ -163,11 +163,16 @@ pub async fn resolve_conflict(
         .map(drop)
 }
 
-/// Takes a conflict's resolution back (undo): open again, the value back to the live one it
-/// recorded; a mutation, so it reopens on every desktop of the user.
+/// Takes a conflict's resolution back (undo): open again, and the value back to the live one
+/// it recorded if it still is `kept`, what the resolution wrote (null when it took theirs);
+/// a mutation, so it reopens on every desktop of the user.
 #[tauri::command]
-pub async fn reopen_conflict(state: State<'_, AppState>, id: String) -> Result<()> {
-    state.change(|s| s.reopen_conflict(&id)).map(drop)
+pub async fn reopen_conflict(
+    state: State<'_, AppState>,
+    id: String,
+    kept: Option<serde_json::Value>,
+) -> Result<()> {
+    state.change(|s| s.reopen_conflict(&id, kept)).map(drop)
 }
 
 /// Changes the server refused, newest first, with its reasons.

@@ -525,6 +525,7 @@ impl Worker {
             let mut delays = backoff();
             loop {
                 let mut opened = false;
+                let connected = Instant::now();
                 // Every event is a reason to pull: a poke, or the log's end when the stream
                 // opens (something may have changed while it was down).
                 let result = crate::events::follow(&url, &token, |_event| {
@@ -535,10 +536,18 @@ impl Worker {
                     send(Command::Poke(Instant::now()));
                 })
                 .await;
+                // A stream the server ended in good order (every 5 minutes) is opened again at
+                // once and stays "Live"; a lost one waits, the wait growing unless the stream
+                // had lived a minute (a proxy cutting streams after seconds must not become
+                // a reconnect and a pull every second from every client).
+                if result.is_ok() && opened {
+                    delays = backoff();
+                    continue;
+                }
                 if !send(Command::Live(false)) {
                     return;
                 }
-                if opened {
+                if opened && connected.elapsed() > Duration::from_secs(60) {
                     delays = backoff();
                 }
                 if matches!(result, Err(SyncError::Unauthorized)) {

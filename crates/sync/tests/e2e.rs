@@ -311,13 +311,15 @@ async fn concurrent_edits_merge_or_show_as_conflicts_and_resolve_everywhere() {
 
     // Undo on A of B's "keep mine": the title goes back to the live value the conflict
     // recorded, and the conflict is open again, on both desktops once synced.
-    a.store.reopen_conflict(&title.id).unwrap();
+    a.store
+        .reopen_conflict(&title.id, Some("PawPal (B)".into()))
+        .unwrap();
     assert_eq!(
         a.store.workshop(&id).unwrap().workshop.record.title,
         "PawPal (A)"
     );
     // Undo of "take theirs" only reopens: the value already is theirs.
-    a.store.reopen_conflict(&field.id).unwrap();
+    a.store.reopen_conflict(&field.id, None).unwrap();
     assert_eq!(challenge(&a)["targetUser"], "Busy professionals (A)");
     a.sync().await;
     b.sync().await;
@@ -340,8 +342,38 @@ async fn concurrent_edits_merge_or_show_as_conflicts_and_resolve_everywhere() {
     }
     // Reopening an open conflict changes nothing and queues nothing.
     let queued = a.store.outbox_len().unwrap();
-    a.store.reopen_conflict(&title.id).unwrap();
+    a.store
+        .reopen_conflict(&title.id, Some("PawPal (B)".into()))
+        .unwrap();
     assert_eq!(a.store.outbox_len().unwrap(), queued);
+
+    // An undo never overwrites a newer value: B keeps its title again, then renames it;
+    // A's undo of that resolution only opens the conflict again.
+    b.store
+        .resolve_conflict(&title.id, wp_domain::mutation::Resolution::Mine)
+        .unwrap();
+    b.sync().await;
+    b.store.rename_workshop(&id, "PawPal (B2)").unwrap();
+    b.sync().await;
+    a.sync().await;
+    a.store
+        .reopen_conflict(&title.id, Some("PawPal (B)".into()))
+        .unwrap();
+    a.sync().await;
+    b.sync().await;
+    for d in [&a, &b] {
+        assert_eq!(
+            d.store.workshop(&id).unwrap().workshop.record.title,
+            "PawPal (B2)",
+            "the newer title stays"
+        );
+        assert!(d
+            .store
+            .conflicts(true)
+            .unwrap()
+            .iter()
+            .any(|c| c.id == title.id));
+    }
 }
 
 /// Another desktop trashes 20 workshops: this one's pull holds the deletions and asks;
@@ -557,5 +589,57 @@ async fn a_note_saved_from_an_older_text_merges_the_other_devices_lines() {
             d.store.note(&id, None).unwrap().unwrap().record.content,
             merged
         );
+    }
+}
+
+/// A save queued, then a pull (a poke's round, which does not push) brings a partner's
+/// change to a field, then the user puts that field back: the second save is not folded
+/// into the first (whose base predates the partner's change), so the server sees the
+/// revert and keeps it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_save_made_after_a_pull_is_not_folded_into_an_older_queued_save() {
+    let s = server().await;
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(&s, &token).await;
+    let id = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
+    a.sync().await;
+    let mut b = Desktop::new(&s, &token).await;
+    b.sync().await;
+    let challenge = |d: &Desktop| d.step_output(&id, "challenge").unwrap();
+    let original = challenge(&a)["targetUser"].clone();
+
+    // A saves one field; it waits in the queue.
+    let mut first = challenge(&a);
+    first["desiredOutcome"] = "Fewer missed vet visits (A)".into();
+    a.store
+        .save_step_output_from(&id, "challenge", first.clone(), Some(challenge(&a)))
+        .unwrap();
+    // B changes the target user; A pulls without pushing.
+    let mut partner = challenge(&b);
+    partner["targetUser"] = "Vets (B)".into();
+    b.store.save_step_output(&id, "challenge", partner).unwrap();
+    b.sync().await;
+    let pull_only = RoundOptions {
+        pull_only: true,
+        ..RoundOptions::default()
+    };
+    sync_round(&mut a.store, &a.api, pull_only, &mut |_| {})
+        .await
+        .unwrap();
+    let shown = challenge(&a);
+    assert_eq!(shown["targetUser"], "Vets (B)");
+    // A puts the target user back, from what the form now shows.
+    let mut back = shown.clone();
+    back["targetUser"] = original.clone();
+    a.store
+        .save_step_output_from(&id, "challenge", back, Some(shown))
+        .unwrap();
+    assert_eq!(a.store.outbox_len().unwrap(), 2, "not folded");
+    a.sync().await;
+    b.sync().await;
+    for d in [&a, &b] {
+        let out = challenge(d);
+        assert_eq!(out["targetUser"], original, "the revert is kept");
+        assert_eq!(out["desiredOutcome"], "Fewer missed vet visits (A)");
     }
 }

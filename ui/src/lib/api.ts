@@ -93,8 +93,9 @@ export const api = {
   signOut: () => call<SignedOut>('sign_out'),
   listConflicts: () => call<ConflictItem[]>('list_conflicts'),
   resolveConflict: (id: string, resolution: Resolution) => call<void>('resolve_conflict', { id, resolution }),
-  /** Undo of a resolution: the conflict opens again and the value goes back to theirs. */
-  reopenConflict: (id: string) => call<void>('reopen_conflict', { id }),
+  /** Undo of a resolution: the conflict opens again, and the value goes back to theirs if it
+   * still is `kept`, what the resolution wrote (null when it took theirs). */
+  reopenConflict: (id: string, kept: JsonValue | null) => call<void>('reopen_conflict', { id, kept }),
   listRejections: () => call<Rejection[]>('list_rejections'),
   dismissRejection: (id: number) => call<void>('dismiss_rejection', { id }),
   /** Sends a refused note, title or step output again with an edited value. */

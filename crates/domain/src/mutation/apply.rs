@@ -262,8 +262,11 @@ pub fn apply(rows: &Rows, mutation: &Mutation, ctx: &Context) -> Result<Vec<Chan
             ..
         } => resolve(rows, ctx, workshop_id, resolution, at(t)),
         Mutation::ReopenConflict {
-            workshop_id, at: t, ..
-        } => reopen(rows, ctx, workshop_id, at(t)),
+            workshop_id,
+            kept,
+            at: t,
+            ..
+        } => reopen(rows, ctx, workshop_id, kept.as_ref(), at(t)),
         Mutation::DeleteWorkshop { at: t, .. } | Mutation::RestoreWorkshop { at: t, .. } => {
             let mut workshop = visible(rows, mutation, ctx)?;
             let delete = matches!(mutation, Mutation::DeleteWorkshop { .. });

@@ -297,12 +297,17 @@ pub enum Mutation {
         at: DateTime<Utc>,
     },
     /// Takes one of the caller's conflict resolutions back (undo): the conflict is open
-    /// again, and the value it is about goes back to the live value it recorded (`theirs`),
-    /// if the resolution kept another. Reopening an open conflict changes nothing.
+    /// again, and the value it is about goes back to the live value it recorded (`theirs`)
+    /// if it still is what the resolution wrote (`kept`: mine, or the merge; absent when the
+    /// resolution took theirs). A value that moved on since (a partner saved it meanwhile)
+    /// is left as it is: only the conflict opens again. Reopening an open conflict changes
+    /// nothing.
     #[serde(rename_all = "camelCase")]
     ReopenConflict {
         conflict_id: String,
         workshop_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kept: Option<Value>,
         at: DateTime<Utc>,
     },
     /// Moves a workshop to the trash.

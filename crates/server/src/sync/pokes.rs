@@ -159,6 +159,8 @@ async fn listen(pool: PgPool, pokes: Arc<Pokes>) {
 
 /// Reads notifications until the connection fails: each batch of about [`BATCH`] pokes its
 /// recipients. A reconnect sqlx made on its own (reported as `None`) pokes every stream.
+/// `try_recv` is never cancelled midway (a reconnect cut short would lose its report): a
+/// batch waits [`BATCH`], then takes what arrived meanwhile with `next_buffered`.
 async fn read(listener: &mut PgListener, pool: &PgPool, pokes: &Pokes) -> Result<(), sqlx::Error> {
     loop {
         let Some(first) = listener.try_recv().await? else {
@@ -167,14 +169,9 @@ async fn read(listener: &mut PgListener, pool: &PgPool, pokes: &Pokes) -> Result
         };
         let mut batch = HashSet::new();
         batch.extend(Logged::parse(first.payload()));
-        let until = tokio::time::Instant::now() + BATCH;
-        while let Ok(next) = tokio::time::timeout_at(until, listener.try_recv()).await {
-            match next? {
-                Some(n) => {
-                    batch.extend(Logged::parse(n.payload()));
-                }
-                None => pokes.poke_all(),
-            }
+        tokio::time::sleep(BATCH).await;
+        while let Some(next) = listener.next_buffered() {
+            batch.extend(Logged::parse(next.payload()));
         }
         let watched = pokes.watched();
         if watched.is_empty() {

@@ -1,6 +1,7 @@
 //! Conflicts: a change of this user that lost to an earlier one, kept until they resolve it
 //! (keep mine, take theirs, or a merged value), which is a `resolveConflict` mutation.
 
+use serde_json::Value;
 use wp_domain::mutation::Resolution;
 use wp_domain::{ConflictRecord, Mutation};
 
@@ -30,12 +31,14 @@ impl Store {
 
     /// Takes a conflict's resolution back (undo): the conflict is open again here and, once
     /// synced, on every client of the user; the note, field or title goes back to the live
-    /// value it recorded. A mutation like the resolution.
-    pub fn reopen_conflict(&mut self, id: &str) -> Result<Vec<Written>> {
+    /// value it recorded if it still is `kept`, what the resolution wrote (mine or the
+    /// merge; `None` when it took theirs). A mutation like the resolution.
+    pub fn reopen_conflict(&mut self, id: &str, kept: Option<Value>) -> Result<Vec<Written>> {
         let conflict = self.conflict(id)?;
         self.mutate(Mutation::ReopenConflict {
             conflict_id: id.to_string(),
             workshop_id: conflict.workshop_id,
+            kept,
             at: now(),
         })
     }

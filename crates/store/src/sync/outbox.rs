@@ -125,8 +125,9 @@ fn save_scope(mutation: &Mutation) -> Option<(MutationKind, &str, Option<&str>)>
 const COALESCE_LOOKBACK: u32 = 200;
 
 /// Coalescing (docs/sync.md): when an unsent save of the same note or step output is queued,
-/// and every change queued after it concerns another workshop or saves another note or
-/// output, `mutation` replaces its value and time in place, keeping the earlier one's `base`
+/// every change queued after it concerns another workshop or saves another note or output,
+/// and `mutation` was made from the queued save's value, `mutation` replaces its value and
+/// time in place, keeping the earlier one's `base`
 /// and `baseRev` (the value both saves were made from), and no new id is taken. A change to
 /// the same workshop of another kind in between (completing the step, resolving a conflict,
 /// trashing) keeps them apart, so no save moves past a change it could matter to. Only
@@ -167,6 +168,26 @@ fn coalesce(conn: &Connection, mutation: &Mutation) -> Result<Option<i64>> {
     let Some((id, earlier)) = found else {
         return Ok(None);
     };
+    // Folded only when the new save was made on top of the queued one's value: if a pull
+    // changed the row in between (a partner's change taken into the form), the new save's
+    // base says so, and folding it into the older base would hide that change from the
+    // server's merge (a revert of the partner's value would vanish without a conflict).
+    let made_on_top = match (&earlier, mutation) {
+        (
+            Mutation::SetNote {
+                content: queued, ..
+            },
+            Mutation::SetNote { base, .. },
+        ) => base.as_deref() == Some(queued.as_str()),
+        (
+            Mutation::SaveStepOutput { output: queued, .. },
+            Mutation::SaveStepOutput { base, .. },
+        ) => base.as_ref() == Some(queued),
+        _ => false,
+    };
+    if !made_on_top {
+        return Ok(None);
+    }
     let merged = match (earlier, mutation.clone()) {
         (
             Mutation::SetNote { note_id, base, .. },

@@ -74,18 +74,50 @@ pub(super) fn reopen(
     rows: &Rows,
     ctx: &Context,
     workshop_id: &str,
+    kept: Option<&Value>,
     at: DateTime<Utc>,
 ) -> Result<Vec<Change>, DomainError> {
     let record = yours(rows, ctx)?;
     if record.resolved_at.is_none() {
         return Ok(vec![]);
     }
-    let mut changes = keep(rows, ctx, workshop_id, record, record.theirs.clone(), at)?;
+    // Only a value that still is what the resolution wrote goes back: a newer one (a
+    // partner's, or the caller's own later edit) is never overwritten by an undo.
+    let mut changes = match kept {
+        Some(kept) if live_value(rows, record).as_ref() == Some(kept) => {
+            keep(rows, ctx, workshop_id, record, record.theirs.clone(), at)?
+        }
+        _ => Vec::new(),
+    };
     changes.push(Change::Conflict(ConflictRecord {
         resolved_at: None,
         ..record.clone()
     }));
     Ok(changes)
+}
+
+/// The conflict's note, title or output field (or whole output) as the rows hold it now.
+fn live_value(rows: &Rows, record: &ConflictRecord) -> Option<Value> {
+    match record.kind {
+        ConflictKind::Note => rows.note.as_ref().map(|n| Value::String(n.content.clone())),
+        ConflictKind::Title => rows
+            .workshop
+            .as_ref()
+            .map(|w| Value::String(w.title.clone())),
+        ConflictKind::OutputField => {
+            let step_id = record.step_id.as_deref()?;
+            let output = rows
+                .steps
+                .iter()
+                .find(|s| s.step_id == step_id)?
+                .output
+                .clone()?;
+            match &record.field {
+                Some(field) => output.get(field).cloned(),
+                None => Some(output),
+            }
+        }
+    }
 }
 
 /// The change that makes `value` the conflict's note, title or output field: the change it

@@ -466,6 +466,7 @@ fn every_name_is_listed_once_and_serializes_as_itself() {
         Mutation::ReopenConflict {
             conflict_id: "cf_1".into(),
             workshop_id: ws.clone(),
+            kept: Some(serde_json::json!("kept")),
             at,
         },
         Mutation::CreateSession {
