@@ -145,7 +145,8 @@ pub const PEOPLE_QUERY_CHARS: std::ops::RangeInclusive<usize> = 3..=100;
 /// At most this many people answer one search by name.
 pub const PEOPLE_RESULTS_MAX: usize = 20;
 /// Searches by name one user may make per minute before the server answers 429: enough
-/// for typing with a debounce, too few to list a server's users by brute force.
+/// for typing with a debounce. It slows listing a server's users, it does not prevent it:
+/// any signed-in user may find any other by name, as sharing needs (a team's server).
 pub const PEOPLE_SEARCHES_PER_MINUTE: u32 = 30;
 
 /// Trims a search by name and checks its length (`PEOPLE_QUERY_CHARS`). Errors name `q`.
