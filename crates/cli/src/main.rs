@@ -110,6 +110,10 @@ enum Command {
         /// Keep the workshops a paused mass delete would remove, and restore them on the server.
         #[arg(long)]
         keep_deleted: bool,
+        /// Keep syncing: after the first round, follow the server's event stream and run a
+        /// round each time something you may see changes, until interrupted (Ctrl+C).
+        #[arg(long)]
+        watch: bool,
         #[command(subcommand)]
         command: Option<sync::SyncCommand>,
     },
@@ -448,12 +452,17 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             command: None,
             allow_mass_delete,
             keep_deleted,
+            watch,
         } => {
             let options = wp_sync::RoundOptions {
                 allow_mass_delete,
                 ..Default::default()
             };
-            return sync::sync(&mut store, options, keep_deleted, json);
+            let code = sync::sync(&mut store, options, keep_deleted, json)?;
+            if watch {
+                return sync::watch(&mut store, options, json);
+            }
+            return Ok(code);
         }
         Command::Sync {
             command: Some(command),

@@ -3,6 +3,7 @@
 
 use std::io::{BufRead, IsTerminal};
 
+use backon::BackoffBuilder;
 use clap::Subcommand;
 use wp_domain::mutation::Resolution;
 use wp_store::Store;
@@ -140,6 +141,64 @@ pub fn logout(store: &Store) -> Result<(), Failure> {
         None => println!("Not signed in; nothing to do."),
     }
     Ok(())
+}
+
+/// `sync --watch`: after the first round, follows the server's event stream and runs a round
+/// on each poke (pokes during a round are one more round), a line each on stdout (JSON with
+/// `--json`); a lost stream is opened again after a jittered backoff (1 s doubling to 30 s).
+/// Runs until interrupted, or until the server refuses the token.
+pub fn watch(store: &mut Store, options: RoundOptions, json: bool) -> Result<u8, Failure> {
+    let state = store.sync_state()?.ok_or(SyncError::NotSignedIn)?;
+    let token = wp_sync::token::load(&state.server_url)?;
+    let api = api_for(store, RetryPolicy::default())?;
+    eprintln!(
+        "watching {}: a round on each change; Ctrl+C to stop",
+        api.base()
+    );
+    let backoff = || {
+        backon::ExponentialBuilder::default()
+            .with_min_delay(std::time::Duration::from_secs(1))
+            .with_max_delay(std::time::Duration::from_secs(30))
+            .with_jitter()
+            .without_max_times()
+            .build()
+    };
+    runtime()?.block_on(async {
+        let mut delays = backoff();
+        loop {
+            let (poked, mut pokes) = tokio::sync::mpsc::unbounded_channel();
+            let follow = wp_sync::events::follow(&state.server_url, &token, |_| {
+                let _ = poked.send(());
+            });
+            tokio::pin!(follow);
+            let ended = loop {
+                tokio::select! {
+                    ended = &mut follow => break ended,
+                    Some(()) = pokes.recv() => {
+                        while pokes.try_recv().is_ok() {}
+                        delays = backoff();
+                        match sync_round(store, &api, options, &mut |_| {}).await {
+                            Ok(report) if json => println!("{}", serde_json::json!({ "report": report })),
+                            Ok(report) => println!(
+                                "{}: {} sent, {} row(s) received, {} waiting",
+                                chrono::Local::now().format("%H:%M:%S"),
+                                report.applied + report.duplicates,
+                                report.rows_written + report.rows_deleted,
+                                report.pending
+                            ),
+                            Err(e) => eprintln!("sync failed: {e}; trying again at the next change"),
+                        }
+                    }
+                }
+            };
+            match ended {
+                Err(SyncError::Unauthorized) => return Err(Failure::Sync(SyncError::Unauthorized)),
+                Err(e) => eprintln!("the server's event stream was lost ({e}); opening it again"),
+                Ok(()) => continue,
+            }
+            tokio::time::sleep(delays.next().unwrap_or(std::time::Duration::from_secs(30))).await;
+        }
+    })
 }
 
 /// `sync`: one round, progress on stderr.

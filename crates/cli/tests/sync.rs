@@ -341,3 +341,67 @@ async fn members_add_shares_a_workshop_and_remove_takes_it_back() {
         "Bob's copy went with his access"
     );
 }
+
+/// `sync --watch` keeps syncing: another machine's change arrives on its own, a round run
+/// on the server's poke, until the process is stopped.
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_watch_brings_another_machines_change_in_on_its_own() {
+    let (base, pool) = server().await;
+    let (_, token) = wp_server::auth::add_user(&pool, "Ada").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    for db in [&a, &b] {
+        let out = run(
+            db,
+            &["login", "--server", &base, "--no-keyring"],
+            None,
+            &format!("{token}\n"),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    ok(&a, &["create", "--title", "Watched"], Some(&token));
+    ok(&a, &["sync"], Some(&token));
+    ok(&b, &["sync"], Some(&token));
+
+    let mut watch = Command::new(env!("CARGO_BIN_EXE_workshoppilot"))
+        .arg("--db")
+        .arg(&b)
+        .args(["sync", "--watch"])
+        .env_remove("WORKSHOPPILOT_DB")
+        .env("WORKSHOPPILOT_TOKEN", &token)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first round and the stream opening take a moment; then A renames and syncs.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    ok(
+        &a,
+        &["rename", "Watched", "Watched (renamed)"],
+        Some(&token),
+    );
+    ok(&a, &["sync"], Some(&token));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut listed = String::new();
+    while std::time::Instant::now() < deadline {
+        listed = ok(&b, &["list"], Some(&token));
+        if listed.contains("Watched (renamed)") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    watch.kill().unwrap();
+    let out = watch.wait_with_output().unwrap();
+    assert!(
+        listed.contains("Watched (renamed)"),
+        "not brought in: {listed}\nstderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("row(s) received"), "{stdout}");
+}
