@@ -314,9 +314,23 @@ async fn run_seed(seed: u64, steps: usize) {
         losses.extend(verdict.losses);
         if RESTORE_GAPS_OPEN {
             RESTORE_GAPS.fetch_add(verdict.restore_gaps.len(), Ordering::SeqCst);
-            if std::env::var_os("WP_SIM_GAPS").is_some() {
-                for gap in &verdict.restore_gaps {
+            // Each gap names its seed, so a run's gaps can be chased while the seed still
+            // replays (the wall clock moves the schedule); `WP_SIM_GAPS=1` tells the story.
+            let whole = std::env::var_os("WP_SIM_GAPS").is_some();
+            for gap in &verdict.restore_gaps {
+                if whole {
                     eprintln!("restore gap, seed {seed}: {gap}");
+                } else {
+                    let first: String = gap
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .chars()
+                        .take(160)
+                        .collect();
+                    eprintln!(
+                        "restore gap, seed {seed} (WP_SIM_SEED={seed} WP_SIM_STEPS={steps} WP_SIM_GAPS=1 for its story): {first}"
+                    );
                 }
             }
         } else {
