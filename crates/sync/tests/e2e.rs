@@ -489,18 +489,24 @@ async fn a_workshop_update_reaches_the_server_and_the_other_desktop() {
     assert_eq!(a.store.sync_state().unwrap().unwrap().pending, pending);
 }
 
+/// Two desktops of one user ("Ada"), both synced with the PawPal workshop; its id.
+async fn pawpal_on_two_desktops(s: &common::Server) -> (Desktop, Desktop, String) {
+    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
+    let mut a = Desktop::new(s, &token).await;
+    let id = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
+    a.sync().await;
+    let mut b = Desktop::new(s, &token).await;
+    b.sync().await;
+    (a, b, id)
+}
+
 /// A form opened before a partner's change arrived: its save is made from what the form
 /// showed, so the partner's fields are merged in, not put back; a field both changed keeps
 /// the partner's value and records the user's as a conflict (issue 27, "a lost update").
 #[tokio::test(flavor = "multi_thread")]
 async fn a_save_from_a_form_opened_before_a_partners_change_keeps_that_change() {
     let s = server().await;
-    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
-    let mut a = Desktop::new(&s, &token).await;
-    let id = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
-    a.sync().await;
-    let mut b = Desktop::new(&s, &token).await;
-    b.sync().await;
+    let (mut a, mut b, id) = pawpal_on_two_desktops(&s).await;
     let challenge = |d: &Desktop| d.step_output(&id, "challenge").unwrap();
 
     // A's form opens on the output as it is; B changes another field and syncs; A pulls.
@@ -563,13 +569,10 @@ async fn a_save_from_a_form_opened_before_a_partners_change_keeps_that_change() 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_note_saved_from_an_older_text_merges_the_other_devices_lines() {
     let s = server().await;
-    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
-    let mut a = Desktop::new(&s, &token).await;
-    let id = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
+    let (mut a, mut b, id) = pawpal_on_two_desktops(&s).await;
     let opened = "Mochi\nfeeds at 7\nwalks at 6\n";
     a.store.set_note(&id, None, opened).unwrap();
     a.sync().await;
-    let mut b = Desktop::new(&s, &token).await;
     b.sync().await;
     b.store
         .set_note(&id, None, "Mochi\nfeeds at 7\nwalks at 6:30\n")
@@ -599,12 +602,7 @@ async fn a_note_saved_from_an_older_text_merges_the_other_devices_lines() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_save_made_after_a_pull_is_not_folded_into_an_older_queued_save() {
     let s = server().await;
-    let (_, token) = wp_server::auth::add_user(&s.pool, "Ada").await.unwrap();
-    let mut a = Desktop::new(&s, &token).await;
-    let id = a.store.import_workshop(PAWPAL).unwrap().workshop.record.id;
-    a.sync().await;
-    let mut b = Desktop::new(&s, &token).await;
-    b.sync().await;
+    let (mut a, mut b, id) = pawpal_on_two_desktops(&s).await;
     let challenge = |d: &Desktop| d.step_output(&id, "challenge").unwrap();
     let original = challenge(&a)["targetUser"].clone();
 

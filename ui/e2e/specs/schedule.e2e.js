@@ -67,6 +67,12 @@ describe('Schedule', () => {
     await expect(byTestId('series-end-kind')).toHaveAttribute('aria-invalid', 'true');
     await expect(byTestId('series-save')).toBeDisabled();
     await shot('30-series-form-limit');
+    // The form is taller than the window; its footer with the save button stays in view.
+    const [saveBottom, viewport] = await browser.execute(() => [
+      document.querySelector('[data-testid="series-save"]').getBoundingClientRect().bottom,
+      window.innerHeight,
+    ]);
+    expect(saveBottom).toBeLessThanOrEqual(viewport);
     await fill('[data-testid="series-count"]', '6');
     await onlyDays(['Tue']);
     const description = byTestId('series-preview-description');

@@ -403,6 +403,13 @@ describe('Sync in the window', () => {
     expect(await browser.execute(() => document.activeElement?.getAttribute('data-testid'))).toBe('settings-close');
     await shot('31-account');
     await waitForText('your-user-id', server.userId);
+    // Copy my id: to the clipboard, or where the webview refuses it, selected to copy by hand.
+    await byTestId('copy-user-id').click();
+    const copied = await browser.execute(() => [
+      document.querySelector('[data-testid="copy-user-id"]').textContent.trim(),
+      window.getSelection()?.toString() ?? '',
+    ]);
+    expect(copied[0] === 'Copied' || copied[1] === server.userId).toBe(true);
     await byTestId('sign-out').click();
     await byTestId('settings-done').waitForDisplayed();
     await waitForText('settings-done', 'deleted from the system keyring');

@@ -24,6 +24,22 @@ describe('WorkshopPilot desktop', () => {
   it('starts with an empty list', async () => {
     await expect(byTestId('workshop-list')).toExist();
     await expect($('.empty')).toHaveText(expect.stringContaining('No workshops yet'));
+    // Placeholder text meets 4.5:1 against its field (WCAG's contrast ratio).
+    const ratio = await browser.execute(() => {
+      const input = document.querySelector('[data-testid="new-title"]');
+      const rgb = (c) => c.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number);
+      const lum = (c) => {
+        const [r, g, b] = rgb(c).map((v) => {
+          const s = v / 255;
+          return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      };
+      const fg = lum(getComputedStyle(input, '::placeholder').color);
+      const bg = lum(getComputedStyle(input).backgroundColor);
+      return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+    });
+    expect(ratio).toBeGreaterThanOrEqual(4.5);
     await shot('01-empty-list');
   });
 
@@ -51,6 +67,15 @@ describe('WorkshopPilot desktop', () => {
     expect(await byTestId('trash').isExisting()).toBe(false);
     await expect(byTestId('more-actions')).toBeDisplayed();
     await $('[data-testid="step-editor"][data-step="stakeholder-mapping"]').waitForDisplayed();
+    // Every control on the step screen (the rail, the header, the form with its list rows'
+    // reorder arrows) is at least 24×24 px.
+    const small = await browser.execute(() =>
+      [...document.querySelectorAll('button, select, input[type="checkbox"], input[type="radio"]')]
+        .map((e) => ({ e, r: e.getBoundingClientRect() }))
+        .filter(({ r }) => r.width > 0 && r.height > 0 && (r.width < 24 || r.height < 24))
+        .map(({ e, r }) => `${e.getAttribute('data-testid') ?? e.getAttribute('aria-label') ?? e.textContent.trim()} ${Math.round(r.width)}×${Math.round(r.height)}`),
+    );
+    expect(small).toEqual([]);
     await shot('04-after-advance');
     // Keyboard: Alt+Up goes back to the previous step, whose saved output kept the edit.
     await browser.keys(['Alt', 'ArrowUp']);
@@ -147,6 +172,15 @@ describe('WorkshopPilot desktop', () => {
   it('exports the build pack as Markdown and HTML', async () => {
     await byTestId('tab-pack').click();
     await byTestId('pack-preview').waitForDisplayed();
+    // The pack takes the window's width, the step rail out of the way; the one back link
+    // reads the same as on the steps.
+    expect(await $('[data-testid="rail-step"]').isDisplayed()).toBe(false);
+    const [preview, windowWidth] = await browser.execute(() => [
+      document.querySelector('[data-testid="pack-preview"]').getBoundingClientRect().width,
+      window.innerWidth,
+    ]);
+    expect(preview).toBeGreaterThan(windowWidth * 0.7);
+    await expect(byTestId('back')).toHaveText('← Workshops');
     // One step of ten confirmed: the pack says it is a draft and which steps are not.
     await expect(byTestId('pack-draft')).toHaveText(expect.stringContaining('1 of 10 steps confirmed'));
     await expect(byTestId('pack-draft')).toHaveText(expect.stringContaining('Persona Development'));

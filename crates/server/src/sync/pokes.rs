@@ -21,6 +21,8 @@ const BATCH: Duration = Duration::from_millis(10);
 /// Above this share of PostgreSQL's notification queue in use, the listener logs an alert:
 /// a stalled listener fills the queue, and then every notifying commit fails.
 const QUEUE_ALERT: f64 = 0.10;
+/// How often the listener looks at the notification queue's use.
+const QUEUE_CHECK: Duration = Duration::from_secs(10);
 
 /// The users with an open event stream, each with a counter their streams watch.
 #[derive(Default)]
@@ -162,6 +164,7 @@ async fn listen(pool: PgPool, pokes: Arc<Pokes>) {
 /// `try_recv` is never cancelled midway (a reconnect cut short would lose its report): a
 /// batch waits [`BATCH`], then takes what arrived meanwhile with `next_buffered`.
 async fn read(listener: &mut PgListener, pool: &PgPool, pokes: &Pokes) -> Result<(), sqlx::Error> {
+    let mut checked = tokio::time::Instant::now();
     loop {
         let Some(first) = listener.try_recv().await? else {
             pokes.poke_all();
@@ -185,7 +188,11 @@ async fn read(listener: &mut PgListener, pool: &PgPool, pokes: &Pokes) -> Result
                 pokes.poke_all();
             }
         }
-        alert_on_queue_usage(pool).await;
+        // The queue's use, at most every QUEUE_CHECK: not a query on every batch.
+        if checked.elapsed() >= QUEUE_CHECK {
+            checked = tokio::time::Instant::now();
+            alert_on_queue_usage(pool).await;
+        }
     }
 }
 
