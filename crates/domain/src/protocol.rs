@@ -246,3 +246,62 @@ pub struct ErrorBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
 }
+
+/// One line of `GET /api/sync/snapshot` (docs/sync.md, "First sync: the snapshot"): an
+/// NDJSON stream of a [`SnapshotLine::Header`], one [`SnapshotLine::Workshop`] per workshop
+/// the caller may see (trash included, in workshop id order), and a [`SnapshotLine::End`]. A
+/// stream without its `End` was cut short: the client resumes from the last workshop it
+/// applied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+// A Workshop line is nearly every line of a stream.
+#[allow(clippy::large_enum_variant)]
+pub enum SnapshotLine {
+    Header(SnapshotHeader),
+    Workshop(SnapshotWorkshop),
+    End(SnapshotEnd),
+}
+
+/// The first line of a snapshot, read in the same REPEATABLE READ transaction as its rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotHeader {
+    /// The resume token could not be served (the server's history was rewritten, or it is
+    /// at or below the horizon of trimmed entries): start over with a paged full pull. No
+    /// other line follows.
+    #[serde(default)]
+    pub reset: bool,
+    /// The cursor the client takes when the stream ends: the highest `sync_log` position this
+    /// snapshot sees (`"{position}.{changeId}"`, as `pull`'s). A resumed stream sends back
+    /// the first snapshot's, so that the pull from it brings what changed between the two.
+    pub cursor: String,
+    /// The `seen` the client takes when the stream ends: this snapshot's log end (equal to
+    /// `cursor` unless resumed).
+    pub seen: String,
+    /// The last mutation id of `clientId` the server has processed (0 when none).
+    pub last_mutation_id: i64,
+    /// Workshops that follow, and their rows (workshops included): exact.
+    pub workshops: i64,
+    pub rows: i64,
+    /// About how many bytes the rows take in PostgreSQL (`pg_column_size`): an estimate, for
+    /// a free-space check (the local database ends at about 1.7 times the JSON).
+    pub bytes: i64,
+}
+
+/// A workshop and every row of it the caller may see: the workshop first, then its steps,
+/// notes and conflicts (the caller's own), members, series, and sessions (after their
+/// series). No tombstones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotWorkshop {
+    pub id: String,
+    pub rows: Vec<PutRow>,
+}
+
+/// The last line: the stream is whole.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotEnd {
+    pub workshops: i64,
+    pub rows: i64,
+}

@@ -49,6 +49,8 @@ pub struct AppState {
     /// Set when the server shuts down: event streams end, so a graceful shutdown does not
     /// wait for them.
     pub closing: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Slots for snapshot streams ([`sync::snapshot::STREAMS_PER_PROCESS`]).
+    pub snapshots: Arc<tokio::sync::Semaphore>,
 }
 
 /// New event streams one process accepts a second before it answers 503 with `Retry-After`:
@@ -67,6 +69,9 @@ impl AppState {
             pokes: Arc::default(),
             stream_starts: Arc::new(RateLimiter::direct(Quota::per_second(streams))),
             closing: Arc::new(tokio::sync::watch::channel(false).0),
+            snapshots: Arc::new(tokio::sync::Semaphore::new(
+                sync::snapshot::STREAMS_PER_PROCESS,
+            )),
         }
     }
 }

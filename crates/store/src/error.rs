@@ -29,6 +29,9 @@ pub enum StoreError {
     /// The database was written by a newer version of the app.
     #[error("this database has schema version {found}, newer than this app's {supported}; update WorkshopPilot to open it (the file was not changed)")]
     NewerDatabase { found: u32, supported: u32 },
+    /// Too little free disk space for what is about to be written: nothing was written.
+    #[error("not enough free disk space for the first sync: about {needed_mib} MiB is needed beside the database, {available_mib} MiB is free; free some space and sync again")]
+    NoSpace { needed_mib: u64, available_mib: u64 },
     /// A pragma the store relies on could not be set.
     #[error("cannot configure the database: {0}")]
     Pragma(String),
@@ -82,6 +85,7 @@ impl StoreError {
             StoreError::BuildPack(e) if e.is_input_error() => ErrorCode::InvalidInput,
             StoreError::NewerDatabase { .. }
             | StoreError::Pragma(_)
+            | StoreError::NoSpace { .. }
             | StoreError::Io { .. }
             | StoreError::BuildPack(_)
             | StoreError::Calendar(_)

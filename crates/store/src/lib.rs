@@ -50,6 +50,7 @@ pub use sync::mass_delete::{
 };
 pub use sync::pull::{PageApplied, PULL_CHUNK};
 pub use sync::rejections::Rejection;
+pub use sync::snapshot::{SnapshotApplied, SnapshotStart, SNAPSHOT_CHUNK_ROWS};
 pub use wp_build_pack::{BuildPack, BuildPackError, Kind as BuildPackKind};
 
 /// `Result` with [`StoreError`].

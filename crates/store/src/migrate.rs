@@ -110,6 +110,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0020_conflict_authors.sql",
         include_str!("../../../migrations/0020_conflict_authors.sql"),
     ),
+    (
+        21,
+        "0021_snapshot_resume.sql",
+        include_str!("../../../migrations/0021_snapshot_resume.sql"),
+    ),
 ];
 
 /// The schema version this build writes: the last migration's number.

@@ -101,6 +101,18 @@ pub trait Transport {
         limit: u32,
         client_id: &str,
     ) -> impl std::future::Future<Output = Result<PullResponse, SyncError>>;
+
+    /// `GET /api/sync/snapshot`: a first sync's streamed snapshot from `start`; `Ok(None)`
+    /// when the transport has none (the caller pulls pages).
+    fn snapshot(
+        &self,
+        client_id: &str,
+        start: &wp_store::SnapshotStart,
+    ) -> impl std::future::Future<Output = Result<Option<crate::snapshot::SnapshotLines>, SyncError>>
+    {
+        let _ = (client_id, start);
+        async { Ok(None) }
+    }
 }
 
 impl Transport for Api {
@@ -119,6 +131,14 @@ impl Transport for Api {
         client_id: &str,
     ) -> Result<PullResponse, SyncError> {
         Api::pull(self, cursor, seen, limit, client_id).await
+    }
+
+    async fn snapshot(
+        &self,
+        client_id: &str,
+        start: &wp_store::SnapshotStart,
+    ) -> Result<Option<crate::snapshot::SnapshotLines>, SyncError> {
+        Api::snapshot(self, client_id, start).await
     }
 }
 
@@ -166,10 +186,11 @@ impl Api {
         format!("{}{path}", self.base.as_str().trim_end_matches('/'))
     }
 
-    async fn once<T: DeserializeOwned>(
+    /// One attempt: the response when its status is a success, else what to do about it.
+    async fn respond(
         &self,
-        request: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<T, Attempt> {
+        request: &impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, Attempt> {
         let response = match request().bearer_auth(&self.token).send().await {
             Ok(r) => r,
             // Connection refused, reset, timed out: the server may come back.
@@ -182,12 +203,7 @@ impl Api {
         };
         let status = response.status();
         if status.is_success() {
-            return response.json::<T>().await.map_err(|e| {
-                Attempt::Fail(
-                    SyncError::Protocol(format!("unreadable answer: {}", without_url(&e))),
-                    None,
-                )
-            });
+            return Ok(response);
         }
         let retry_after = response
             .headers()
@@ -216,19 +232,34 @@ impl Api {
         }
     }
 
+    async fn once<T: DeserializeOwned>(
+        &self,
+        request: &impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<T, Attempt> {
+        self.respond(request).await?.json::<T>().await.map_err(|e| {
+            Attempt::Fail(
+                SyncError::Protocol(format!("unreadable answer: {}", without_url(&e))),
+                None,
+            )
+        })
+    }
+
+    fn backoff(&self) -> ExponentialBuilder {
+        ExponentialBuilder::default()
+            .with_min_delay(self.retry.min_delay)
+            .with_max_delay(self.retry.max_delay)
+            .with_max_times(self.retry.retries)
+            .with_jitter()
+    }
+
     /// Sends a request, retrying what may succeed later. A batch-level refusal keeps its
     /// code (e.g. `client_reset`) beside the error.
     async fn send<T: DeserializeOwned>(
         &self,
         request: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<T, (SyncError, Option<String>)> {
-        let backoff = ExponentialBuilder::default()
-            .with_min_delay(self.retry.min_delay)
-            .with_max_delay(self.retry.max_delay)
-            .with_max_times(self.retry.retries)
-            .with_jitter();
         (|| self.once::<T>(&request))
-            .retry(backoff)
+            .retry(self.backoff())
             .when(|a| matches!(a, Attempt::Retry(..)))
             .adjust(|a, delay| match a {
                 Attempt::Retry(_, Some(after)) => Some(*after),
@@ -244,6 +275,42 @@ impl Api {
                 Attempt::Retry(e, _) => (e, None),
                 Attempt::Fail(e, code) => (e, code),
             })
+    }
+
+    /// `GET /api/sync/snapshot?clientId=&cursor=&after=`: a first sync's streamed snapshot
+    /// ([`crate::snapshot`]), on an HTTP client with a read timeout instead of a total one.
+    /// Opening it is retried like any request (a busy server's 503 names when to come back);
+    /// `Ok(None)` from a server without snapshots (404), which the caller pulls pages from.
+    pub async fn snapshot(
+        &self,
+        client_id: &str,
+        start: &wp_store::SnapshotStart,
+    ) -> Result<Option<crate::snapshot::SnapshotLines>, SyncError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .read_timeout(crate::snapshot::READ_TIMEOUT)
+            .user_agent(concat!("workshoppilot/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        let mut query = vec![("clientId", client_id)];
+        if !start.cursor.is_empty() {
+            query.push(("cursor", start.cursor.as_str()));
+            query.push(("after", start.after.as_str()));
+        }
+        let request = || http.get(self.url("/api/sync/snapshot")).query(&query);
+        let response = (|| self.respond(&request))
+            .retry(self.backoff())
+            .when(|a| matches!(a, Attempt::Retry(..)))
+            .adjust(|a, delay| match a {
+                Attempt::Retry(_, Some(after)) => Some(*after),
+                _ => delay,
+            })
+            .await;
+        match response {
+            Ok(response) => Ok(Some(crate::snapshot::SnapshotLines::read(response))),
+            Err(Attempt::Fail(SyncError::Server { status: 404, .. }, _)) => Ok(None),
+            Err(Attempt::Retry(e, _) | Attempt::Fail(e, _)) => Err(e),
+        }
     }
 
     /// `GET /api/me`: checks the token and names its user.

@@ -11,6 +11,7 @@ pub mod background;
 mod error;
 pub mod events;
 mod round;
+pub mod snapshot;
 pub mod token;
 
 pub use api::{check_url, Api, Me, PushRefused, RetryPolicy, Transport};

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use wp_domain::mutation::PROTOCOL_VERSION;
-use wp_domain::protocol::{Outcome, PushMutation, PushRequest};
+use wp_domain::protocol::{Outcome, PushMutation, PushRequest, SnapshotLine};
 use wp_store::{OutboxEntry, Store, StoreError};
 
 use crate::api::{PushRefused, Transport};
@@ -121,8 +121,10 @@ pub struct RoundReport {
     /// Deletions the pull brought that wait for the user: a mass delete (the mass-delete
     /// guard). Nothing of them is deleted until `Store::apply_held_deletes`.
     pub held_deletes: Option<wp_store::HeldDeletes>,
-    /// The workshops the pull wrote or deleted rows of, each once.
+    /// The workshops the pull (or a first sync's snapshot) wrote or deleted rows of, each once.
     pub workshops: Vec<String>,
+    /// Workshops a first sync's streamed snapshot wrote (`pages` counts its chunks).
+    pub snapshot_workshops: usize,
 }
 
 /// The log position of a cursor or `seen` (`"{position}.{changeId}"`), if it has one.
@@ -224,6 +226,129 @@ fn forget_client(
     Ok(())
 }
 
+/// JSON bytes of a snapshot's workshops gathered before they are written: 1 MiB. Each chunk
+/// is one transaction in the CLI; a background store splits it further.
+pub const SNAPSHOT_CHUNK_BYTES: usize = 1 << 20;
+/// Times one round opens a snapshot again after its stream was cut short.
+const SNAPSHOT_RESUMES: usize = 3;
+
+/// A first sync as one streamed snapshot, when the store wants one
+/// ([`Store::snapshot_start`]) and the server has them: chunks of whole workshops, each
+/// written with the resume token; a stream cut short resumes after its last workshop
+/// written. Returns with the cursor at the snapshot's end (the paged pull after it brings
+/// what changed since), or untouched when the server has no snapshots; a reset (the resume
+/// token's cursor is gone from the log) goes on as a pull's reset does.
+async fn snapshot_first(
+    store: &mut Store,
+    api: &impl Transport,
+    report: &mut RoundReport,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(), SyncError> {
+    let mut resumes = 0;
+    loop {
+        let Some(start) = store.snapshot_start()? else {
+            return Ok(());
+        };
+        let state = store.sync_state()?.ok_or(SyncError::NotSignedIn)?;
+        let Some(mut lines) = api.snapshot(&state.client_id, &start).await? else {
+            return Ok(());
+        };
+        let header = match lines.next().await {
+            Some(Ok((SnapshotLine::Header(header), _))) => header,
+            Some(Err(e)) => return Err(e),
+            _ => {
+                return Err(SyncError::Protocol(
+                    "a snapshot must begin with its header".into(),
+                ))
+            }
+        };
+        if header.reset {
+            // The resumed snapshot's cursor is gone from the log (a restore): start over
+            // with a paged full pull, as a pull's reset does.
+            report.reset = true;
+            progress(Progress::Resetting { expired: false });
+            store.reset_cursor(false)?;
+            store.renew_client_id()?;
+            report.renewed_client_id = true;
+            return Ok(());
+        }
+        if store.server_forgot(header.last_mutation_id)? {
+            forget_client(store, report, progress)?;
+            return Ok(());
+        }
+        if start.cursor.is_empty() {
+            store.check_space_for(header.bytes)?;
+        }
+        let total = usize::try_from(header.workshops).unwrap_or(0);
+        let mut received = 0;
+        let mut chunk = Vec::new();
+        let mut bytes = 0;
+        let mut cut: Option<SyncError> = None;
+        let whole = loop {
+            match lines.next().await {
+                Some(Ok((SnapshotLine::Workshop(workshop), size))) => {
+                    chunk.push(workshop);
+                    bytes += size;
+                    if bytes < SNAPSHOT_CHUNK_BYTES {
+                        continue;
+                    }
+                }
+                Some(Ok((SnapshotLine::End(_), _))) => break true,
+                Some(Ok((SnapshotLine::Header(_), _))) => {
+                    return Err(SyncError::Protocol(
+                        "a snapshot sent a second header".into(),
+                    ))
+                }
+                Some(Err(e)) => {
+                    cut = Some(e);
+                    break false;
+                }
+                None => break false,
+            }
+            received += chunk.len();
+            report.workshops.extend(chunk.iter().map(|w| w.id.clone()));
+            let applied = store.apply_snapshot(&header, &std::mem::take(&mut chunk), false)?;
+            bytes = 0;
+            note_snapshot(report, &applied, received, total, progress);
+        };
+        received += chunk.len();
+        report.workshops.extend(chunk.iter().map(|w| w.id.clone()));
+        let applied = store.apply_snapshot(&header, &chunk, whole)?;
+        note_snapshot(report, &applied, received, total, progress);
+        if whole {
+            return Ok(());
+        }
+        resumes += 1;
+        if resumes > SNAPSHOT_RESUMES {
+            return Err(cut.unwrap_or_else(|| {
+                SyncError::Unreachable("the first sync's stream was cut short".into())
+            }));
+        }
+        tracing::info!(error = ?cut, "a snapshot stream was cut short; resuming");
+    }
+}
+
+/// Counts a snapshot chunk in the round's report and reports progress in workshops.
+fn note_snapshot(
+    report: &mut RoundReport,
+    applied: &wp_store::SnapshotApplied,
+    received: usize,
+    total: usize,
+    progress: &mut dyn FnMut(Progress),
+) {
+    report.pages += 1;
+    report.snapshot_workshops += applied.workshops;
+    report.rows_written += applied.rows_written;
+    report.rebased += applied.rebased;
+    progress(Progress::Pulling {
+        pages: report.pages,
+        rows: report.rows_written + report.rows_deleted,
+        remaining: None,
+        workshops_received: received.min(total),
+        workshops_total: Some(total),
+    });
+}
+
 async fn pull_all(
     store: &mut Store,
     api: &impl Transport,
@@ -231,6 +356,7 @@ async fn pull_all(
     report: &mut RoundReport,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(), SyncError> {
+    snapshot_first(store, api, report, progress).await?;
     let mut resets = 0;
     // The count the first page of a full pull gives: kept for the pages after it.
     let mut workshops_total = None;

@@ -76,6 +76,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/users", get(users::search))
         .route("/api/sync/push", post(crate::sync::push::push))
         .route("/api/sync/pull", get(crate::sync::pull::pull))
+        .route("/api/sync/snapshot", get(crate::sync::snapshot::snapshot))
         .route("/api/sync/events", get(crate::sync::events::events))
         .fallback(|| async { ApiError::not_found("Not found") })
         .method_not_allowed_fallback(|| async {

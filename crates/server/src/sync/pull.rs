@@ -59,6 +59,69 @@ struct Entry {
     deleted: bool,
 }
 
+/// Whether a cursor and a `seen` can be served ([`served`]).
+pub(super) enum Served {
+    /// Yes: read the log after this position (0 without a cursor).
+    From(i64),
+    /// No: the client starts over from a full pull; `expired` when only the trim is why.
+    Reset { expired: bool },
+}
+
+/// Checks a cursor and a `seen` against the log as `tx` sees it. Both must name changes this
+/// log still holds, at their positions. A change the log holds under another id, or a
+/// position past its end, is rewritten history (a restore): that is checked first, wherever
+/// the entry is still there. A position at or below the horizon of trimmed entries whose
+/// entry is gone may have missed a trimmed tombstone: an expired reset.
+pub(super) async fn served(
+    tx: &mut PgConnection,
+    cursor: Option<&str>,
+    seen: Option<&str>,
+) -> Result<Served, ApiError> {
+    let horizon = super::retention::horizon(&mut *tx).await?;
+    let mut from = 0;
+    let mut expired = false;
+    for (i, text) in [cursor, seen].into_iter().enumerate() {
+        let Some(text) = text.filter(|c| !c.is_empty()) else {
+            continue;
+        };
+        let Some(cursor) = Cursor::parse(text) else {
+            return Ok(Served::Reset { expired: false });
+        };
+        let held = sqlx::query_scalar!(
+            r#"SELECT change_id::text AS "change_id!" FROM sync_log WHERE position = $1"#,
+            cursor.position
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        match held {
+            Some(id) if id != cursor.change_id => return Ok(Served::Reset { expired: false }),
+            None if cursor.position > horizon => return Ok(Served::Reset { expired: false }),
+            _ => {}
+        }
+        // Entries between a position at or below the horizon and the horizon may be gone.
+        expired |= cursor.position <= horizon;
+        if i == 0 {
+            from = cursor.position;
+        }
+    }
+    Ok(if expired {
+        Served::Reset { expired: true }
+    } else {
+        Served::From(from)
+    })
+}
+
+/// The log's end as `tx` sees it, `"{position}.{changeId}"`; empty for an empty log.
+pub(super) async fn log_end(tx: &mut PgConnection) -> Result<String, ApiError> {
+    Ok(sqlx::query!(
+        r#"SELECT position, change_id::text AS "change_id!" FROM sync_log ORDER BY position DESC LIMIT 1"#
+    )
+    .fetch_optional(tx)
+    .await?
+    .map(|e| format!("{}.{}", e.position, e.change_id))
+    .unwrap_or_default())
+}
+
 /// `GET /api/sync/pull?cursor=&limit=&clientId=` → 200 [`PullResponse`].
 ///
 /// Reads in one REPEATABLE READ snapshot. A cursor names a position and the change there; if
@@ -102,44 +165,10 @@ pub async fn pull(
             workshops: None,
         })
     };
-    // Both the cursor and `seen` must name changes this log still holds, at their positions.
-    // A change the log holds under another id, or a position past its end, is rewritten
-    // history (a restore): that is checked first, wherever the entry is still there. A
-    // position at or below the horizon of trimmed entries whose entry is gone may have missed
-    // a trimmed tombstone: an expired reset.
-    let horizon = super::retention::horizon(&mut tx).await?;
-    let mut from = 0;
-    let mut expired = false;
-    for (i, text) in [query.cursor.as_deref(), query.seen.as_deref()]
-        .into_iter()
-        .enumerate()
-    {
-        let Some(text) = text.filter(|c| !c.is_empty()) else {
-            continue;
-        };
-        let Some(cursor) = Cursor::parse(text) else {
-            return Ok(reset(false));
-        };
-        let held = sqlx::query_scalar!(
-            r#"SELECT change_id::text AS "change_id!" FROM sync_log WHERE position = $1"#,
-            cursor.position
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
-        match held {
-            Some(id) if id != cursor.change_id => return Ok(reset(false)),
-            None if cursor.position > horizon => return Ok(reset(false)),
-            _ => {}
-        }
-        // Entries between a position at or below the horizon and the horizon may be gone.
-        expired |= cursor.position <= horizon;
-        if i == 0 {
-            from = cursor.position;
-        }
-    }
-    if expired {
-        return Ok(reset(true));
-    }
+    let from = match served(&mut tx, query.cursor.as_deref(), query.seen.as_deref()).await? {
+        Served::From(position) => position,
+        Served::Reset { expired } => return Ok(reset(expired)),
+    };
     // Rows come with their current values, which may include changes past the cursor: the
     // log's end in this snapshot is the newest change the client may hold after this page.
     let end = sqlx::query!(
@@ -250,49 +279,13 @@ async fn page(
     let page = Page::read(conn, &ids, user_id).await?;
     let joined = ids.joined;
 
-    // One loop over every kind, in the order a joined workshop's rows are sent: parents
-    // first (the workshop, its steps, ..., series before their occurrences).
-    let current = page
-        .workshops
-        .into_iter()
-        .map(|w| Ok::<_, ApiError>((w.rev, w.version.clone(), Change::Workshop(w.record()?))))
-        .chain(
-            page.steps
-                .into_iter()
-                .map(|s| Ok((s.rev, s.version.clone(), Change::Step(s.record()?)))),
-        )
-        .chain(
-            page.notes
-                .into_iter()
-                .map(|n| Ok((n.rev, n.version.clone(), Change::Note(n.record())))),
-        )
-        .chain(
-            page.members
-                .into_iter()
-                .map(|m| Ok((m.rev, m.version.clone(), Change::Member(m.record()?)))),
-        )
-        .chain(
-            page.conflicts
-                .into_iter()
-                .map(|c| Ok((c.rev, None, Change::Conflict(c.record()?)))),
-        )
-        .chain(
-            page.series
-                .into_iter()
-                .map(|s| Ok((s.rev, s.version.clone(), Change::Series(s.record()?)))),
-        )
-        .chain(
-            page.sessions
-                .into_iter()
-                .map(|s| Ok((s.rev, s.version.clone(), Change::Session(s.record()?)))),
-        );
+    let current = put_rows(page);
     let mut rows: HashMap<(String, String), PutRow> = HashMap::new();
     let mut whole: HashMap<String, Vec<PutRow>> = HashMap::new();
-    for item in current {
-        let (rev, version, row) = item?;
-        let (entity, id) = row.key();
+    for put in current {
+        let put = put?;
+        let (entity, id) = put.row.key();
         let key = (entity.to_string(), id.to_string());
-        let put = PutRow { rev, version, row };
         let workshop_id = put.row.workshop_id();
         if joined.iter().any(|w| w == workshop_id) {
             whole
@@ -335,4 +328,46 @@ async fn page(
         sent.insert(key);
     }
     Ok(out)
+}
+
+/// A page's rows as the protocol sends them, in the order a whole workshop's rows are sent:
+/// parents first (the workshop, its steps, notes, members, conflicts, series before their
+/// occurrences). The one conversion of `pull` and `snapshot`.
+pub(super) fn put_rows(page: Page) -> impl Iterator<Item = Result<PutRow, ApiError>> {
+    let put = |rev, version, row| PutRow { rev, version, row };
+    page.workshops
+        .into_iter()
+        .map(move |w| {
+            Ok::<_, ApiError>(put(w.rev, w.version.clone(), Change::Workshop(w.record()?)))
+        })
+        .chain(
+            page.steps
+                .into_iter()
+                .map(move |s| Ok(put(s.rev, s.version.clone(), Change::Step(s.record()?)))),
+        )
+        .chain(
+            page.notes
+                .into_iter()
+                .map(move |n| Ok(put(n.rev, n.version.clone(), Change::Note(n.record())))),
+        )
+        .chain(
+            page.members
+                .into_iter()
+                .map(move |m| Ok(put(m.rev, m.version.clone(), Change::Member(m.record()?)))),
+        )
+        .chain(
+            page.conflicts
+                .into_iter()
+                .map(move |c| Ok(put(c.rev, None, Change::Conflict(c.record()?)))),
+        )
+        .chain(
+            page.series
+                .into_iter()
+                .map(move |s| Ok(put(s.rev, s.version.clone(), Change::Series(s.record()?)))),
+        )
+        .chain(
+            page.sessions
+                .into_iter()
+                .map(move |s| Ok(put(s.rev, s.version.clone(), Change::Session(s.record()?)))),
+        )
 }

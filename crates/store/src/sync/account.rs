@@ -144,7 +144,8 @@ impl Store {
             // only record of it. It is offered at the end of the next full pull, unless the
             // row changed here or on the server since (`recovery::offer_lost_value`).
             tx.execute(
-                "UPDATE sync_state SET cursor = '', seen = '', resetting = ?1 WHERE id = 1",
+                "UPDATE sync_state SET cursor = '', seen = '', resetting = ?1, snapshot_cursor = '',
+                   snapshot_after = '' WHERE id = 1",
                 [if expired {
                     RESET_EXPIRED
                 } else {

@@ -1,6 +1,6 @@
 //! Sync's local side (docs/sync.md), together: the account this database is bound to
 //! (`account`), the outbox of mutations to push (`outbox`), what the server said of them
-//! (`rejections`, `conflicts`), pulled pages and their rebase (`pull`), what a restored
+//! (`rejections`, `conflicts`), pulled pages and their rebase (`pull`), a first sync's streamed snapshot (`snapshot`), what a restored
 //! server lost offered again (`recovery`; its open conflicts, `lost_conflicts`; a member's
 //! changes on a copy the reset drops, `lost_copies`; a workshop's
 //! progress, `lost_progress`; its sessions and series,
@@ -21,3 +21,4 @@ pub(crate) mod outbox;
 pub(crate) mod pull;
 pub(crate) mod recovery;
 pub(crate) mod rejections;
+pub(crate) mod snapshot;

@@ -4,7 +4,8 @@
 //! at most [`PULL_CHUNK`] changes, ended early when a command waits for the lock, which
 //! then goes first.
 
-use wp_domain::protocol::{PullResponse, PulledChange};
+use rusqlite::Connection;
+use wp_domain::protocol::{PullResponse, PulledChange, PutRow};
 use wp_domain::Change;
 
 use serde::Serialize;
@@ -155,24 +156,9 @@ impl Store {
                                             &user_id,
                                         )?;
                                 }
-                                if let Change::Member(m) = &put.row {
-                                    crate::members::adopt_server_id(tx, m)?;
-                                }
-                                write(tx, &put.row)?;
-                                let (entity, id) = put.row.key();
-                                let table = table_of(entity).unwrap_or("workshops");
-                                if versioned(entity) {
-                                    tx.prepare_cached(&format!(
-                                        "UPDATE {table} SET server_rev = ?2, server_version = ?3 WHERE id = ?1"
-                                    ))?
-                                    .execute((id, put.rev, &put.version))?;
-                                } else {
-                                    tx.prepare_cached(&format!(
-                                        "UPDATE {table} SET server_rev = ?2 WHERE id = ?1"
-                                    ))?
-                                    .execute((id, put.rev))?;
-                                }
+                                write_put(tx, put)?;
                                 if resetting != 0 {
+                                    let (_, id) = put.row.key();
                                     tx.prepare_cached(
                                         "INSERT OR IGNORE INTO sync_seen (workshop_id) VALUES (?1)",
                                     )?
@@ -239,28 +225,8 @@ impl Store {
                     // that have any: a page touches hundreds of workshops and, in a first sync,
                     // none or a few of them have, and a lookup per workshop held the write
                     // lock about 2 ms a page (BENCHMARKS.md, "Typing during a first sync").
-                    let queued_in = workshops_queued_after(tx, page.last_mutation_id)?;
-                    for workshop_id in touched.iter().filter(|w| queued_in.contains(*w)) {
-                        let queued = outbox_rows(
-                            tx,
-                            Some(workshop_id),
-                            false,
-                            page.last_mutation_id,
-                            u32::MAX,
-                        )?;
-                        for entry in queued {
-                            match apply_local(tx, &entry.mutation, &user_id, clock) {
-                                Ok(_) => applied.rebased += 1,
-                                // A mutation the new server state refuses is left for the
-                                // server to judge; its rejection comes back with the push.
-                                Err(e) if e.is_refusal() => {}
-                                // Storage failed, perhaps after writing some of its rows:
-                                // the page's transaction rolls back, and the page is pulled
-                                // again.
-                                Err(e) => return Err(e),
-                            }
-                        }
-                    }
+                    applied.rebased +=
+                        rebase(tx, &touched, page.last_mutation_id, &user_id, clock)?;
                     applied.workshops = std::mem::take(&mut touched);
                     tx.execute(
                         "UPDATE sync_state SET cursor = ?1, last_mutation_id = ?2 WHERE id = 1",
@@ -324,4 +290,59 @@ impl Store {
         write_chunks()?;
         Ok(applied)
     }
+}
+
+/// Writes a pulled row as the server holds it, with its server revision and version: the
+/// one write of a pulled row, for pages and snapshots alike. A member row takes the server's
+/// id where a local one stands for the same membership.
+pub(crate) fn write_put(tx: &Connection, put: &PutRow) -> Result<()> {
+    if let Change::Member(m) = &put.row {
+        crate::members::adopt_server_id(tx, m)?;
+    }
+    write(tx, &put.row)?;
+    let (entity, id) = put.row.key();
+    let table = table_of(entity).unwrap_or("workshops");
+    if versioned(entity) {
+        tx.prepare_cached(&format!(
+            "UPDATE {table} SET server_rev = ?2, server_version = ?3 WHERE id = ?1"
+        ))?
+        .execute((id, put.rev, &put.version))?;
+    } else {
+        tx.prepare_cached(&format!("UPDATE {table} SET server_rev = ?2 WHERE id = ?1"))?
+            .execute((id, put.rev))?;
+    }
+    Ok(())
+}
+
+/// Re-applies, over the pulled rows of the `touched` workshops, every local mutation the
+/// server had not processed (mutation ids above `last_mutation_id`), so no local change is
+/// overwritten; returns how many were re-applied. Mutations the server had processed are in
+/// its rows already, as the server decided them (applied, merged, conflicted). One query
+/// finds the workshops that have any: a page touches hundreds of workshops and, in a first
+/// sync, none or a few of them have, and a lookup per workshop held the write lock about
+/// 2 ms a page (BENCHMARKS.md, "Typing during a first sync").
+pub(crate) fn rebase(
+    tx: &Connection,
+    touched: &[String],
+    last_mutation_id: i64,
+    user_id: &str,
+    clock: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<usize> {
+    let mut rebased = 0;
+    let queued_in = workshops_queued_after(tx, last_mutation_id)?;
+    for workshop_id in touched.iter().filter(|w| queued_in.contains(*w)) {
+        let queued = outbox_rows(tx, Some(workshop_id), false, last_mutation_id, u32::MAX)?;
+        for entry in queued {
+            match apply_local(tx, &entry.mutation, user_id, clock) {
+                Ok(_) => rebased += 1,
+                // A mutation the new server state refuses is left for the server to judge;
+                // its rejection comes back with the push.
+                Err(e) if e.is_refusal() => {}
+                // Storage failed, perhaps after writing some of its rows: the transaction
+                // rolls back, and the rows are pulled again.
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(rebased)
 }

@@ -282,6 +282,29 @@ pub async fn restore(pool: &sqlx::PgPool, (last, called): (i64, bool)) {
         .unwrap();
 }
 
+/// The server's API without its snapshots: a first sync pulls pages, as from an older
+/// server.
+pub struct Paged<'a>(pub &'a Api);
+
+impl Transport for Paged<'_> {
+    async fn push(
+        &self,
+        request: &PushRequest,
+    ) -> Result<Result<PushResponse, PushRefused>, SyncError> {
+        self.0.push(request).await
+    }
+
+    async fn pull(
+        &self,
+        cursor: &str,
+        seen: &str,
+        limit: u32,
+        client_id: &str,
+    ) -> Result<PullResponse, SyncError> {
+        self.0.pull(cursor, seen, limit, client_id).await
+    }
+}
+
 /// A transport that pushes and then fails every pull: a round that ends between its push
 /// and its pull, leaving acknowledged mutations queued.
 pub struct PushOnly<'a>(pub &'a Api);
