@@ -13,6 +13,17 @@ case "${1:-}" in
     sync)
         start_postgres
         cargo build --release -p wp-cli -p wp-bench
+        # The first sync is compared with the CLI of the commit before the streamed snapshot
+        # (WP_BENCH_BASE_REV, "none" to skip), built from a git worktree.
+        base_rev="${WP_BENCH_BASE_REV:-6c8f0ea}"
+        if [ "$base_rev" != none ]; then
+            worktree="target/bench-base/$base_rev"
+            [ -d "$worktree" ] || git worktree add --detach "$worktree" "$base_rev"
+            CARGO_TARGET_DIR=target/bench-base-target \
+                cargo build --release -p wp-cli --manifest-path "$worktree/Cargo.toml"
+            export WP_BENCH_BASE_CLI="$PWD/target/bench-base-target/release/workshoppilot"
+            export WP_BENCH_BASE_REV="$base_rev"
+        fi
         target/release/wp-bench sync "${@:2}" ;;
     series)
         ensure_pyref

@@ -177,16 +177,77 @@ fn line(line: &SnapshotLine) -> Result<Bytes, ApiError> {
 
 /// Sends the workshops after `after`, each whole, then the end line. Stops without the end
 /// line (the client resumes) when the client stalls for [`STALL`], disconnects, or the stream
-/// reaches [`STREAM_LIFETIME`]; the transaction then rolls back.
+/// reaches [`STREAM_LIFETIME`]; the transaction then rolls back. Reading from PostgreSQL runs
+/// on a task of its own, a batch ahead of the conversion to lines, so the two overlap.
 async fn stream(
-    mut tx: Transaction<'static, Postgres>,
+    tx: Transaction<'static, Postgres>,
     user_id: &str,
-    mut after: String,
+    after: String,
     header: &SnapshotHeader,
     lines: &mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) -> Result<(), ApiError> {
     let deadline = Instant::now() + STREAM_LIFETIME;
+    let (pages, mut read) = mpsc::channel(1);
+    let reader = tokio::spawn(read_batches(tx, user_id.to_string(), after, pages));
     let (mut workshops, mut rows) = (0i64, 0i64);
+    while let Some(batch) = read.recv().await {
+        let (ids, page) = batch?;
+        let mut grouped: std::collections::HashMap<String, Vec<_>> = Default::default();
+        for put in put_rows(page) {
+            let put = put?;
+            grouped
+                .entry(put.row.workshop_id().to_string())
+                .or_default()
+                .push(put);
+        }
+        for id in ids {
+            let rows_of = grouped.remove(&id).unwrap_or_default();
+            rows += rows_of.len() as i64;
+            workshops += 1;
+            let bytes = line(&SnapshotLine::Workshop(SnapshotWorkshop {
+                id,
+                rows: rows_of,
+            }))?;
+            if Instant::now() > deadline {
+                return Ok(());
+            }
+            match tokio::time::timeout(STALL, lines.send(Ok(bytes))).await {
+                Ok(Ok(())) => {}
+                // The client went away, or stalled: its stream ends here (dropping `read`
+                // ends the reader, whose transaction rolls back).
+                Ok(Err(_)) | Err(_) => return Ok(()),
+            }
+        }
+    }
+    // The reader commits its read-only transaction once every batch is out.
+    reader.await.map_err(ApiError::internal)??;
+    if (workshops, rows) != (header.workshops, header.rows) {
+        // One transaction reads the counts and the rows: they cannot differ.
+        tracing::error!(
+            workshops,
+            rows,
+            "a snapshot sent other counts than its header"
+        );
+    }
+    let _ = tokio::time::timeout(
+        STALL,
+        lines.send(Ok(line(&SnapshotLine::End(SnapshotEnd {
+            workshops,
+            rows,
+        }))?)),
+    )
+    .await;
+    Ok(())
+}
+
+/// Reads the workshops after `after` in batches of [`BATCH`], each with every row of it,
+/// into `pages`; ends (the transaction rolling back) when nobody takes them any more.
+async fn read_batches(
+    mut tx: Transaction<'static, Postgres>,
+    user_id: String,
+    mut after: String,
+    pages: mpsc::Sender<Result<(Vec<String>, Page), ApiError>>,
+) -> Result<(), ApiError> {
     loop {
         let ids = sqlx::query_scalar!(
             r#"SELECT workshop_id AS "id!" FROM workshop_roles WHERE user_id = $1 AND workshop_id > $2
@@ -204,50 +265,16 @@ async fn stream(
             joined: ids,
             ..PageIds::default()
         };
-        let page = Page::read(&mut tx, &ids, user_id).await?;
-        let mut grouped: std::collections::HashMap<String, Vec<_>> = Default::default();
-        for put in put_rows(page) {
-            let put = put?;
-            grouped
-                .entry(put.row.workshop_id().to_string())
-                .or_default()
-                .push(put);
-        }
-        for id in ids.joined {
-            let rows_of = grouped.remove(&id).unwrap_or_default();
-            rows += rows_of.len() as i64;
-            workshops += 1;
-            let bytes = line(&SnapshotLine::Workshop(SnapshotWorkshop {
-                id,
-                rows: rows_of,
-            }))?;
-            if Instant::now() > deadline {
-                return Ok(());
-            }
-            match tokio::time::timeout(STALL, lines.send(Ok(bytes))).await {
-                Ok(Ok(())) => {}
-                // The client went away, or stalled: its stream ends here.
-                Ok(Err(_)) | Err(_) => return Ok(()),
-            }
+        let page = match Page::read(&mut tx, &ids, &user_id).await {
+            Ok(page) => Ok((ids.joined, page)),
+            Err(e) => Err(e),
+        };
+        let failed = page.is_err();
+        if pages.send(page).await.is_err() || failed {
+            return Ok(());
         }
         after = last;
     }
     tx.commit().await?;
-    if (workshops, rows) != (header.workshops, header.rows) {
-        // One transaction reads the counts and the rows: they cannot differ.
-        tracing::error!(
-            workshops,
-            rows,
-            "a snapshot sent other counts than its header"
-        );
-    }
-    let _ = tokio::time::timeout(
-        STALL,
-        lines.send(Ok(line(&SnapshotLine::End(SnapshotEnd {
-            workshops,
-            rows,
-        }))?)),
-    )
-    .await;
     Ok(())
 }

@@ -19,14 +19,45 @@ pub struct Written {
 /// Writes a changed row whole (insert, or replace the row with its id), bumping its `rev`;
 /// returns the new `rev`.
 pub(crate) fn write(conn: &Connection, change: &Change) -> Result<i64> {
+    write_stamped(conn, change, None)
+}
+
+/// The server's revision and version of a pulled row, written with it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ServerStamp<'a> {
+    pub rev: i64,
+    pub version: Option<&'a str>,
+}
+
+/// Whether [`write_stamped`] writes `entity`'s server stamp in its one statement: the
+/// workshops, steps and notes, nearly every row of a first sync (a step's row holds its
+/// whole output, and writing it a second time for the stamp doubled a sync's writing).
+pub(crate) fn stamps_in_write(entity: &str) -> bool {
+    matches!(entity, "workshop" | "step" | "note")
+}
+
+/// [`write`], and for a pulled row of a table [`stamps_in_write`] names, its server stamp
+/// in the same statement; other tables ignore `server` (the caller stamps them).
+pub(crate) fn write_stamped(
+    conn: &Connection,
+    change: &Change,
+    server: Option<ServerStamp>,
+) -> Result<i64> {
+    let (stamped, server_rev, server_version) = match server {
+        Some(s) => (true, Some(s.rev), s.version),
+        None => (false, None, None),
+    };
     let rev: rusqlite::Result<i64> = match change {
         Change::Workshop(w) => {
             conn.prepare_cached(
-                "INSERT INTO workshops (id, owner_id, title, original_idea, status, visibility, created_at, updated_at, deleted_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                "INSERT INTO workshops (id, owner_id, title, original_idea, status, visibility, created_at, updated_at, deleted_at,
+                   server_rev, server_version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (id) DO UPDATE SET owner_id = excluded.owner_id, title = excluded.title,
                    original_idea = excluded.original_idea, status = excluded.status, visibility = excluded.visibility,
                    created_at = excluded.created_at, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at,
+                   server_rev = iif(?12, excluded.server_rev, server_rev),
+                   server_version = iif(?12, excluded.server_version, server_version),
                    rev = rev + 1 RETURNING rev",
             )?
             .query_row((
@@ -39,16 +70,23 @@ pub(crate) fn write(conn: &Connection, change: &Change) -> Result<i64> {
                 w.created_at,
                 w.updated_at,
                 w.deleted_at,
+                server_rev,
+                server_version,
+                stamped,
             ), |r| r.get(0))
         }
         Change::Step(s) => {
             let output = s.output.as_ref().map(Value::to_string);
             conn.prepare_cached(
-                "INSERT INTO workshop_steps (id, workshop_id, step_id, status, output, summary, started_at, completed_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                "INSERT INTO workshop_steps (id, workshop_id, step_id, status, output, summary, started_at, completed_at, updated_at,
+                   server_rev, server_version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (id) DO UPDATE SET status = excluded.status, output = excluded.output,
                    summary = excluded.summary, started_at = excluded.started_at, completed_at = excluded.completed_at,
-                   updated_at = excluded.updated_at, rev = rev + 1 RETURNING rev",
+                   updated_at = excluded.updated_at,
+                   server_rev = iif(?12, excluded.server_rev, server_rev),
+                   server_version = iif(?12, excluded.server_version, server_version),
+                   rev = rev + 1 RETURNING rev",
             )?
             .query_row((
                 &s.id,
@@ -60,14 +98,20 @@ pub(crate) fn write(conn: &Connection, change: &Change) -> Result<i64> {
                 s.started_at,
                 s.completed_at,
                 s.updated_at,
+                server_rev,
+                server_version,
+                stamped,
             ), |r| r.get(0))
         }
         Change::Note(n) => {
             conn.prepare_cached(
-                "INSERT INTO notes (id, workshop_id, step_id, content, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                "INSERT INTO notes (id, workshop_id, step_id, content, created_at, updated_at, server_rev, server_version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (workshop_id, coalesce(step_id, '')) DO UPDATE SET id = excluded.id,
-                   content = excluded.content, updated_at = excluded.updated_at, rev = rev + 1 RETURNING rev",
+                   content = excluded.content, updated_at = excluded.updated_at,
+                   server_rev = iif(?9, excluded.server_rev, server_rev),
+                   server_version = iif(?9, excluded.server_version, server_version),
+                   rev = rev + 1 RETURNING rev",
             )?
             .query_row((
                 &n.id,
@@ -76,6 +120,9 @@ pub(crate) fn write(conn: &Connection, change: &Change) -> Result<i64> {
                 &n.content,
                 n.created_at,
                 n.updated_at,
+                server_rev,
+                server_version,
+                stamped,
             ), |r| r.get(0))
         }
         Change::Conflict(c) => {

@@ -15,7 +15,7 @@ use super::recovery::offer_unsynced;
 use super::{lost_progress, mass_delete, recovery};
 use crate::mutate::apply_local;
 use crate::rows::codec::{entity_of, table_of, versioned};
-use crate::rows::write::write;
+use crate::rows::write::{stamps_in_write, write_stamped, ServerStamp};
 use crate::{now, Result, Store};
 
 /// How many pulled changes background sync writes per transaction at most: 32, fewer when
@@ -299,8 +299,15 @@ pub(crate) fn write_put(tx: &Connection, put: &PutRow) -> Result<()> {
     if let Change::Member(m) = &put.row {
         crate::members::adopt_server_id(tx, m)?;
     }
-    write(tx, &put.row)?;
     let (entity, id) = put.row.key();
+    let stamp = ServerStamp {
+        rev: put.rev,
+        version: put.version.as_deref(),
+    };
+    write_stamped(tx, &put.row, Some(stamp))?;
+    if stamps_in_write(entity) {
+        return Ok(());
+    }
     let table = table_of(entity).unwrap_or("workshops");
     if versioned(entity) {
         tx.prepare_cached(&format!(
