@@ -8,6 +8,7 @@
 
 mod app;
 mod core;
+mod pokes;
 mod report;
 mod series;
 mod server;
@@ -40,6 +41,10 @@ fn main() {
             let workshops = number(&args, "--workshops", 10_000);
             sync::run(workshops)
         }
+        Some("pokes") => {
+            let pushes = number(&args, "--pushes", 1000);
+            pokes::run(pushes)
+        }
         Some("series") => {
             let count = number(&args, "--series", 1000);
             series::run(count)
@@ -49,7 +54,7 @@ fn main() {
             typing::run(workshops)
         }
         _ => {
-            eprintln!("usage: wp-bench core [--iterations N] | server [--requests N] | app [--launches N] | sync [--workshops N] | typing [--workshops N] | series [--series N]");
+            eprintln!("usage: wp-bench core [--iterations N] | server [--requests N] | app [--launches N] | sync [--workshops N] | pokes [--pushes N] | typing [--workshops N] | series [--series N]");
             std::process::exit(2);
         }
     }
