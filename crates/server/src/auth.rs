@@ -13,6 +13,9 @@ use crate::{ApiError, AppState};
 #[derive(Debug, Clone)]
 pub struct User {
     pub id: String,
+    /// The hash of the token the request carried: an event stream checks it again when its
+    /// user's tokens change ([`token_valid`]).
+    pub token_hash: Vec<u8>,
 }
 
 /// A new random token and its hash.
@@ -80,22 +83,43 @@ pub async fn create_token(pool: &PgPool, user_id: &str) -> Result<(String, Strin
     Ok((token_id, token))
 }
 
-/// Revokes a token by its id; requests carrying it then get 401. Errors with a 404 when no
-/// unrevoked token has that id.
+/// Revokes a token by its id; requests carrying it then get 401, and event streams opened
+/// with it close at once: the revocation notifies `wp_sync` as `token - {user_id}`
+/// ([`crate::sync::pokes`]), in the same transaction, so each stream of that user checks
+/// its token again. Errors with a 404 when no unrevoked token has that id.
 pub async fn revoke_token(pool: &PgPool, token_id: &str) -> Result<(), ApiError> {
-    let done = sqlx::query!(
-        "UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+    let mut tx = pool.begin().await?;
+    let user = sqlx::query_scalar!(
+        "UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING user_id",
         token_id
     )
-    .execute(pool)
-    .await?
-    .rows_affected();
-    if done == 0 {
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(user) = user else {
         return Err(ApiError::not_found(
             "no such token, or it is already revoked",
         ));
-    }
+    };
+    sqlx::query!(
+        "SELECT pg_notify($1, 'token - ' || $2::text)",
+        crate::sync::pokes::CHANNEL,
+        user
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
     Ok(())
+}
+
+/// Whether the token with this hash is still good (not revoked). An event stream asks
+/// when its user's tokens change.
+pub async fn token_valid(pool: &PgPool, token_hash: &[u8]) -> Result<bool, ApiError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL) AS "valid!""#,
+        token_hash
+    )
+    .fetch_one(pool)
+    .await?)
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for User
@@ -117,13 +141,14 @@ where
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "Authentication required"))?;
         let pool = AppState::from_ref(state).pool;
+        let token_hash = hash(token);
         let id = sqlx::query_scalar!(
             "SELECT t.user_id FROM api_tokens t WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
-            hash(token)
+            &token_hash
         )
         .fetch_optional(&pool)
         .await?;
-        id.map(|id| User { id })
+        id.map(|id| User { id, token_hash })
             .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "Invalid or revoked token"))
     }
 }

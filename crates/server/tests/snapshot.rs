@@ -5,7 +5,7 @@
 //! shows the route, the expected and the actual value.
 //!
 //! What varies from run to run is normalized first: ids become `<ws_1>`, `<usr_2>`... in
-//! order of first appearance, times `<time>`, the bearer token `<token>`, and a text longer
+//! order of first appearance, times `<time>`, dates `<date>`, the bearer token `<token>`, and a text longer
 //! than 400 characters (a build pack's document) its length and SHA-256 after the same
 //! replacements inside it. Ids are also seeded, so that lists ordered by id keep one order.
 //!
@@ -61,6 +61,9 @@ impl Normalizer {
         }
         if chrono::DateTime::parse_from_rfc3339(text).is_ok() {
             return "<time>".into();
+        }
+        if text.len() == 10 && chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok() {
+            return "<date>".into();
         }
         if text.chars().count() <= 400 {
             return text.to_string();
@@ -392,7 +395,16 @@ async fn session() -> Vec<Value> {
     s.call(Method::GET, &w, eve, None).await;
 
     // Scheduling.
-    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).format("%Y-%m-%d");
+    // The first Tuesday after today: the series' weekday (its rule, its description) is the
+    // same whatever day the test runs; its dates are normalized (`<date>`).
+    let tomorrow = {
+        use chrono::Datelike;
+        let mut day = chrono::Utc::now().date_naive() + chrono::Duration::days(1);
+        while day.weekday() != chrono::Weekday::Tue {
+            day += chrono::Duration::days(1);
+        }
+        day.format("%Y-%m-%d")
+    };
     s.call(
         Method::POST,
         "/api/series",
@@ -406,7 +418,13 @@ async fn session() -> Vec<Value> {
     )
     .await;
     s.call(Method::GET, "/api/series", ada, None).await;
-    let at = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
+    // Between the series' second and third sessions, whatever day the test runs: lists
+    // ordered by time keep one order.
+    let at = format!("{}T12:00:00Z", {
+        let start =
+            chrono::NaiveDate::parse_from_str(&tomorrow.to_string(), "%Y-%m-%d").expect("a date");
+        start + chrono::Duration::days(10)
+    });
     let session = s
         .call(
             Method::POST,

@@ -16,7 +16,7 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(50);
 /// What the stream says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServerEvent {
-    /// The stream opened; the server's log ends at this cursor (empty for an empty log).
+    /// The stream opened; the server's log ends at this cursor (`0` for an empty log).
     End(String),
     /// Something this user may see changed: pull.
     Poke,

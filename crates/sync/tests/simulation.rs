@@ -74,6 +74,9 @@ const RESTORE_GAPS_OPEN: bool = true;
 /// How many changes the oracle found lost in a restore and not offered again, over the run
 /// (`WP_SIM_GAPS=1` prints each one's story).
 static RESTORE_GAPS: AtomicUsize = AtomicUsize::new(0);
+/// First syncs the simulation's transport served as a snapshot stream, and those it cut short.
+static SNAPSHOTS: AtomicUsize = AtomicUsize::new(0);
+static SNAPSHOTS_CUT: AtomicUsize = AtomicUsize::new(0);
 
 /// Runs one seed for `steps` steps; panics with the seed in the message on a violation.
 async fn run_seed(seed: u64, steps: usize) {
@@ -99,6 +102,8 @@ async fn run_seed(seed: u64, steps: usize) {
         step: 0,
         held: vec![],
         hot: vec![],
+        snapshots: 0,
+        snapshots_cut: 0,
     }));
     let dir = tempfile::tempdir_in("/dev/shm")
         .or_else(|_| tempfile::tempdir())
@@ -222,13 +227,18 @@ async fn run_seed(seed: u64, steps: usize) {
         } else if roll < 0.85 {
             let client = &mut clients[c];
             let transport = client.transport.clone();
-            let result = sync_round(
-                client.store(),
-                &transport,
-                RoundOptions::default(),
-                &mut |_| {},
-            )
-            .await;
+            // A quarter of rounds are a poke's (pull only, the queue left to its
+            // debounce), some of them twice (a poke duplicated); a dropped or delayed poke
+            // is a round that comes later or not at all, as any round here.
+            let poke: f64 = rng.random();
+            let options = RoundOptions {
+                pull_only: poke < 0.25,
+                ..RoundOptions::default()
+            };
+            if poke < 0.05 {
+                let _ = sync_round(client.store(), &transport, options, &mut |_| {}).await;
+            }
+            let result = sync_round(client.store(), &transport, options, &mut |_| {}).await;
             if std::env::var_os("WP_SIM_TRACE").is_some() {
                 eprintln!(
                     "step {step} client {c} sync: {:?}",
@@ -337,6 +347,8 @@ async fn run_seed(seed: u64, steps: usize) {
             losses.extend(verdict.restore_gaps);
         }
     }
+    SNAPSHOTS.fetch_add(net.borrow().snapshots, Ordering::SeqCst);
+    SNAPSHOTS_CUT.fetch_add(net.borrow().snapshots_cut, Ordering::SeqCst);
     if !losses.is_empty() {
         panic!(
             "seed {seed}: {} change(s) silently lost (server restored at step {} to step {backup_step}):\n{}",
@@ -432,10 +444,19 @@ fn seeded_fault_simulation_converges_without_double_effects() {
     );
     eprintln!(
         "{} steps over {} seeds in {:.1} s on {threads} threads; no silent loss but {} \
-         change(s) a restore took and no desktop offered again (docs/sync.md, \"Not yet built\")",
+         change(s) a restore took and no desktop offered again (docs/sync.md, \"Not yet built\"); \
+         {} first syncs streamed as a snapshot, {} of them cut short and resumed",
         list.iter().map(|(_, steps)| steps).sum::<usize>(),
         list.len(),
         started.elapsed().as_secs_f64(),
-        RESTORE_GAPS.load(Ordering::SeqCst)
+        RESTORE_GAPS.load(Ordering::SeqCst),
+        SNAPSHOTS.load(Ordering::SeqCst),
+        SNAPSHOTS_CUT.load(Ordering::SeqCst),
     );
+    if only.is_none() {
+        assert!(
+            SNAPSHOTS_CUT.load(Ordering::SeqCst) > 0,
+            "the simulation ran no snapshot it cut short"
+        );
+    }
 }

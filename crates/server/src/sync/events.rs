@@ -2,8 +2,9 @@
 //! the log's end, `end` (as `pull`'s `seen`: a client pulls when it differs from what it
 //! holds, and a lower one means a restore); then a `poke` each time something the user may
 //! see changed ([`super::pokes`]). A comment every 20 s keeps it open through proxies; after
-//! 5 minutes the stream ends and the client connects again, so a revoked token is refused
-//! within 5 minutes.
+//! 5 minutes the stream ends and the client connects again (and is authenticated again). A
+//! token revoked with `token revoke` ends its streams at once: the revocation pokes its
+//! user, and each poke checks the stream's token first.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -39,12 +40,29 @@ pub async fn events(State(state): State<AppState>, user: User) -> Result<Respons
         return Ok(busy);
     }
     let pokes = state.pokes.subscribe(&state.pool, &user.id);
-    let end = log_end(&state.pool).await?;
+    // An event with empty data is never dispatched (the SSE standard): an empty log's end
+    // is "0", so that the client always hears the stream open.
+    let end = super::pull::log_end(&mut *state.pool.acquire().await?).await?;
+    let end = if end.is_empty() { "0".to_string() } else { end };
     let first = futures_util::stream::once(async move { Event::default().event("end").data(end) });
     // Each poke carries the stream's poke count: an event with no data is not dispatched
     // by an EventSource (the SSE standard), so a bare "pull now" would be dropped.
+    // Each poke checks the stream's token again first: a revoked token's poke
+    // (`auth::revoke_token`) ends the stream at once, not at the end of its lifetime.
+    let pool = state.pool.clone();
+    let token_hash = user.token_hash.clone();
     let later = WatchStream::from_changes(pokes)
-        .map(|n| Event::default().event("poke").data(n.to_string()));
+        .then(move |n| {
+            let (pool, token_hash) = (pool.clone(), token_hash.clone());
+            async move {
+                let valid = crate::auth::token_valid(&pool, &token_hash)
+                    .await
+                    .unwrap_or(true);
+                valid.then(|| Event::default().event("poke").data(n.to_string()))
+            }
+        })
+        .take_while(|event| std::future::ready(event.is_some()))
+        .filter_map(std::future::ready);
     let mut closing = state.closing.subscribe();
     let ends = async move {
         tokio::select! {
@@ -63,15 +81,4 @@ pub async fn events(State(state): State<AppState>, user: User) -> Result<Respons
         .headers_mut()
         .insert("x-accel-buffering", HeaderValue::from_static("no"));
     Ok(response)
-}
-
-/// The log's end now, `{position}.{changeId}` as `pull` writes cursors; empty for an empty log.
-async fn log_end(pool: &sqlx::PgPool) -> Result<String, ApiError> {
-    Ok(sqlx::query!(
-        r#"SELECT position, change_id::text AS "change_id!" FROM sync_log ORDER BY position DESC LIMIT 1"#
-    )
-    .fetch_optional(pool)
-    .await?
-    .map(|e| format!("{}.{}", e.position, e.change_id))
-    .unwrap_or_default())
 }

@@ -100,7 +100,7 @@ impl Pokes {
 }
 
 /// Who a batch of logged changes pokes, among `watched`: a note or a conflict its author
-/// only; a membership the member it names and everyone on the workshop (a removed member
+/// only; a revoked token its user only; a membership the member it names and everyone on the workshop (a removed member
 /// needs the tombstone); any other row everyone on the workshop (the `workshop_roles` view,
 /// the pull's own rule). One query for the whole batch.
 pub async fn recipients(
@@ -112,7 +112,8 @@ pub async fn recipients(
     let mut workshops = Vec::new();
     for logged in batch {
         match logged.entity.as_str() {
-            "note" | "conflict" => out.extend(logged.user_id.clone()),
+            // A token revoked (`auth::revoke_token`): its user's streams check theirs.
+            "note" | "conflict" | "token" => out.extend(logged.user_id.clone()),
             _ => {
                 out.extend(logged.user_id.clone());
                 workshops.push(logged.workshop_id.clone());

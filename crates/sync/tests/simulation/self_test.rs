@@ -35,6 +35,8 @@ async fn oracle_after_a_rename(drop_it: bool) -> Verdict {
         step: 0,
         held: vec![],
         hot: vec![],
+        snapshots: 0,
+        snapshots_cut: 0,
     }));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("client0.db");

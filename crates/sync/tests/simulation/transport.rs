@@ -13,7 +13,9 @@ use rand::rngs::StdRng;
 use rand::Rng;
 use serde_json::Value;
 use tower::ServiceExt;
-use wp_domain::protocol::{Outcome, PullResponse, PushRequest, PushResponse};
+use wp_domain::protocol::{Outcome, PullResponse, PushRequest, PushResponse, SnapshotLine};
+use wp_store::SnapshotStart;
+use wp_sync::snapshot::SnapshotLines;
 use wp_sync::{PushRefused, SyncError, Transport};
 
 use crate::oracle::Ledger;
@@ -38,6 +40,9 @@ pub struct Net {
     /// Workshops the edits favour while a client is held away: those it changed after the
     /// backup.
     pub hot: Vec<String>,
+    /// First syncs served as a snapshot stream, and those of them cut short.
+    pub snapshots: usize,
+    pub snapshots_cut: usize,
 }
 
 impl Net {
@@ -90,6 +95,24 @@ pub async fn call(
         status,
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),
     )
+}
+
+/// [`call`] for a streamed answer: its status and its whole body.
+pub async fn call_raw(router: &Router, token: &str, uri: &str) -> (u16, Vec<u8>) {
+    let request = Request::builder()
+        .method(Method::GET)
+        .uri(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+    let response = router
+        .clone()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (status, bytes.to_vec())
 }
 
 pub fn lost() -> SyncError {
@@ -244,5 +267,65 @@ impl Transport for SimTransport {
             });
         }
         Ok(serde_json::from_value(body).unwrap())
+    }
+
+    /// The server's snapshot, lost (before or after the server read it) or cut after a
+    /// random line with the same odds as a pull's faults: the client applies what came and
+    /// resumes from its last workshop.
+    async fn snapshot(
+        &self,
+        client_id: &str,
+        start: &SnapshotStart,
+    ) -> Result<Option<SnapshotLines>, SyncError> {
+        let roll: f64 = {
+            let mut net = self.net.borrow_mut();
+            if net.cut_off(self.client) {
+                return Err(lost());
+            }
+            if net.faults {
+                net.rng.random()
+            } else {
+                1.0
+            }
+        };
+        if roll < 0.05 {
+            return Err(lost());
+        }
+        let mut uri = format!("/api/sync/snapshot?clientId={client_id}");
+        if !start.cursor.is_empty() {
+            uri.push_str(&format!("&cursor={}&after={}", start.cursor, start.after));
+        }
+        let (status, body) = call_raw(&self.router, &self.token, &uri).await;
+        if status != 200 {
+            return Err(SyncError::Server {
+                status,
+                message: String::from_utf8_lossy(&body).into_owned(),
+            });
+        }
+        if roll < 0.08 {
+            return Err(lost());
+        }
+        let mut lines: Vec<SnapshotLine> = body
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).unwrap())
+            .collect();
+        let mut net = self.net.borrow_mut();
+        net.snapshots += 1;
+        if roll < 0.14 && lines.len() > 1 {
+            let keep = net.rng.random_range(1..lines.len());
+            lines.truncate(keep);
+            net.snapshots_cut += 1;
+        }
+        if std::env::var_os("WP_SIM_TRACE").is_some() {
+            eprintln!(
+                "  snapshot by client {} at step {} from {:?}: {} lines",
+                self.client,
+                net.step,
+                start,
+                lines.len()
+            );
+        }
+        Ok(Some(SnapshotLines::from_lines(lines)))
     }
 }
