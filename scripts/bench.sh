@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a benchmark and writes its section of BENCHMARKS.md.
-# Usage: scripts/bench.sh core|server|app|sync|pokes|typing|series
+# Usage: scripts/bench.sh core|server|app|sync|pokes|fanout|typing|series
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -25,6 +25,10 @@ case "${1:-}" in
             export WP_BENCH_BASE_REV="$base_rev"
         fi
         target/release/wp-bench sync "${@:2}" ;;
+    fanout)
+        start_postgres
+        cargo build --release -p wp-server -p wp-bench
+        target/release/wp-bench fanout "${@:2}" ;;
     pokes)
         start_postgres
         cargo build --release -p wp-server -p wp-bench
@@ -42,5 +46,5 @@ case "${1:-}" in
         npm --prefix ui run build
         cargo build --release -p workshoppilot-desktop -p wp-bench
         xvfb-run -a -s "-screen 0 1400x900x24" target/release/wp-bench app ;;
-    *) echo "usage: scripts/bench.sh core|server|app|sync|pokes|typing|series" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh core|server|app|sync|pokes|fanout|typing|series" >&2; exit 2 ;;
 esac

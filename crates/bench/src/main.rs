@@ -8,6 +8,7 @@
 
 mod app;
 mod core;
+mod fanout;
 mod pokes;
 mod report;
 mod series;
@@ -41,6 +42,10 @@ fn main() {
             let workshops = number(&args, "--workshops", 10_000);
             sync::run(workshops)
         }
+        Some("fanout") => {
+            let streams = number(&args, "--streams", 1000);
+            fanout::run(streams)
+        }
         Some("pokes") => {
             let pushes = number(&args, "--pushes", 1000);
             pokes::run(pushes)
@@ -54,7 +59,7 @@ fn main() {
             typing::run(workshops)
         }
         _ => {
-            eprintln!("usage: wp-bench core [--iterations N] | server [--requests N] | app [--launches N] | sync [--workshops N] | pokes [--pushes N] | typing [--workshops N] | series [--series N]");
+            eprintln!("usage: wp-bench core [--iterations N] | server [--requests N] | app [--launches N] | sync [--workshops N] | pokes [--pushes N] | fanout [--streams N] | typing [--workshops N] | series [--series N]");
             std::process::exit(2);
         }
     }

@@ -26,18 +26,36 @@ fn server_exe() -> PathBuf {
         .with_file_name("workshoppilot-server")
 }
 
-/// A `workshoppilot-server serve` process on a free loopback port; killed when dropped.
-struct ServerProcess {
-    child: Child,
-    base: String,
+/// The URL of the scratch database `pool` is on, on the PostgreSQL of `admin`.
+pub(crate) fn database_url(admin: &str, pool: &sqlx::PgPool) -> String {
+    let name = pool
+        .connect_options()
+        .get_database()
+        .expect("a database name")
+        .to_string();
+    let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
+    format!("{base}/{name}")
+}
+
+/// A `workshoppilot-server serve` process on a loopback port; killed when dropped.
+pub(crate) struct ServerProcess {
+    pub child: Child,
+    pub base: String,
+    pub port: u16,
 }
 
 impl ServerProcess {
-    fn start(database_url: &str) -> ServerProcess {
+    /// On a free port.
+    pub fn start(database_url: &str) -> ServerProcess {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
+        ServerProcess::start_on(database_url, port)
+    }
+
+    /// On `port` (a restart takes the port it had).
+    pub fn start_on(database_url: &str, port: u16) -> ServerProcess {
         let child = Command::new(server_exe())
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
             .env("DATABASE_URL", database_url)
@@ -51,7 +69,7 @@ impl ServerProcess {
             assert!(Instant::now() < deadline, "the server did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        ServerProcess { child, base }
+        ServerProcess { child, base, port }
     }
 }
 
@@ -111,13 +129,7 @@ pub fn run(pushes: usize) {
         let (user, token) = wp_server::auth::add_user(&pool, "Ada").await.unwrap();
         (pool, user, token)
     });
-    let name = pool
-        .connect_options()
-        .get_database()
-        .expect("a database name")
-        .to_string();
-    let base_url = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-    let database_url = format!("{base_url}/{name}");
+    let database_url = database_url(&admin, &pool);
     let writer_server = ServerProcess::start(&database_url);
     let reader_server = ServerProcess::start(&database_url);
 

@@ -53,8 +53,13 @@ pub struct AppState {
     pub snapshots: Arc<tokio::sync::Semaphore>,
 }
 
+/// Open files (sockets) a serving process asks for (`RLIMIT_NOFILE`, raised up to the hard
+/// limit at start): 65,536, room for thousands of event streams.
+pub const OPEN_FILES: u64 = 65_536;
+
 /// New event streams one process accepts a second before it answers 503 with `Retry-After`:
-/// every client reconnecting at once after a restart is spread out, not let in together.
+/// every client reconnecting at once after a restart is spread out, not let in together. A
+/// burst of 20, then one every 12.5 ms: no second lets in more than 100.
 pub const STREAM_STARTS_PER_SECOND: u32 = 100;
 
 impl AppState {
@@ -62,12 +67,20 @@ impl AppState {
     pub fn new(pool: PgPool) -> AppState {
         let per_minute = NonZeroU32::new(wp_domain::limits::PEOPLE_SEARCHES_PER_MINUTE)
             .unwrap_or(NonZeroU32::MIN);
-        let streams = NonZeroU32::new(STREAM_STARTS_PER_SECOND).unwrap_or(NonZeroU32::MIN);
+        // A burst of a fifth of the rate, the rest evenly spaced: no second lets in more than
+        // the rate (a burst on top of the whole rate would let in up to twice as many in the
+        // second after a restart).
+        let burst = (STREAM_STARTS_PER_SECOND / 5).max(1);
+        let stream_period = Duration::from_secs(1) / (STREAM_STARTS_PER_SECOND - burst).max(1);
         AppState {
             pool,
             people_searches: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
             pokes: Arc::default(),
-            stream_starts: Arc::new(RateLimiter::direct(Quota::per_second(streams))),
+            stream_starts: Arc::new(RateLimiter::direct(
+                Quota::with_period(stream_period)
+                    .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+                    .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN)),
+            )),
             closing: Arc::new(tokio::sync::watch::channel(false).0),
             snapshots: Arc::new(tokio::sync::Semaphore::new(
                 sync::snapshot::STREAMS_PER_PROCESS,

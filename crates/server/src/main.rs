@@ -162,6 +162,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Serve { addr, .. } => {
+            // Each event stream holds a socket: the usual soft limit of 1,024 open files
+            // would refuse connections near 1,000 streams.
+            match rlimit::increase_nofile_limit(wp_server::OPEN_FILES) {
+                Ok(limit) => tracing::info!(limit, "open files"),
+                Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit"),
+            }
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .map_err(|e| format!("cannot listen on {addr}: {e}"))?;

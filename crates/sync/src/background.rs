@@ -556,7 +556,11 @@ impl Worker {
                 if let Err(e) = &result {
                     tracing::info!(error = %e, "the server's event stream was lost; opening it again");
                 }
-                tokio::time::sleep(delays.next().unwrap_or(Duration::from_secs(30))).await;
+                let wait = match &result {
+                    Err(e) if crate::events::is_busy(e) => crate::events::busy_wait(),
+                    _ => delays.next().unwrap_or(Duration::from_secs(30)),
+                };
+                tokio::time::sleep(wait).await;
             }
         }));
     }

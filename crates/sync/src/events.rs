@@ -13,6 +13,24 @@ use crate::{check_url, SyncError};
 /// Longest silence before the stream counts as lost: the server sends a comment every 20 s.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(50);
 
+/// The longest a client waits before opening its stream again after the server said it is
+/// busy (503: too many streams starting at once, as when every client reconnects after a
+/// restart): 10 s.
+pub const BUSY_SPREAD: Duration = Duration::from_secs(10);
+
+/// Whether `error` is the server asking to come back later (503) rather than a lost stream.
+pub fn is_busy(error: &SyncError) -> bool {
+    matches!(error, SyncError::Server { status: 503, .. })
+}
+
+/// A wait drawn uniformly from 0.5 s to [`BUSY_SPREAD`], after a busy answer: a crowd of
+/// clients spreads over the whole span at about the pace the server lets streams in, where
+/// a growing backoff would leave it idle between waves.
+pub fn busy_wait() -> Duration {
+    let most = u64::try_from(BUSY_SPREAD.as_millis()).unwrap_or(10_000);
+    Duration::from_millis(fastrand::u64(500..=most))
+}
+
 /// What the stream says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServerEvent {
