@@ -271,6 +271,10 @@ pub struct SnapshotHeader {
     /// other line follows.
     #[serde(default)]
     pub reset: bool,
+    /// With `reset`: only because the resume token's cursor is older than the tombstones the
+    /// server keeps (as a pull's `expired`): the server lost nothing.
+    #[serde(default)]
+    pub expired: bool,
     /// The cursor the client takes when the stream ends: the highest `sync_log` position this
     /// snapshot sees (`"{position}.{changeId}"`, as `pull`'s). A resumed stream sends back
     /// the first snapshot's, so that the pull from it brings what changed between the two.

@@ -263,13 +263,18 @@ async fn snapshot_first(
             }
         };
         if header.reset {
-            // The resumed snapshot's cursor is gone from the log (a restore): start over
-            // with a paged full pull, as a pull's reset does.
+            // The resumed snapshot's cursor cannot be served: start over with a paged full
+            // pull, as a pull's reset does (a new client id after a restore only).
             report.reset = true;
-            progress(Progress::Resetting { expired: false });
-            store.reset_cursor(false)?;
-            store.renew_client_id()?;
-            report.renewed_client_id = true;
+            report.expired = header.expired;
+            progress(Progress::Resetting {
+                expired: header.expired,
+            });
+            store.reset_cursor(header.expired)?;
+            if !header.expired {
+                store.renew_client_id()?;
+                report.renewed_client_id = true;
+            }
             return Ok(());
         }
         if store.server_forgot(header.last_mutation_id)? {
@@ -281,6 +286,7 @@ async fn snapshot_first(
         }
         let total = usize::try_from(header.workshops).unwrap_or(0);
         let mut received = 0;
+        let mut rows = 0;
         let mut chunk = Vec::new();
         let mut bytes = 0;
         let mut cut: Option<SyncError> = None;
@@ -309,12 +315,16 @@ async fn snapshot_first(
             report.workshops.extend(chunk.iter().map(|w| w.id.clone()));
             let applied = store.apply_snapshot(&header, &std::mem::take(&mut chunk), false)?;
             bytes = 0;
-            note_snapshot(report, &applied, received, total, progress);
+            rows += applied.rows_written;
+            let left = (header.rows - rows as i64).max(0);
+            note_snapshot(report, &applied, (received, total), left, progress);
         };
         received += chunk.len();
         report.workshops.extend(chunk.iter().map(|w| w.id.clone()));
         let applied = store.apply_snapshot(&header, &chunk, whole)?;
-        note_snapshot(report, &applied, received, total, progress);
+        rows += applied.rows_written;
+        let left = if whole { 0 } else { (header.rows - rows as i64).max(0) };
+        note_snapshot(report, &applied, (received, total), left, progress);
         if whole {
             return Ok(());
         }
@@ -328,12 +338,14 @@ async fn snapshot_first(
     }
 }
 
-/// Counts a snapshot chunk in the round's report and reports progress in workshops.
+/// Counts a snapshot chunk in the round's report and reports progress: `(received, total)`
+/// workshops of this stream, and its rows `left` (the header's exact count less those
+/// written), which a status line turns into the time left.
 fn note_snapshot(
     report: &mut RoundReport,
     applied: &wp_store::SnapshotApplied,
-    received: usize,
-    total: usize,
+    (received, total): (usize, usize),
+    left: i64,
     progress: &mut dyn FnMut(Progress),
 ) {
     report.pages += 1;
@@ -343,7 +355,7 @@ fn note_snapshot(
     progress(Progress::Pulling {
         pages: report.pages,
         rows: report.rows_written + report.rows_deleted,
-        remaining: None,
+        remaining: Some(left),
         workshops_received: received.min(total),
         workshops_total: Some(total),
     });

@@ -176,3 +176,39 @@ async fn a_restore_hidden_by_a_trim_loses_no_note_or_share() {
     assert_eq!(shares, 1, "Eve's share is back");
     assert_eq!(a.store.members(&id).unwrap().len(), 2);
 }
+
+/// The trim keeps the log's last entry, even a tombstone past the retention: it is the end a
+/// first sync hands off as its cursor, and a cursor at or below the horizon would make every
+/// later pull an expired reset.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_trim_keeps_the_logs_last_entry_so_a_first_syncs_cursor_stays_good() {
+    let s = server().await;
+    let (ada_token, _, _) = ada_and_eve(&s).await;
+    let mut a = Desktop::new(&s, &ada_token).await;
+    let kept = a.store.create_workshop(Some("Kept"), "").unwrap();
+    let gone = a.store.create_workshop(Some("Gone"), "").unwrap();
+    a.sync().await;
+    // Deleted for good by plain SQL: the log's last entries are tombstones.
+    sqlx::query("DELETE FROM workshops WHERE id = $1")
+        .bind(&gone.workshop.record.id)
+        .execute(&s.pool)
+        .await
+        .unwrap();
+    let last: i64 = sqlx::query_scalar("SELECT max(position) FROM sync_log")
+        .fetch_one(&s.pool)
+        .await
+        .unwrap();
+    let trimmed = trim(&s.pool, Duration::ZERO).await.unwrap();
+    assert!(trimmed.entries > 0, "{trimmed:?}");
+    assert!(
+        trimmed.horizon < last,
+        "{trimmed:?} against the last entry {last}"
+    );
+
+    let mut b = Desktop::new(&s, &ada_token).await;
+    let first = b.sync().await;
+    assert!(!first.reset, "{first:?}");
+    assert!(b.store.workshop(&kept.workshop.record.id).is_ok());
+    let again = b.sync().await;
+    assert!(!again.reset, "the handed-off cursor is served: {again:?}");
+}

@@ -34,7 +34,7 @@ pub struct Trimmed {
 }
 
 /// Removes tombstones (but a note's or a membership's latest) and superseded entries logged
-/// more than `keep` ago, in one transaction, and raises the horizon to the highest position
+/// more than `keep` ago, never the log's last entry (the end a full pull hands off), in one transaction, and raises the horizon to the highest position
 /// removed. Two server processes
 /// trimming at once are safe: the horizon row is locked, so the second waits and then finds
 /// less to do.
@@ -47,6 +47,9 @@ pub async fn trim(pool: &PgPool, keep: Duration) -> Result<Trimmed, ApiError> {
         r#"WITH gone AS (
            DELETE FROM sync_log l
            WHERE l.logged_at < now() - make_interval(secs => $1)
+             -- The log's last entry stays: it is the end a full pull or a snapshot hands
+             -- off as the cursor, which must never be at or below the horizon.
+             AND l.position < (SELECT max(position) FROM sync_log)
              AND (EXISTS (SELECT 1 FROM sync_log n
                     WHERE n.entity = l.entity AND n.entity_id = l.entity_id AND n.position > l.position)
                   OR (l.deleted AND l.entity NOT IN ('note', 'member')))

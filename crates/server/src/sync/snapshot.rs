@@ -87,10 +87,15 @@ pub async fn snapshot(
     let _ = lines.try_send(Ok(first));
     if !header.reset {
         let user_id = user.id.clone();
+        let watch = Watch {
+            pool: state.pool.clone(),
+            token_hash: user.token_hash.clone(),
+            closing: state.closing.subscribe(),
+        };
         tokio::spawn(async move {
             // The slot is held until the stream ends.
             let _permit = permit;
-            if let Err(e) = stream(tx, &user_id, after, &header, &lines).await {
+            if let Err(e) = stream(tx, &user_id, after, &header, &lines, watch).await {
                 tracing::warn!(error = ?e, "a snapshot stream ended early");
             }
         });
@@ -126,15 +131,16 @@ async fn header(
     };
     let end = log_end(&mut *tx).await?;
     let resumed = query.cursor.as_deref().filter(|c| !c.is_empty());
-    let reset = match resumed {
-        Some(cursor) => matches!(
-            served(&mut *tx, Some(cursor), None).await?,
-            Served::Reset { .. }
-        ),
-        None => false,
+    let (reset, expired) = match resumed {
+        Some(cursor) => match served(&mut *tx, Some(cursor), None).await? {
+            Served::Reset { expired } => (true, expired),
+            Served::From(_) => (false, false),
+        },
+        None => (false, false),
     };
     let mut header = SnapshotHeader {
         reset,
+        expired,
         cursor: resumed.map_or_else(|| end.clone(), str::to_string),
         seen: end,
         last_mutation_id,
@@ -177,7 +183,8 @@ fn line(line: &SnapshotLine) -> Result<Bytes, ApiError> {
 
 /// Sends the workshops after `after`, each whole, then the end line. Stops without the end
 /// line (the client resumes) when the client stalls for [`STALL`], disconnects, or the stream
-/// reaches [`STREAM_LIFETIME`]; the transaction then rolls back. Reading from PostgreSQL runs
+/// reaches [`STREAM_LIFETIME`], at shutdown, and when the token is revoked; the transaction
+/// then rolls back. Reading from PostgreSQL runs
 /// on a task of its own, a batch ahead of the conversion to lines, so the two overlap.
 async fn stream(
     tx: Transaction<'static, Postgres>,
@@ -185,6 +192,7 @@ async fn stream(
     after: String,
     header: &SnapshotHeader,
     lines: &mpsc::Sender<Result<Bytes, std::io::Error>>,
+    watch: Watch,
 ) -> Result<(), ApiError> {
     let deadline = Instant::now() + STREAM_LIFETIME;
     let (pages, mut read) = mpsc::channel(1);
@@ -192,6 +200,13 @@ async fn stream(
     let (mut workshops, mut rows) = (0i64, 0i64);
     while let Some(batch) = read.recv().await {
         let (ids, page) = batch?;
+        // A shutdown ends the stream (the client resumes from another server), and so does
+        // the caller's token revoked meanwhile: checked once a batch.
+        if *watch.closing.borrow()
+            || !crate::auth::token_valid(&watch.pool, &watch.token_hash).await?
+        {
+            return Ok(());
+        }
         let mut grouped: std::collections::HashMap<String, Vec<_>> = Default::default();
         for put in put_rows(page) {
             let put = put?;
@@ -238,6 +253,13 @@ async fn stream(
     )
     .await;
     Ok(())
+}
+
+/// What ends a stream early besides its client: the server's shutdown, the token revoked.
+struct Watch {
+    pool: sqlx::PgPool,
+    token_hash: Vec<u8>,
+    closing: tokio::sync::watch::Receiver<bool>,
 }
 
 /// Reads the workshops after `after` in batches of [`BATCH`], each with every row of it,

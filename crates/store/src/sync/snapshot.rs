@@ -33,7 +33,7 @@ pub const SNAPSHOT_CHUNK_ROWS: usize = crate::PULL_CHUNK;
 
 impl Store {
     /// Whether the next pull is a streamed snapshot, and from where: a snapshot under way
-    /// resumes; otherwise a database with no cursor, no reset under way, nothing queued and
+    /// (and no cursor yet) resumes; otherwise a database with no cursor, no reset under way, nothing queued and
     /// no row from the server starts one. `None`: pull pages as usual.
     pub fn snapshot_start(&self) -> Result<Option<SnapshotStart>> {
         let (cursor, resetting, snapshot_cursor, after, fresh): (
@@ -50,7 +50,9 @@ impl Store {
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )?;
-        if !snapshot_cursor.is_empty() {
+        // A cursor means the pull is past any snapshot (a paged pull took over from one the
+        // server stopped serving): a token left from it is stale.
+        if !snapshot_cursor.is_empty() && cursor.is_empty() {
             return Ok(Some(SnapshotStart {
                 cursor: snapshot_cursor,
                 after,
