@@ -14,7 +14,6 @@ use wp_sync::events::{follow, ServerEvent};
 
 use crate::pokes::ServerProcess;
 use crate::report::{machine, write_section};
-use crate::sync::bench_database_url;
 
 /// What the streams saw, shared by their tasks.
 #[derive(Default)]
@@ -40,25 +39,15 @@ pub fn run(streams: usize) {
     if let Err(e) = rlimit::increase_nofile_limit(wp_server::OPEN_FILES) {
         eprintln!("cannot raise the open-file limit: {e}");
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let admin = bench_database_url();
-    let (pool, token, workshop) = runtime.block_on(async {
-        let pool = wp_server::scratch::database_at(&admin, "wp_bench_fanout", 4)
-            .await
-            .expect("a database for the benchmark");
-        let (user, token) = wp_server::auth::add_user(&pool, "Ada").await.unwrap();
-        let workshop = "ws_fanout".to_string();
+    let (runtime, admin, pool, user, token) = crate::pokes::scratch_with_ada("wp_bench_fanout");
+    let workshop = "ws_fanout".to_string();
+    runtime.block_on(async {
         sqlx::query("INSERT INTO workshops (id, owner_id, title) VALUES ($1, $2, 'Fan-out')")
             .bind(&workshop)
             .bind(&user)
             .execute(&pool)
             .await
             .unwrap();
-        (pool, token, workshop)
     });
     let database_url = crate::pokes::database_url(&admin, &pool);
     let mut server = ServerProcess::start(&database_url);

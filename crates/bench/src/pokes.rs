@@ -115,7 +115,17 @@ fn note(path: &Path, workshop: &str) -> String {
         .unwrap_or_default()
 }
 
-pub fn run(pushes: usize) {
+/// A two-thread runtime and a scratch database named `prefix_…` with one user, Ada: the
+/// runtime, the database's admin URL, its pool, Ada's id and token.
+pub(crate) fn scratch_with_ada(
+    prefix: &str,
+) -> (
+    tokio::runtime::Runtime,
+    String,
+    sqlx::PgPool,
+    String,
+    String,
+) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -123,12 +133,17 @@ pub fn run(pushes: usize) {
         .unwrap();
     let admin = bench_database_url();
     let (pool, user, token) = runtime.block_on(async {
-        let pool = wp_server::scratch::database_at(&admin, "wp_bench_pokes", 4)
+        let pool = wp_server::scratch::database_at(&admin, prefix, 4)
             .await
             .expect("a database for the benchmark");
         let (user, token) = wp_server::auth::add_user(&pool, "Ada").await.unwrap();
         (pool, user, token)
     });
+    (runtime, admin, pool, user, token)
+}
+
+pub fn run(pushes: usize) {
+    let (runtime, admin, pool, user, token) = scratch_with_ada("wp_bench_pokes");
     let database_url = database_url(&admin, &pool);
     let writer_server = ServerProcess::start(&database_url);
     let reader_server = ServerProcess::start(&database_url);

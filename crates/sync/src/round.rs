@@ -226,6 +226,27 @@ fn forget_client(
     Ok(())
 }
 
+/// The server could not serve the cursor (or a snapshot's resume token): the store starts
+/// over from a full pull. After a restore, the server's record of this client went back in
+/// time too: a new client id keeps its old ids from reading as duplicates or gaps. An
+/// `expired` cursor loses the server nothing: the client id stands.
+fn start_over(
+    store: &mut Store,
+    report: &mut RoundReport,
+    progress: &mut dyn FnMut(Progress),
+    expired: bool,
+) -> Result<(), SyncError> {
+    report.reset = true;
+    report.expired = expired;
+    progress(Progress::Resetting { expired });
+    store.reset_cursor(expired)?;
+    if !expired {
+        store.renew_client_id()?;
+        report.renewed_client_id = true;
+    }
+    Ok(())
+}
+
 /// JSON bytes of a snapshot's workshops gathered before they are written: 1 MiB. Each chunk
 /// is one transaction in the CLI; a background store splits it further.
 pub const SNAPSHOT_CHUNK_BYTES: usize = 1 << 20;
@@ -263,18 +284,8 @@ async fn snapshot_first(
             }
         };
         if header.reset {
-            // The resumed snapshot's cursor cannot be served: start over with a paged full
-            // pull, as a pull's reset does (a new client id after a restore only).
-            report.reset = true;
-            report.expired = header.expired;
-            progress(Progress::Resetting {
-                expired: header.expired,
-            });
-            store.reset_cursor(header.expired)?;
-            if !header.expired {
-                store.renew_client_id()?;
-                report.renewed_client_id = true;
-            }
+            // The resumed snapshot's cursor cannot be served: a paged full pull follows.
+            start_over(store, report, progress, header.expired)?;
             return Ok(());
         }
         if store.server_forgot(header.last_mutation_id)? {
@@ -323,7 +334,11 @@ async fn snapshot_first(
         report.workshops.extend(chunk.iter().map(|w| w.id.clone()));
         let applied = store.apply_snapshot(&header, &chunk, whole)?;
         rows += applied.rows_written;
-        let left = if whole { 0 } else { (header.rows - rows as i64).max(0) };
+        let left = if whole {
+            0
+        } else {
+            (header.rows - rows as i64).max(0)
+        };
         note_snapshot(report, &applied, (received, total), left, progress);
         if whole {
             return Ok(());
@@ -393,19 +408,7 @@ async fn pull_all(
                     "the server keeps refusing a full pull's cursor".into(),
                 ));
             }
-            report.reset = true;
-            report.expired = page.expired;
-            progress(Progress::Resetting {
-                expired: page.expired,
-            });
-            store.reset_cursor(page.expired)?;
-            if !page.expired {
-                // After a restore, the server's record of this client went back in time
-                // too: a new client id keeps its old ids from reading as duplicates or gaps.
-                // An expired cursor loses the server nothing: the client id stands.
-                store.renew_client_id()?;
-                report.renewed_client_id = true;
-            }
+            start_over(store, report, progress, page.expired)?;
             continue;
         }
         if let Some(total) = page.workshops {

@@ -120,6 +120,16 @@ pub fn lost() -> SyncError {
 }
 
 impl SimTransport {
+    /// The fault roll of one request, from the seed: lower is worse (1.0 without faults); an
+    /// error when this client is cut off from the server.
+    fn roll(&self) -> Result<f64, SyncError> {
+        let mut net = self.net.borrow_mut();
+        if net.cut_off(self.client) {
+            return Err(lost());
+        }
+        Ok(if net.faults { net.rng.random() } else { 1.0 })
+    }
+
     /// Delivers a push to the server and records what it applied.
     pub async fn deliver(&self, request: &PushRequest) -> (u16, Value) {
         let (status, body) = call(
@@ -171,17 +181,7 @@ impl Transport for SimTransport {
         &self,
         request: &PushRequest,
     ) -> Result<Result<PushResponse, PushRefused>, SyncError> {
-        let roll: f64 = {
-            let mut net = self.net.borrow_mut();
-            if net.cut_off(self.client) {
-                return Err(lost());
-            }
-            if net.faults {
-                net.rng.random()
-            } else {
-                1.0
-            }
-        };
+        let roll = self.roll()?;
         if roll < 0.05 {
             return Err(lost()); // the request is lost
         }
@@ -218,17 +218,7 @@ impl Transport for SimTransport {
         limit: u32,
         client_id: &str,
     ) -> Result<PullResponse, SyncError> {
-        let roll: f64 = {
-            let mut net = self.net.borrow_mut();
-            if net.cut_off(self.client) {
-                return Err(lost());
-            }
-            if net.faults {
-                net.rng.random()
-            } else {
-                1.0
-            }
-        };
+        let roll = self.roll()?;
         if roll < 0.05 {
             return Err(lost());
         }
@@ -277,17 +267,7 @@ impl Transport for SimTransport {
         client_id: &str,
         start: &SnapshotStart,
     ) -> Result<Option<SnapshotLines>, SyncError> {
-        let roll: f64 = {
-            let mut net = self.net.borrow_mut();
-            if net.cut_off(self.client) {
-                return Err(lost());
-            }
-            if net.faults {
-                net.rng.random()
-            } else {
-                1.0
-            }
-        };
+        let roll = self.roll()?;
         if roll < 0.05 {
             return Err(lost());
         }
