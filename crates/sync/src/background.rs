@@ -308,6 +308,12 @@ struct Worker {
     stream: Option<tokio::task::JoinHandle<()>>,
 }
 
+/// A poke's pull waits until no poke came for 50 ms (at most [`POKE_GATHER_MAX`]): a push of
+/// many mutations commits them one by one, each poking, and one pull should bring them all.
+const POKE_QUIET: Duration = Duration::from_millis(50);
+/// The longest a poke's pull waits for a burst of pokes to end: 500 ms.
+const POKE_GATHER_MAX: Duration = Duration::from_millis(500);
+
 /// Requests in the background retry little: the next round is the retry, and the status
 /// should turn offline within seconds, not minutes.
 const BACKGROUND_RETRY: RetryPolicy = RetryPolicy {
@@ -364,6 +370,29 @@ impl Worker {
                         // pokes during a round are one more pull, not many.
                         let seen = last_pull.is_some_and(|started| at < started);
                         if !seen && !self.waits_for_user && self.stream.is_some() {
+                            // A burst of pokes (another client's push of many mutations, each
+                            // committed on its own) is gathered into one pull: the mass-delete
+                            // guard then sees a push's deletions together, not split across
+                            // pulls that each stay under its threshold.
+                            let deadline = Instant::now() + POKE_GATHER_MAX;
+                            let mut deferred = None;
+                            loop {
+                                match tokio::time::timeout(POKE_QUIET, commands.recv()).await {
+                                    Ok(Some(Command::Poke(_))) if Instant::now() < deadline => {}
+                                    Ok(Some(Command::Poke(_))) | Err(_) => break,
+                                    Ok(Some(other)) => {
+                                        deferred = Some(other);
+                                        break;
+                                    }
+                                    Ok(None) => return,
+                                }
+                            }
+                            if let Some(command) = deferred {
+                                // Handled after this pull, in its turn.
+                                if let Some(own) = self.own.upgrade() {
+                                    let _ = own.send(command);
+                                }
+                            }
                             last_pull = Some(Instant::now());
                             if let Some(next) = self.round(true).await {
                                 // A failed pull retries as a failed round would.
