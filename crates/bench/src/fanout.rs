@@ -9,8 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use backon::BackoffBuilder;
-use wp_sync::events::{follow, ServerEvent};
+use wp_sync::events::{keep_following, Followed, ServerEvent};
 
 use crate::pokes::ServerProcess;
 use crate::report::{machine, write_section};
@@ -63,21 +62,12 @@ pub fn run(streams: usize) {
     for i in 0..streams {
         let (base, token, seen) = (base.clone(), token.clone(), seen.clone());
         runtime.spawn(async move {
-            // As the app does: a lost stream is opened again after a jittered backoff,
-            // 1 s doubling to 30 s; one the server ended in good order, at once.
-            let builder = backon::ExponentialBuilder::default()
-                .with_min_delay(Duration::from_secs(1))
-                .with_max_delay(Duration::from_secs(30))
-                .with_jitter()
-                .without_max_times();
-            let mut delays = builder.build();
-            loop {
-                let mut opened = false;
-                let result = follow(&base, &token, |event| {
+            // The app's own reconnecting follower.
+            keep_following(&base, &token, |followed| {
+                if let Followed::Event(event) = followed {
                     let mut seen = seen.lock().unwrap();
                     match event {
                         ServerEvent::End(end) => {
-                            opened = true;
                             let position = end
                                 .split_once('.')
                                 .and_then(|(p, _)| p.parse().ok())
@@ -86,18 +76,10 @@ pub fn run(streams: usize) {
                         }
                         ServerEvent::Poke => seen.pokes[i] += 1,
                     }
-                })
-                .await;
-                if result.is_ok() && opened {
-                    delays = builder.build();
-                    continue;
                 }
-                let wait = match &result {
-                    Err(e) if wp_sync::events::is_busy(e) => wp_sync::events::busy_wait(),
-                    _ => delays.next().unwrap_or(Duration::from_secs(30)),
-                };
-                tokio::time::sleep(wait).await;
-            }
+                true
+            })
+            .await;
         });
     }
     let all_open = |seen: &Seen, after: Instant| {

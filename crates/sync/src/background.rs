@@ -16,10 +16,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokio::sync::mpsc;
+
+use crate::events::Followed;
 use tokio::time::Instant;
 use wp_store::{HeldDeletes, Store};
-
-use backon::BackoffBuilder;
 
 use crate::{token, Api, Progress, RetryPolicy, RoundOptions, SyncError};
 
@@ -533,8 +533,8 @@ impl Worker {
 
     /// Starts following the server's event stream, unless it is followed already: each poke
     /// becomes a [`Command::Poke`], and the stream's state the status's `live`. A lost stream
-    /// is opened again after a jittered backoff (1 s doubling to 30 s; timed rounds go on
-    /// meanwhile); a refused token ends it until the next sign-in.
+    /// is opened again ([`crate::events::keep_following`]; timed rounds go on meanwhile); a
+    /// refused token ends it until the next sign-in.
     fn follow_stream(&mut self, server_url: &str, token: &str) {
         if self.stream.as_ref().is_some_and(|s| !s.is_finished()) {
             return;
@@ -543,54 +543,14 @@ impl Worker {
         let (url, token) = (server_url.to_string(), token.to_string());
         self.stream = Some(tokio::spawn(async move {
             let send = |command: Command| own.upgrade().is_some_and(|tx| tx.send(command).is_ok());
-            let backoff = || {
-                backon::ExponentialBuilder::default()
-                    .with_min_delay(Duration::from_secs(1))
-                    .with_max_delay(Duration::from_secs(30))
-                    .with_jitter()
-                    .without_max_times()
-                    .build()
-            };
-            let mut delays = backoff();
-            loop {
-                let mut opened = false;
-                let connected = Instant::now();
-                // Every event is a reason to pull: a poke, or the log's end when the stream
-                // opens (something may have changed while it was down).
-                let result = crate::events::follow(&url, &token, |_event| {
-                    if !opened {
-                        opened = true;
-                        send(Command::Live(true));
-                    }
-                    send(Command::Poke(Instant::now()));
-                })
-                .await;
-                // A stream the server ended in good order (every 5 minutes) is opened again at
-                // once and stays "Live"; a lost one waits, the wait growing unless the stream
-                // had lived a minute (a proxy cutting streams after seconds must not become
-                // a reconnect and a pull every second from every client).
-                if result.is_ok() && opened {
-                    delays = backoff();
-                    continue;
-                }
-                if !send(Command::Live(false)) {
-                    return;
-                }
-                if opened && connected.elapsed() > Duration::from_secs(60) {
-                    delays = backoff();
-                }
-                if matches!(result, Err(SyncError::Unauthorized)) {
-                    return;
-                }
-                if let Err(e) = &result {
-                    tracing::info!(error = %e, "the server's event stream was lost; opening it again");
-                }
-                let wait = match &result {
-                    Err(e) if crate::events::is_busy(e) => crate::events::busy_wait(),
-                    _ => delays.next().unwrap_or(Duration::from_secs(30)),
-                };
-                tokio::time::sleep(wait).await;
-            }
+            // Every event is a reason to pull: a poke, or the log's end when the stream opens
+            // (something may have changed while it was down).
+            crate::events::keep_following(&url, &token, |followed| match followed {
+                Followed::Opened => send(Command::Live(true)),
+                Followed::Event(_) => send(Command::Poke(Instant::now())),
+                Followed::Lost => send(Command::Live(false)),
+            })
+            .await;
         }));
     }
 

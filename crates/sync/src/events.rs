@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use backon::BackoffBuilder;
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 
@@ -83,4 +84,70 @@ pub async fn follow(
         }
     }
     Ok(())
+}
+
+/// What [`keep_following`] reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Followed {
+    /// A (re)opened stream's first event came: the stream is live.
+    Opened,
+    /// An event, the first of each connection included.
+    Event(ServerEvent),
+    /// The stream was lost; it is opened again after a wait.
+    Lost,
+}
+
+/// Follows the stream for as long as `on` returns `true`, opening it again whenever it ends:
+/// at once when the server ended it in good order (every 5 minutes), after a random wait of
+/// up to [`BUSY_SPREAD`] when the server said it is busy, and otherwise after a jittered
+/// backoff of 1 s doubling to 30 s, which starts over once a stream lived a minute (a proxy
+/// cutting streams after seconds must not become a reconnect every second from every
+/// client). Returns when `on` says stop, or when the server refuses the token (401).
+pub async fn keep_following(server_url: &str, token: &str, mut on: impl FnMut(Followed) -> bool) {
+    let backoff = || {
+        backon::ExponentialBuilder::default()
+            .with_min_delay(Duration::from_secs(1))
+            .with_max_delay(Duration::from_secs(30))
+            .with_jitter()
+            .without_max_times()
+            .build()
+    };
+    let mut delays = backoff();
+    loop {
+        let mut opened = false;
+        let mut stop = false;
+        let connected = std::time::Instant::now();
+        let result = follow(server_url, token, |event| {
+            if stop {
+                return;
+            }
+            if !opened {
+                opened = true;
+                stop |= !on(Followed::Opened);
+            }
+            stop |= !on(Followed::Event(event));
+        })
+        .await;
+        if stop {
+            return;
+        }
+        if result.is_ok() && opened {
+            delays = backoff();
+            continue;
+        }
+        if !on(Followed::Lost) || matches!(result, Err(SyncError::Unauthorized)) {
+            return;
+        }
+        if opened && connected.elapsed() > Duration::from_secs(60) {
+            delays = backoff();
+        }
+        if let Err(e) = &result {
+            tracing::info!(error = %e, "the server's event stream was lost; opening it again");
+        }
+        let wait = match &result {
+            Err(e) if is_busy(e) => busy_wait(),
+            _ => delays.next().unwrap_or(Duration::from_secs(30)),
+        };
+        tokio::time::sleep(wait).await;
+    }
 }
